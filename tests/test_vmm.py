@@ -1,0 +1,150 @@
+"""kvmbench-vmm end to end on real KVM: exit statuses, stats JSON, devices."""
+import json
+import os
+
+import pytest
+
+from conftest import GUESTS, VMM, host_is_pvm
+
+
+def test_hello_passes_and_prints(vmm):
+    r = vmm("hello")
+    assert r.rc == 0, r
+    assert "Hello from kvmbench guest on 1 vCPU(s), 128 MiB" in r.out
+    s = r.stats
+    assert s["schema"] == 1
+    assert s["result"] == {"status": "pass", "exit_code": 0,
+                           "reason": "guest reported pass", "vcpu": 0}
+    assert [m["name"] for m in s["marks"]] == ["main", "hello_console"]
+    assert s["marks"][1]["guest_tsc"] == 0  # from the console line
+    assert s["exits"]["by_reason"]["io"] == s["exits"]["total"]
+    assert r.region("com1") > 0 and r.region("bench") == 2
+    t = s["timings_ns"]
+    assert 0 < t["vm_create"] <= t["vcpus_ready"] <= t["first_entry"] <= t["result"] <= t["total"]
+    assert s["host"]["kvm_module"] in ("kvm_intel", "kvm_amd", "kvm_pvm")
+    assert s["host"]["paging"] in ("ept", "npt", "shadow")
+    assert s["config"]["apic_ids"] == [0]
+
+
+def test_fail_guest(vmm):
+    r = vmm("fail")
+    assert r.rc == 2, r
+    assert r.stats["result"]["status"] == "fail"
+    assert r.stats["result"]["reason"] == "the fail guest fails on purpose"
+    assert "guest fail: the fail guest fails on purpose" in r.err
+
+
+def test_crash_is_a_triple_fault(vmm):
+    r = vmm("crash")
+    assert r.rc == 3, r
+    res = r.stats["result"]
+    assert res["status"] == "crash"
+    assert "triple fault (KVM_EXIT_SHUTDOWN)" in res["reason"]
+    assert "rip 0x" in res["reason"]
+    assert "registers:" in r.err and "cr3 0000000000010000" in r.err
+    assert r.stats["exits"]["by_reason"]["shutdown"] == 1
+
+
+def test_timeout(vmm):
+    r = vmm("hello", "-timeout", "0.5", "-smp", "2", append="hang=1")
+    assert r.rc == 124, r
+    assert r.stats["result"]["status"] == "timeout"
+    assert "0.5 s" in r.stats["result"]["reason"]
+    assert 0.5 <= r.wall < 5
+    assert "Hello from kvmbench" in r.out  # what the guest said is kept
+
+
+def test_missing_kernel(vmm, tmp_path):
+    r = vmm(str(tmp_path / "no-such-guest.elf"))
+    assert r.rc == 1
+    assert r.stats["result"]["status"] == "error"
+    assert "no-such-guest.elf: No such file or directory" in r.stats["result"]["reason"]
+    assert r.err.count("\n") == 1 and "no-such-guest.elf" in r.err
+
+
+def test_not_an_elf(vmm, tmp_path):
+    bad = tmp_path / "bad.elf"
+    bad.write_bytes(b"MZ" + b"\0" * 200)
+    r = vmm(str(bad))
+    assert r.rc == 1
+    assert "bad magic" in r.stats["result"]["reason"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-smp", "3,sockets=2"], "must equal maxcpus"),
+    (["-m", "12Q"], "-m 12Q"),
+    (["-accel", "tcg"], "supports only kvm"),
+    (["-frobnicate"], "unknown option"),
+    (["-smp", "300"], "limit"),
+])
+def test_bad_options_one_line_exit_1(vmm, args, message):
+    r = vmm("hello", *args, stats=False)
+    assert r.rc == 1
+    assert r.err.count("\n") == 1 and message in r.err, r.err
+
+
+def test_isa_debug_exit_status(vmm):
+    r = vmm("hello", append="exit=5")
+    assert r.rc == (5 << 1) | 1
+    assert r.stats["result"]["status"] == "debug-exit"
+    assert r.region("isa-debug-exit") == 1
+
+
+def test_i8042_reset_ends_the_vm(vmm):
+    r = vmm("hello", append="reset=1")
+    assert r.rc == 0
+    assert r.stats["result"]["status"] == "reset"
+
+
+def test_hostile_bench_requests_are_counted_not_fatal(vmm):
+    r = vmm("hello", append="badbench=1")
+    assert r.rc == 0, r
+    assert r.stats["bench_device"]["bad_requests"] == 3
+
+
+def test_serial_file_and_none(vmm, tmp_path):
+    log = tmp_path / "console.log"
+    r = vmm("hello", "-serial", f"file:{log}")
+    assert r.rc == 0 and r.out == ""
+    assert "Hello from kvmbench" in log.read_text()
+    r = vmm("hello", "-serial", "none")
+    assert r.rc == 0 and r.out == ""
+    assert r.stats["marks"][1]["name"] == "hello_console"  # still parsed
+
+
+def test_memory_above_4g_and_backing(vmm):
+    r = vmm("hello", "-m", "4G")
+    assert r.rc == 0, r
+    assert "4096 MiB" in r.out
+    r = vmm("hello", "-m", "64M", "-mem-prealloc", "-mem-thp", "on")
+    assert r.rc == 0, r
+    c = r.stats["config"]
+    assert c["memory_backing"] == "anonymous+thp" and c["mem_prealloc"] is True
+    assert r.stats["resources"]["guest_resident_kib"] >= 60 * 1024
+
+
+def test_mem_path_errors(vmm, tmp_path):
+    r = vmm("hello", "-mem-path", str(tmp_path))
+    assert r.rc == 1 and "not a hugetlbfs mount" in r.err
+    r = vmm("hello", "-mem-path", str(tmp_path / "nope"))
+    assert r.rc == 1 and "No such file" in r.err
+
+
+def test_vcpu_pin(vmm):
+    r = vmm("hello", "-smp", "2", "-vcpu-pin", "0")
+    assert r.rc == 0, r
+    assert r.stats["config"]["vcpu_pin"] == [0]
+    r = vmm("hello", "-vcpu-pin", "4000")
+    assert r.rc == 1 and "cannot pin vCPU 0 to CPU 4000" in r.err
+
+
+def test_stats_json_is_replaced_atomically(vmm, tmp_path):
+    r = vmm("hello")
+    assert r.rc == 0
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_help(kvm):
+    import subprocess
+    p = subprocess.run([str(VMM), "-h"], capture_output=True, text=True)
+    assert p.returncode == 0 and "-smp" in p.stdout and "124 timeout" in p.stdout

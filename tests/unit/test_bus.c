@@ -1,0 +1,198 @@
+/* The bus and the exit dispatcher, driven with synthetic kvm_run exits. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "exit.h"
+#include "unit.h"
+
+struct dev {
+	unsigned writes, reads;
+	uint64_t last_addr;
+	uint8_t last_byte;
+};
+
+static void dev_io(struct kb_io *io, void *opaque)
+{
+	struct dev *d = opaque;
+
+	d->last_addr = io->addr;
+	if (io->write) {
+		d->writes++;
+		d->last_byte = io->data[0];
+	} else {
+		d->reads++;
+		memset(io->data, 0x5a, io->len);
+	}
+}
+
+static void test_register(void)
+{
+	struct kb_bus bus;
+	struct dev d = {0};
+
+	kb_bus_init(&bus);
+	CHECK(kb_bus_register(&bus, KB_SPACE_PIO, 0x3f8, 8, "com1", dev_io, &d) >= 2);
+	CHECK(kb_bus_register(&bus, KB_SPACE_PIO, 0x3f8, 8, "dup", dev_io, &d) == -EEXIST);
+	CHECK(kb_bus_register(&bus, KB_SPACE_PIO, 0x3f0, 9, "left", dev_io, &d) == -EEXIST);
+	CHECK(kb_bus_register(&bus, KB_SPACE_PIO, 0x3ff, 1, "right", dev_io, &d) == -EEXIST);
+	CHECK(kb_bus_register(&bus, KB_SPACE_PIO, 0x3f0, 8, "below", dev_io, &d) >= 2);
+	CHECK(kb_bus_register(&bus, KB_SPACE_PIO, 0x400, 1, "above", dev_io, &d) >= 2);
+	CHECK(kb_bus_register(&bus, KB_SPACE_MMIO, 0x3f8, 8, "other space", dev_io, &d) >= 2);
+	CHECK(kb_bus_register(&bus, KB_SPACE_PIO, 0x10, 0, "empty", dev_io, &d) == -EINVAL);
+	CHECK(kb_bus_register(&bus, KB_SPACE_MMIO, ~0ull, 2, "wraps", dev_io, &d) == -EINVAL);
+	CHECK(kb_bus_register(&bus, KB_SPACE_PIO, 0x500, 1, NULL, dev_io, &d) == -EINVAL);
+	CHECK(kb_bus_find(&bus, KB_SPACE_PIO, 0x3f8, 1) != NULL);
+	CHECK(!strcmp(kb_bus_find(&bus, KB_SPACE_PIO, 0x3ff, 1)->name, "com1"));
+	CHECK(!strcmp(kb_bus_find(&bus, KB_SPACE_PIO, 0x3f7, 1)->name, "below"));
+	CHECK(kb_bus_find(&bus, KB_SPACE_PIO, 0x3fe, 4) == NULL); /* straddles */
+	CHECK(kb_bus_find(&bus, KB_SPACE_PIO, 0x401, 1) == NULL);
+	/* fill up: 64 regions per space */
+	int r = 0;
+	for (unsigned i = 0; i < 100 && r >= 0; i++)
+		r = kb_bus_register(&bus, KB_SPACE_MMIO, 0x10000 + i * 16, 16, "many", dev_io, &d);
+	CHECK(r == -ENOSPC);
+	/* lookups still right after many sorted inserts */
+	CHECK(kb_bus_find(&bus, KB_SPACE_MMIO, 0x10000 + 5 * 16 + 3, 4) != NULL);
+}
+
+static struct kvm_run *new_run(size_t *size)
+{
+	*size = 4096;
+	return calloc(1, *size);
+}
+
+static void test_dispatch(void)
+{
+	struct kb_bus bus;
+	struct dev d = {0};
+	struct kb_acct a;
+	size_t size;
+	struct kvm_run *run = new_run(&size);
+	char why[128];
+	int id;
+
+	memset(&a, 0, sizeof(a));
+	kb_bus_init(&bus);
+	id = kb_bus_register(&bus, KB_SPACE_PIO, 0x3f8, 8, "com1", dev_io, &d);
+	CHECK(kb_bus_register(&bus, KB_SPACE_MMIO, 0xd0000000, 0x1000, "mmdev", dev_io, &d) >= 2);
+
+	/* OUT of one byte to the UART */
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = KVM_EXIT_IO_OUT;
+	run->io.size = 1;
+	run->io.port = 0x3f8;
+	run->io.count = 1;
+	run->io.data_offset = 1024;
+	((uint8_t *)run)[1024] = 'A';
+	CHECK(kb_exit_dispatch(run, size, &bus, &a, 0, why, sizeof(why)) == KB_EXIT_CONTINUE);
+	CHECK_EQ(d.writes, 1);
+	CHECK_EQ(d.last_byte, 'A');
+	CHECK_EQ(a.by_region[id], 1);
+
+	/* rep outsb: one exit, five accesses, charged once */
+	run->io.count = 5;
+	CHECK(kb_exit_dispatch(run, size, &bus, &a, 0, why, sizeof(why)) == KB_EXIT_CONTINUE);
+	CHECK_EQ(d.writes, 6);
+	CHECK_EQ(a.by_region[id], 2);
+	CHECK_EQ(a.by_reason[KVM_EXIT_IO], 2);
+
+	/* IN from an unclaimed port reads all ones and is "unhandled" */
+	run->io.direction = KVM_EXIT_IO_IN;
+	run->io.port = 0xe0;
+	run->io.count = 1;
+	run->io.size = 2;
+	CHECK(kb_exit_dispatch(run, size, &bus, &a, 0, why, sizeof(why)) == KB_EXIT_CONTINUE);
+	CHECK_EQ(*(uint16_t *)((uint8_t *)run + 1024), 0xffff);
+	CHECK_EQ(a.by_region[KB_REGION_UNHANDLED_PIO], 1);
+	CHECK_EQ(a.nunhandled, 1);
+	CHECK_EQ(a.unhandled[0].addr, 0xe0);
+
+	/* malformed: data area past the mapping, or odd sizes */
+	run->io.data_offset = 4090;
+	run->io.size = 4;
+	run->io.count = 2;
+	CHECK(kb_exit_dispatch(run, size, &bus, &a, 0, why, sizeof(why)) == KB_EXIT_FATAL);
+	CHECK_ERR(why, "malformed I/O exit");
+	run->io.data_offset = 1024;
+	run->io.count = 0x7fffffff;
+	CHECK(kb_exit_dispatch(run, size, &bus, &a, 0, why, sizeof(why)) == KB_EXIT_FATAL);
+	run->io.count = 1;
+	run->io.size = 3;
+	CHECK(kb_exit_dispatch(run, size, &bus, &a, 0, why, sizeof(why)) == KB_EXIT_FATAL);
+
+	/* MMIO read of a device, and of nothing */
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = 0xd0000010;
+	run->mmio.len = 4;
+	run->mmio.is_write = 0;
+	CHECK(kb_exit_dispatch(run, size, &bus, &a, 0, why, sizeof(why)) == KB_EXIT_CONTINUE);
+	CHECK_EQ(*(uint32_t *)run->mmio.data, 0x5a5a5a5a);
+	run->mmio.phys_addr = 0xe0000000;
+	CHECK(kb_exit_dispatch(run, size, &bus, &a, 0, why, sizeof(why)) == KB_EXIT_CONTINUE);
+	CHECK_EQ(*(uint32_t *)run->mmio.data, 0xffffffff);
+	CHECK_EQ(a.by_region[KB_REGION_UNHANDLED_MMIO], 1);
+	run->mmio.len = 200; /* clamped to the 8-byte data array */
+	CHECK(kb_exit_dispatch(run, size, &bus, &a, 0, why, sizeof(why)) == KB_EXIT_CONTINUE);
+
+	/* fatal exits name themselves */
+	run->exit_reason = KVM_EXIT_SHUTDOWN;
+	CHECK(kb_exit_dispatch(run, size, &bus, &a, 0, why, sizeof(why)) == KB_EXIT_FATAL);
+	CHECK_ERR(why, "triple fault");
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
+	CHECK(kb_exit_dispatch(run, size, &bus, &a, 0, why, sizeof(why)) == KB_EXIT_FATAL);
+	CHECK_ERR(why, "emulation failed");
+	run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+	CHECK(kb_exit_dispatch(run, size, &bus, &a, 0, why, sizeof(why)) == KB_EXIT_FATAL);
+	CHECK_ERR(why, "entry failed");
+	run->exit_reason = 4000; /* unknown reasons: counted as unknown, fatal */
+	CHECK(kb_exit_dispatch(run, size, &bus, &a, 0, why, sizeof(why)) == KB_EXIT_FATAL);
+	CHECK_ERR(why, "4000");
+	CHECK_EQ(a.by_reason[KVM_EXIT_UNKNOWN], 1);
+	run->exit_reason = KVM_EXIT_INTR;
+	CHECK(kb_exit_dispatch(run, size, &bus, &a, 0, why, sizeof(why)) == KB_EXIT_CONTINUE);
+	CHECK_EQ(a.total, 14);
+
+	/* totals add up across vCPUs */
+	struct kb_acct sum;
+	memset(&sum, 0, sizeof(sum));
+	kb_acct_add(&sum, &a);
+	kb_acct_add(&sum, &a);
+	CHECK_EQ(sum.total, 28);
+	CHECK_EQ(sum.by_reason[KVM_EXIT_IO], 2 * a.by_reason[KVM_EXIT_IO]);
+	CHECK_EQ(sum.unhandled[0].count, 2 * a.unhandled[0].count);
+	free(run);
+}
+
+static void test_unhandled_slots(void)
+{
+	struct kb_bus bus;
+	struct kb_acct a;
+	size_t size;
+	struct kvm_run *run = new_run(&size);
+	char why[128];
+
+	memset(&a, 0, sizeof(a));
+	kb_bus_init(&bus);
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = KVM_EXIT_IO_OUT;
+	run->io.size = 1;
+	run->io.count = 1;
+	run->io.data_offset = 1024;
+	for (unsigned p = 0; p < 40; p++) {
+		run->io.port = (uint16_t)(0x100 + p);
+		kb_exit_dispatch(run, size, &bus, &a, 0, why, sizeof(why));
+	}
+	CHECK_EQ(a.nunhandled, KB_UNHANDLED_SLOTS);
+	CHECK_EQ(a.unhandled_other, 40 - KB_UNHANDLED_SLOTS);
+	CHECK_EQ(a.by_region[KB_REGION_UNHANDLED_PIO], 40);
+	free(run);
+}
+
+int main(void)
+{
+	test_register();
+	test_dispatch();
+	test_unhandled_slots();
+	return unit_summary("bus");
+}

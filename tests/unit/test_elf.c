@@ -1,0 +1,144 @@
+/* The ELF loader against good, truncated, oversized and overlapping images. */
+#include <elf.h>
+#include <stddef.h>
+#include <stdlib.h>
+
+#include "boot/elf.h"
+#include "layout.h"
+#include "unit.h"
+
+#define RAM (8u << 20)
+
+struct img {
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph[3];
+	uint8_t body[256];
+};
+
+static void make(struct img *m, unsigned nph)
+{
+	memset(m, 0, sizeof(*m));
+	memcpy(m->eh.e_ident, ELFMAG, SELFMAG);
+	m->eh.e_ident[EI_CLASS] = ELFCLASS64;
+	m->eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	m->eh.e_type = ET_EXEC;
+	m->eh.e_machine = EM_X86_64;
+	m->eh.e_phoff = offsetof(struct img, ph);
+	m->eh.e_phentsize = sizeof(Elf64_Phdr);
+	m->eh.e_phnum = (uint16_t)nph;
+	m->eh.e_entry = 0x100010;
+	for (unsigned i = 0; i < nph; i++) {
+		m->ph[i].p_type = PT_LOAD;
+		m->ph[i].p_offset = offsetof(struct img, body);
+		m->ph[i].p_vaddr = m->ph[i].p_paddr = 0x100000 + i * 0x10000;
+		m->ph[i].p_filesz = 64;
+		m->ph[i].p_memsz = 0x2000;
+	}
+	for (unsigned i = 0; i < sizeof(m->body); i++)
+		m->body[i] = (uint8_t)(i ^ 0x5a);
+}
+
+static int load(struct img *m, size_t size, uint8_t *ram, struct kb_image *out, char *err)
+{
+	memset(ram, 0xee, RAM);
+	err[0] = 0;
+	return kb_elf_load((uint8_t *)m, size, ram, RAM, 0, out, err, 256);
+}
+
+int main(void)
+{
+	uint8_t *ram = malloc(RAM);
+	struct img m;
+	struct kb_image out;
+	char err[256];
+
+	make(&m, 2);
+	CHECK(load(&m, sizeof(m), ram, &out, err) == 0);
+	CHECK_EQ(out.entry, 0x100010);
+	CHECK_EQ(out.lo, 0x100000);
+	CHECK_EQ(out.hi, 0x112000);
+	CHECK(memcmp(ram + 0x100000, m.body, 64) == 0);
+	CHECK_EQ(ram[0x100000 + 64], 0); /* bss zeroed */
+	CHECK_EQ(ram[0x100000 + 0x1fff], 0);
+	CHECK_EQ(ram[0x100000 + 0x2000], 0xee); /* nothing past memsz */
+
+	/* every size short of the whole file fails cleanly */
+	for (size_t n = 0; n < offsetof(struct img, body) + 64; n += 7) {
+		make(&m, 2);
+		CHECK(load(&m, n, ram, &out, err) == -1);
+		CHECK(strstr(err, "truncated") || strstr(err, "shorter"));
+	}
+	make(&m, 2);
+	m.eh.e_ident[1] = 'X';
+	CHECK(load(&m, sizeof(m), ram, &out, err) == -1);
+	CHECK_ERR(err, "bad magic");
+	make(&m, 2);
+	m.eh.e_machine = EM_AARCH64;
+	CHECK(load(&m, sizeof(m), ram, &out, err) == -1);
+	CHECK_ERR(err, "x86-64");
+	make(&m, 2);
+	m.eh.e_type = ET_DYN;
+	CHECK(load(&m, sizeof(m), ram, &out, err) == -1);
+	CHECK_ERR(err, "ET_EXEC");
+	make(&m, 2);
+	m.eh.e_phnum = 0;
+	CHECK(load(&m, sizeof(m), ram, &out, err) == -1);
+	make(&m, 2);
+	m.eh.e_phoff = ~0ull - 8; /* offset overflow */
+	CHECK(load(&m, sizeof(m), ram, &out, err) == -1);
+	CHECK_ERR(err, "truncated");
+	make(&m, 2);
+	m.ph[1].p_offset = ~0ull - 10; /* offset + filesz overflows */
+	CHECK(load(&m, sizeof(m), ram, &out, err) == -1);
+	CHECK_ERR(err, "truncated");
+	make(&m, 2);
+	m.ph[0].p_filesz = 0x3000; /* file size > memory size */
+	CHECK(load(&m, sizeof(m), ram, &out, err) == -1);
+	CHECK_ERR(err, "exceeds memory size");
+
+	/* oversized: beyond RAM, or wrapping */
+	make(&m, 2);
+	m.ph[1].p_paddr = RAM - 0x1000;
+	CHECK(load(&m, sizeof(m), ram, &out, err) == -1);
+	CHECK_ERR(err, "does not fit in guest RAM");
+	make(&m, 2);
+	m.ph[1].p_memsz = ~0ull;
+	CHECK(load(&m, sizeof(m), ram, &out, err) == -1);
+	CHECK_ERR(err, "does not fit");
+
+	/* overlapping the VMM's page tables and boot info, or each other */
+	make(&m, 2);
+	m.ph[0].p_paddr = KB_PT_ADDR;
+	CHECK(load(&m, sizeof(m), ram, &out, err) == -1);
+	CHECK_ERR(err, "boot area");
+	make(&m, 2);
+	m.ph[1].p_paddr = 0x101000;
+	CHECK(load(&m, sizeof(m), ram, &out, err) == -1);
+	CHECK_ERR(err, "overlap");
+
+	/* entry outside every segment; no loadable segment */
+	make(&m, 2);
+	m.eh.e_entry = 0x500000;
+	CHECK(load(&m, sizeof(m), ram, &out, err) == -1);
+	CHECK_ERR(err, "entry point");
+	make(&m, 2);
+	m.ph[0].p_type = PT_NOTE;
+	m.ph[1].p_type = PT_NOTE;
+	CHECK(load(&m, sizeof(m), ram, &out, err) == -1);
+	CHECK_ERR(err, "no loadable segment");
+
+	/* nothing was copied by any failed load: RAM stays as it was */
+	CHECK_EQ(ram[0x100000], 0xee);
+
+	/* kb_file_read: missing file, directory */
+	uint8_t *buf;
+	size_t size;
+	CHECK(kb_file_read("/nonexistent/guest.elf", RAM, &buf, &size, err, sizeof(err)) == -1);
+	CHECK_ERR(err, "No such file");
+	CHECK(kb_file_read("/", RAM, &buf, &size, err, sizeof(err)) == -1);
+	CHECK_ERR(err, "not a regular file");
+	CHECK(kb_file_read("/proc/self/exe", 16, &buf, &size, err, sizeof(err)) == -1);
+	CHECK_ERR(err, "larger than guest RAM");
+	free(ram);
+	return unit_summary("elf");
+}

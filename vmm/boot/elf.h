@@ -1,0 +1,33 @@
+/*
+ * Loading guest images into RAM.  For now: ELF64 x86-64 executables (the
+ * micro-guests), entered directly in long mode at their entry point.
+ */
+#ifndef KB_BOOT_ELF_H
+#define KB_BOOT_ELF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct kb_image {
+	uint64_t entry;	 /* guest-physical entry point */
+	uint64_t lo, hi; /* lowest and one past the highest byte loaded */
+};
+
+/*
+ * Load the ELF image buf[0..size) into guest RAM ram[0..ram_size), where
+ * ram[x] is guest-physical address x.  Segments must lie in
+ * [KB_LOAD_MIN, ram_size), must not overlap, and the entry must fall in
+ * one of them.  With ram_is_zero (RAM fresh from mmap) the bss is not
+ * cleared again, which spares touching it.  Returns 0, or -1 with a one-line reason in err.
+ */
+int kb_elf_load(const uint8_t *buf, size_t size, uint8_t *ram, uint64_t ram_size, int ram_is_zero,
+		struct kb_image *img, char *err, size_t errlen);
+
+/*
+ * Read a whole file of at most max bytes into a malloc'd buffer.
+ * Returns 0, or -1 with the reason (naming path) in err.
+ */
+int kb_file_read(const char *path, uint64_t max, uint8_t **buf, size_t *size, char *err,
+		 size_t errlen);
+
+#endif

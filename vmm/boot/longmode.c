@@ -1,0 +1,147 @@
+/*
+ * Boot structures for direct long-mode entry (see longmode.h).
+ */
+#include "longmode.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../layout.h"
+
+#define PTE_P 0x1ull
+#define PTE_RW 0x2ull
+#define PTE_PS 0x80ull
+#define PTE_PCD 0x10ull
+
+/* GiB of address space the boot tables map: RAM and the MMIO hole. */
+static uint64_t mapped_gib(const struct kb_mem *m)
+{
+	uint64_t top = m->high ? KB_HIGH_RAM_START + m->high : KB_HIGH_RAM_START;
+
+	return (top + (1ull << 30) - 1) >> 30;
+}
+
+static void write_gdt(struct kb_mem *m)
+{
+	uint64_t *gdt = kb_mem_gpa(m, KB_GDT_ADDR, 48);
+	uint64_t tss = KB_TSS_ADDR, limit = 103;
+
+	gdt[0] = 0;
+	gdt[KB_SEL_CODE64 / 8] = 0x00af9b000000ffffull; /* L=1, P, DPL0, code */
+	gdt[KB_SEL_DATA / 8] = 0x00cf93000000ffffull;	/* data, 4 GiB */
+	/* 64-bit TSS descriptor (16 bytes), type 0xB: busy. */
+	gdt[KB_SEL_TSS / 8] =
+	    (limit & 0xffff) | (tss & 0xffffff) << 16 | 0x8bull << 40 | (tss >> 24 & 0xff) << 56;
+	gdt[KB_SEL_TSS / 8 + 1] = tss >> 32;
+	memset(kb_mem_gpa(m, KB_TSS_ADDR, 104), 0, 104);
+	*(uint16_t *)kb_mem_gpa(m, KB_TSS_ADDR + 102, 2) = 104; /* no I/O map */
+}
+
+static void write_page_tables(struct kb_mem *m, uint64_t gib)
+{
+	uint64_t *pml4 = kb_mem_gpa(m, KB_PT_ADDR, 4096);
+	uint64_t *pdpt = kb_mem_gpa(m, KB_PT_ADDR + 4096, 4096);
+	uint64_t pd0 = KB_PT_ADDR + 2 * 4096;
+
+	memset(pml4, 0, 4096);
+	memset(pdpt, 0, 4096);
+	pml4[0] = (KB_PT_ADDR + 4096) | PTE_P | PTE_RW;
+	for (uint64_t g = 0; g < gib; g++) {
+		uint64_t *pd = kb_mem_gpa(m, pd0 + g * 4096, 4096);
+
+		pdpt[g] = (pd0 + g * 4096) | PTE_P | PTE_RW;
+		for (uint64_t i = 0; i < 512; i++) {
+			uint64_t pa = g << 30 | i << 21;
+			uint64_t flags = PTE_P | PTE_RW | PTE_PS;
+
+			if (pa >= KB_MMIO_HOLE_START && pa < KB_MMIO_HOLE_END)
+				flags |= PTE_PCD; /* device memory: uncached */
+			pd[i] = pa | flags;
+		}
+	}
+}
+
+int kb_longmode_setup(struct kb_mem *m, const struct kb_config *cfg, const struct kb_topo *topo,
+		      uint64_t tsc_khz, char *err, size_t errlen)
+{
+	uint64_t gib = mapped_gib(m);
+	struct kb_bootinfo *bi;
+	char *cmdline;
+
+	if (m->low < KB_LOAD_MIN || gib > KB_PT_MAX_GIB) {
+		snprintf(err, errlen, "guest RAM layout does not fit the boot tables");
+		return -1;
+	}
+	write_gdt(m);
+	write_page_tables(m, gib);
+	bi = kb_mem_gpa(m, KB_BOOTINFO_ADDR, sizeof(*bi));
+	memset(bi, 0, sizeof(*bi));
+	bi->magic = KB_BOOTINFO_MAGIC;
+	bi->version = KB_BOOTINFO_VERSION;
+	bi->ncpus = cfg->smp.cpus;
+	bi->sockets = topo->sockets;
+	bi->cores = topo->cores;
+	bi->threads = topo->threads;
+	bi->ram_size = m->size;
+	bi->ram_low = m->low;
+	bi->tsc_khz = tsc_khz;
+	bi->cmdline = KB_CMDLINE_ADDR;
+	bi->pt_mapped = gib << 30;
+	for (unsigned i = 0; i < cfg->smp.cpus; i++)
+		bi->apic_id[i] = kb_topo_apic_id(topo, i);
+	cmdline = kb_mem_gpa(m, KB_CMDLINE_ADDR, KB_CMDLINE_MAX);
+	snprintf(cmdline, KB_CMDLINE_MAX, "%s", cfg->append);
+	return 0;
+}
+
+void kb_longmode_regs(struct kvm_regs *regs, uint64_t entry, unsigned index)
+{
+	memset(regs, 0, sizeof(*regs));
+	regs->rip = entry;
+	regs->rflags = 0x2;
+	regs->rdi = index;
+	regs->rsi = KB_CMDLINE_ADDR;
+	regs->rdx = KB_BOOTINFO_ADDR;
+}
+
+void kb_longmode_sregs(struct kvm_sregs *s)
+{
+	struct kvm_segment code = {
+	    .base = 0,
+	    .limit = 0xffffffff,
+	    .selector = KB_SEL_CODE64,
+	    .type = 11,
+	    .present = 1,
+	    .dpl = 0,
+	    .db = 0,
+	    .s = 1,
+	    .l = 1,
+	    .g = 1,
+	};
+	struct kvm_segment data = code;
+	struct kvm_segment tr = {
+	    .base = KB_TSS_ADDR,
+	    .limit = 103,
+	    .selector = KB_SEL_TSS,
+	    .type = 11,
+	    .present = 1,
+	    .s = 0,
+	};
+
+	data.selector = KB_SEL_DATA;
+	data.type = 3;
+	data.l = 0;
+	data.db = 1;
+	s->cs = code;
+	s->ds = s->es = s->fs = s->gs = s->ss = data;
+	s->tr = tr;
+	s->ldt = (struct kvm_segment){.unusable = 1, .type = 2};
+	s->gdt.base = KB_GDT_ADDR;
+	s->gdt.limit = 4 * 8 + 8 - 1;
+	s->idt.base = 0;
+	s->idt.limit = 0;
+	s->cr0 = 0x80050033; /* PG, AM, WP, NE, ET, MP, PE */
+	s->cr3 = KB_PT_ADDR;
+	s->cr4 = 0x6a0;	 /* OSXMMEXCPT, OSFXSR, PGE, PAE */
+	s->efer = 0x500; /* LMA, LME */
+}

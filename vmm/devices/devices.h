@@ -1,0 +1,72 @@
+/*
+ * The platform devices of kvmbench-vmm.  Each registers its ranges on the
+ * bus in its init function and keeps its state in its own struct; vm.c
+ * lists them all in one place.
+ */
+#ifndef KB_DEVICES_H
+#define KB_DEVICES_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../bus.h"
+#include "../layout.h"
+#include "../memory.h"
+#include "../result.h"
+
+/* --- bench device: marks, metrics and the guest's verdict --- */
+struct kb_mark {
+	char name[KB_BENCH_NAME_MAX];
+	unsigned vcpu;
+	uint64_t t_ns;	    /* host clock, ns since the VMM started */
+	uint64_t guest_tsc; /* as the guest read it; 0 from the console */
+};
+
+struct kb_metric {
+	char name[KB_BENCH_NAME_MAX];
+	char unit[KB_BENCH_UNIT_MAX];
+	double value;
+	unsigned vcpu;
+};
+
+#define KB_BENCH_MAX_RECORDS 100000
+
+struct kb_bench {
+	pthread_mutex_t lock;
+	const struct kb_mem *mem;
+	struct kb_result *result;
+	struct kb_mark *marks;
+	unsigned nmarks, capmarks;
+	struct kb_metric *metrics;
+	unsigned nmetrics, capmetrics;
+	uint64_t dropped;      /* records past KB_BENCH_MAX_RECORDS */
+	uint64_t bad_requests; /* malformed or outside RAM */
+};
+
+int kb_bench_init(struct kb_bench *b, struct kb_bus *bus, const struct kb_mem *mem,
+		  struct kb_result *result);
+/* A console line "KVMBENCH MARK name" or "KVMBENCH METRIC name value
+ * unit" is recorded as if sent to the device; other lines are ignored. */
+void kb_bench_console_line(struct kb_bench *b, const char *line, unsigned vcpu);
+void kb_bench_destroy(struct kb_bench *b);
+
+/* --- 8250 UART on COM1 --- */
+struct kb_uart {
+	pthread_mutex_t lock;
+	uint8_t ier, lcr, mcr, lsr, scr, dll, dlm, fcr;
+	FILE *out; /* NULL for -serial none */
+	struct kb_bench *bench;
+	char line[256];
+	size_t linelen;
+	uint64_t bytes_out;
+};
+
+int kb_uart_init(struct kb_uart *u, struct kb_bus *bus, FILE *out, struct kb_bench *bench);
+void kb_uart_flush(struct kb_uart *u);
+
+/* --- isa-debug-exit (0xf4) and i8042 reset (0x64 <- 0xfe) --- */
+int kb_debugexit_init(struct kb_bus *bus, struct kb_result *result);
+int kb_i8042_init(struct kb_bus *bus, struct kb_result *result);
+
+#endif

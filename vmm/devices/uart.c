@@ -1,0 +1,127 @@
+/*
+ * 8250/16550A UART on COM1 (0x3f8 - 0x3ff), output only.
+ *
+ * Enough registers for Linux's 8250 driver and for simple guests: THR/RBR,
+ * IER, IIR/FCR, LCR, MCR (with loopback, which Linux's probe uses), LSR
+ * (transmitter always empty, no receive data), MSR, SCR and the divisor
+ * latch.  No interrupt is raised: drivers fall back to polling.
+ * Complete console lines are also offered to the bench device, so Linux
+ * guests can print KVMBENCH MARK / METRIC lines.
+ */
+#include "devices.h"
+
+#include <string.h>
+
+#define LCR_DLAB 0x80
+#define MCR_LOOP 0x10
+#define LSR_THRE 0x20
+#define LSR_TEMT 0x40
+
+static void put_char(struct kb_uart *u, uint8_t c, unsigned vcpu)
+{
+	u->bytes_out++;
+	if (u->out) {
+		fputc(c, u->out);
+		if (c == '\n')
+			fflush(u->out);
+	}
+	if (c == '\n' || u->linelen == sizeof(u->line) - 1) {
+		u->line[u->linelen] = 0;
+		if (u->bench)
+			kb_bench_console_line(u->bench, u->line, vcpu);
+		u->linelen = 0;
+	} else if (c != '\r') {
+		u->line[u->linelen++] = (char)c;
+	}
+}
+
+static uint8_t msr_value(const struct kb_uart *u)
+{
+	if (!(u->mcr & MCR_LOOP))
+		return 0xb0; /* DCD, DSR, CTS */
+	return (u->mcr & 1 ? 0x20 : 0) | (u->mcr & 2 ? 0x10 : 0) | (u->mcr & 4 ? 0x40 : 0) |
+	       (u->mcr & 8 ? 0x80 : 0);
+}
+
+static uint8_t uart_read(struct kb_uart *u, unsigned reg)
+{
+	bool dlab = u->lcr & LCR_DLAB;
+
+	switch (reg) {
+	case 0: return dlab ? u->dll : 0;
+	case 1: return dlab ? u->dlm : u->ier;
+	case 2: return (u->fcr & 1 ? 0xc0 : 0) | 0x01; /* no interrupt pending */
+	case 3: return u->lcr;
+	case 4: return u->mcr;
+	case 5: return u->lsr;
+	case 6: return msr_value(u);
+	default: return u->scr;
+	}
+}
+
+static void uart_write(struct kb_uart *u, unsigned reg, uint8_t v, unsigned vcpu)
+{
+	bool dlab = u->lcr & LCR_DLAB;
+
+	switch (reg) {
+	case 0:
+		if (dlab)
+			u->dll = v;
+		else if (!(u->mcr & MCR_LOOP))
+			put_char(u, v, vcpu);
+		break;
+	case 1:
+		if (dlab)
+			u->dlm = v;
+		else
+			u->ier = v & 0x0f;
+		break;
+	case 2: u->fcr = v; break;
+	case 3: u->lcr = v; break;
+	case 4: u->mcr = v & 0x1f; break;
+	case 7: u->scr = v; break;
+	default: break; /* LSR and MSR are read-only */
+	}
+}
+
+static void uart_io(struct kb_io *io, void *opaque)
+{
+	struct kb_uart *u = opaque;
+	unsigned reg = (unsigned)(io->addr - KB_PORT_COM1);
+
+	pthread_mutex_lock(&u->lock);
+	/* Wider accesses touch consecutive registers, as on an ISA bus. */
+	for (uint32_t i = 0; i < io->len && reg + i < KB_PORT_COM1_LEN; i++) {
+		if (io->write)
+			uart_write(u, reg + i, io->data[i], io->vcpu);
+		else
+			io->data[i] = uart_read(u, reg + i);
+	}
+	pthread_mutex_unlock(&u->lock);
+}
+
+int kb_uart_init(struct kb_uart *u, struct kb_bus *bus, FILE *out, struct kb_bench *bench)
+{
+	int id;
+
+	memset(u, 0, sizeof(*u));
+	pthread_mutex_init(&u->lock, NULL);
+	u->lsr = LSR_THRE | LSR_TEMT;
+	u->out = out;
+	u->bench = bench;
+	id = kb_bus_register(bus, KB_SPACE_PIO, KB_PORT_COM1, KB_PORT_COM1_LEN, "com1", uart_io, u);
+	return id < 0 ? id : 0;
+}
+
+void kb_uart_flush(struct kb_uart *u)
+{
+	pthread_mutex_lock(&u->lock);
+	if (u->linelen && u->bench) {
+		u->line[u->linelen] = 0;
+		kb_bench_console_line(u->bench, u->line, 0);
+		u->linelen = 0;
+	}
+	if (u->out)
+		fflush(u->out);
+	pthread_mutex_unlock(&u->lock);
+}

@@ -1,0 +1,165 @@
+/*
+ * Guest RAM allocation and its KVM memory slots.  The backing page size is
+ * part of what a paging benchmark measures (2 MiB host pages let EPT/NPT
+ * use large mappings), so it is chosen explicitly and recorded.
+ */
+#include "memory.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "layout.h"
+
+#define HUGETLBFS_MAGIC 0x958458f6
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int open_hugetlbfs(struct kb_mem *m, const char *dir, char *err, size_t errlen)
+{
+	struct statfs sfs;
+	char path[4096];
+
+	if (statfs(dir, &sfs))
+		return fail(err, errlen, "-mem-path %s: %s", dir, strerror(errno));
+	if ((unsigned long)sfs.f_type != HUGETLBFS_MAGIC)
+		return fail(err, errlen, "-mem-path %s: not a hugetlbfs mount", dir);
+	m->page_size = (uint64_t)sfs.f_bsize;
+	if (m->size % m->page_size)
+		return fail(err, errlen,
+			    "-m: %llu bytes is not a multiple of the %llu-byte huge page",
+			    (unsigned long long)m->size, (unsigned long long)m->page_size);
+	snprintf(path, sizeof(path), "%s/kvmbench-XXXXXX", dir);
+	m->fd = mkstemp(path);
+	if (m->fd < 0)
+		return fail(err, errlen, "-mem-path %s: %s", dir, strerror(errno));
+	unlink(path);
+	if (ftruncate(m->fd, (off_t)m->size))
+		return fail(err, errlen, "-mem-path %s: cannot size %llu bytes: %s", dir,
+			    (unsigned long long)m->size, strerror(errno));
+	snprintf(m->backing, sizeof(m->backing), "hugetlbfs");
+	return 0;
+}
+
+int kb_mem_init(struct kb_mem *m, const struct kb_config *cfg, char *err, size_t errlen)
+{
+	int flags = MAP_NORESERVE;
+
+	memset(m, 0, sizeof(*m));
+	m->fd = -1;
+	m->size = cfg->mem_size;
+	m->low = m->size < KB_MMIO_HOLE_START ? m->size : KB_MMIO_HOLE_START;
+	m->high = m->size - m->low;
+	m->page_size = 4096;
+	snprintf(m->backing, sizeof(m->backing), "anonymous");
+	if (cfg->mem_path && open_hugetlbfs(m, cfg->mem_path, err, errlen))
+		goto fail;
+	flags |= m->fd >= 0 ? MAP_SHARED : MAP_PRIVATE | MAP_ANONYMOUS;
+	if (cfg->mem_prealloc)
+		flags |= MAP_POPULATE;
+	m->host = mmap(NULL, m->size, PROT_READ | PROT_WRITE, flags, m->fd, 0);
+	if (m->host == MAP_FAILED) {
+		m->host = NULL;
+		fail(err, errlen, "cannot map %llu MiB of guest RAM: %s",
+		     (unsigned long long)(m->size >> 20), strerror(errno));
+		goto fail;
+	}
+	if (cfg->thp == KB_THP_ON) {
+		if (madvise(m->host, m->size, MADV_HUGEPAGE)) {
+			fail(err, errlen,
+			     "-mem-thp on: madvise(MADV_HUGEPAGE) failed: %s "
+			     "(is THP disabled in /sys/kernel/mm/transparent_hugepage?)",
+			     strerror(errno));
+			goto fail;
+		}
+		m->page_size = 2 << 20;
+		snprintf(m->backing, sizeof(m->backing), "anonymous+thp");
+	} else if (m->fd < 0) {
+		madvise(m->host, m->size, MADV_NOHUGEPAGE);
+	}
+	return 0;
+fail:
+	kb_mem_destroy(m);
+	return -1;
+}
+
+int kb_mem_register(struct kb_mem *m, int vm_fd, char *err, size_t errlen)
+{
+	struct kvm_userspace_memory_region r = {
+	    .slot = 0,
+	    .guest_phys_addr = 0,
+	    .memory_size = m->low,
+	    .userspace_addr = (uintptr_t)m->host,
+	};
+
+	if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &r))
+		return fail(err, errlen, "KVM_SET_USER_MEMORY_REGION (low RAM): %s",
+			    strerror(errno));
+	if (!m->high)
+		return 0;
+	r.slot = 1;
+	r.guest_phys_addr = KB_HIGH_RAM_START;
+	r.memory_size = m->high;
+	r.userspace_addr = (uintptr_t)(m->host + m->low);
+	if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &r))
+		return fail(err, errlen, "KVM_SET_USER_MEMORY_REGION (high RAM): %s",
+			    strerror(errno));
+	return 0;
+}
+
+void *kb_mem_gpa(const struct kb_mem *m, uint64_t gpa, uint64_t len)
+{
+	if (gpa < m->low)
+		return len <= m->low - gpa ? m->host + gpa : NULL;
+	if (gpa >= KB_HIGH_RAM_START && gpa - KB_HIGH_RAM_START < m->high)
+		return len <= m->high - (gpa - KB_HIGH_RAM_START)
+			   ? m->host + m->low + (gpa - KB_HIGH_RAM_START)
+			   : NULL;
+	return NULL;
+}
+
+uint64_t kb_mem_resident(const struct kb_mem *m)
+{
+	size_t pages = m->size / 4096, chunk = 1 << 16;
+	unsigned char *vec = malloc(chunk);
+	uint64_t n = 0;
+
+	if (!vec)
+		return 0;
+	for (size_t p = 0; p < pages; p += chunk) {
+		size_t cnt = pages - p < chunk ? pages - p : chunk;
+
+		if (mincore(m->host + p * 4096, cnt * 4096, vec))
+			break;
+		for (size_t i = 0; i < cnt; i++)
+			n += vec[i] & 1;
+	}
+	free(vec);
+	return n * 4096;
+}
+
+void kb_mem_destroy(struct kb_mem *m)
+{
+	if (m->host)
+		munmap(m->host, m->size);
+	if (m->fd >= 0)
+		close(m->fd);
+	m->host = NULL;
+	m->fd = -1;
+}

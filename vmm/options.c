@@ -1,0 +1,406 @@
+/*
+ * Command-line parsing for kvmbench-vmm.
+ *
+ * Options follow QEMU's spelling so that users' habits carry over; anything
+ * kvmbench-vmm cannot honour is rejected by name rather than ignored, since a
+ * silently dropped option makes a benchmark lie about what it measured.
+ */
+#include "options.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Strict unsigned decimal: digits only, no sign, no overflow past max. */
+static int parse_uint(const char *s, size_t n, unsigned long max, unsigned long *out)
+{
+	unsigned long v = 0;
+
+	if (n == 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		if (v > (max - (unsigned long)(s[i] - '0')) / 10)
+			return -1;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int kb_size_parse(const char *s, uint64_t *out)
+{
+	size_t n = strlen(s);
+	unsigned shift = 20;
+	unsigned long v;
+
+	if (n > 0 && strchr("kKmMgGtT", s[n - 1])) {
+		switch (s[n - 1]) {
+		case 'k':
+		case 'K': shift = 10; break;
+		case 'm':
+		case 'M': shift = 20; break;
+		case 'g':
+		case 'G': shift = 30; break;
+		default: shift = 40; break;
+		}
+		n--;
+	}
+	if (parse_uint(s, n, ULONG_MAX >> shift, &v))
+		return -1;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+int kb_cpulist_parse(const char *s, int *out, unsigned max)
+{
+	unsigned count = 0;
+	const char *p = s;
+
+	while (*p) {
+		const char *end = p + strcspn(p, ",");
+		const char *dash = memchr(p, '-', (size_t)(end - p));
+		unsigned long lo, hi;
+
+		if (dash) {
+			if (parse_uint(p, (size_t)(dash - p), 4095, &lo) ||
+			    parse_uint(dash + 1, (size_t)(end - dash - 1), 4095, &hi) || hi < lo)
+				return -1;
+		} else {
+			if (parse_uint(p, (size_t)(end - p), 4095, &lo))
+				return -1;
+			hi = lo;
+		}
+		for (unsigned long c = lo; c <= hi; c++) {
+			if (count == max)
+				return -1;
+			out[count++] = (int)c;
+		}
+		p = *end ? end + 1 : end;
+		if (*end && !*p)
+			return -1; /* trailing comma */
+	}
+	return count ? (int)count : -1;
+}
+
+/* Split "key=value" items of a -smp value; a leading bare number is cpus. */
+int kb_smp_parse(const char *s, struct kb_smp *smp, char *err, size_t errlen)
+{
+	unsigned long cpus = 0, maxcpus = 0, sockets = 0, cores = 0, threads = 0, dies = 1,
+		      clusters = 1;
+	const char *p = s;
+	bool first = true;
+
+	if (!*s)
+		return fail(err, errlen, "-smp: empty value");
+	while (*p) {
+		const char *end = p + strcspn(p, ",");
+		const char *eq = memchr(p, '=', (size_t)(end - p));
+		unsigned long *dst = NULL, v;
+		size_t klen = eq ? (size_t)(eq - p) : 0;
+
+		if (!eq && first) {
+			dst = &cpus;
+			eq = p - 1;
+		} else if (!eq) {
+			return fail(err, errlen, "-smp: '%.*s' is not key=value", (int)(end - p),
+				    p);
+		} else if (klen == 4 && !strncmp(p, "cpus", 4)) {
+			dst = &cpus;
+		} else if (klen == 7 && !strncmp(p, "maxcpus", 7)) {
+			dst = &maxcpus;
+		} else if (klen == 7 && !strncmp(p, "sockets", 7)) {
+			dst = &sockets;
+		} else if (klen == 5 && !strncmp(p, "cores", 5)) {
+			dst = &cores;
+		} else if (klen == 7 && !strncmp(p, "threads", 7)) {
+			dst = &threads;
+		} else if (klen == 4 && !strncmp(p, "dies", 4)) {
+			dst = &dies;
+		} else if (klen == 8 && !strncmp(p, "clusters", 8)) {
+			dst = &clusters;
+		} else {
+			return fail(err, errlen, "-smp: unknown parameter '%.*s'", (int)klen, p);
+		}
+		if (parse_uint(eq + 1, (size_t)(end - eq - 1), 1u << 20, &v))
+			return fail(err, errlen, "-smp: '%.*s' is not a number",
+				    (int)(end - eq - 1), eq + 1);
+		if (v == 0)
+			return fail(err, errlen,
+				    "-smp: '%.*s': CPU topology parameters must "
+				    "be greater than zero",
+				    (int)(end - p), p);
+		*dst = v;
+		first = false;
+		p = *end ? end + 1 : end;
+	}
+	if (dies != 1 || clusters != 1)
+		return fail(err, errlen,
+			    "-smp: dies and clusters other than 1 are not "
+			    "supported");
+
+	/* QEMU's rules (since 6.2): prefer cores over sockets. */
+	if (cpus == 0 && maxcpus == 0) {
+		sockets = sockets ? sockets : 1;
+		cores = cores ? cores : 1;
+		threads = threads ? threads : 1;
+	} else {
+		maxcpus = maxcpus ? maxcpus : cpus;
+		if (cores == 0) {
+			sockets = sockets ? sockets : 1;
+			threads = threads ? threads : 1;
+			cores = maxcpus / (sockets * threads);
+		} else if (sockets == 0) {
+			threads = threads ? threads : 1;
+			sockets = maxcpus / (cores * threads);
+		}
+		if (threads == 0)
+			threads = maxcpus / (sockets * cores);
+	}
+	unsigned long total = sockets * cores * threads;
+
+	maxcpus = maxcpus ? maxcpus : total;
+	cpus = cpus ? cpus : maxcpus;
+	if (total == 0 || total != maxcpus)
+		return fail(err, errlen,
+			    "-smp %s: sockets (%lu) * cores (%lu) * threads "
+			    "(%lu) must equal maxcpus (%lu)",
+			    s, sockets, cores, threads, maxcpus);
+	if (maxcpus < cpus)
+		return fail(err, errlen,
+			    "-smp %s: maxcpus (%lu) must be at least the CPU "
+			    "count (%lu)",
+			    s, maxcpus, cpus);
+	if (maxcpus > KB_MAX_VCPUS)
+		return fail(err, errlen, "-smp %s: %lu CPUs exceed the VMM's limit of %d", s,
+			    maxcpus, KB_MAX_VCPUS);
+	smp->cpus = (unsigned)cpus;
+	smp->maxcpus = (unsigned)maxcpus;
+	smp->sockets = (unsigned)sockets;
+	smp->cores = (unsigned)cores;
+	smp->threads = (unsigned)threads;
+	return 0;
+}
+
+static int parse_serial(const char *v, struct kb_config *cfg, char *err, size_t errlen)
+{
+	if (!strcmp(v, "stdio") || !strcmp(v, "mon:stdio")) {
+		cfg->serial = KB_SERIAL_STDIO;
+	} else if (!strcmp(v, "none") || !strcmp(v, "null")) {
+		cfg->serial = KB_SERIAL_NONE;
+	} else if (!strncmp(v, "file:", 5) && v[5]) {
+		cfg->serial = KB_SERIAL_FILE;
+		cfg->serial_path = v + 5;
+	} else {
+		return fail(err, errlen, "-serial %s: expected stdio, file:PATH or none", v);
+	}
+	return 0;
+}
+
+static int parse_timeout(const char *v, double *out)
+{
+	char *end;
+	double t;
+
+	errno = 0;
+	t = strtod(v, &end);
+	if (errno || end == v || *end || !isfinite(t) || t <= 0 || t > 1e6)
+		return -1;
+	*out = t;
+	return 0;
+}
+
+/* Options taking a value, in the order -h lists them. */
+enum opt_id {
+	O_M,
+	O_SMP,
+	O_KERNEL,
+	O_APPEND,
+	O_SERIAL,
+	O_NAME,
+	O_CPU,
+	O_ACCEL,
+	O_MEM_PATH,
+	O_MEM_THP,
+	O_STATS,
+	O_TIMEOUT,
+	O_PIN,
+	O_EXIT_DELAY,
+	O_ENABLE_KVM,
+	O_MEM_PREALLOC,
+	O_NOGRAPHIC,
+	O_HELP,
+	O_VERSION,
+};
+
+static const struct {
+	const char *name;
+	enum opt_id id;
+	bool has_arg;
+	const char *help;
+} opts[] = {
+    {"m", O_M, true, "SIZE    guest RAM (K/M/G/T suffix, default MiB; 128M)"},
+    {"smp", O_SMP, true, "N[,sockets=S][,cores=C][,threads=T][,maxcpus=M]  vCPU topology"},
+    {"kernel", O_KERNEL, true, "FILE  ELF64 micro-guest to boot"},
+    {"append", O_APPEND, true, "STR  guest command line"},
+    {"serial", O_SERIAL, true, "stdio|file:PATH|none  COM1 backend"},
+    {"name", O_NAME, true, "NAME  name recorded in the stats"},
+    {"cpu", O_CPU, true, "host  CPU model (only 'host')"},
+    {"accel", O_ACCEL, true, "kvm  accelerator (only 'kvm')"},
+    {"mem-path", O_MEM_PATH, true, "DIR  back RAM with hugetlbfs files"},
+    {"mem-thp", O_MEM_THP, true, "on|off  ask for transparent huge pages"},
+    {"stats", O_STATS, true, "FILE  write the stats JSON here"},
+    {"timeout", O_TIMEOUT, true, "SEC  stop the guest after SEC seconds (exit 124)"},
+    {"vcpu-pin", O_PIN, true, "CPULIST  pin vCPU threads round-robin"},
+    {"test-exit-delay", O_EXIT_DELAY, true, "NS  (testing) busy-wait NS per handled exit"},
+    {"enable-kvm", O_ENABLE_KVM, false, "  same as -accel kvm"},
+    {"mem-prealloc", O_MEM_PREALLOC, false, "  fault in all RAM at start"},
+    {"nographic", O_NOGRAPHIC, false, "  accepted; there is no display"},
+    {"h", O_HELP, false, "  this help"},
+    {"help", O_HELP, false, NULL},
+    {"version", O_VERSION, false, "  print the version"},
+};
+
+void kb_options_usage(FILE *f)
+{
+	fprintf(f, "usage: kvmbench-vmm -kernel FILE [options]\n");
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		if (opts[i].help)
+			fprintf(f, "  -%s %s\n", opts[i].name, opts[i].help);
+	fprintf(f, "exit status: 0 pass, 1 VMM error, 2 guest failed, "
+		   "3 guest crashed, 77 skipped, 124 timeout,\n"
+		   "  (v << 1) | 1 for isa-debug-exit value v\n");
+}
+
+static int apply(enum opt_id id, const char *name, const char *v, struct kb_config *cfg, char *err,
+		 size_t errlen)
+{
+	switch (id) {
+	case O_M:
+		if (!strncmp(v, "size=", 5))
+			v += 5;
+		if (kb_size_parse(v, &cfg->mem_size) || cfg->mem_size == 0)
+			return fail(err, errlen, "-m %s: not a size (try 512M or 2G)", v);
+		if (cfg->mem_size % 4096)
+			return fail(err, errlen, "-m %s: not a multiple of 4 KiB", v);
+		return 0;
+	case O_SMP: return kb_smp_parse(v, &cfg->smp, err, errlen);
+	case O_KERNEL: cfg->kernel = v; return 0;
+	case O_APPEND:
+		if (strlen(v) >= KB_CMDLINE_MAX)
+			return fail(err, errlen, "-append: longer than %d bytes",
+				    KB_CMDLINE_MAX - 1);
+		cfg->append = v;
+		return 0;
+	case O_SERIAL: return parse_serial(v, cfg, err, errlen);
+	case O_NAME: cfg->name = v; return 0;
+	case O_CPU:
+		if (strcmp(v, "host") && strcmp(v, "max"))
+			return fail(err, errlen,
+				    "-cpu %s: only 'host' is supported (KVM passes "
+				    "the host CPU through)",
+				    v);
+		return 0;
+	case O_ACCEL:
+		if (strcmp(v, "kvm") && strncmp(v, "kvm,", 4))
+			return fail(err, errlen, "-accel %s: kvmbench-vmm supports only kvm", v);
+		return 0;
+	case O_MEM_PATH: cfg->mem_path = v; return 0;
+	case O_MEM_THP:
+		if (strcmp(v, "on") && strcmp(v, "off"))
+			return fail(err, errlen, "-mem-thp %s: expected on or off", v);
+		cfg->thp = strcmp(v, "on") ? KB_THP_OFF : KB_THP_ON;
+		return 0;
+	case O_STATS: cfg->stats_path = v; return 0;
+	case O_TIMEOUT:
+		if (parse_timeout(v, &cfg->timeout_s))
+			return fail(err, errlen, "-timeout %s: expected seconds > 0", v);
+		return 0;
+	case O_PIN: {
+		int n = kb_cpulist_parse(v, cfg->pin, KB_MAX_VCPUS);
+
+		if (n < 0)
+			return fail(err, errlen, "-vcpu-pin %s: expected a CPU list like 0-1,3", v);
+		cfg->npin = (unsigned)n;
+		return 0;
+	}
+	case O_EXIT_DELAY: {
+		uint64_t ns;
+		char *end;
+
+		errno = 0;
+		ns = strtoull(v, &end, 10);
+		if (errno || end == v || *end || v[0] == '-' || ns > 1000000000)
+			return fail(err, errlen, "-test-exit-delay %s: expected 0..1e9 ns", v);
+		cfg->exit_delay_ns = ns;
+		return 0;
+	}
+	case O_ENABLE_KVM:
+	case O_NOGRAPHIC: return 0;
+	case O_MEM_PREALLOC: cfg->mem_prealloc = true; return 0;
+	case O_HELP: cfg->help = true; return 0;
+	case O_VERSION: cfg->version = true; return 0;
+	}
+	return fail(err, errlen, "%s: internal error", name);
+}
+
+int kb_options_parse(int argc, char **argv, struct kb_config *cfg, char *err, size_t errlen)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->mem_size = 128ULL << 20;
+	cfg->smp = (struct kb_smp){1, 1, 1, 1, 1};
+	cfg->append = "";
+	cfg->name = "kvmbench";
+	cfg->serial = KB_SERIAL_STDIO;
+	cfg->thp = KB_THP_OFF;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		size_t k;
+
+		if (a[0] != '-' || !a[1])
+			return fail(err, errlen, "unexpected argument '%s' (options start with -)",
+				    a);
+		a += (a[1] == '-') ? 2 : 1;
+		for (k = 0; k < sizeof(opts) / sizeof(opts[0]); k++)
+			if (!strcmp(a, opts[k].name))
+				break;
+		if (k == sizeof(opts) / sizeof(opts[0]))
+			return fail(err, errlen, "unknown option '%s' (see -h)", argv[i]);
+		if (opts[k].has_arg && i + 1 >= argc)
+			return fail(err, errlen, "option '%s' needs a value", argv[i]);
+		const char *value = opts[k].has_arg ? argv[i + 1] : NULL;
+
+		if (apply(opts[k].id, argv[i], value, cfg, err, errlen))
+			return -1;
+		i += opts[k].has_arg;
+	}
+	if (cfg->help || cfg->version)
+		return 0;
+	if (!cfg->kernel)
+		return fail(err, errlen, "no guest: give -kernel FILE (see -h)");
+	if (cfg->mem_size > (uint64_t)(KB_PT_MAX_GIB - 1) << 30)
+		return fail(err, errlen, "-m: at most %llu GiB is supported",
+			    (unsigned long long)KB_PT_MAX_GIB - 1);
+	if (cfg->mem_size < (4ULL << 20))
+		return fail(err, errlen, "-m: at least 4M of RAM is needed");
+	if (cfg->mem_path && cfg->thp == KB_THP_ON)
+		return fail(err, errlen,
+			    "-mem-path and -mem-thp on contradict each other "
+			    "(hugetlbfs pages are already huge)");
+	return 0;
+}

@@ -1,0 +1,62 @@
+/*
+ * Command-line options of kvmbench-vmm: a QEMU-compatible subset plus the
+ * VMM's own -stats, -timeout, -vcpu-pin and -mem-thp.
+ *
+ * Parsing is pure (no I/O, no exit) so tests/unit can drive every error.
+ */
+#ifndef KB_OPTIONS_H
+#define KB_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "layout.h"
+
+enum kb_serial { KB_SERIAL_STDIO, KB_SERIAL_FILE, KB_SERIAL_NONE };
+enum kb_thp { KB_THP_OFF, KB_THP_ON };
+
+struct kb_smp {
+	unsigned cpus;	  /* vCPUs created */
+	unsigned maxcpus; /* sockets * cores * threads */
+	unsigned sockets, cores, threads;
+};
+
+struct kb_config {
+	uint64_t mem_size; /* bytes */
+	struct kb_smp smp;
+	const char *kernel;
+	const char *append;
+	const char *name;
+	enum kb_serial serial;
+	const char *serial_path;
+	bool mem_prealloc;
+	const char *mem_path; /* hugetlbfs directory, or NULL */
+	enum kb_thp thp;
+	const char *stats_path;
+	double timeout_s; /* 0: none */
+	int pin[KB_MAX_VCPUS];
+	unsigned npin;
+	uint64_t exit_delay_ns; /* test-only: busy delay per handled exit */
+	bool help;
+	bool version;
+};
+
+/* Fill *cfg from argv.  Returns 0, or -1 with a one-line message in err. */
+int kb_options_parse(int argc, char **argv, struct kb_config *cfg, char *err, size_t errlen);
+
+/* Parse a QEMU -smp value into *smp (QEMU's rules for missing values).
+ * Returns 0, or -1 with the reason in err. */
+int kb_smp_parse(const char *s, struct kb_smp *smp, char *err, size_t errlen);
+
+/* Parse a size with an optional K/M/G/T suffix; a bare number is MiB (as -m).
+ * Returns 0, or -1 when malformed or overflowing. */
+int kb_size_parse(const char *s, uint64_t *out);
+
+/* Parse a CPU list ("0-3,6") into out[]; returns the count, or -1. */
+int kb_cpulist_parse(const char *s, int *out, unsigned max);
+
+void kb_options_usage(FILE *f);
+
+#endif

@@ -1,0 +1,429 @@
+/*
+ * Machine set-up and teardown (see vm.h).  Everything is initialised in
+ * order and torn down in reverse; errors are returned with a message that
+ * says what is missing and what would fix it, and only main() exits.
+ */
+#include "vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "boot/longmode.h"
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int open_kvm(struct kb_vm *vm, char *err, size_t errlen)
+{
+	static const struct {
+		int cap;
+		const char *name;
+	} need[] = {
+	    {KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP"},
+	    {KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY"},
+	    {KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID"},
+	    {KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR"},
+	    {KVM_CAP_PIT2, "KVM_CAP_PIT2"},
+	    {KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT"},
+	    {KVM_CAP_MP_STATE, "KVM_CAP_MP_STATE"},
+	};
+	int n;
+
+	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0) {
+		if (errno == ENOENT)
+			return fail(err, errlen,
+				    "/dev/kvm does not exist: KVM is not available "
+				    "(load kvm_intel or kvm_amd; enable VT-x/AMD-V)");
+		if (errno == EACCES)
+			return fail(err, errlen,
+				    "/dev/kvm: permission denied (add the user to "
+				    "group 'kvm' or run as root)");
+		return fail(err, errlen, "/dev/kvm: %s", strerror(errno));
+	}
+	vm->api_version = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (vm->api_version != KVM_API_VERSION)
+		return fail(err, errlen, "KVM API version %d, need %d", vm->api_version,
+			    KVM_API_VERSION);
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+		if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, need[i].cap) <= 0)
+			return fail(err, errlen,
+				    "this KVM lacks %s, which kvmbench-vmm needs "
+				    "(kernel too old?)",
+				    need[i].name);
+	n = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	if (n <= 0)
+		n = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+	vm->max_vcpus = n > 0 ? (unsigned)n : 4;
+	n = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPU_ID);
+	vm->max_vcpu_id = n > 0 ? (unsigned)n : vm->max_vcpus;
+	vm->have_stats_fd = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_BINARY_STATS_FD) > 0;
+	return 0;
+}
+
+static int check_topology(struct kb_vm *vm, char *err, size_t errlen)
+{
+	const struct kb_smp *smp = &vm->cfg->smp;
+	uint32_t max_id = 0;
+
+	kb_topo_init(&vm->topo, smp);
+	for (unsigned i = 0; i < smp->maxcpus; i++) {
+		uint32_t id = kb_topo_apic_id(&vm->topo, i);
+
+		max_id = id > max_id ? id : max_id;
+	}
+	if (smp->cpus > vm->max_vcpus)
+		return fail(err, errlen, "-smp: %u vCPUs, but this KVM allows %u", smp->cpus,
+			    vm->max_vcpus);
+	if (max_id >= vm->max_vcpu_id || max_id >= 255)
+		return fail(err, errlen,
+			    "-smp: the topology needs APIC ID %u, above the limit "
+			    "of %u (xAPIC IDs stop at 254); use fewer sockets or "
+			    "power-of-two cores/threads",
+			    max_id, vm->max_vcpu_id < 255 ? vm->max_vcpu_id - 1 : 254);
+	return 0;
+}
+
+static int get_supported_cpuid(struct kb_vm *vm, char *err, size_t errlen)
+{
+	for (unsigned nent = 128; nent <= 4096; nent *= 2) {
+		vm->cpuid = calloc(1, sizeof(*vm->cpuid) + nent * sizeof(struct kvm_cpuid_entry2));
+		if (!vm->cpuid)
+			return fail(err, errlen, "out of memory");
+		vm->cpuid->nent = nent;
+		if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, vm->cpuid) == 0)
+			return 0;
+		free(vm->cpuid);
+		vm->cpuid = NULL;
+		if (errno != E2BIG)
+			break;
+	}
+	return fail(err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+}
+
+static int open_serial(struct kb_vm *vm, char *err, size_t errlen)
+{
+	switch (vm->cfg->serial) {
+	case KB_SERIAL_STDIO: vm->serial_out = stdout; break;
+	case KB_SERIAL_FILE:
+		vm->serial_out = fopen(vm->cfg->serial_path, "we");
+		if (!vm->serial_out)
+			return fail(err, errlen, "-serial file:%s: %s", vm->cfg->serial_path,
+				    strerror(errno));
+		break;
+	case KB_SERIAL_NONE: vm->serial_out = NULL; break;
+	}
+	return 0;
+}
+
+/* The device table: every device of the machine, in one place. */
+static int create_devices(struct kb_vm *vm, char *err, size_t errlen)
+{
+	int r;
+
+	if (open_serial(vm, err, errlen))
+		return -1;
+	if ((r = kb_bench_init(&vm->bench, &vm->bus, &vm->mem, &vm->result)) ||
+	    (r = kb_uart_init(&vm->uart, &vm->bus, vm->serial_out, &vm->bench)) ||
+	    (r = kb_debugexit_init(&vm->bus, &vm->result)) ||
+	    (r = kb_i8042_init(&vm->bus, &vm->result)))
+		return fail(err, errlen, "device registration failed: %s", strerror(-r));
+	return 0;
+}
+
+static void kick_handler(int sig)
+{
+	(void)sig; /* only interrupts KVM_RUN */
+}
+
+/*
+ * The main thread and (by inheritance) every vCPU thread block these
+ * signals; the main thread takes SIGINT, SIGTERM and KB_SIG_DONE with
+ * sigtimedwait, vCPU threads unblock KB_SIG_KICK only.  Blocking them
+ * before anything else means a signal during set-up waits its turn.
+ */
+static void setup_signals(void)
+{
+	struct sigaction sa = {.sa_handler = kick_handler};
+	sigset_t block;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(KB_SIG_KICK, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, KB_SIG_KICK);
+	sigaddset(&block, KB_SIG_DONE);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &block, NULL);
+}
+
+int kb_vm_create(struct kb_vm *vm, const struct kb_config *cfg, char *err, size_t errlen)
+{
+	memset(vm, 0, sizeof(*vm));
+	vm->cfg = cfg;
+	vm->kvm_fd = vm->vm_fd = -1;
+	vm->mem.fd = -1;
+	vm->kstats.fd = -1;
+	vm->main_thread = pthread_self();
+	pthread_mutex_init(&vm->lock, NULL);
+	setup_signals();
+	vm->tsc_begin = kb_rdtsc();
+	vm->ns_begin = kb_now_ns();
+	kb_result_init(&vm->result);
+	kb_bus_init(&vm->bus);
+	kb_host_detect(&vm->host);
+	if (open_kvm(vm, err, errlen) || check_topology(vm, err, errlen) ||
+	    get_supported_cpuid(vm, err, errlen))
+		return -1;
+	do
+		vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	while (vm->vm_fd < 0 && errno == EINTR);
+	if (vm->vm_fd < 0)
+		return fail(err, errlen, "KVM_CREATE_VM: %s", strerror(errno));
+	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, KB_KVM_TSS_ADDR) < 0)
+		return fail(err, errlen, "KVM_SET_TSS_ADDR: %s", strerror(errno));
+	if (kb_mem_init(&vm->mem, cfg, err, errlen) ||
+	    kb_mem_register(&vm->mem, vm->vm_fd, err, errlen))
+		return -1;
+	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
+		return fail(err, errlen, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
+	struct kvm_pit_config pit = {.flags = 0};
+
+	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
+		return fail(err, errlen, "KVM_CREATE_PIT2: %s", strerror(errno));
+	if (create_devices(vm, err, errlen))
+		return -1;
+	if (vm->have_stats_fd)
+		kb_kstats_open(&vm->kstats, vm->vm_fd);
+	vm->t.vm_create = kb_now_ns();
+	return 0;
+}
+
+int kb_vm_load(struct kb_vm *vm, char *err, size_t errlen)
+{
+	uint8_t *buf;
+	size_t size;
+	char why[256];
+
+	if (kb_file_read(vm->cfg->kernel, vm->mem.low, &buf, &size, why, sizeof(why)))
+		return fail(err, errlen, "-kernel: %s", why);
+	if (kb_elf_load(buf, size, vm->mem.host, vm->mem.low, 1, &vm->image, why, sizeof(why))) {
+		free(buf);
+		return fail(err, errlen, "-kernel %s: %s", vm->cfg->kernel, why);
+	}
+	free(buf);
+	if (kb_longmode_setup(&vm->mem, vm->cfg, &vm->topo, 0, err, errlen))
+		return -1;
+	vm->t.load = kb_now_ns();
+	return 0;
+}
+
+int kb_vm_start_vcpus(struct kb_vm *vm, char *err, size_t errlen)
+{
+	unsigned n = vm->cfg->smp.cpus;
+	pthread_attr_t attr;
+	struct kb_bootinfo *bi = kb_mem_gpa(&vm->mem, KB_BOOTINFO_ADDR, sizeof(*bi));
+
+	vm->vcpus = calloc(n, sizeof(*vm->vcpus));
+	if (!vm->vcpus)
+		return fail(err, errlen, "out of memory for %u vCPUs", n);
+	for (unsigned i = 0; i < n; i++)
+		vm->vcpus[i].fd = -1;
+	for (unsigned i = 0; i < n; i++, vm->nvcpus++)
+		if (kb_vcpu_create(vm, &vm->vcpus[i], i, err, errlen))
+			return -1;
+	int khz = ioctl(vm->vcpus[0].fd, KVM_GET_TSC_KHZ, 0);
+
+	vm->tsc_khz = khz > 0 ? (uint64_t)khz : 0;
+	bi->tsc_khz = vm->tsc_khz;
+	vm->t.vcpus_ready = kb_now_ns();
+
+	/* Statistics "after set-up": everything from here on is the run. */
+	kb_kstats_snapshot(&vm->kstats, true);
+	for (unsigned i = 0; i < n; i++)
+		kb_kstats_snapshot(&vm->vcpus[i].kstats, true);
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 256 << 10);
+	for (unsigned i = 0; i < n; i++) {
+		struct kb_vcpu *v = &vm->vcpus[i];
+		int r;
+
+		/* Under the lock, a vCPU is either started and kickable or
+		 * never started: kb_vm_stop() cannot slip in between. */
+		pthread_mutex_lock(&vm->lock);
+		if (vm->stopping) {
+			pthread_mutex_unlock(&vm->lock);
+			break; /* the guest already ended: start no more */
+		}
+		r = pthread_create(&v->thread, &attr, kb_vcpu_thread, v);
+		v->started = r == 0;
+		pthread_mutex_unlock(&vm->lock);
+		if (r) {
+			pthread_attr_destroy(&attr);
+			kb_vm_stop(vm);
+			return fail(err, errlen, "cannot start vCPU thread %u: %s", i, strerror(r));
+		}
+		if (vm->cfg->npin) {
+			cpu_set_t set;
+
+			CPU_ZERO(&set);
+			CPU_SET(vm->cfg->pin[i % vm->cfg->npin], &set);
+			r = pthread_setaffinity_np(v->thread, sizeof(set), &set);
+			if (r) {
+				pthread_attr_destroy(&attr);
+				kb_vm_stop(vm);
+				return fail(err, errlen,
+					    "-vcpu-pin: cannot pin vCPU %u to CPU %d: %s", i,
+					    vm->cfg->pin[i % vm->cfg->npin], strerror(r));
+			}
+		}
+	}
+	pthread_attr_destroy(&attr);
+	return 0;
+}
+
+void kb_vm_stop(struct kb_vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	if (vm->stopping) {
+		pthread_mutex_unlock(&vm->lock);
+		return;
+	}
+	__atomic_store_n(&vm->stopping, 1, __ATOMIC_SEQ_CST);
+	for (unsigned i = 0; i < vm->nvcpus; i++) {
+		struct kb_vcpu *v = &vm->vcpus[i];
+
+		if (v->run)
+			__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+		if (v->started)
+			pthread_kill(v->thread, KB_SIG_KICK);
+	}
+	pthread_mutex_unlock(&vm->lock);
+	pthread_kill(vm->main_thread, KB_SIG_DONE);
+}
+
+void kb_vm_wait(struct kb_vm *vm)
+{
+	sigset_t set;
+	struct timespec deadline, now, left;
+	bool timed = vm->cfg->timeout_s > 0;
+
+	sigemptyset(&set);
+	sigaddset(&set, KB_SIG_DONE);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += (time_t)vm->cfg->timeout_s;
+	deadline.tv_nsec += (long)((vm->cfg->timeout_s - (double)(time_t)vm->cfg->timeout_s) * 1e9);
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	while (!__atomic_load_n(&vm->stopping, __ATOMIC_SEQ_CST)) {
+		int sig;
+
+		if (timed) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			left.tv_sec = deadline.tv_sec - now.tv_sec;
+			left.tv_nsec = deadline.tv_nsec - now.tv_nsec;
+			if (left.tv_nsec < 0) {
+				left.tv_sec--;
+				left.tv_nsec += 1000000000L;
+			}
+			if (left.tv_sec < 0) {
+				kb_result_set(&vm->result, KB_EXIT_TIMEOUT, "timeout", -1,
+					      "no result within %g s (-timeout)",
+					      vm->cfg->timeout_s);
+				break;
+			}
+			sig = sigtimedwait(&set, NULL, &left);
+		} else {
+			sig = sigwaitinfo(&set, NULL);
+		}
+		if (sig == SIGINT || sig == SIGTERM) {
+			kb_result_set(&vm->result, 128 + sig, "interrupted", -1,
+				      "the VMM received %s", strsignal(sig));
+			break;
+		}
+	}
+	kb_vm_stop(vm);
+}
+
+static uint64_t proc_status_kib(const char *key)
+{
+	char line[256];
+	uint64_t v = 0;
+	size_t klen = strlen(key);
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, klen)) {
+			v = strtoull(line + klen, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+void kb_vm_finish(struct kb_vm *vm)
+{
+	for (unsigned i = 0; i < vm->nvcpus; i++)
+		if (vm->vcpus[i].started) {
+			pthread_join(vm->vcpus[i].thread, NULL);
+			vm->vcpus[i].started = false;
+		}
+	vm->t.end = kb_now_ns();
+	kb_uart_flush(&vm->uart);
+	kb_kstats_snapshot(&vm->kstats, false);
+	for (unsigned i = 0; i < vm->nvcpus; i++)
+		kb_kstats_snapshot(&vm->vcpus[i].kstats, false);
+	uint64_t dns = kb_now_ns() - vm->ns_begin;
+
+	vm->tsc_per_ns = dns ? (double)(kb_rdtsc() - vm->tsc_begin) / (double)dns : 0;
+	vm->rss_peak_kib = proc_status_kib("VmHWM:");
+	vm->guest_resident_kib = kb_mem_resident(&vm->mem) / 1024;
+}
+
+void kb_vm_destroy(struct kb_vm *vm)
+{
+	if (vm->nvcpus && !__atomic_load_n(&vm->stopping, __ATOMIC_SEQ_CST))
+		kb_vm_stop(vm);
+	for (unsigned i = 0; i < vm->nvcpus; i++) {
+		if (vm->vcpus[i].started)
+			pthread_join(vm->vcpus[i].thread, NULL);
+		kb_vcpu_destroy(&vm->vcpus[i]);
+	}
+	free(vm->vcpus);
+	vm->vcpus = NULL;
+	vm->nvcpus = 0;
+	kb_kstats_destroy(&vm->kstats);
+	kb_bench_destroy(&vm->bench);
+	if (vm->serial_out && vm->serial_out != stdout)
+		fclose(vm->serial_out);
+	vm->serial_out = NULL;
+	kb_mem_destroy(&vm->mem);
+	free(vm->cpuid);
+	vm->cpuid = NULL;
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	vm->vm_fd = vm->kvm_fd = -1;
+}
