@@ -148,3 +148,82 @@ def test_help(kvm):
     import subprocess
     p = subprocess.run([str(VMM), "-h"], capture_output=True, text=True)
     assert p.returncode == 0 and "-smp" in p.stdout and "124 timeout" in p.stdout
+
+
+def test_sigterm_is_recorded(kvm, tmp_path):
+    import signal
+    import subprocess
+    import time
+    stats = tmp_path / "s.json"
+    p = subprocess.Popen([str(VMM), "-kernel", str(GUESTS / "hello.elf"), "-append", "hang=1",
+                          "-smp", "4", "-stats", str(stats), "-timeout", "30"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.3)  # a signal during set-up would wait its turn anyway
+    p.send_signal(signal.SIGTERM)
+    out, err = p.communicate(timeout=10)
+    assert p.returncode == 128 + signal.SIGTERM, err
+    assert "Hello from kvmbench" in out
+    s = json.loads(stats.read_text())
+    assert s["result"]["status"] == "interrupted"
+    assert "Terminated" in s["result"]["reason"]
+
+
+def test_many_vcpus_end_promptly(vmm):
+    # The guest passes while later vCPUs are still being created: every
+    # started vCPU must still be stopped (a lost kick once hung this run).
+    for _ in range(5):
+        r = vmm("hello", "-smp", "64", "-timeout", "20")
+        assert r.rc == 0, r
+        assert r.wall < 10
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to drop to another user")
+def test_no_permission_on_dev_kvm(kvm, tmp_path):
+    import shutil
+    import subprocess
+    if os.stat("/dev/kvm").st_mode & 0o006:
+        pytest.skip("/dev/kvm is world-accessible here: no permission error to provoke")
+    if not shutil.which("setpriv"):
+        pytest.skip("setpriv (util-linux) is not installed")
+    guest = tmp_path / "hello.elf"
+    shutil.copy(GUESTS / "hello.elf", guest)
+    os.chmod(tmp_path, 0o755)
+    p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                        str(VMM), "-kernel", str(guest)], capture_output=True, text=True)
+    assert p.returncode == 1
+    assert "/dev/kvm: permission denied" in p.stderr
+
+
+@pytest.fixture
+def hugetlbfs(tmp_path):
+    """A hugetlbfs mount with 48 free 2 MiB pages, set up and undone here."""
+    import subprocess
+    if os.geteuid() != 0:
+        pytest.skip("needs root to reserve huge pages and mount hugetlbfs")
+    nr = "/proc/sys/vm/nr_hugepages"
+    before = int(open(nr).read())
+    mnt = tmp_path / "huge"
+    mnt.mkdir()
+    try:
+        with open(nr, "w") as f:
+            f.write(str(before + 48))
+        free = int([l for l in open("/proc/meminfo") if l.startswith("HugePages_Free")][0].split()[1])
+        if free < 48:
+            pytest.skip(f"the kernel gave only {free} free huge pages")
+        subprocess.run(["mount", "-t", "hugetlbfs", "-o", "pagesize=2M", "none", str(mnt)],
+                       check=True)
+        yield mnt
+        subprocess.run(["umount", str(mnt)], check=True)
+    finally:
+        with open(nr, "w") as f:
+            f.write(str(before))
+
+
+def test_mem_path_hugetlbfs(vmm, hugetlbfs):
+    r = vmm("hello", "-m", "64M", "-mem-path", str(hugetlbfs))
+    assert r.rc == 0, r
+    c = r.stats["config"]
+    assert c["memory_backing"] == "hugetlbfs" and c["backing_page_size"] == 2 << 20
+    assert not os.listdir(hugetlbfs)  # the backing file is unlinked
+    r = vmm("hello", "-m", "65M", "-mem-path", str(hugetlbfs))
+    assert r.rc == 1 and "not a multiple of the 2097152-byte huge page" in r.err

@@ -52,10 +52,13 @@ static void add_mark(struct kb_bench *b, const char *name, size_t namelen, unsig
 	uint64_t now = kb_now_ns();
 
 	pthread_mutex_lock(&b->lock);
+	if (b->nmarks >= KB_BENCH_MAX_RECORDS) {
+		b->dropped++;
+		goto out;
+	}
 	if (b->nmarks == b->capmarks) {
-		void *p = b->nmarks < KB_BENCH_MAX_RECORDS
-			      ? grow(b->marks, &b->capmarks, sizeof(*b->marks))
-			      : NULL;
+		void *p = grow(b->marks, &b->capmarks, sizeof(*b->marks));
+
 		if (!p) {
 			b->dropped++;
 			goto out;
@@ -76,10 +79,13 @@ static void add_metric(struct kb_bench *b, const char *name, size_t namelen, con
 		       size_t unitlen, double value, unsigned vcpu)
 {
 	pthread_mutex_lock(&b->lock);
+	if (b->nmetrics >= KB_BENCH_MAX_RECORDS) {
+		b->dropped++;
+		goto out;
+	}
 	if (b->nmetrics == b->capmetrics) {
-		void *p = b->nmetrics < KB_BENCH_MAX_RECORDS
-			      ? grow(b->metrics, &b->capmetrics, sizeof(*b->metrics))
-			      : NULL;
+		void *p = grow(b->metrics, &b->capmetrics, sizeof(*b->metrics));
+
 		if (!p) {
 			b->dropped++;
 			goto out;

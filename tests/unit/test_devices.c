@@ -1,0 +1,183 @@
+/* The devices through the bus, with a fake RAM: UART, bench device,
+ * isa-debug-exit, i8042, and the bench device's hostile-input checks. */
+#include <stdlib.h>
+
+#include "devices/devices.h"
+#include "unit.h"
+
+#define RAM (1u << 20)
+
+static struct kb_bus bus;
+static struct kb_mem mem;
+static struct kb_result res;
+static struct kb_bench bench;
+static struct kb_uart uart;
+
+static uint32_t io(enum kb_space sp, uint64_t addr, uint32_t len, int write, uint32_t v)
+{
+	uint8_t data[8];
+	struct kb_io x = {sp, addr, data, len, write != 0, 1};
+
+	memcpy(data, &v, 4);
+	kb_bus_access(&bus, &x);
+	memcpy(&v, data, 4);
+	return write ? 0 : v & (len == 4 ? 0xffffffffu : (1u << (8 * len)) - 1);
+}
+
+#define OUTB(p, v) io(KB_SPACE_PIO, p, 1, 1, v)
+#define INB(p) io(KB_SPACE_PIO, p, 1, 0, 0)
+#define OUTL(p, v) io(KB_SPACE_PIO, p, 4, 1, v)
+
+static void setup(FILE *out)
+{
+	kb_bus_init(&bus);
+	memset(&mem, 0, sizeof(mem));
+	mem.host = calloc(1, RAM);
+	mem.size = mem.low = RAM;
+	mem.fd = -1;
+	kb_result_init(&res);
+	CHECK(kb_bench_init(&bench, &bus, &mem, &res) == 0);
+	CHECK(kb_uart_init(&uart, &bus, out, &bench) == 0);
+	CHECK(kb_debugexit_init(&bus, &res) == 0);
+	CHECK(kb_i8042_init(&bus, &res) == 0);
+	/* a second device on the same ports is refused */
+	CHECK(kb_debugexit_init(&bus, &res) < 0);
+}
+
+static void teardown(void)
+{
+	kb_bench_destroy(&bench);
+	free(mem.host);
+}
+
+static void test_uart(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	setup(out);
+	CHECK_EQ(INB(0x3fd) & 0x60, 0x60); /* THR empty, transmitter empty */
+	CHECK_EQ(INB(0x3fd) & 1, 0);	   /* no receive data */
+	OUTB(0x3ff, 0xa5);
+	CHECK_EQ(INB(0x3ff), 0xa5); /* scratch */
+	OUTB(0x3fb, 0x80);	    /* DLAB */
+	OUTB(0x3f8, 0x01);
+	OUTB(0x3f9, 0x00);
+	CHECK_EQ(INB(0x3f8), 0x01);
+	OUTB(0x3fb, 0x03);
+	OUTB(0x3fc, 0x10 | 0x0a); /* loopback, RTS, OUT2 */
+	CHECK_EQ(INB(0x3fe) & 0xf0, 0x90);
+	OUTB(0x3f8, 'X'); /* loopback: not printed */
+	OUTB(0x3fc, 0x0b);
+	CHECK_EQ(INB(0x3fe) & 0xb0, 0xb0);
+	CHECK_EQ(INB(0x3fa) & 1, 1); /* no interrupt pending */
+	const char *line = "hi KVMBENCH MARK boot_done\nKVMBENCH METRIC iops 1234.5 ops/s\n";
+	for (const char *p = line; *p; p++)
+		OUTB(0x3f8, (uint8_t)*p);
+	kb_uart_flush(&uart);
+	fflush(out);
+	CHECK(strcmp(buf, line) == 0);
+	CHECK_EQ(uart.bytes_out, strlen(line));
+	CHECK_EQ(bench.nmarks, 1);
+	CHECK(!strcmp(bench.marks[0].name, "boot_done"));
+	CHECK_EQ(bench.nmetrics, 1);
+	CHECK(!strcmp(bench.metrics[0].name, "iops") && bench.metrics[0].value == 1234.5 &&
+	      !strcmp(bench.metrics[0].unit, "ops/s"));
+	/* an endless line is cut, not overflowed */
+	for (int i = 0; i < 10000; i++)
+		OUTB(0x3f8, 'a');
+	CHECK(uart.linelen < sizeof(uart.line));
+	teardown();
+	fclose(out);
+	free(buf);
+}
+
+static struct kb_bench_req *req_at(uint64_t gpa)
+{
+	struct kb_bench_req *r = (void *)(mem.host + gpa);
+
+	memset(r, 0, sizeof(*r));
+	r->magic = KB_BENCH_MAGIC;
+	return r;
+}
+
+static void test_bench(void)
+{
+	struct kb_bench_req *r;
+
+	setup(NULL);
+	CHECK_EQ(io(KB_SPACE_PIO, KB_PORT_BENCH, 4, 0, 0), 0x4b420001);
+	r = req_at(0x1000);
+	r->op = KB_BENCH_METRIC;
+	r->value = 12345;
+	r->exp10 = -3;
+	memcpy(r->name, "cyc\x01les", 8);
+	memset(r->unit, 'u', sizeof(r->unit)); /* unterminated */
+	OUTL(KB_PORT_BENCH, 0x1000);
+	CHECK_EQ(bench.nmetrics, 1);
+	CHECK(bench.metrics[0].value > 12.344 && bench.metrics[0].value < 12.346);
+	CHECK(!strcmp(bench.metrics[0].name, "cyc?les"));
+	CHECK_EQ(strlen(bench.metrics[0].unit), KB_BENCH_UNIT_MAX - 1);
+	CHECK_EQ(bench.metrics[0].vcpu, 1);
+
+	r->exp10 = 400; /* out of range */
+	OUTL(KB_PORT_BENCH, 0x1000);
+	CHECK_EQ(bench.nmetrics, 1);
+	CHECK_EQ(bench.bad_requests, 1);
+	OUTL(KB_PORT_BENCH, RAM - sizeof(*r) + 1);     /* straddles the end of RAM */
+	OUTL(KB_PORT_BENCH, 0xfee00000);	       /* not RAM at all */
+	io(KB_SPACE_PIO, KB_PORT_BENCH, 2, 1, 0x1000); /* wrong width */
+	r->magic = 0;
+	OUTL(KB_PORT_BENCH, 0x1000);
+	r->magic = KB_BENCH_MAGIC;
+	r->op = 99;
+	OUTL(KB_PORT_BENCH, 0x1000);
+	CHECK_EQ(bench.bad_requests, 6);
+	CHECK(!kb_result_is_set(&res));
+
+	r->op = KB_BENCH_MARK;
+	strcpy(r->name, "m");
+	r->tsc = 777;
+	for (int i = 0; i < KB_BENCH_MAX_RECORDS + 5; i++)
+		OUTL(KB_PORT_BENCH, 0x1000);
+	CHECK_EQ(bench.nmarks, KB_BENCH_MAX_RECORDS);
+	CHECK_EQ(bench.dropped, 5);
+	CHECK_EQ(bench.marks[0].guest_tsc, 777);
+
+	r->op = KB_BENCH_SKIP;
+	strcpy(r->text, "no widgets");
+	OUTL(KB_PORT_BENCH, 0x1000);
+	CHECK(kb_result_is_set(&res));
+	CHECK_EQ(res.exit_code, KB_EXIT_SKIP);
+	CHECK(!strcmp(res.reason, "no widgets") && !strcmp(res.status, "skip"));
+	r->op = KB_BENCH_PASS; /* first result wins */
+	OUTL(KB_PORT_BENCH, 0x1000);
+	CHECK_EQ(res.exit_code, KB_EXIT_SKIP);
+	teardown();
+}
+
+static void test_exits(void)
+{
+	setup(NULL);
+	OUTL(KB_PORT_DEBUG_EXIT, 0x21);
+	CHECK_EQ(res.exit_code, (0x21 << 1) | 1);
+	CHECK(!strcmp(res.status, "debug-exit"));
+	teardown();
+
+	setup(NULL);
+	CHECK_EQ(INB(KB_PORT_I8042_CMD), 0); /* no data, controller idle */
+	OUTB(KB_PORT_I8042_CMD, 0xd1);	     /* other commands are ignored */
+	CHECK(!kb_result_is_set(&res));
+	OUTB(KB_PORT_I8042_CMD, 0xfe);
+	CHECK(!strcmp(res.status, "reset") && res.exit_code == 0);
+	teardown();
+}
+
+int main(void)
+{
+	test_uart();
+	test_bench();
+	test_exits();
+	return unit_summary("devices");
+}
