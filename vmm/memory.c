@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,18 +17,9 @@
 #include <unistd.h>
 
 #include "layout.h"
+#include "util.h"
 
 #define HUGETLBFS_MAGIC 0x958458f6
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static int open_hugetlbfs(struct kb_mem *m, const char *dir, char *err, size_t errlen)
 {
@@ -37,22 +27,22 @@ static int open_hugetlbfs(struct kb_mem *m, const char *dir, char *err, size_t e
 	char path[4096];
 
 	if (statfs(dir, &sfs))
-		return fail(err, errlen, "-mem-path %s: %s", dir, strerror(errno));
+		return kb_errf(err, errlen, "-mem-path %s: %s", dir, strerror(errno));
 	if ((unsigned long)sfs.f_type != HUGETLBFS_MAGIC)
-		return fail(err, errlen, "-mem-path %s: not a hugetlbfs mount", dir);
+		return kb_errf(err, errlen, "-mem-path %s: not a hugetlbfs mount", dir);
 	m->page_size = (uint64_t)sfs.f_bsize;
 	if (m->size % m->page_size)
-		return fail(err, errlen,
-			    "-m: %llu bytes is not a multiple of the %llu-byte huge page",
-			    (unsigned long long)m->size, (unsigned long long)m->page_size);
+		return kb_errf(err, errlen,
+			       "-m: %llu bytes is not a multiple of the %llu-byte huge page",
+			       (unsigned long long)m->size, (unsigned long long)m->page_size);
 	snprintf(path, sizeof(path), "%s/kvmbench-XXXXXX", dir);
 	m->fd = mkstemp(path);
 	if (m->fd < 0)
-		return fail(err, errlen, "-mem-path %s: %s", dir, strerror(errno));
+		return kb_errf(err, errlen, "-mem-path %s: %s", dir, strerror(errno));
 	unlink(path);
 	if (ftruncate(m->fd, (off_t)m->size))
-		return fail(err, errlen, "-mem-path %s: cannot size %llu bytes: %s", dir,
-			    (unsigned long long)m->size, strerror(errno));
+		return kb_errf(err, errlen, "-mem-path %s: cannot size %llu bytes: %s", dir,
+			       (unsigned long long)m->size, strerror(errno));
 	snprintf(m->backing, sizeof(m->backing), "hugetlbfs");
 	return 0;
 }
@@ -76,16 +66,16 @@ int kb_mem_init(struct kb_mem *m, const struct kb_config *cfg, char *err, size_t
 	m->host = mmap(NULL, m->size, PROT_READ | PROT_WRITE, flags, m->fd, 0);
 	if (m->host == MAP_FAILED) {
 		m->host = NULL;
-		fail(err, errlen, "cannot map %llu MiB of guest RAM: %s",
-		     (unsigned long long)(m->size >> 20), strerror(errno));
+		kb_errf(err, errlen, "cannot map %llu MiB of guest RAM: %s",
+			(unsigned long long)(m->size >> 20), strerror(errno));
 		goto fail;
 	}
 	if (cfg->thp == KB_THP_ON) {
 		if (madvise(m->host, m->size, MADV_HUGEPAGE)) {
-			fail(err, errlen,
-			     "-mem-thp on: madvise(MADV_HUGEPAGE) failed: %s "
-			     "(is THP disabled in /sys/kernel/mm/transparent_hugepage?)",
-			     strerror(errno));
+			kb_errf(err, errlen,
+				"-mem-thp on: madvise(MADV_HUGEPAGE) failed: %s "
+				"(is THP disabled in /sys/kernel/mm/transparent_hugepage?)",
+				strerror(errno));
 			goto fail;
 		}
 		m->page_size = 2 << 20;
@@ -109,8 +99,8 @@ int kb_mem_register(struct kb_mem *m, int vm_fd, char *err, size_t errlen)
 	};
 
 	if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &r))
-		return fail(err, errlen, "KVM_SET_USER_MEMORY_REGION (low RAM): %s",
-			    strerror(errno));
+		return kb_errf(err, errlen, "KVM_SET_USER_MEMORY_REGION (low RAM): %s",
+			       strerror(errno));
 	if (!m->high)
 		return 0;
 	r.slot = 1;
@@ -118,8 +108,8 @@ int kb_mem_register(struct kb_mem *m, int vm_fd, char *err, size_t errlen)
 	r.memory_size = m->high;
 	r.userspace_addr = (uintptr_t)(m->host + m->low);
 	if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &r))
-		return fail(err, errlen, "KVM_SET_USER_MEMORY_REGION (high RAM): %s",
-			    strerror(errno));
+		return kb_errf(err, errlen, "KVM_SET_USER_MEMORY_REGION (high RAM): %s",
+			       strerror(errno));
 	return 0;
 }
 

@@ -10,19 +10,10 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
+#include "util.h"
 
 /* Strict unsigned decimal: digits only, no sign, no overflow past max. */
 static int parse_uint(const char *s, size_t n, unsigned long max, unsigned long *out)
@@ -106,7 +97,7 @@ int kb_smp_parse(const char *s, struct kb_smp *smp, char *err, size_t errlen)
 	bool first = true;
 
 	if (!*s)
-		return fail(err, errlen, "-smp: empty value");
+		return kb_errf(err, errlen, "-smp: empty value");
 	while (*p) {
 		const char *end = p + strcspn(p, ",");
 		const char *eq = memchr(p, '=', (size_t)(end - p));
@@ -117,8 +108,8 @@ int kb_smp_parse(const char *s, struct kb_smp *smp, char *err, size_t errlen)
 			dst = &cpus;
 			eq = p - 1;
 		} else if (!eq) {
-			return fail(err, errlen, "-smp: '%.*s' is not key=value", (int)(end - p),
-				    p);
+			return kb_errf(err, errlen, "-smp: '%.*s' is not key=value", (int)(end - p),
+				       p);
 		} else if (klen == 4 && !strncmp(p, "cpus", 4)) {
 			dst = &cpus;
 		} else if (klen == 7 && !strncmp(p, "maxcpus", 7)) {
@@ -134,24 +125,24 @@ int kb_smp_parse(const char *s, struct kb_smp *smp, char *err, size_t errlen)
 		} else if (klen == 8 && !strncmp(p, "clusters", 8)) {
 			dst = &clusters;
 		} else {
-			return fail(err, errlen, "-smp: unknown parameter '%.*s'", (int)klen, p);
+			return kb_errf(err, errlen, "-smp: unknown parameter '%.*s'", (int)klen, p);
 		}
 		if (parse_uint(eq + 1, (size_t)(end - eq - 1), 1u << 20, &v))
-			return fail(err, errlen, "-smp: '%.*s' is not a number",
-				    (int)(end - eq - 1), eq + 1);
+			return kb_errf(err, errlen, "-smp: '%.*s' is not a number",
+				       (int)(end - eq - 1), eq + 1);
 		if (v == 0)
-			return fail(err, errlen,
-				    "-smp: '%.*s': CPU topology parameters must "
-				    "be greater than zero",
-				    (int)(end - p), p);
+			return kb_errf(err, errlen,
+				       "-smp: '%.*s': CPU topology parameters must "
+				       "be greater than zero",
+				       (int)(end - p), p);
 		*dst = v;
 		first = false;
 		p = *end ? end + 1 : end;
 	}
 	if (dies != 1 || clusters != 1)
-		return fail(err, errlen,
-			    "-smp: dies and clusters other than 1 are not "
-			    "supported");
+		return kb_errf(err, errlen,
+			       "-smp: dies and clusters other than 1 are not "
+			       "supported");
 
 	/* QEMU's rules (since 6.2): prefer cores over sockets. */
 	if (cpus == 0 && maxcpus == 0) {
@@ -176,18 +167,18 @@ int kb_smp_parse(const char *s, struct kb_smp *smp, char *err, size_t errlen)
 	maxcpus = maxcpus ? maxcpus : total;
 	cpus = cpus ? cpus : maxcpus;
 	if (total == 0 || total != maxcpus)
-		return fail(err, errlen,
-			    "-smp %s: sockets (%lu) * cores (%lu) * threads "
-			    "(%lu) must equal maxcpus (%lu)",
-			    s, sockets, cores, threads, maxcpus);
+		return kb_errf(err, errlen,
+			       "-smp %s: sockets (%lu) * cores (%lu) * threads "
+			       "(%lu) must equal maxcpus (%lu)",
+			       s, sockets, cores, threads, maxcpus);
 	if (maxcpus < cpus)
-		return fail(err, errlen,
-			    "-smp %s: maxcpus (%lu) must be at least the CPU "
-			    "count (%lu)",
-			    s, maxcpus, cpus);
+		return kb_errf(err, errlen,
+			       "-smp %s: maxcpus (%lu) must be at least the CPU "
+			       "count (%lu)",
+			       s, maxcpus, cpus);
 	if (maxcpus > KB_MAX_VCPUS)
-		return fail(err, errlen, "-smp %s: %lu CPUs exceed the VMM's limit of %d", s,
-			    maxcpus, KB_MAX_VCPUS);
+		return kb_errf(err, errlen, "-smp %s: %lu CPUs exceed the VMM's limit of %d", s,
+			       maxcpus, KB_MAX_VCPUS);
 	smp->cpus = (unsigned)cpus;
 	smp->maxcpus = (unsigned)maxcpus;
 	smp->sockets = (unsigned)sockets;
@@ -206,7 +197,7 @@ static int parse_serial(const char *v, struct kb_config *cfg, char *err, size_t 
 		cfg->serial = KB_SERIAL_FILE;
 		cfg->serial_path = v + 5;
 	} else {
-		return fail(err, errlen, "-serial %s: expected stdio, file:PATH or none", v);
+		return kb_errf(err, errlen, "-serial %s: expected stdio, file:PATH or none", v);
 	}
 	return 0;
 }
@@ -294,47 +285,48 @@ static int apply(enum opt_id id, const char *name, const char *v, struct kb_conf
 		if (!strncmp(v, "size=", 5))
 			v += 5;
 		if (kb_size_parse(v, &cfg->mem_size) || cfg->mem_size == 0)
-			return fail(err, errlen, "-m %s: not a size (try 512M or 2G)", v);
+			return kb_errf(err, errlen, "-m %s: not a size (try 512M or 2G)", v);
 		if (cfg->mem_size % 4096)
-			return fail(err, errlen, "-m %s: not a multiple of 4 KiB", v);
+			return kb_errf(err, errlen, "-m %s: not a multiple of 4 KiB", v);
 		return 0;
 	case O_SMP: return kb_smp_parse(v, &cfg->smp, err, errlen);
 	case O_KERNEL: cfg->kernel = v; return 0;
 	case O_APPEND:
 		if (strlen(v) >= KB_CMDLINE_MAX)
-			return fail(err, errlen, "-append: longer than %d bytes",
-				    KB_CMDLINE_MAX - 1);
+			return kb_errf(err, errlen, "-append: longer than %d bytes",
+				       KB_CMDLINE_MAX - 1);
 		cfg->append = v;
 		return 0;
 	case O_SERIAL: return parse_serial(v, cfg, err, errlen);
 	case O_NAME: cfg->name = v; return 0;
 	case O_CPU:
 		if (strcmp(v, "host") && strcmp(v, "max"))
-			return fail(err, errlen,
-				    "-cpu %s: only 'host' is supported (KVM passes "
-				    "the host CPU through)",
-				    v);
+			return kb_errf(err, errlen,
+				       "-cpu %s: only 'host' is supported (KVM passes "
+				       "the host CPU through)",
+				       v);
 		return 0;
 	case O_ACCEL:
 		if (strcmp(v, "kvm") && strncmp(v, "kvm,", 4))
-			return fail(err, errlen, "-accel %s: kvmbench-vmm supports only kvm", v);
+			return kb_errf(err, errlen, "-accel %s: kvmbench-vmm supports only kvm", v);
 		return 0;
 	case O_MEM_PATH: cfg->mem_path = v; return 0;
 	case O_MEM_THP:
 		if (strcmp(v, "on") && strcmp(v, "off"))
-			return fail(err, errlen, "-mem-thp %s: expected on or off", v);
+			return kb_errf(err, errlen, "-mem-thp %s: expected on or off", v);
 		cfg->thp = strcmp(v, "on") ? KB_THP_OFF : KB_THP_ON;
 		return 0;
 	case O_STATS: cfg->stats_path = v; return 0;
 	case O_TIMEOUT:
 		if (parse_timeout(v, &cfg->timeout_s))
-			return fail(err, errlen, "-timeout %s: expected seconds > 0", v);
+			return kb_errf(err, errlen, "-timeout %s: expected seconds > 0", v);
 		return 0;
 	case O_PIN: {
 		int n = kb_cpulist_parse(v, cfg->pin, KB_MAX_VCPUS);
 
 		if (n < 0)
-			return fail(err, errlen, "-vcpu-pin %s: expected a CPU list like 0-1,3", v);
+			return kb_errf(err, errlen, "-vcpu-pin %s: expected a CPU list like 0-1,3",
+				       v);
 		cfg->npin = (unsigned)n;
 		return 0;
 	}
@@ -345,7 +337,7 @@ static int apply(enum opt_id id, const char *name, const char *v, struct kb_conf
 		errno = 0;
 		ns = strtoull(v, &end, 10);
 		if (errno || end == v || *end || v[0] == '-' || ns > 1000000000)
-			return fail(err, errlen, "-test-exit-delay %s: expected 0..1e9 ns", v);
+			return kb_errf(err, errlen, "-test-exit-delay %s: expected 0..1e9 ns", v);
 		cfg->exit_delay_ns = ns;
 		return 0;
 	}
@@ -355,7 +347,7 @@ static int apply(enum opt_id id, const char *name, const char *v, struct kb_conf
 	case O_HELP: cfg->help = true; return 0;
 	case O_VERSION: cfg->version = true; return 0;
 	}
-	return fail(err, errlen, "%s: internal error", name);
+	return kb_errf(err, errlen, "%s: internal error", name);
 }
 
 int kb_options_parse(int argc, char **argv, struct kb_config *cfg, char *err, size_t errlen)
@@ -373,16 +365,16 @@ int kb_options_parse(int argc, char **argv, struct kb_config *cfg, char *err, si
 		size_t k;
 
 		if (a[0] != '-' || !a[1])
-			return fail(err, errlen, "unexpected argument '%s' (options start with -)",
-				    a);
+			return kb_errf(err, errlen,
+				       "unexpected argument '%s' (options start with -)", a);
 		a += (a[1] == '-') ? 2 : 1;
 		for (k = 0; k < sizeof(opts) / sizeof(opts[0]); k++)
 			if (!strcmp(a, opts[k].name))
 				break;
 		if (k == sizeof(opts) / sizeof(opts[0]))
-			return fail(err, errlen, "unknown option '%s' (see -h)", argv[i]);
+			return kb_errf(err, errlen, "unknown option '%s' (see -h)", argv[i]);
 		if (opts[k].has_arg && i + 1 >= argc)
-			return fail(err, errlen, "option '%s' needs a value", argv[i]);
+			return kb_errf(err, errlen, "option '%s' needs a value", argv[i]);
 		const char *value = opts[k].has_arg ? argv[i + 1] : NULL;
 
 		if (apply(opts[k].id, argv[i], value, cfg, err, errlen))
@@ -392,15 +384,15 @@ int kb_options_parse(int argc, char **argv, struct kb_config *cfg, char *err, si
 	if (cfg->help || cfg->version)
 		return 0;
 	if (!cfg->kernel)
-		return fail(err, errlen, "no guest: give -kernel FILE (see -h)");
+		return kb_errf(err, errlen, "no guest: give -kernel FILE (see -h)");
 	if (cfg->mem_size > (uint64_t)(KB_PT_MAX_GIB - 1) << 30)
-		return fail(err, errlen, "-m: at most %llu GiB is supported",
-			    (unsigned long long)KB_PT_MAX_GIB - 1);
+		return kb_errf(err, errlen, "-m: at most %llu GiB is supported",
+			       (unsigned long long)KB_PT_MAX_GIB - 1);
 	if (cfg->mem_size < (4ULL << 20))
-		return fail(err, errlen, "-m: at least 4M of RAM is needed");
+		return kb_errf(err, errlen, "-m: at least 4M of RAM is needed");
 	if (cfg->mem_path && cfg->thp == KB_THP_ON)
-		return fail(err, errlen,
-			    "-mem-path and -mem-thp on contradict each other "
-			    "(hugetlbfs pages are already huge)");
+		return kb_errf(err, errlen,
+			       "-mem-path and -mem-thp on contradict each other "
+			       "(hugetlbfs pages are already huge)");
 	return 0;
 }

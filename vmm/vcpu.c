@@ -5,7 +5,6 @@
 #include "vm.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,16 +13,7 @@
 #include <unistd.h>
 
 #include "boot/longmode.h"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
+#include "util.h"
 
 static int set_cpuid(struct kb_vm *vm, struct kb_vcpu *v, char *err, size_t errlen)
 {
@@ -32,17 +22,18 @@ static int set_cpuid(struct kb_vm *vm, struct kb_vcpu *v, char *err, size_t errl
 	int r;
 
 	if (!c)
-		return fail(err, errlen, "out of memory");
+		return kb_errf(err, errlen, "out of memory");
 	memcpy(c->entries, vm->cpuid->entries, n * sizeof(c->entries[0]));
 	if (kb_cpuid_patch(c->entries, &n, max, &vm->topo, v->index)) {
 		free(c);
-		return fail(err, errlen, "CPUID table has no room for topology leaves");
+		return kb_errf(err, errlen, "CPUID table has no room for topology leaves");
 	}
 	c->nent = n;
 	r = ioctl(v->fd, KVM_SET_CPUID2, c);
 	free(c);
 	if (r < 0)
-		return fail(err, errlen, "vCPU %u: KVM_SET_CPUID2: %s", v->index, strerror(errno));
+		return kb_errf(err, errlen, "vCPU %u: KVM_SET_CPUID2: %s", v->index,
+			       strerror(errno));
 	return 0;
 }
 
@@ -60,30 +51,31 @@ int kb_vcpu_create(struct kb_vm *vm, struct kb_vcpu *v, unsigned index, char *er
 	/* The vCPU id is the initial APIC ID, as QEMU does. */
 	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)v->apic_id);
 	if (v->fd < 0)
-		return fail(err, errlen, "KVM_CREATE_VCPU %u (APIC ID %u): %s", index, v->apic_id,
-			    strerror(errno));
+		return kb_errf(err, errlen, "KVM_CREATE_VCPU %u (APIC ID %u): %s", index,
+			       v->apic_id, strerror(errno));
 	size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (size < (int)sizeof(struct kvm_run))
-		return fail(err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+		return kb_errf(err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
 	v->run_size = (size_t)size;
 	v->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
 	if (v->run == MAP_FAILED) {
 		v->run = NULL;
-		return fail(err, errlen, "vCPU %u: mmap kvm_run: %s", index, strerror(errno));
+		return kb_errf(err, errlen, "vCPU %u: mmap kvm_run: %s", index, strerror(errno));
 	}
 	if (set_cpuid(vm, v, err, errlen))
 		return -1;
 	if (ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
-		return fail(err, errlen, "vCPU %u: KVM_GET_SREGS: %s", index, strerror(errno));
+		return kb_errf(err, errlen, "vCPU %u: KVM_GET_SREGS: %s", index, strerror(errno));
 	kb_longmode_sregs(&sregs);
 	if (ioctl(v->fd, KVM_SET_SREGS, &sregs) < 0)
-		return fail(err, errlen, "vCPU %u: KVM_SET_SREGS: %s", index, strerror(errno));
+		return kb_errf(err, errlen, "vCPU %u: KVM_SET_SREGS: %s", index, strerror(errno));
 	kb_longmode_regs(&regs, vm->image.entry, index);
 	if (ioctl(v->fd, KVM_SET_REGS, &regs) < 0)
-		return fail(err, errlen, "vCPU %u: KVM_SET_REGS: %s", index, strerror(errno));
+		return kb_errf(err, errlen, "vCPU %u: KVM_SET_REGS: %s", index, strerror(errno));
 	/* Application processors would wait for INIT/SIPI; ours start now. */
 	if (ioctl(v->fd, KVM_SET_MP_STATE, &mp) < 0)
-		return fail(err, errlen, "vCPU %u: KVM_SET_MP_STATE: %s", index, strerror(errno));
+		return kb_errf(err, errlen, "vCPU %u: KVM_SET_MP_STATE: %s", index,
+			       strerror(errno));
 	if (vm->have_stats_fd)
 		kb_kstats_open(&v->kstats, v->fd);
 	return 0;

@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,16 +15,7 @@
 #include <unistd.h>
 
 #include "boot/longmode.h"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
+#include "util.h"
 
 static int open_kvm(struct kb_vm *vm, char *err, size_t errlen)
 {
@@ -46,25 +36,25 @@ static int open_kvm(struct kb_vm *vm, char *err, size_t errlen)
 	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0) {
 		if (errno == ENOENT)
-			return fail(err, errlen,
-				    "/dev/kvm does not exist: KVM is not available "
-				    "(load kvm_intel or kvm_amd; enable VT-x/AMD-V)");
+			return kb_errf(err, errlen,
+				       "/dev/kvm does not exist: KVM is not available "
+				       "(load kvm_intel or kvm_amd; enable VT-x/AMD-V)");
 		if (errno == EACCES)
-			return fail(err, errlen,
-				    "/dev/kvm: permission denied (add the user to "
-				    "group 'kvm' or run as root)");
-		return fail(err, errlen, "/dev/kvm: %s", strerror(errno));
+			return kb_errf(err, errlen,
+				       "/dev/kvm: permission denied (add the user to "
+				       "group 'kvm' or run as root)");
+		return kb_errf(err, errlen, "/dev/kvm: %s", strerror(errno));
 	}
 	vm->api_version = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
 	if (vm->api_version != KVM_API_VERSION)
-		return fail(err, errlen, "KVM API version %d, need %d", vm->api_version,
-			    KVM_API_VERSION);
+		return kb_errf(err, errlen, "KVM API version %d, need %d", vm->api_version,
+			       KVM_API_VERSION);
 	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
 		if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, need[i].cap) <= 0)
-			return fail(err, errlen,
-				    "this KVM lacks %s, which kvmbench-vmm needs "
-				    "(kernel too old?)",
-				    need[i].name);
+			return kb_errf(err, errlen,
+				       "this KVM lacks %s, which kvmbench-vmm needs "
+				       "(kernel too old?)",
+				       need[i].name);
 	n = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
 	if (n <= 0)
 		n = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
@@ -87,14 +77,14 @@ static int check_topology(struct kb_vm *vm, char *err, size_t errlen)
 		max_id = id > max_id ? id : max_id;
 	}
 	if (smp->cpus > vm->max_vcpus)
-		return fail(err, errlen, "-smp: %u vCPUs, but this KVM allows %u", smp->cpus,
-			    vm->max_vcpus);
+		return kb_errf(err, errlen, "-smp: %u vCPUs, but this KVM allows %u", smp->cpus,
+			       vm->max_vcpus);
 	if (max_id >= vm->max_vcpu_id || max_id >= 255)
-		return fail(err, errlen,
-			    "-smp: the topology needs APIC ID %u, above the limit "
-			    "of %u (xAPIC IDs stop at 254); use fewer sockets or "
-			    "power-of-two cores/threads",
-			    max_id, vm->max_vcpu_id < 255 ? vm->max_vcpu_id - 1 : 254);
+		return kb_errf(err, errlen,
+			       "-smp: the topology needs APIC ID %u, above the limit "
+			       "of %u (xAPIC IDs stop at 254); use fewer sockets or "
+			       "power-of-two cores/threads",
+			       max_id, vm->max_vcpu_id < 255 ? vm->max_vcpu_id - 1 : 254);
 	return 0;
 }
 
@@ -103,7 +93,7 @@ static int get_supported_cpuid(struct kb_vm *vm, char *err, size_t errlen)
 	for (unsigned nent = 128; nent <= 4096; nent *= 2) {
 		vm->cpuid = calloc(1, sizeof(*vm->cpuid) + nent * sizeof(struct kvm_cpuid_entry2));
 		if (!vm->cpuid)
-			return fail(err, errlen, "out of memory");
+			return kb_errf(err, errlen, "out of memory");
 		vm->cpuid->nent = nent;
 		if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, vm->cpuid) == 0)
 			return 0;
@@ -112,7 +102,7 @@ static int get_supported_cpuid(struct kb_vm *vm, char *err, size_t errlen)
 		if (errno != E2BIG)
 			break;
 	}
-	return fail(err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+	return kb_errf(err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
 }
 
 static int open_serial(struct kb_vm *vm, char *err, size_t errlen)
@@ -122,8 +112,8 @@ static int open_serial(struct kb_vm *vm, char *err, size_t errlen)
 	case KB_SERIAL_FILE:
 		vm->serial_out = fopen(vm->cfg->serial_path, "we");
 		if (!vm->serial_out)
-			return fail(err, errlen, "-serial file:%s: %s", vm->cfg->serial_path,
-				    strerror(errno));
+			return kb_errf(err, errlen, "-serial file:%s: %s", vm->cfg->serial_path,
+				       strerror(errno));
 		break;
 	case KB_SERIAL_NONE: vm->serial_out = NULL; break;
 	}
@@ -141,7 +131,7 @@ static int create_devices(struct kb_vm *vm, char *err, size_t errlen)
 	    (r = kb_uart_init(&vm->uart, &vm->bus, vm->serial_out, &vm->bench)) ||
 	    (r = kb_debugexit_init(&vm->bus, &vm->result)) ||
 	    (r = kb_i8042_init(&vm->bus, &vm->result)))
-		return fail(err, errlen, "device registration failed: %s", strerror(-r));
+		return kb_errf(err, errlen, "device registration failed: %s", strerror(-r));
 	return 0;
 }
 
@@ -193,18 +183,18 @@ int kb_vm_create(struct kb_vm *vm, const struct kb_config *cfg, char *err, size_
 		vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	while (vm->vm_fd < 0 && errno == EINTR);
 	if (vm->vm_fd < 0)
-		return fail(err, errlen, "KVM_CREATE_VM: %s", strerror(errno));
+		return kb_errf(err, errlen, "KVM_CREATE_VM: %s", strerror(errno));
 	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, KB_KVM_TSS_ADDR) < 0)
-		return fail(err, errlen, "KVM_SET_TSS_ADDR: %s", strerror(errno));
+		return kb_errf(err, errlen, "KVM_SET_TSS_ADDR: %s", strerror(errno));
 	if (kb_mem_init(&vm->mem, cfg, err, errlen) ||
 	    kb_mem_register(&vm->mem, vm->vm_fd, err, errlen))
 		return -1;
 	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
-		return fail(err, errlen, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
+		return kb_errf(err, errlen, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
 	struct kvm_pit_config pit = {.flags = 0};
 
 	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
-		return fail(err, errlen, "KVM_CREATE_PIT2: %s", strerror(errno));
+		return kb_errf(err, errlen, "KVM_CREATE_PIT2: %s", strerror(errno));
 	if (create_devices(vm, err, errlen))
 		return -1;
 	if (vm->have_stats_fd)
@@ -220,10 +210,10 @@ int kb_vm_load(struct kb_vm *vm, char *err, size_t errlen)
 	char why[256];
 
 	if (kb_file_read(vm->cfg->kernel, vm->mem.low, &buf, &size, why, sizeof(why)))
-		return fail(err, errlen, "-kernel: %s", why);
+		return kb_errf(err, errlen, "-kernel: %s", why);
 	if (kb_elf_load(buf, size, vm->mem.host, vm->mem.low, 1, &vm->image, why, sizeof(why))) {
 		free(buf);
-		return fail(err, errlen, "-kernel %s: %s", vm->cfg->kernel, why);
+		return kb_errf(err, errlen, "-kernel %s: %s", vm->cfg->kernel, why);
 	}
 	free(buf);
 	if (kb_longmode_setup(&vm->mem, vm->cfg, &vm->topo, 0, err, errlen))
@@ -240,7 +230,7 @@ int kb_vm_start_vcpus(struct kb_vm *vm, char *err, size_t errlen)
 
 	vm->vcpus = calloc(n, sizeof(*vm->vcpus));
 	if (!vm->vcpus)
-		return fail(err, errlen, "out of memory for %u vCPUs", n);
+		return kb_errf(err, errlen, "out of memory for %u vCPUs", n);
 	for (unsigned i = 0; i < n; i++)
 		vm->vcpus[i].fd = -1;
 	for (unsigned i = 0; i < n; i++, vm->nvcpus++)
@@ -276,7 +266,8 @@ int kb_vm_start_vcpus(struct kb_vm *vm, char *err, size_t errlen)
 		if (r) {
 			pthread_attr_destroy(&attr);
 			kb_vm_stop(vm);
-			return fail(err, errlen, "cannot start vCPU thread %u: %s", i, strerror(r));
+			return kb_errf(err, errlen, "cannot start vCPU thread %u: %s", i,
+				       strerror(r));
 		}
 		if (vm->cfg->npin) {
 			cpu_set_t set;
@@ -287,9 +278,9 @@ int kb_vm_start_vcpus(struct kb_vm *vm, char *err, size_t errlen)
 			if (r) {
 				pthread_attr_destroy(&attr);
 				kb_vm_stop(vm);
-				return fail(err, errlen,
-					    "-vcpu-pin: cannot pin vCPU %u to CPU %d: %s", i,
-					    vm->cfg->pin[i % vm->cfg->npin], strerror(r));
+				return kb_errf(err, errlen,
+					       "-vcpu-pin: cannot pin vCPU %u to CPU %d: %s", i,
+					       vm->cfg->pin[i % vm->cfg->npin], strerror(r));
 			}
 		}
 	}

@@ -9,7 +9,6 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,16 +16,7 @@
 #include <unistd.h>
 
 #include "../layout.h"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
+#include "../util.h"
 
 /* a + b <= limit without overflow */
 static int fits(uint64_t a, uint64_t b, uint64_t limit)
@@ -37,18 +27,19 @@ static int fits(uint64_t a, uint64_t b, uint64_t limit)
 static int check_header(const Elf64_Ehdr *eh, size_t size, char *err, size_t errlen)
 {
 	if (memcmp(eh->e_ident, ELFMAG, SELFMAG))
-		return fail(err, errlen, "not an ELF file (bad magic)");
+		return kb_errf(err, errlen, "not an ELF file (bad magic)");
 	if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB ||
 	    eh->e_machine != EM_X86_64)
-		return fail(err, errlen, "not a little-endian ELF64 x86-64 image");
+		return kb_errf(err, errlen, "not a little-endian ELF64 x86-64 image");
 	if (eh->e_type != ET_EXEC)
-		return fail(err, errlen, "ELF type %u is not an executable (ET_EXEC)", eh->e_type);
+		return kb_errf(err, errlen, "ELF type %u is not an executable (ET_EXEC)",
+			       eh->e_type);
 	if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0 || eh->e_phnum > 64)
-		return fail(err, errlen, "bad program header table (%u entries of %u bytes)",
-			    eh->e_phnum, eh->e_phentsize);
+		return kb_errf(err, errlen, "bad program header table (%u entries of %u bytes)",
+			       eh->e_phnum, eh->e_phentsize);
 	if (!fits(eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr), size))
-		return fail(err, errlen, "truncated: program headers end past the file (%zu bytes)",
-			    size);
+		return kb_errf(err, errlen,
+			       "truncated: program headers end past the file (%zu bytes)", size);
 	return 0;
 }
 
@@ -56,22 +47,22 @@ static int check_segment(const Elf64_Phdr *ph, unsigned i, size_t size, uint64_t
 			 char *err, size_t errlen)
 {
 	if (ph->p_filesz > ph->p_memsz)
-		return fail(err, errlen, "segment %u: file size exceeds memory size", i);
+		return kb_errf(err, errlen, "segment %u: file size exceeds memory size", i);
 	if (!fits(ph->p_offset, ph->p_filesz, size))
-		return fail(err, errlen,
-			    "truncated: segment %u needs bytes up to 0x%llx, file has 0x%zx", i,
-			    (unsigned long long)(ph->p_offset + ph->p_filesz), size);
+		return kb_errf(err, errlen,
+			       "truncated: segment %u needs bytes up to 0x%llx, file has 0x%zx", i,
+			       (unsigned long long)(ph->p_offset + ph->p_filesz), size);
 	if (ph->p_paddr < KB_LOAD_MIN)
-		return fail(err, errlen,
-			    "segment %u at 0x%llx overlaps the VMM's boot area (tables, "
-			    "boot info) below 0x%llx",
-			    i, (unsigned long long)ph->p_paddr, (unsigned long long)KB_LOAD_MIN);
+		return kb_errf(err, errlen,
+			       "segment %u at 0x%llx overlaps the VMM's boot area (tables, "
+			       "boot info) below 0x%llx",
+			       i, (unsigned long long)ph->p_paddr, (unsigned long long)KB_LOAD_MIN);
 	if (!fits(ph->p_paddr, ph->p_memsz, ram_size))
-		return fail(err, errlen,
-			    "segment %u [0x%llx, +0x%llx) does not fit in guest RAM "
-			    "below 0x%llx (raise -m?)",
-			    i, (unsigned long long)ph->p_paddr, (unsigned long long)ph->p_memsz,
-			    (unsigned long long)ram_size);
+		return kb_errf(err, errlen,
+			       "segment %u [0x%llx, +0x%llx) does not fit in guest RAM "
+			       "below 0x%llx (raise -m?)",
+			       i, (unsigned long long)ph->p_paddr, (unsigned long long)ph->p_memsz,
+			       (unsigned long long)ram_size);
 	return 0;
 }
 
@@ -84,8 +75,8 @@ int kb_elf_load(const uint8_t *buf, size_t size, uint8_t *ram, uint64_t ram_size
 	int entry_ok = 0;
 
 	if (size < sizeof(eh))
-		return fail(err, errlen, "truncated: %zu bytes is shorter than an ELF header",
-			    size);
+		return kb_errf(err, errlen, "truncated: %zu bytes is shorter than an ELF header",
+			       size);
 	memcpy(&eh, buf, sizeof(eh));
 	if (check_header(&eh, size, err, errlen))
 		return -1;
@@ -102,7 +93,7 @@ int kb_elf_load(const uint8_t *buf, size_t size, uint8_t *ram, uint64_t ram_size
 				continue;
 			if (ph[i].p_paddr < ph[k].p_paddr + ph[k].p_memsz &&
 			    ph[k].p_paddr < ph[i].p_paddr + ph[i].p_memsz)
-				return fail(err, errlen, "segments %u and %u overlap", k, i);
+				return kb_errf(err, errlen, "segments %u and %u overlap", k, i);
 		}
 		if (eh.e_entry - ph[i].p_vaddr < ph[i].p_memsz) {
 			img->entry = eh.e_entry - ph[i].p_vaddr + ph[i].p_paddr;
@@ -111,10 +102,10 @@ int kb_elf_load(const uint8_t *buf, size_t size, uint8_t *ram, uint64_t ram_size
 		nload++;
 	}
 	if (nload == 0)
-		return fail(err, errlen, "no loadable segment");
+		return kb_errf(err, errlen, "no loadable segment");
 	if (!entry_ok)
-		return fail(err, errlen, "entry point 0x%llx is outside every segment",
-			    (unsigned long long)eh.e_entry);
+		return kb_errf(err, errlen, "entry point 0x%llx is outside every segment",
+			       (unsigned long long)eh.e_entry);
 	/* Everything checked: now copy, and zero what the file leaves out. */
 	for (unsigned i = 0; i < eh.e_phnum; i++) {
 		if (ph[i].p_type != PT_LOAD || ph[i].p_memsz == 0)
@@ -140,27 +131,27 @@ int kb_file_read(const char *path, uint64_t max, uint8_t **buf, size_t *size, ch
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
-		return fail(err, errlen, "%s: %s", path, strerror(errno));
+		return kb_errf(err, errlen, "%s: %s", path, strerror(errno));
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		fail(err, errlen, "%s: not a regular file", path);
+		kb_errf(err, errlen, "%s: not a regular file", path);
 		goto out;
 	}
 	if ((uint64_t)st.st_size > max) {
-		fail(err, errlen, "%s: %lld bytes is larger than guest RAM allows", path,
-		     (long long)st.st_size);
+		kb_errf(err, errlen, "%s: %lld bytes is larger than guest RAM allows", path,
+			(long long)st.st_size);
 		goto out;
 	}
 	b = malloc(st.st_size ? (size_t)st.st_size : 1);
 	if (!b) {
-		fail(err, errlen, "%s: out of memory", path);
+		kb_errf(err, errlen, "%s: out of memory", path);
 		goto out;
 	}
 	while (got < (size_t)st.st_size) {
 		ssize_t n = read(fd, b + got, (size_t)st.st_size - got);
 
 		if (n <= 0) {
-			fail(err, errlen, "%s: read failed: %s", path,
-			     n ? strerror(errno) : "file shrank");
+			kb_errf(err, errlen, "%s: read failed: %s", path,
+				n ? strerror(errno) : "file shrank");
 			free(b);
 			b = NULL;
 			goto out;

@@ -36,69 +36,61 @@ static void clean_copy(char *dst, size_t dstlen, const char *src, size_t srclen)
 	dst[i] = 0;
 }
 
-static void *grow(void *arr, unsigned *cap, size_t elem)
+/*
+ * Take the next free record of an array (marks or metrics), growing it as
+ * needed; NULL (and one more dropped record) past KB_BENCH_MAX_RECORDS or
+ * when memory runs out.  Called with b->lock held.
+ */
+static void *reserve(struct kb_bench *b, void **arr, unsigned *n, unsigned *cap, size_t elem)
 {
-	unsigned ncap = *cap ? *cap * 2 : 64;
-	void *p = realloc(arr, ncap * elem);
+	if (*n >= KB_BENCH_MAX_RECORDS) {
+		b->dropped++;
+		return NULL;
+	}
+	if (*n == *cap) {
+		unsigned ncap = *cap ? *cap * 2 : 64;
+		void *p = realloc(*arr, ncap * elem);
 
-	if (p)
+		if (!p) {
+			b->dropped++;
+			return NULL;
+		}
+		*arr = p;
 		*cap = ncap;
-	return p;
+	}
+	return (uint8_t *)*arr + elem * (*n)++;
 }
 
 static void add_mark(struct kb_bench *b, const char *name, size_t namelen, unsigned vcpu,
 		     uint64_t tsc)
 {
 	uint64_t now = kb_now_ns();
+	struct kb_mark *m;
 
 	pthread_mutex_lock(&b->lock);
-	if (b->nmarks >= KB_BENCH_MAX_RECORDS) {
-		b->dropped++;
-		goto out;
+	m = reserve(b, (void **)&b->marks, &b->nmarks, &b->capmarks, sizeof(*m));
+	if (m) {
+		clean_copy(m->name, sizeof(m->name), name, namelen);
+		m->vcpu = vcpu;
+		m->t_ns = now;
+		m->guest_tsc = tsc;
 	}
-	if (b->nmarks == b->capmarks) {
-		void *p = grow(b->marks, &b->capmarks, sizeof(*b->marks));
-
-		if (!p) {
-			b->dropped++;
-			goto out;
-		}
-		b->marks = p;
-	}
-	struct kb_mark *m = &b->marks[b->nmarks++];
-
-	clean_copy(m->name, sizeof(m->name), name, namelen);
-	m->vcpu = vcpu;
-	m->t_ns = now;
-	m->guest_tsc = tsc;
-out:
 	pthread_mutex_unlock(&b->lock);
 }
 
 static void add_metric(struct kb_bench *b, const char *name, size_t namelen, const char *unit,
 		       size_t unitlen, double value, unsigned vcpu)
 {
+	struct kb_metric *m;
+
 	pthread_mutex_lock(&b->lock);
-	if (b->nmetrics >= KB_BENCH_MAX_RECORDS) {
-		b->dropped++;
-		goto out;
+	m = reserve(b, (void **)&b->metrics, &b->nmetrics, &b->capmetrics, sizeof(*m));
+	if (m) {
+		clean_copy(m->name, sizeof(m->name), name, namelen);
+		clean_copy(m->unit, sizeof(m->unit), unit, unitlen);
+		m->value = value;
+		m->vcpu = vcpu;
 	}
-	if (b->nmetrics == b->capmetrics) {
-		void *p = grow(b->metrics, &b->capmetrics, sizeof(*b->metrics));
-
-		if (!p) {
-			b->dropped++;
-			goto out;
-		}
-		b->metrics = p;
-	}
-	struct kb_metric *m = &b->metrics[b->nmetrics++];
-
-	clean_copy(m->name, sizeof(m->name), name, namelen);
-	clean_copy(m->unit, sizeof(m->unit), unit, unitlen);
-	m->value = value;
-	m->vcpu = vcpu;
-out:
 	pthread_mutex_unlock(&b->lock);
 }
 

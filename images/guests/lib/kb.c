@@ -187,30 +187,32 @@ void kb_pass(void)
 	stop_here();
 }
 
-void kb_fail(const char *fmt, ...)
+/* Print the verdict and send it: the VM ends there. */
+static __attribute__((noreturn)) void verdict(uint16_t op, const char *word, const char *fmt,
+					      va_list ap)
 {
 	char buf[KB_BENCH_TEXT_MAX];
+
+	kb_vsnprintf(buf, sizeof(buf), fmt, ap);
+	kb_printf("%s: %s\n", word, buf);
+	bench_call(op, 0, 0, 0, 0, buf);
+	stop_here();
+}
+
+void kb_fail(const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	kb_vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	kb_printf("FAIL: %s\n", buf);
-	bench_call(KB_BENCH_FAIL, 0, 0, 0, 0, buf);
-	stop_here();
+	verdict(KB_BENCH_FAIL, "FAIL", fmt, ap);
 }
 
 void kb_skip(const char *fmt, ...)
 {
-	char buf[KB_BENCH_TEXT_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
-	kb_vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	kb_printf("SKIP: %s\n", buf);
-	bench_call(KB_BENCH_SKIP, 0, 0, 0, 0, buf);
-	stop_here();
+	verdict(KB_BENCH_SKIP, "SKIP", fmt, ap);
 }
 
 void kb_debug_exit(uint32_t code)

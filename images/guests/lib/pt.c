@@ -49,6 +49,11 @@ void kb_pt_map(uint64_t *root, uint64_t va, uint64_t pa, uint64_t len)
 void *kb_pt_region(uint64_t mib, uint64_t **root_out)
 {
 	uint64_t bytes = mib << 20;
+
+	/* the region, its page tables and 2 MiB of alignment slack */
+	if (mib == 0 || bytes + (bytes >> 9) + (2 << 20) > kb_free_ram())
+		kb_skip("mib=%llu does not fit in %llu MiB of free guest RAM",
+			(unsigned long long)mib, (unsigned long long)(kb_free_ram() >> 20));
 	uint64_t *root = kb_pt_new_root();
 	void *phys = kb_alloc(bytes, 2 << 20);
 

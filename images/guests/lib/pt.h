@@ -13,7 +13,8 @@ uint64_t *kb_pt_leaf(uint64_t *root, uint64_t va);
 /* Map [va, va+len) to [pa, pa+len) with 4 KiB pages. */
 void kb_pt_map(uint64_t *root, uint64_t va, uint64_t pa, uint64_t len);
 /* Allocate mib MiB of RAM, map it with 4 KiB pages at KB_PT_TEST_VA under
- * a new root (returned in *root); returns the virtual address. */
+ * a new root (returned in *root); returns the virtual address.  Skips
+ * the guest when it does not fit in free RAM. */
 void *kb_pt_region(uint64_t mib, uint64_t **root);
 
 #endif
