@@ -2,8 +2,8 @@
 #
 #   make            build the VMM, the micro-guests and the tools
 #   make test       unit tests, format check, integration tests (pytest)
-#   make bench      run the default benchmark end to end (placeholder until
-#                   the harness lands: the VMM benchmark)
+#   make bench      run a scenario end to end (SCENARIO=smoke by default,
+#                   DB=results/kvmbench.db) and print its summary
 #   make bench-vmm  PIO exit round trip vs a bare KVM_RUN loop, start-up
 #                   time and the VMM's memory overhead
 #   make install    install kvmbench-vmm into $(PREFIX)/bin
@@ -25,7 +25,8 @@ VERSION := 0.1
 GIT := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-	-Wpointer-arith -Wformat=2 -Wvla -Wundef -Wno-missing-field-initializers
+	-Wpointer-arith -Wformat=2 -Wvla -Wundef -Wno-missing-field-initializers \
+	-Wno-format-truncation
 CFLAGS ?= -O2 -g
 HOST_CFLAGS := -std=gnu11 $(WARNINGS) $(if $(filter 1,$(WERROR)),-Werror) \
 	-MMD -MP -D_GNU_SOURCE -Ivmm \
@@ -61,6 +62,19 @@ $(BUILD)/kvm-floor: $(BUILD)/vmm/tools/kvm-floor.o
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(VMM_LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# --- the harness ---------------------------------------------------------------
+HARNESS_SRC := $(wildcard harness/*.c)
+HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o)
+# shared with the VMM: option/size parsing, host detection, error helper
+HARNESS_SHARED := $(BUILD)/vmm/options.o $(BUILD)/vmm/host.o $(BUILD)/vmm/util.o
+HARNESS_LIBS := -linih -ljson-c -lsqlite3 -lm
+
+$(BUILD)/harness/%.o: HOST_CFLAGS += -Iharness
+
+$(BUILD)/kvmbench: $(HARNESS_OBJ) $(HARNESS_SHARED)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(HARNESS_LIBS)
+
 # --- micro-guests -------------------------------------------------------------
 include images/guests/guests.mk
 
@@ -73,9 +87,9 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/unit.o $(VMM_LIB_O
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # --- targets ------------------------------------------------------------------
-.PHONY: all test unit format-check integration bench bench-vmm install clean deps
+.PHONY: all test unit format-check integration bench bench-vmm bench-harness install clean deps
 
-all: $(BUILD)/kvmbench-vmm $(BUILD)/kvm-floor $(GUEST_ELFS) $(UNIT_BIN)
+all: $(BUILD)/kvmbench-vmm $(BUILD)/kvm-floor $(BUILD)/kvmbench $(GUEST_ELFS) $(UNIT_BIN)
 
 deps: $(DEPS_STAMP)
 
@@ -91,13 +105,24 @@ integration: all
 test: all
 	$(Q)PYTHON=$(PYTHON) tests/run-all
 
-bench: bench-vmm
+SCENARIO ?= smoke
+DB ?= results/kvmbench.db
+
+bench: all
+	$(Q)build/kvmbench run $(SCENARIO) --db $(DB); rc=$$?; \
+	id=$$(sqlite3 $(DB) "SELECT max(id) FROM campaigns" 2>/dev/null); \
+	[ -n "$$id" ] && build/kvmbench summary $$id --db $(DB); \
+	echo "database: $(DB) (campaign $$id); logs: results/logs/$$id/"; exit $$rc
 
 bench-vmm: all
 	$(Q)$(PYTHON) tests/bench/bench_vmm.py
 
-install: $(BUILD)/kvmbench-vmm
+bench-harness: all
+	$(Q)$(PYTHON) tests/bench/bench_harness.py
+
+install: $(BUILD)/kvmbench-vmm $(BUILD)/kvmbench
 	install -D -m 0755 $(BUILD)/kvmbench-vmm $(DESTDIR)$(PREFIX)/bin/kvmbench-vmm
+	install -D -m 0755 $(BUILD)/kvmbench $(DESTDIR)$(PREFIX)/bin/kvmbench
 
 clean:
 	rm -rf $(BUILD)

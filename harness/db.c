@@ -1,0 +1,175 @@
+/*
+ * SQLite plumbing for the results database.  Migrations are a list of
+ * scripts; PRAGMA user_version says how many have run.  A database from a
+ * newer kvmbench (user_version above what this build knows) is refused
+ * rather than guessed at.
+ */
+#include "db.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "schema.sql.h"
+
+static const char *const migrations[KB_DB_SCHEMA] = {kb_schema_v1};
+
+static int dberr(char *err, size_t errlen, const char *path, const char *what, sqlite3 *db)
+{
+	int code = db ? sqlite3_extended_errcode(db) & 0xff : 0;
+	const char *hint = code == SQLITE_NOTADB     ? " (not an SQLite database)"
+			   : code == SQLITE_CORRUPT  ? " (the database is corrupt)"
+			   : code == SQLITE_BUSY     ? " (locked by another process; try again)"
+			   : code == SQLITE_READONLY ? " (read-only: check its permissions)"
+						     : "";
+
+	snprintf(err, errlen, "%s: %s: %s%s", path, what, db ? sqlite3_errmsg(db) : "", hint);
+	return -1;
+}
+
+int kb_db_exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+sqlite3_stmt *kb_db_prepare(sqlite3 *db, const char *sql, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+		return NULL;
+	}
+	return st;
+}
+
+static int user_version(sqlite3 *db, int *v)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+
+	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		*v = sqlite3_column_int(st, 0);
+	else
+		rc = SQLITE_ERROR;
+	sqlite3_finalize(st);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+/* PRAGMA quick_check answers one row "ok" when the file is sound. */
+static int quick_check(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	int ok = sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &st, NULL) == SQLITE_OK &&
+		 sqlite3_step(st) == SQLITE_ROW &&
+		 !strcmp((const char *)sqlite3_column_text(st, 0), "ok");
+
+	sqlite3_finalize(st);
+	return ok ? 0 : -1;
+}
+
+static int migrate(sqlite3 *db, const char *path, int from, char *err, size_t errlen)
+{
+	char sql[64], why[512];
+
+	if (kb_db_exec(db, "BEGIN IMMEDIATE", why, sizeof(why)))
+		return dberr(err, errlen, path, "cannot start the schema upgrade", db);
+	for (int v = from; v < KB_DB_SCHEMA; v++) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if (kb_db_exec(db, migrations[v], why, sizeof(why)) ||
+		    kb_db_exec(db, sql, why, sizeof(why))) {
+			kb_db_exec(db, "ROLLBACK", why, sizeof(why));
+			return dberr(err, errlen, path, "schema upgrade failed", db);
+		}
+	}
+	if (kb_db_exec(db, "COMMIT", why, sizeof(why)))
+		return dberr(err, errlen, path, "schema upgrade failed", db);
+	return 0;
+}
+
+int kb_db_open(const char *path, bool create, bool write, sqlite3 **out, char *err, size_t errlen)
+{
+	int flags = write ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
+	struct stat st;
+	sqlite3 *db = NULL;
+	int version = 0;
+	char why[512];
+
+	*out = NULL;
+	if (stat(path, &st) != 0) {
+		if (!create) {
+			snprintf(err, errlen, "%s: no such database", path);
+			return -1;
+		}
+		flags |= SQLITE_OPEN_CREATE;
+	} else if (write && access(path, W_OK) != 0) {
+		snprintf(err, errlen, "%s: read-only: check its permissions", path);
+		return -1;
+	}
+	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+		dberr(err, errlen, path, "cannot open", db);
+		sqlite3_close(db);
+		return -1;
+	}
+	const char *tmo = getenv("KVMBENCH_DB_TIMEOUT_MS"); /* default 5 s */
+
+	sqlite3_busy_timeout(db, tmo && atoi(tmo) > 0 ? atoi(tmo) : 5000);
+	sqlite3_extended_result_codes(db, 1);
+	if (user_version(db, &version)) {
+		dberr(err, errlen, path, "cannot read", db);
+		goto fail;
+	}
+	if (version > KB_DB_SCHEMA) {
+		snprintf(err, errlen,
+			 "%s: schema version %d is newer than this kvmbench knows (%d): "
+			 "use a newer kvmbench",
+			 path, version, KB_DB_SCHEMA);
+		goto fail;
+	}
+	if (version > 0 && quick_check(db)) {
+		dberr(err, errlen, path, "integrity check failed", db);
+		if (!strstr(err, "corrupt"))
+			snprintf(err + strlen(err), errlen - strlen(err),
+				 " (the database is corrupt)");
+		goto fail;
+	}
+	if (write) {
+		if (kb_db_exec(db, "PRAGMA journal_mode = WAL", why, sizeof(why))) {
+			dberr(err, errlen, path, "cannot switch to WAL", db);
+			goto fail;
+		}
+		if (version < KB_DB_SCHEMA && migrate(db, path, version, err, errlen))
+			goto fail;
+	} else if (version < KB_DB_SCHEMA) {
+		snprintf(err, errlen,
+			 "%s: schema version %d is older than %d: open it once "
+			 "for writing (e.g. kvmbench list --db %s) to upgrade",
+			 path, version, KB_DB_SCHEMA, path);
+		goto fail;
+	}
+	if (kb_db_exec(db, "PRAGMA foreign_keys = ON", why, sizeof(why))) {
+		dberr(err, errlen, path, "cannot enable foreign keys", db);
+		goto fail;
+	}
+	*out = db;
+	return 0;
+fail:
+	sqlite3_close(db);
+	return -1;
+}
+
+void kb_db_close(sqlite3 *db)
+{
+	sqlite3_close(db);
+}

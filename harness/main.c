@@ -1,0 +1,228 @@
+/*
+ * kvmbench: the harness.  Parses the command line, finds the project
+ * (its scenarios, the VMM, the guests) and dispatches to the subcommands.
+ * Only main() exits.
+ */
+#include <getopt.h>
+#include <glob.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "campaign.h"
+#include "report.h"
+#include "runner.h"
+#include "scenario.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: kvmbench COMMAND [options]\n"
+		   "  run SCENARIO [--repeat N] [--jobs N] [--shard K/N] [--tag T] [--db PATH]\n"
+		   "               [--kind bench|nightly|qualify] [--resume] [--dry-run]\n"
+		   "               [--allow-kvm-reload] [--quiet]\n"
+		   "  scenarios                      list the scenarios in scenarios/\n"
+		   "  show SCENARIO                  print the expanded points\n"
+		   "  list [--db PATH]               list campaigns\n"
+		   "  summary CAMPAIGN [--db PATH]   per point: median, min, max, CV, exits\n"
+		   "  merge A.db B.db ... -o ALL.db  union databases, no duplicates\n"
+		   "Default database: results/kvmbench.db.  Exit status: 0 ok, 1 error,\n"
+		   "2 some runs failed, 130 interrupted (resume with --resume).\n");
+}
+
+/* The project root: KVMBENCH_ROOT, else the directory above build/. */
+static void find_env(struct kb_env *env)
+{
+	const char *root = getenv("KVMBENCH_ROOT"), *vmm = getenv("KVMBENCH_VMM");
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (root) {
+		snprintf(env->root, sizeof(env->root), "%s", root);
+	} else if (n > 0) {
+		exe[n] = 0;
+		for (int up = 0; up < 2; up++)
+			*strrchr(exe, '/') = 0; /* .../build/kvmbench -> ... */
+		snprintf(env->root, sizeof(env->root), "%s", exe);
+	} else {
+		snprintf(env->root, sizeof(env->root), ".");
+	}
+	snprintf(env->vmm, sizeof(env->vmm), "%s", vmm ? vmm : "");
+	if (!vmm)
+		snprintf(env->vmm, sizeof(env->vmm), "%s/build/kvmbench-vmm", env->root);
+	snprintf(env->guest_dir, sizeof(env->guest_dir), "%s/build/guests", env->root);
+	snprintf(env->results, sizeof(env->results), "%s/results", env->root);
+}
+
+static int parse_shard(const char *v, unsigned *k, unsigned *n)
+{
+	char tail;
+
+	return sscanf(v, "%u/%u%c", k, n, &tail) == 2 && *n >= 1 && *k >= 1 && *k <= *n ? 0 : -1;
+}
+
+static int parse_count(const char *opt, const char *v, unsigned max, unsigned *out)
+{
+	char *end;
+	unsigned long n = strtoul(v, &end, 10);
+
+	if (!*v || *end || v[0] == '-' || n < 1 || n > max) {
+		fprintf(stderr, "kvmbench: %s %s: want a number from 1 to %u\n", opt, v, max);
+		return -1;
+	}
+	*out = (unsigned)n;
+	return 0;
+}
+
+enum { O_DB = 256, O_REPEAT, O_JOBS, O_SHARD, O_TAG, O_RESUME, O_DRY, O_KIND, O_RELOAD, O_QUIET };
+
+static const struct option long_opts[] = {
+    {"db", required_argument, 0, O_DB},
+    {"repeat", required_argument, 0, O_REPEAT},
+    {"jobs", required_argument, 0, O_JOBS},
+    {"shard", required_argument, 0, O_SHARD},
+    {"tag", required_argument, 0, O_TAG},
+    {"resume", no_argument, 0, O_RESUME},
+    {"dry-run", no_argument, 0, O_DRY},
+    {"kind", required_argument, 0, O_KIND},
+    {"allow-kvm-reload", no_argument, 0, O_RELOAD},
+    {"quiet", no_argument, 0, O_QUIET},
+    {"help", no_argument, 0, 'h'},
+    {0, 0, 0, 0},
+};
+
+static int cmd_scenarios(const struct kb_env *env)
+{
+	char pattern[1200], err[1024];
+	glob_t g;
+
+	snprintf(pattern, sizeof(pattern), "%s/scenarios/*.ini", env->root);
+	if (glob(pattern, 0, NULL, &g)) {
+		fprintf(stderr, "kvmbench: no scenarios in %s/scenarios\n", env->root);
+		return 1;
+	}
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		struct kb_scenario *s = calloc(1, sizeof(*s));
+
+		if (s && kb_scenario_load(g.gl_pathv[i], env->guest_dir, s, err, sizeof(err)) == 0)
+			printf("%-12s %4u points  %s\n", s->name, s->npoints, s->description);
+		else
+			printf("%-12s  ERROR: %s\n", strrchr(g.gl_pathv[i], '/') + 1, err);
+		if (s)
+			kb_scenario_free(s);
+		free(s);
+	}
+	globfree(&g);
+	return 0;
+}
+
+static int cmd_show(const struct kb_env *env, const char *name)
+{
+	struct kb_scenario *s = calloc(1, sizeof(*s));
+	char path[1200], err[1024];
+
+	kb_scenario_path(env, name, path, sizeof(path));
+	if (!s || kb_scenario_load(path, env->guest_dir, s, err, sizeof(err))) {
+		fprintf(stderr, "kvmbench: %s\n", s ? err : "out of memory");
+		free(s);
+		return 1;
+	}
+	printf("%s: %s\n%u points, %u repeats, %u warm-up, timeout %gs, jobs %u\n", s->name,
+	       s->description, s->npoints, s->repeats, s->warmup, s->timeout, s->jobs);
+	for (unsigned i = 0; i < s->npoints; i++)
+		printf("%s  %s  [%s]\n", s->points[i].key, s->points[i].params,
+		       s->points[i].cmdline);
+	kb_scenario_free(s);
+	free(s);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct kb_env env;
+	struct kb_run_opts o = {.kind = "bench"};
+	char db[1300], err[2048], *out = NULL;
+	int c;
+
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "help")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2;
+	}
+	find_env(&env);
+	snprintf(db, sizeof(db), "%s/kvmbench.db", env.results);
+	const char *cmd = argv[1];
+
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "o:h", long_opts, NULL)) != -1) {
+		switch (c) {
+		case O_DB: snprintf(db, sizeof(db), "%s", optarg); break;
+		case O_REPEAT:
+			if (parse_count("--repeat", optarg, 1000, &o.repeat))
+				return 1;
+			break;
+		case O_JOBS:
+			if (parse_count("--jobs", optarg, 256, &o.jobs))
+				return 1;
+			break;
+		case O_SHARD:
+			if (parse_shard(optarg, &o.shard_k, &o.shard_n)) {
+				fprintf(stderr, "kvmbench: --shard %s: want K/N with 1 <= K <= N\n",
+					optarg);
+				return 1;
+			}
+			break;
+		case O_TAG: o.tag = optarg; break;
+		case O_RESUME: o.resume = true; break;
+		case O_DRY: o.dry_run = true; break;
+		case O_KIND:
+			if (strcmp(optarg, "bench") && strcmp(optarg, "nightly") &&
+			    strcmp(optarg, "qualify")) {
+				fprintf(stderr,
+					"kvmbench: --kind %s: want bench, nightly or qualify\n",
+					optarg);
+				return 1;
+			}
+			o.kind = optarg;
+			break;
+		case O_RELOAD: o.allow_reload = true; break;
+		case O_QUIET: o.quiet = true; break;
+		case 'o': out = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 1;
+		}
+	}
+	o.db = db;
+	int nargs = argc - optind;
+	char **args = argv + optind;
+	int rc = 0;
+
+	if (!strcmp(cmd, "run") && nargs == 1) {
+		o.scenario = args[0];
+		rc = kb_campaign_run(&env, &o, err, sizeof(err));
+		if (rc == 1)
+			fprintf(stderr, "kvmbench: %s\n", err);
+		return rc;
+	}
+	if (!strcmp(cmd, "scenarios") && nargs == 0)
+		return cmd_scenarios(&env);
+	if (!strcmp(cmd, "show") && nargs == 1)
+		return cmd_show(&env, args[0]);
+	if (!strcmp(cmd, "list") && nargs == 0)
+		rc = kb_list(db, stdout, err, sizeof(err));
+	else if (!strcmp(cmd, "summary") && nargs == 1)
+		rc = kb_summary(db, args[0], stdout, err, sizeof(err));
+	else if (!strcmp(cmd, "merge") && nargs >= 1 && out)
+		rc = kb_merge(out, args, nargs, err, sizeof(err));
+	else {
+		fprintf(stderr,
+			"kvmbench: '%s' with %d argument%s: not a command (see kvmbench "
+			"--help)\n",
+			cmd, nargs, nargs == 1 ? "" : "s");
+		return 1;
+	}
+	if (rc)
+		fprintf(stderr, "kvmbench: %s\n", err);
+	return rc ? 1 : 0;
+}

@@ -1,0 +1,24 @@
+/*
+ * Reading the database back: `kvmbench list`, `kvmbench summary`, and
+ * `kvmbench merge`, which unions databases from several hosts.
+ */
+#ifndef KB_REPORT_H
+#define KB_REPORT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+int kb_list(const char *db_path, FILE *out, char *err, size_t errlen);
+int kb_summary(const char *db_path, const char *campaign, FILE *out, char *err, size_t errlen);
+/* Merge sources[] into out_path (created when missing).  Campaigns already
+ * there (by uuid) are left alone, so merging twice adds nothing. */
+int kb_merge(const char *out_path, char **sources, int nsources, char *err, size_t errlen);
+
+/* Sorts v[0..n) and fills median, min, max, coefficient of variation. */
+struct kb_summary_stats {
+	double median, min, max, mean, cv;
+	size_t n;
+};
+void kb_stats_summarise(double *v, size_t n, struct kb_summary_stats *s);
+
+#endif

@@ -1,0 +1,450 @@
+/*
+ * Campaign execution (see runner.h).
+ *
+ * The plan is a deterministic list of tasks (point, repeat, warm-up), so
+ * a resumed campaign skips exactly the tasks whose runs are recorded.  Up
+ * to `jobs` VMMs run at once; the loop waits in poll() on their pidfds and
+ * a signalfd for SIGINT/SIGTERM, with the nearest deadline as timeout.
+ */
+#include "runner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "campaign.h"
+#include "db.h"
+#include "ingest.h"
+#include "paging.h"
+#include "scenario.h"
+
+extern char **environ;
+
+struct slot {
+	bool busy;
+	pid_t pid;
+	int pidfd;
+	const struct kb_task *t;
+	uint64_t start_ns, deadline_ns;
+	int killed; /* 0, SIGTERM or SIGKILL sent */
+	char dir[1100];
+	char started[32];
+};
+
+/* How long a VMM gets past its own -timeout, and after SIGTERM, before the
+ * next step (KVMBENCH_GRACE_MS, default 5000; tests shorten it). */
+static uint64_t grace_ns(void)
+{
+	const char *v = getenv("KVMBENCH_GRACE_MS");
+	long ms = v ? atol(v) : 5000;
+
+	return (uint64_t)(ms > 0 ? ms : 5000) * 1000000ull;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void kb_scenario_path(const struct kb_env *env, const char *name, char *out, size_t len)
+{
+	if (strchr(name, '/') || strstr(name, ".ini"))
+		snprintf(out, len, "%s", name);
+	else
+		snprintf(out, len, "%s/scenarios/%s.ini", env->root, name);
+}
+
+static int mkdirs(const char *path)
+{
+	char tmp[1200];
+
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(tmp, 0755) && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(tmp, 0755) && errno != EEXIST ? -1 : 0;
+}
+
+/* Spawn one VMM for task t into slot s; 0 or -1 with err. */
+static int spawn(const struct kb_env *env, const struct kb_scenario *sc, const char *logroot,
+		 int64_t campaign, const struct kb_task *t, struct slot *s, char *err,
+		 size_t errlen)
+{
+	const struct kb_point *p = t->pt;
+	char smp[64], mem[32], timeout[32], stats[1200], serial[1200], log[1200];
+	char *argv[64];
+	int argc = 0;
+	double tmo = p->wl->timeout > 0 ? p->wl->timeout : sc->timeout;
+	posix_spawn_file_actions_t fa;
+	char vmm_args[KB_VAL_MAX], *save = NULL;
+
+	snprintf(s->dir, sizeof(s->dir), "%s/%lld/%u", logroot, (long long)campaign, t->seq);
+	if (mkdirs(s->dir)) {
+		snprintf(err, errlen, "%s: cannot create: %m", s->dir);
+		return -1;
+	}
+	snprintf(smp, sizeof(smp), "%u,sockets=%u,cores=%u,threads=%u", p->vcpus, p->sockets,
+		 p->cores, p->threads);
+	snprintf(mem, sizeof(mem), "%lluM", (unsigned long long)(p->memory >> 20));
+	snprintf(timeout, sizeof(timeout), "%g", tmo);
+	snprintf(stats, sizeof(stats), "%s/stats.json", s->dir);
+	snprintf(serial, sizeof(serial), "file:%s/console.log", s->dir);
+	snprintf(log, sizeof(log), "%s/vmm.log", s->dir);
+	unlink(stats);
+	char kernel[1400];
+
+	if (strchr(p->wl->guest, '/'))
+		snprintf(kernel, sizeof(kernel), "%s", p->wl->guest);
+	else
+		snprintf(kernel, sizeof(kernel), "%s/%s.elf", env->guest_dir, p->wl->guest);
+	argv[argc++] = (char *)env->vmm;
+	argv[argc++] = "-name";
+	argv[argc++] = (char *)p->key;
+	argv[argc++] = "-m";
+	argv[argc++] = mem;
+	argv[argc++] = "-smp";
+	argv[argc++] = smp;
+	argv[argc++] = "-kernel";
+	argv[argc++] = kernel;
+	argv[argc++] = "-append";
+	argv[argc++] = (char *)p->cmdline;
+	argv[argc++] = "-serial";
+	argv[argc++] = serial;
+	argv[argc++] = "-stats";
+	argv[argc++] = stats;
+	argv[argc++] = "-timeout";
+	argv[argc++] = timeout;
+	snprintf(vmm_args, sizeof(vmm_args), "%s", p->v[KB_AX_VMM_ARGS]);
+	for (char *a = strtok_r(vmm_args, " ", &save); a && argc < 62;
+	     a = strtok_r(NULL, " ", &save))
+		argv[argc++] = a;
+	argv[argc] = NULL;
+
+	/* The harness blocks SIGINT/SIGTERM for its signalfd; the VMM must
+	 * start with a clean mask and default dispositions. */
+	posix_spawnattr_t attr;
+	sigset_t none, deflt;
+
+	sigemptyset(&none);
+	sigemptyset(&deflt);
+	sigaddset(&deflt, SIGINT);
+	sigaddset(&deflt, SIGTERM);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &deflt);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	int rc = posix_spawn(&s->pid, env->vmm, &fa, &attr, argv, environ);
+
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	if (rc) {
+		snprintf(err, errlen, "%s: cannot start: %s", env->vmm, strerror(rc));
+		return -1;
+	}
+	s->pidfd = (int)syscall(SYS_pidfd_open, s->pid, 0);
+	s->busy = true;
+	s->t = t;
+	s->killed = 0;
+	s->start_ns = now_ns();
+	/* The VMM enforces tmo itself; the harness steps in a grace later. */
+	s->deadline_ns = s->start_ns + (uint64_t)(tmo * 1e9) + grace_ns();
+	kb_timestamp(s->started, sizeof(s->started));
+	return 0;
+}
+
+static void progress(const struct kb_run_opts *o, const struct kb_task *t, const char *status,
+		     double secs, unsigned done, unsigned total, unsigned failed, double eta)
+{
+	if (o->quiet)
+		return;
+	if (isatty(2)) {
+		fprintf(stderr, "\r\033[K[%u/%u] %u failed, ETA %02d:%02d  %s %s %s", done, total,
+			failed, (int)eta / 60, (int)eta % 60, t->pt->v[KB_AX_WORKLOAD],
+			t->pt->v[KB_AX_TOPOLOGY], status);
+		if (done == total)
+			fputc('\n', stderr);
+	} else {
+		printf("[%u/%u] %s%s %s %.2fs %s\n", done, total, t->warmup ? "warmup " : "",
+		       t->pt->params, status, secs, t->pt->key);
+		fflush(stdout);
+	}
+}
+
+struct loop {
+	const struct kb_env *env;
+	const struct kb_run_opts *o;
+	struct kb_scenario *sc;
+	struct kb_ingest *in;
+	int64_t campaign;
+	struct kb_task *tasks; /* the group being run */
+	unsigned ntasks, next, done, total, failed;
+	struct slot *slots;
+	unsigned nslots, active;
+	uint64_t t0;
+	bool stopping;
+	int sfd;
+	char logroot[1200]; /* logs/ beside the database */
+};
+
+/* Reap the slot's process and record the run. */
+static int finish(struct loop *L, struct slot *s, char *err, size_t errlen)
+{
+	struct kb_run_rec r;
+	char stats[1200];
+	int wstatus = 0;
+
+	waitpid(s->pid, &wstatus, 0);
+	close(s->pidfd);
+	s->busy = false;
+	L->active--;
+	if (L->stopping && s->killed)
+		return 0; /* interrupted: not recorded, a resume re-runs it */
+	memset(&r, 0, sizeof(r));
+	r.campaign_id = L->campaign;
+	r.pt = s->t->pt;
+	r.seq = s->t->seq;
+	r.repeat = s->t->repeat;
+	r.warmup = s->t->warmup;
+	r.expect_any = !strcmp(s->t->pt->wl->expect, "any");
+	r.wall_ns = now_ns() - s->start_ns;
+	r.exit_code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
+	snprintf(r.log_dir, sizeof(r.log_dir), "%s", s->dir);
+	snprintf(r.started, sizeof(r.started), "%s", s->started);
+	if (s->killed) {
+		snprintf(r.status, sizeof(r.status), "fail");
+		snprintf(r.reason, sizeof(r.reason),
+			 "the VMM hung: killed with %s after the "
+			 "harness deadline (logs: %s)",
+			 s->killed == SIGKILL ? "SIGKILL" : "SIGTERM", s->dir);
+	} else if (WIFSIGNALED(wstatus)) {
+		snprintf(r.status, sizeof(r.status), "fail");
+		snprintf(r.reason, sizeof(r.reason), "the VMM died of signal %d (%s) (logs: %s)",
+			 WTERMSIG(wstatus), strsignal(WTERMSIG(wstatus)), s->dir);
+	}
+	snprintf(stats, sizeof(stats), "%s/stats.json", s->dir);
+	if (kb_ingest_run(L->in, &r, r.status[0] ? NULL : stats, err, errlen) < 0)
+		return -1;
+	L->done++;
+	L->failed += !strcmp(r.status, "fail");
+	double el = (double)(now_ns() - L->t0) / 1e9;
+	double eta = L->done ? el / L->done * (L->total - L->done) : 0;
+
+	progress(L->o, s->t, r.status, (double)r.wall_ns / 1e9, L->done, L->total, L->failed, eta);
+	return 0;
+}
+
+/* Send TERM, then KILL, to VMMs past their deadline (or all, stopping). */
+static void enforce(struct loop *L, uint64_t now)
+{
+	for (unsigned i = 0; i < L->nslots; i++) {
+		struct slot *s = &L->slots[i];
+
+		if (!s->busy)
+			continue;
+		if ((now >= s->deadline_ns || L->stopping) && !s->killed) {
+			kill(s->pid, SIGTERM);
+			s->killed = SIGTERM;
+			s->deadline_ns = now + grace_ns();
+		} else if (now >= s->deadline_ns && s->killed == SIGTERM) {
+			kill(s->pid, SIGKILL);
+			s->killed = SIGKILL;
+			s->deadline_ns = UINT64_MAX;
+		}
+	}
+}
+
+static int wait_some(struct loop *L, char *err, size_t errlen)
+{
+	struct pollfd pfd[257];
+	struct slot *who[257];
+	unsigned n = 0;
+	uint64_t now = now_ns(), next = UINT64_MAX;
+
+	pfd[n].fd = L->sfd;
+	pfd[n].events = POLLIN;
+	who[n++] = NULL;
+	for (unsigned i = 0; i < L->nslots; i++) {
+		if (!L->slots[i].busy)
+			continue;
+		pfd[n].fd = L->slots[i].pidfd;
+		pfd[n].events = POLLIN;
+		who[n++] = &L->slots[i];
+		if (L->slots[i].deadline_ns < next)
+			next = L->slots[i].deadline_ns;
+	}
+	int ms = next == UINT64_MAX ? -1 : next <= now ? 0 : (int)((next - now) / 1000000 + 1);
+
+	if (poll(pfd, n, ms) < 0 && errno != EINTR) {
+		snprintf(err, errlen, "poll: %m");
+		return -1;
+	}
+	if (pfd[0].revents & POLLIN) {
+		struct signalfd_siginfo si;
+
+		if (read(L->sfd, &si, sizeof(si)) == sizeof(si) && !L->stopping) {
+			L->stopping = true;
+			fprintf(stderr,
+				"\nkvmbench: %s: stopping; the campaign can be resumed "
+				"with --resume\n",
+				strsignal((int)si.ssi_signo));
+		}
+	}
+	for (unsigned i = 1; i < n; i++)
+		if (pfd[i].revents & (POLLIN | POLLHUP) && finish(L, who[i], err, errlen))
+			return -1;
+	enforce(L, now_ns());
+	return 0;
+}
+
+static int run_loop(struct loop *L, char *err, size_t errlen)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	L->sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	L->t0 = now_ns();
+	while ((L->next < L->ntasks && !L->stopping) || L->active) {
+		while (!L->stopping && L->next < L->ntasks && L->active < L->nslots) {
+			struct slot *s = NULL;
+
+			for (unsigned i = 0; i < L->nslots && !s; i++)
+				if (!L->slots[i].busy)
+					s = &L->slots[i];
+			if (spawn(L->env, L->sc, L->logroot, L->campaign, &L->tasks[L->next], s,
+				  err, errlen))
+				return -1;
+			L->next++;
+			L->active++;
+		}
+		if (wait_some(L, err, errlen))
+			return -1;
+	}
+	close(L->sfd);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	return 0;
+}
+
+/*
+ * Run the plan's tasks grouped by the paging mode they need: first those
+ * that run as the host is, then each mode that needs a module reload, and
+ * put the host's own mode back at the end.
+ */
+static int run_groups(struct loop *L, const struct kb_plan *p, char *err, size_t errlen)
+{
+	static const char *const modes[] = {"", "ept", "npt", "shadow"};
+	bool switched = false;
+	int rc = 0;
+
+	for (unsigned m = 0; m < 4 && !rc && !L->stopping; m++) {
+		L->ntasks = L->next = 0;
+		for (unsigned i = 0; i < p->ntodo; i++)
+			if (!strcmp(p->todo[i].paging, modes[m]))
+				L->tasks[L->ntasks++] = p->todo[i];
+		if (!L->ntasks)
+			continue;
+		if (m && !L->o->quiet)
+			printf("reloading %s for paging=%s\n", p->host_module, modes[m]);
+		if (m && kb_paging_switch(p->host_module, modes[m], err, errlen))
+			return -1;
+		switched |= m > 0;
+		rc = run_loop(L, err, errlen);
+	}
+	if (switched) {
+		char why[256];
+
+		if (kb_paging_switch(p->host_module, p->host_paging, why, sizeof(why)))
+			fprintf(stderr, "kvmbench: could not restore %s paging=%s: %s\n",
+				p->host_module, p->host_paging, why);
+	}
+	return rc;
+}
+
+int kb_campaign_run(const struct kb_env *env, const struct kb_run_opts *o, char *err, size_t errlen)
+{
+	struct kb_scenario *sc = calloc(1, sizeof(*sc));
+	struct loop L = {.env = env, .o = o, .sc = sc};
+	struct kb_plan plan = {0};
+	char path[1200];
+	sqlite3 *db = NULL;
+	int code = 1;
+
+	kb_scenario_path(env, o->scenario, path, sizeof(path));
+	if (!sc || kb_scenario_load(path, env->guest_dir, sc, err, errlen))
+		goto out;
+	if (kb_plan_make(sc, o, &plan, err, errlen))
+		goto out;
+	if (o->dry_run) {
+		kb_plan_print(&plan, stdout);
+		code = 0;
+		goto out;
+	}
+	if (kb_db_open(o->db, true, true, &db, err, errlen))
+		goto out;
+	const char *slash = strrchr(o->db, '/');
+
+	snprintf(L.logroot, sizeof(L.logroot), "%.*s/logs", slash ? (int)(slash - o->db) : 1,
+		 slash ? o->db : ".");
+	if (kb_campaign_open(db, env, sc, o, &plan, &L.campaign, err, errlen))
+		goto out;
+	L.total = plan.ntodo;
+	if (kb_record_skips(db, L.campaign, &plan, err, errlen))
+		goto out;
+	L.in = kb_ingest_new(db, err, errlen);
+	L.nslots = plan.jobs;
+	L.slots = calloc(L.nslots, sizeof(*L.slots));
+	L.tasks = calloc(plan.ntodo ? plan.ntodo : 1, sizeof(*L.tasks));
+	if (!L.in || !L.slots || !L.tasks)
+		goto out;
+	if (!o->quiet)
+		printf("campaign %lld: %s, %u points, %u runs to do (%u already recorded, %u "
+		       "skipped), %u at a time\n",
+		       (long long)L.campaign, sc->name, plan.npoints, plan.ntodo, plan.ndone,
+		       plan.nskips, plan.jobs);
+	int rc = run_groups(&L, &plan, err, errlen);
+
+	code = kb_campaign_close(db, L.campaign,
+				 rc	      ? "failed"
+				 : L.stopping ? "interrupted"
+					      : "done",
+				 o, env, err, errlen);
+	if (rc)
+		code = 1;
+	else if (!code)
+		code = L.stopping ? 130 : L.failed ? 2 : 0;
+out:
+	kb_ingest_free(L.in);
+	free(L.slots);
+	free(L.tasks);
+	kb_plan_free(&plan);
+	kb_db_close(db);
+	if (sc)
+		kb_scenario_free(sc);
+	free(sc);
+	return code;
+}
