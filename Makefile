@@ -112,7 +112,7 @@ bench: all
 	$(Q)build/kvmbench run $(SCENARIO) --db $(DB); rc=$$?; \
 	id=$$(sqlite3 $(DB) "SELECT max(id) FROM campaigns" 2>/dev/null); \
 	[ -n "$$id" ] && build/kvmbench summary $$id --db $(DB); \
-	echo "database: $(DB) (campaign $$id); logs: results/logs/$$id/"; exit $$rc
+	echo "database: $(DB) (campaign $$id); logs: $$(dirname $(DB))/logs/$$id-*/"; exit $$rc
 
 bench-vmm: all
 	$(Q)$(PYTHON) tests/bench/bench_vmm.py

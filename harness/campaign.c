@@ -388,7 +388,7 @@ int kb_record_skips(sqlite3 *db, int64_t campaign, const struct kb_plan *p, char
 }
 
 int kb_campaign_close(sqlite3 *db, int64_t campaign, const char *state, const struct kb_run_opts *o,
-		      const struct kb_env *env, char *err, size_t errlen)
+		      const char *logdir, char *err, size_t errlen)
 {
 	char sql[256], now[32];
 	sqlite3_stmt *st;
@@ -413,12 +413,7 @@ int kb_campaign_close(sqlite3 *db, int64_t campaign, const char *state, const st
 	while (sqlite3_step(st) == SQLITE_ROW)
 		printf(" %s %d", sqlite3_column_text(st, 0), sqlite3_column_int(st, 1));
 	sqlite3_finalize(st);
-	const char *slash = strrchr(o->db, '/');
-
-	(void)env;
-	printf("\n  database: %s\n  logs:     %.*s/logs/%lld/\n  summary:  kvmbench summary %lld "
-	       "--db %s\n",
-	       o->db, slash ? (int)(slash - o->db) : 1, slash ? o->db : ".", (long long)campaign,
-	       (long long)campaign, o->db);
+	printf("\n  database: %s\n  logs:     %s/\n  summary:  kvmbench summary %lld --db %s\n",
+	       o->db, logdir, (long long)campaign, o->db);
 	return 0;
 }

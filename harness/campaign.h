@@ -47,7 +47,7 @@ int kb_record_skips(sqlite3 *db, int64_t campaign, const struct kb_plan *p, char
 		    size_t errlen);
 /* Set the final state and print where the results are; 0 or 1. */
 int kb_campaign_close(sqlite3 *db, int64_t campaign, const char *state, const struct kb_run_opts *o,
-		      const struct kb_env *env, char *err, size_t errlen);
+		      const char *logdir, char *err, size_t errlen);
 
 void kb_timestamp(char *buf, size_t len);
 

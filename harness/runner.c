@@ -97,7 +97,8 @@ static int spawn(const struct kb_env *env, const struct kb_scenario *sc, const c
 	posix_spawn_file_actions_t fa;
 	char vmm_args[KB_VAL_MAX], *save = NULL;
 
-	snprintf(s->dir, sizeof(s->dir), "%s/%lld/%u", logroot, (long long)campaign, t->seq);
+	(void)campaign;
+	snprintf(s->dir, sizeof(s->dir), "%s/%u", logroot, t->seq);
 	if (mkdirs(s->dir)) {
 		snprintf(err, errlen, "%s: cannot create: %m", s->dir);
 		return -1;
@@ -406,12 +407,21 @@ int kb_campaign_run(const struct kb_env *env, const struct kb_run_opts *o, char 
 	}
 	if (kb_db_open(o->db, true, true, &db, err, errlen))
 		goto out;
-	const char *slash = strrchr(o->db, '/');
-
-	snprintf(L.logroot, sizeof(L.logroot), "%.*s/logs", slash ? (int)(slash - o->db) : 1,
-		 slash ? o->db : ".");
 	if (kb_campaign_open(db, env, sc, o, &plan, &L.campaign, err, errlen))
 		goto out;
+	/* logs/<id>-<uuid>/ beside the database: unique across databases */
+	const char *slash = strrchr(o->db, '/');
+	sqlite3_stmt *st =
+	    kb_db_prepare(db, "SELECT substr(uuid, 1, 8) FROM campaigns WHERE id = ?", err, errlen);
+
+	if (!st)
+		goto out;
+	sqlite3_bind_int64(st, 1, L.campaign);
+	sqlite3_step(st);
+	snprintf(L.logroot, sizeof(L.logroot), "%.*s/logs/%lld-%s",
+		 slash ? (int)(slash - o->db) : 1, slash ? o->db : ".", (long long)L.campaign,
+		 sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
 	L.total = plan.ntodo;
 	if (kb_record_skips(db, L.campaign, &plan, err, errlen))
 		goto out;
@@ -432,7 +442,7 @@ int kb_campaign_run(const struct kb_env *env, const struct kb_run_opts *o, char 
 				 rc	      ? "failed"
 				 : L.stopping ? "interrupted"
 					      : "done",
-				 o, env, err, errlen);
+				 o, L.logroot, err, errlen);
 	if (rc)
 		code = 1;
 	else if (!code)
