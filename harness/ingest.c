@@ -87,15 +87,16 @@ static int step(sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
 
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	sqlite3_reset(st); /* every parameter is bound again before the next step */
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* Strings stay valid until the statement has stepped (they live in the
+ * JSON tree or the caller's structs), so SQLite need not copy them. */
 static void bind_text(sqlite3_stmt *st, int i, const char *s)
 {
 	if (s)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, i);
 }
@@ -182,6 +183,8 @@ static long insert_records(struct kb_ingest *in, int64_t run, json_object *stats
 		bind_text(st, 2, get_str(m, "name") ? get_str(m, "name") : "?");
 		if (v && !json_object_is_type(v, json_type_null))
 			sqlite3_bind_double(st, 3, json_object_get_double(v));
+		else
+			sqlite3_bind_null(st, 3);
 		bind_text(st, 4, get_str(m, "unit"));
 		sqlite3_bind_int64(st, 5, get_int(m, "vcpu", 0));
 		if (step(st))

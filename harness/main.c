@@ -9,9 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "campaign.h"
+#include "db.h"
+#include "ingest.h"
 #include "report.h"
 #include "runner.h"
 #include "scenario.h"
@@ -138,6 +141,58 @@ static int cmd_show(const struct kb_env *env, const char *name)
 	return 0;
 }
 
+/*
+ * ingest-bench STATS.json N: ingest the same stats N times into a scratch
+ * campaign of --db and print rows per second (make bench-harness).
+ */
+static int cmd_ingest_bench(const char *db_path, const char *stats, const char *count)
+{
+	static struct kb_point pt = {.key = "0000000000000000", .params = "ingest-bench"};
+	struct kb_workload wl = {.name = "bench", .guest = "bench", .expect = "pass"};
+	sqlite3 *db;
+	struct kb_ingest *in;
+	char err[1024];
+	long n = atol(count), rows = 0;
+	struct timespec a, b;
+
+	pt.wl = &wl;
+	if (n <= 0 || kb_db_open(db_path, true, true, &db, err, sizeof(err)) ||
+	    kb_db_exec(db,
+		       "INSERT OR IGNORE INTO hosts (id, uuid) VALUES (1, 'ingest-bench');"
+		       "INSERT INTO campaigns (uuid, scenario, host_id, started, state) VALUES "
+		       "(hex(randomblob(16)), 'ingest-bench', 1, 'now', 'done')",
+		       err, sizeof(err)) ||
+	    !(in = kb_ingest_new(db, err, sizeof(err)))) {
+		fprintf(stderr, "kvmbench: ingest-bench: %s\n", n <= 0 ? "N must be > 0" : err);
+		return 1;
+	}
+	int64_t campaign = sqlite3_last_insert_rowid(db);
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (long i = 0; i < n; i++) {
+		struct kb_run_rec r = {.campaign_id = campaign,
+				       .pt = &pt,
+				       .seq = (unsigned)i,
+				       .repeat = (unsigned)i,
+				       .exit_code = 0};
+		long k = kb_ingest_run(in, &r, stats, err, sizeof(err));
+
+		if (k < 0 || strcmp(r.status, "pass")) {
+			fprintf(stderr, "kvmbench: ingest-bench: %s\n", k < 0 ? err : r.reason);
+			return 1;
+		}
+		rows += k;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	double secs = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) * 1e-9;
+
+	printf("%ld runs, %ld rows in %.3f s: %.0f rows/s, %.3f ms per run\n", n, rows, secs,
+	       (double)rows / secs, secs * 1e3 / (double)n);
+	kb_ingest_free(in);
+	kb_db_close(db);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct kb_env env;
@@ -205,6 +260,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "kvmbench: %s\n", err);
 		return rc;
 	}
+	if (!strcmp(cmd, "ingest-bench") && nargs == 2)
+		return cmd_ingest_bench(db, args[0], args[1]);
 	if (!strcmp(cmd, "scenarios") && nargs == 0)
 		return cmd_scenarios(&env);
 	if (!strcmp(cmd, "show") && nargs == 1)

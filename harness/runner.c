@@ -99,7 +99,7 @@ static int spawn(const struct kb_env *env, const struct kb_scenario *sc, const c
 
 	(void)campaign;
 	snprintf(s->dir, sizeof(s->dir), "%s/%u", logroot, t->seq);
-	if (mkdirs(s->dir)) {
+	if (mkdir(s->dir, 0755) && errno != EEXIST) { /* logroot exists already */
 		snprintf(err, errlen, "%s: cannot create: %m", s->dir);
 		return -1;
 	}
@@ -422,6 +422,10 @@ int kb_campaign_run(const struct kb_env *env, const struct kb_run_opts *o, char 
 		 slash ? (int)(slash - o->db) : 1, slash ? o->db : ".", (long long)L.campaign,
 		 sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
+	if (mkdirs(L.logroot)) {
+		snprintf(err, errlen, "%s: cannot create: %m", L.logroot);
+		goto out;
+	}
 	L.total = plan.ntodo;
 	if (kb_record_skips(db, L.campaign, &plan, err, errlen))
 		goto out;
