@@ -315,3 +315,26 @@ def test_bad_arguments(tmp_path):
                       (["summary", "1", "--db", tmp_path / "none.db"], "no such database")]:
         p = kb(*args)
         assert p.returncode == 1 and msg in p.stderr, (args, p.stderr)
+
+
+def test_fleet_scripts(kvm, tmp_path):
+    for script in ("ci/shard-slurm.sh", "ci/shard-parallel.sh", "ci/install-deps"):
+        assert subprocess.run(["sh", "-n", str(ROOT / script)]).returncode == 0, script
+    # The Slurm script, run as two array tasks would be, then its merge step.
+    f = write(tmp_path, "fleet.ini", "[scenario]\nrepeats = 1\nwarmup = 0\n[matrix]\n"
+              "topology = 1, 2\nworkload = hello\n")
+    work = tmp_path / "proj"
+    (work / "build").mkdir(parents=True)
+    (work / "build" / "kvmbench").symlink_to(KB)
+    env = dict(os.environ, SLURM_SUBMIT_DIR=str(work), SLURM_ARRAY_TASK_COUNT="2",
+               SLURM_ARRAY_JOB_ID="42", KVMBENCH_ROOT=str(ROOT))
+    for k in ("1", "2"):
+        p = subprocess.run(["sh", str(ROOT / "ci/shard-slurm.sh"), str(f)], text=True,
+                           capture_output=True, env=dict(env, SLURM_ARRAY_TASK_ID=k))
+        assert p.returncode == 0, p.stderr
+    p = subprocess.run(["sh", str(ROOT / "ci/shard-slurm.sh"), "--merge", "fleet", "2"],
+                       env=env, capture_output=True, text=True)
+    assert p.returncode == 0 and "2 campaigns added in all" in p.stdout, p.stderr
+    merged = work / "results" / "fleet-merged.db"
+    assert rows(merged, "SELECT count(*), count(DISTINCT point_key), min(c.tag) FROM runs r "
+                        "JOIN campaigns c ON c.id = r.campaign_id") == [(2, 2, "slurm-42")]
