@@ -295,6 +295,21 @@ def test_bad_databases_are_refused_untouched(tmp_path):
             subprocess.run(["umount", str(ro)])
     os.chmod(good, 0o644)
 
+    # a real database with damaged pages
+    broken = tmp_path / "broken.db"
+    broken.write_bytes(good.read_bytes())
+    with sqlite3.connect(broken) as c:
+        c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(broken.read_bytes())
+    page = 4096
+    for off in range(2 * page, len(data), page):
+        data[off:off + 64] = os.urandom(64)
+    broken.write_bytes(bytes(data))
+    before = broken.read_bytes()
+    p = kb("run", f, "--db", broken)
+    assert p.returncode == 1 and "broken.db" in p.stderr and "corrupt" in p.stderr, p.stderr
+    assert broken.read_bytes() == before
+
     locker = sqlite3.connect(good, isolation_level=None)
     locker.execute("BEGIN EXCLUSIVE")
     try:
