@@ -337,6 +337,8 @@ int kb_campaign_open(sqlite3 *db, const struct kb_env *env, const struct kb_scen
 	sqlite3_bind_int(st, 12, (int)(p->ntodo + p->nskips));
 	sqlite3_bind_text(st, 13, now, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, 14, (int)getpid());
+	if (o->vmm_args)
+		sqlite3_bind_text(st, 15, o->vmm_args, -1, SQLITE_TRANSIENT);
 	int rc = sqlite3_step(st);
 
 	sqlite3_finalize(st);

@@ -16,7 +16,9 @@
 
 #include "schema.sql.h"
 
-static const char *const migrations[KB_DB_SCHEMA] = {kb_schema_v1};
+static const char *const migrations[] = { kb_schema_v1, kb_schema_v2 };
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == KB_DB_SCHEMA,
+	       "one migration per schema version");
 
 static int dberr(char *err, size_t errlen, const char *path, const char *what, sqlite3 *db)
 {

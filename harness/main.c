@@ -78,21 +78,33 @@ static int parse_count(const char *opt, const char *v, unsigned max, unsigned *o
 	return 0;
 }
 
-enum { O_DB = 256, O_REPEAT, O_JOBS, O_SHARD, O_TAG, O_RESUME, O_DRY, O_KIND, O_RELOAD, O_QUIET };
+enum {
+	O_DB = 256, O_REPEAT, O_JOBS, O_SHARD, O_TAG, O_RESUME, O_DRY, O_KIND, O_RELOAD, O_QUIET,
+	O_VMM_ARGS, O_BY, O_FORMAT, O_OUT, O_THRESHOLD, O_SCENARIO, O_CAMPAIGN, O_PNG, O_NAME,
+};
 
 static const struct option long_opts[] = {
-    {"db", required_argument, 0, O_DB},
-    {"repeat", required_argument, 0, O_REPEAT},
-    {"jobs", required_argument, 0, O_JOBS},
-    {"shard", required_argument, 0, O_SHARD},
-    {"tag", required_argument, 0, O_TAG},
-    {"resume", no_argument, 0, O_RESUME},
-    {"dry-run", no_argument, 0, O_DRY},
-    {"kind", required_argument, 0, O_KIND},
-    {"allow-kvm-reload", no_argument, 0, O_RELOAD},
-    {"quiet", no_argument, 0, O_QUIET},
-    {"help", no_argument, 0, 'h'},
-    {0, 0, 0, 0},
+	{ "db", required_argument, 0, O_DB },
+	{ "repeat", required_argument, 0, O_REPEAT },
+	{ "jobs", required_argument, 0, O_JOBS },
+	{ "shard", required_argument, 0, O_SHARD },
+	{ "tag", required_argument, 0, O_TAG },
+	{ "resume", no_argument, 0, O_RESUME },
+	{ "dry-run", no_argument, 0, O_DRY },
+	{ "kind", required_argument, 0, O_KIND },
+	{ "allow-kvm-reload", no_argument, 0, O_RELOAD },
+	{ "quiet", no_argument, 0, O_QUIET },
+	{ "vmm-args", required_argument, 0, O_VMM_ARGS },
+	{ "by", required_argument, 0, O_BY },
+	{ "format", required_argument, 0, O_FORMAT },
+	{ "out", required_argument, 0, O_OUT },
+	{ "threshold", required_argument, 0, O_THRESHOLD },
+	{ "scenario", required_argument, 0, O_SCENARIO },
+	{ "campaign", required_argument, 0, O_CAMPAIGN },
+	{ "png", no_argument, 0, O_PNG },
+	{ "name", required_argument, 0, O_NAME },
+	{ "help", no_argument, 0, 'h' },
+	{ 0, 0, 0, 0 },
 };
 
 static int cmd_scenarios(const struct kb_env *env)
@@ -243,6 +255,7 @@ int main(int argc, char **argv)
 			break;
 		case O_RELOAD: o.allow_reload = true; break;
 		case O_QUIET: o.quiet = true; break;
+		case O_VMM_ARGS: o.vmm_args = optarg; break;
 		case 'o': out = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 1;

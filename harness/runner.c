@@ -31,6 +31,9 @@
 
 extern char **environ;
 
+/* --vmm-args of the running campaign (one campaign per process). */
+static const char *L_vmm_args;
+
 struct slot {
 	bool busy;
 	pid_t pid;
@@ -395,6 +398,7 @@ int kb_campaign_run(const struct kb_env *env, const struct kb_run_opts *o, char 
 	sqlite3 *db = NULL;
 	int code = 1;
 
+	L_vmm_args = o->vmm_args;
 	kb_scenario_path(env, o->scenario, path, sizeof(path));
 	if (!sc || kb_scenario_load(path, env->guest_dir, sc, err, errlen))
 		goto out;

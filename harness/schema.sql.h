@@ -1,4 +1,4 @@
-/* Schema version 1 of the results database (see docs/db-schema.md). */
+/* The results database's migrations (see docs/db-schema.md). */
 static const char kb_schema_v1[] =
     "CREATE TABLE hosts ("
     "  id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE, hostname TEXT, cpu_vendor TEXT,"
@@ -43,3 +43,6 @@ static const char kb_schema_v1[] =
     "CREATE INDEX marks_run ON marks(run_id);"
     "CREATE INDEX exits_run ON exits(run_id, kind);"
     "CREATE INDEX kvm_stats_run ON kvm_stats(run_id, scope);";
+
+/* 2: extra VMM arguments of a campaign (run --vmm-args), outside point keys. */
+static const char kb_schema_v2[] = "ALTER TABLE campaigns ADD COLUMN vmm_args TEXT;";

@@ -353,3 +353,20 @@ def test_fleet_scripts(kvm, tmp_path):
     merged = work / "results" / "fleet-merged.db"
     assert rows(merged, "SELECT count(*), count(DISTINCT point_key), min(c.tag) FROM runs r "
                         "JOIN campaigns c ON c.id = r.campaign_id") == [(2, 2, "slurm-42")]
+
+
+def test_schema_migration_keeps_data(tmp_path):
+    f = write(tmp_path, "one.ini", "[scenario]\nrepeats = 1\nwarmup = 0\n[matrix]\n"
+              "workload = hello\n")
+    db = tmp_path / "old.db"
+    kb("run", f, "--db", db, "--quiet", env={"KVMBENCH_VMM": str(FAKE), "FAKE_MODE": "nojson"})
+    with sqlite3.connect(db) as c:  # turn it into a schema 1 database
+        c.execute("ALTER TABLE campaigns DROP COLUMN vmm_args")
+        c.execute("PRAGMA user_version = 1")
+    p = kb("list", "--db", db)
+    assert p.returncode == 1 and "older than 2" in p.stderr
+    kb("run", f, "--db", db, "--quiet", "--vmm-args", "-m 64M",
+       env={"KVMBENCH_VMM": str(FAKE), "FAKE_MODE": "nojson"})
+    assert rows(db, "PRAGMA user_version") == [(2,)]
+    assert rows(db, "SELECT id, vmm_args FROM campaigns ORDER BY id") == [(1, None), (2, "-m 64M")]
+    assert rows(db, "SELECT count(*) FROM runs") == [(2,)]
