@@ -317,7 +317,7 @@ int kb_campaign_open(sqlite3 *db, const struct kb_env *env, const struct kb_scen
 	    db,
 	    "INSERT INTO campaigns (uuid, scenario, scenario_file, kind, tag, host_id, "
 	    "build_id, shard, repeats, warmup, points, planned_runs, started, state, "
-	    "pid) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,'running',?)",
+	    "pid, vmm_args) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,'running',?,?)",
 	    err, errlen);
 	if (!st)
 		return -1;
