@@ -87,7 +87,8 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/unit.o $(VMM_LIB_O
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # --- targets ------------------------------------------------------------------
-.PHONY: all test unit format-check integration bench bench-vmm bench-harness install clean deps
+.PHONY: all test unit format-check integration bench bench-vmm bench-harness bench-report \
+	nightly qualify install clean deps
 
 all: $(BUILD)/kvmbench-vmm $(BUILD)/kvm-floor $(BUILD)/kvmbench $(GUEST_ELFS) $(UNIT_BIN)
 
@@ -117,8 +118,17 @@ bench: all
 bench-vmm: all
 	$(Q)$(PYTHON) tests/bench/bench_vmm.py
 
+nightly: all
+	$(Q)ci/nightly
+
+qualify: all
+	$(Q)ci/qualify
+
 bench-harness: all
 	$(Q)$(PYTHON) tests/bench/bench_harness.py
+
+bench-report: all
+	$(Q)$(PYTHON) tests/bench/bench_report.py
 
 install: $(BUILD)/kvmbench-vmm $(BUILD)/kvmbench
 	install -D -m 0755 $(BUILD)/kvmbench-vmm $(DESTDIR)$(PREFIX)/bin/kvmbench-vmm

@@ -16,7 +16,7 @@
 
 #include "schema.sql.h"
 
-static const char *const migrations[] = { kb_schema_v1, kb_schema_v2 };
+static const char *const migrations[] = {kb_schema_v1, kb_schema_v2};
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == KB_DB_SCHEMA,
 	       "one migration per schema version");
 
@@ -157,11 +157,15 @@ int kb_db_open(const char *path, bool create, bool write, sqlite3 **out, char *e
 		if (version < KB_DB_SCHEMA && migrate(db, path, version, err, errlen))
 			goto fail;
 	} else if (version < KB_DB_SCHEMA) {
+		/* An older schema is upgraded even by readers, when they may write. */
+		sqlite3_close(db);
+		if (access(path, W_OK) == 0)
+			return kb_db_open(path, false, true, out, err, errlen);
 		snprintf(err, errlen,
-			 "%s: schema version %d is older than %d: open it once "
-			 "for writing (e.g. kvmbench list --db %s) to upgrade",
-			 path, version, KB_DB_SCHEMA, path);
-		goto fail;
+			 "%s: schema version %d is older than %d and the file is "
+			 "read-only: upgrade it where it can be written",
+			 path, version, KB_DB_SCHEMA);
+		return -1;
 	}
 	if (kb_db_exec(db, "PRAGMA foreign_keys = ON", why, sizeof(why))) {
 		dberr(err, errlen, path, "cannot enable foreign keys", db);

@@ -13,6 +13,9 @@
 #include <unistd.h>
 
 #include "campaign.h"
+#include "compare.h"
+#include "gates.h"
+#include "render.h"
 #include "db.h"
 #include "ingest.h"
 #include "report.h"
@@ -21,17 +24,25 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: kvmbench COMMAND [options]\n"
-		   "  run SCENARIO [--repeat N] [--jobs N] [--shard K/N] [--tag T] [--db PATH]\n"
-		   "               [--kind bench|nightly|qualify] [--resume] [--dry-run]\n"
-		   "               [--allow-kvm-reload] [--quiet]\n"
-		   "  scenarios                      list the scenarios in scenarios/\n"
-		   "  show SCENARIO                  print the expanded points\n"
-		   "  list [--db PATH]               list campaigns\n"
-		   "  summary CAMPAIGN [--db PATH]   per point: median, min, max, CV, exits\n"
-		   "  merge A.db B.db ... -o ALL.db  union databases, no duplicates\n"
-		   "Default database: results/kvmbench.db.  Exit status: 0 ok, 1 error,\n"
-		   "2 some runs failed, 130 interrupted (resume with --resume).\n");
+	fprintf(
+	    f, "usage: kvmbench COMMAND [options]\n"
+	       "  run SCENARIO [--repeat N] [--jobs N] [--shard K/N] [--tag T] [--db PATH]\n"
+	       "               [--kind bench|nightly|qualify] [--resume] [--dry-run]\n"
+	       "               [--allow-kvm-reload] [--vmm-args ARGS] [--quiet]\n"
+	       "  scenarios                      list the scenarios in scenarios/\n"
+	       "  show SCENARIO                  print the expanded points\n"
+	       "  list [--db PATH]               list campaigns\n"
+	       "  summary CAMPAIGN [--db PATH]   per point: median, min, max, CV, exits\n"
+	       "  merge A.db B.db ... -o ALL.db  union databases, no duplicates\n"
+	       "  compare BASELINE CANDIDATE [--by campaign|paging|host|build]\n"
+	       "          [--threshold 5%%] [--format text|json|csv] [--scenario FILE]\n"
+	       "          [--campaign N]...   exit 10 when something regressed\n"
+	       "  report [CAMPAIGN...] [--out DIR] [--name NAME] [--png] [--format text|json|csv]\n"
+	       "  gates CAMPAIGN --gates FILE [--junit FILE]   release qualification\n"
+	       "Campaigns: an id, tag:T, last:KIND or prev:KIND.\n"
+	       "Default database: results/kvmbench.db.  Exit status: 0 ok, 1 error,\n"
+	       "2 some runs failed, 10 regression or failed gate, 130 interrupted\n"
+	       "(resume with --resume).\n");
 }
 
 /* The project root: KVMBENCH_ROOT, else the directory above build/. */
@@ -79,32 +90,53 @@ static int parse_count(const char *opt, const char *v, unsigned max, unsigned *o
 }
 
 enum {
-	O_DB = 256, O_REPEAT, O_JOBS, O_SHARD, O_TAG, O_RESUME, O_DRY, O_KIND, O_RELOAD, O_QUIET,
-	O_VMM_ARGS, O_BY, O_FORMAT, O_OUT, O_THRESHOLD, O_SCENARIO, O_CAMPAIGN, O_PNG, O_NAME,
+	O_DB = 256,
+	O_REPEAT,
+	O_JOBS,
+	O_SHARD,
+	O_TAG,
+	O_RESUME,
+	O_DRY,
+	O_KIND,
+	O_RELOAD,
+	O_QUIET,
+	O_VMM_ARGS,
+	O_BY,
+	O_FORMAT,
+	O_OUT,
+	O_THRESHOLD,
+	O_SCENARIO,
+	O_CAMPAIGN,
+	O_PNG,
+	O_NAME,
+	O_GATES,
+	O_JUNIT,
 };
 
 static const struct option long_opts[] = {
-	{ "db", required_argument, 0, O_DB },
-	{ "repeat", required_argument, 0, O_REPEAT },
-	{ "jobs", required_argument, 0, O_JOBS },
-	{ "shard", required_argument, 0, O_SHARD },
-	{ "tag", required_argument, 0, O_TAG },
-	{ "resume", no_argument, 0, O_RESUME },
-	{ "dry-run", no_argument, 0, O_DRY },
-	{ "kind", required_argument, 0, O_KIND },
-	{ "allow-kvm-reload", no_argument, 0, O_RELOAD },
-	{ "quiet", no_argument, 0, O_QUIET },
-	{ "vmm-args", required_argument, 0, O_VMM_ARGS },
-	{ "by", required_argument, 0, O_BY },
-	{ "format", required_argument, 0, O_FORMAT },
-	{ "out", required_argument, 0, O_OUT },
-	{ "threshold", required_argument, 0, O_THRESHOLD },
-	{ "scenario", required_argument, 0, O_SCENARIO },
-	{ "campaign", required_argument, 0, O_CAMPAIGN },
-	{ "png", no_argument, 0, O_PNG },
-	{ "name", required_argument, 0, O_NAME },
-	{ "help", no_argument, 0, 'h' },
-	{ 0, 0, 0, 0 },
+    {"db", required_argument, 0, O_DB},
+    {"repeat", required_argument, 0, O_REPEAT},
+    {"jobs", required_argument, 0, O_JOBS},
+    {"shard", required_argument, 0, O_SHARD},
+    {"tag", required_argument, 0, O_TAG},
+    {"resume", no_argument, 0, O_RESUME},
+    {"dry-run", no_argument, 0, O_DRY},
+    {"kind", required_argument, 0, O_KIND},
+    {"allow-kvm-reload", no_argument, 0, O_RELOAD},
+    {"quiet", no_argument, 0, O_QUIET},
+    {"vmm-args", required_argument, 0, O_VMM_ARGS},
+    {"by", required_argument, 0, O_BY},
+    {"format", required_argument, 0, O_FORMAT},
+    {"out", required_argument, 0, O_OUT},
+    {"threshold", required_argument, 0, O_THRESHOLD},
+    {"scenario", required_argument, 0, O_SCENARIO},
+    {"campaign", required_argument, 0, O_CAMPAIGN},
+    {"png", no_argument, 0, O_PNG},
+    {"name", required_argument, 0, O_NAME},
+    {"gates", required_argument, 0, O_GATES},
+    {"junit", required_argument, 0, O_JUNIT},
+    {"help", no_argument, 0, 'h'},
+    {0, 0, 0, 0},
 };
 
 static int cmd_scenarios(const struct kb_env *env)
@@ -118,6 +150,10 @@ static int cmd_scenarios(const struct kb_env *env)
 		return 1;
 	}
 	for (size_t i = 0; i < g.gl_pathc; i++) {
+		size_t len = strlen(g.gl_pathv[i]);
+
+		if (len > 10 && !strcmp(g.gl_pathv[i] + len - 10, "-gates.ini"))
+			continue; /* qualification gates, not a scenario */
 		struct kb_scenario *s = calloc(1, sizeof(*s));
 
 		if (s && kb_scenario_load(g.gl_pathv[i], env->guest_dir, s, err, sizeof(err)) == 0)
@@ -209,6 +245,9 @@ int main(int argc, char **argv)
 {
 	struct kb_env env;
 	struct kb_run_opts o = {.kind = "bench"};
+	struct kb_compare_opts co = {.threshold = 0.05};
+	struct kb_report_opts ro = {0};
+	const char *gates_file = NULL, *junit = NULL;
 	char db[1300], err[2048], *out = NULL;
 	int c;
 
@@ -256,6 +295,41 @@ int main(int argc, char **argv)
 		case O_RELOAD: o.allow_reload = true; break;
 		case O_QUIET: o.quiet = true; break;
 		case O_VMM_ARGS: o.vmm_args = optarg; break;
+		case O_BY: co.by = optarg; break;
+		case O_FORMAT: co.format = ro.format = optarg; break;
+		case O_OUT: ro.out = optarg; break;
+		case O_GATES: gates_file = optarg; break;
+		case O_JUNIT: junit = optarg; break;
+		case O_NAME: ro.name = optarg; break;
+		case O_PNG: ro.png = true; break;
+		case O_SCENARIO: co.scenario = optarg; break;
+		case O_THRESHOLD: {
+			char *end;
+
+			co.threshold = strtod(optarg, &end);
+			if (*end == '%')
+				co.threshold /= 100, end++;
+			if (*end || co.threshold <= 0 || co.threshold >= 10) {
+				fprintf(stderr,
+					"kvmbench: --threshold %s: want a fraction (0.05) or a "
+					"percentage (5%%)\n",
+					optarg);
+				return 1;
+			}
+			break;
+		}
+		case O_CAMPAIGN: {
+			char *end;
+			long long id = strtoll(optarg, &end, 10);
+
+			if (*end || id <= 0 || co.ncampaigns == 64) {
+				fprintf(stderr, "kvmbench: --campaign %s: want a campaign id\n",
+					optarg);
+				return 1;
+			}
+			co.campaigns[co.ncampaigns++] = id;
+			break;
+		}
 		case 'o': out = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 1;
@@ -279,6 +353,35 @@ int main(int argc, char **argv)
 		return cmd_scenarios(&env);
 	if (!strcmp(cmd, "show") && nargs == 1)
 		return cmd_show(&env, args[0]);
+	if (!strcmp(cmd, "compare") && nargs == 2) {
+		co.db = db;
+		co.baseline = args[0];
+		co.candidate = args[1];
+		rc = kb_compare(&co, stdout, err, sizeof(err));
+		if (rc < 0)
+			fprintf(stderr, "kvmbench: %s\n", err);
+		return rc < 0 ? 1 : rc;
+	}
+	if (!strcmp(cmd, "gates") && nargs == 1) {
+		if (!gates_file) {
+			fprintf(stderr, "kvmbench: gates needs --gates FILE\n");
+			return 1;
+		}
+		rc = kb_gates(db, args[0], gates_file, junit, stdout, err, sizeof(err));
+		if (rc < 0)
+			fprintf(stderr, "kvmbench: %s\n", err);
+		return rc < 0 ? 1 : rc;
+	}
+	if (!strcmp(cmd, "report")) {
+		ro.db = db;
+		ro.root = env.root;
+		ro.campaigns = args;
+		ro.ncampaigns = nargs;
+		rc = kb_report(&ro, stdout, err, sizeof(err));
+		if (rc)
+			fprintf(stderr, "kvmbench: %s\n", err);
+		return rc ? 1 : 0;
+	}
 	if (!strcmp(cmd, "list") && nargs == 0)
 		rc = kb_list(db, stdout, err, sizeof(err));
 	else if (!strcmp(cmd, "summary") && nargs == 1)

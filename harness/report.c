@@ -8,33 +8,7 @@
 #include <string.h>
 
 #include "db.h"
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-void kb_stats_summarise(double *v, size_t n, struct kb_summary_stats *s)
-{
-	double sum = 0, sq = 0;
-
-	memset(s, 0, sizeof(*s));
-	s->n = n;
-	if (!n)
-		return;
-	qsort(v, n, sizeof(*v), cmp_double);
-	s->min = v[0];
-	s->max = v[n - 1];
-	s->median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-	for (size_t i = 0; i < n; i++)
-		sum += v[i];
-	s->mean = sum / (double)n;
-	for (size_t i = 0; i < n; i++)
-		sq += (v[i] - s->mean) * (v[i] - s->mean);
-	s->cv = n > 1 && s->mean != 0 ? sqrt(sq / (double)(n - 1)) / fabs(s->mean) : 0;
-}
+#include "stats.h"
 
 int kb_list(const char *db_path, FILE *out, char *err, size_t errlen)
 {

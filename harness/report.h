@@ -14,11 +14,4 @@ int kb_summary(const char *db_path, const char *campaign, FILE *out, char *err, 
  * there (by uuid) are left alone, so merging twice adds nothing. */
 int kb_merge(const char *out_path, char **sources, int nsources, char *err, size_t errlen);
 
-/* Sorts v[0..n) and fills median, min, max, coefficient of variation. */
-struct kb_summary_stats {
-	double median, min, max, mean, cv;
-	size_t n;
-};
-void kb_stats_summarise(double *v, size_t n, struct kb_summary_stats *s);
-
 #endif

@@ -141,6 +141,12 @@ static int spawn(const struct kb_env *env, const struct kb_scenario *sc, const c
 	for (char *a = strtok_r(vmm_args, " ", &save); a && argc < 62;
 	     a = strtok_r(NULL, " ", &save))
 		argv[argc++] = a;
+	/* the campaign's --vmm-args: outside the point keys */
+	char extra[512];
+
+	snprintf(extra, sizeof(extra), "%s", L_vmm_args ? L_vmm_args : "");
+	for (char *a = strtok_r(extra, " ", &save); a && argc < 62; a = strtok_r(NULL, " ", &save))
+		argv[argc++] = a;
 	argv[argc] = NULL;
 
 	/* The harness blocks SIGINT/SIGTERM for its signalfd; the VMM must

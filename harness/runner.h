@@ -22,7 +22,7 @@ struct kb_run_opts {
 	const char *db;
 	const char *kind; /* bench, nightly, qualify */
 	const char *tag;
-	const char *vmm_args; /* extra VMM arguments for every run (not in keys) */
+	const char *vmm_args;  /* extra VMM arguments for every run (not in keys) */
 	unsigned repeat, jobs; /* 0: the scenario's */
 	unsigned shard_k, shard_n;
 	bool resume, dry_run, allow_reload, quiet;

@@ -298,6 +298,60 @@ static int workload_key(struct parse *p, const char *wname, const char *name, co
 	return 1;
 }
 
+static int metric_key(struct parse *p, const char *mname, const char *name, const char *value)
+{
+	struct kb_scenario *s = p->s;
+	struct kb_metric_def *m = NULL;
+	char *end;
+
+	for (unsigned i = 0; i < s->nmetric_defs; i++)
+		if (!strcmp(s->metric_defs[i].name, mname))
+			m = &s->metric_defs[i];
+	if (!m) {
+		if (s->nmetric_defs == KB_MAX_METRIC_DEFS)
+			return perr(p, "more than %d [metric.*] sections", KB_MAX_METRIC_DEFS);
+		m = &s->metric_defs[s->nmetric_defs++];
+		snprintf(m->name, sizeof(m->name), "%s", mname);
+		m->direction = 2; /* unset: from the unit */
+		m->threshold = -1;
+		m->line = p->line;
+	}
+	if (!strcmp(name, "direction")) {
+		if (!strcmp(value, "lower"))
+			m->direction = -1;
+		else if (!strcmp(value, "higher"))
+			m->direction = 1;
+		else if (!strcmp(value, "none"))
+			m->direction = 0;
+		else
+			return perr(p, "direction: '%s' (want lower, higher or none)", value);
+	} else if (!strcmp(name, "threshold")) {
+		m->threshold = strtod(value, &end);
+		if (*end == '%' && end[1] == 0)
+			m->threshold /= 100, end++;
+		if (*end || m->threshold < 0 || m->threshold >= 10)
+			return perr(p, "threshold: '%s' (want a fraction like 0.05 or 5%%)", value);
+	} else {
+		return perr(p, "unknown key '%s' in [metric.%s] (direction, threshold)", name,
+			    mname);
+	}
+	return 1;
+}
+
+int kb_metric_default_direction(const char *unit)
+{
+	size_t n = unit ? strlen(unit) : 0;
+
+	if (!n)
+		return 0;
+	if (n > 2 && !strcmp(unit + n - 2, "/s"))
+		return 1;
+	if (!strcmp(unit, "cycles") || !strcmp(unit, "ns") || !strcmp(unit, "us") ||
+	    !strcmp(unit, "ms") || !strcmp(unit, "s") || !strcmp(unit, "exits"))
+		return -1;
+	return 0;
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse *p = user;
@@ -318,6 +372,8 @@ static int handler(void *user, const char *section, const char *name, const char
 	}
 	if (!strncmp(section, "workload.", 9) && section[9])
 		return workload_key(p, section + 9, name, value);
+	if (!strncmp(section, "metric.", 7) && section[7])
+		return metric_key(p, section + 7, name, value);
 	if (!strcmp(section, "exclude") || !strcmp(section, "include")) {
 		int inc = section[0] == 'i';
 		unsigned *n = inc ? &s->nincludes : &s->nexcludes;
@@ -571,6 +627,8 @@ int kb_scenario_load(const char *path, const char *guest_dir, struct kb_scenario
 		snprintf(err, errlen, "%s: cannot parse (error %d)", path, rc);
 		return -1;
 	}
+	if (!guest_dir)
+		return 0; /* parse only: settings and [metric.*] */
 	if (check_workloads(&p, guest_dir) || expand(&p, guest_dir)) {
 		kb_scenario_free(s);
 		return -1;

@@ -58,6 +58,16 @@ struct kb_point {
 	char cmdline[1024]; /* workload args with placeholders filled */
 };
 
+/* [metric.NAME]: how `kvmbench compare` judges a metric. */
+struct kb_metric_def {
+	char name[KB_VAL_MAX];
+	int direction;	  /* -1 lower is better, +1 higher is better, 0 not compared */
+	double threshold; /* relative change that matters; < 0: the default */
+	int line;
+};
+
+#define KB_MAX_METRIC_DEFS 64
+
 struct kb_scenario {
 	char path[1024];
 	char name[64];
@@ -73,13 +83,20 @@ struct kb_scenario {
 	unsigned nexcludes, nincludes;
 	struct kb_point *points;
 	unsigned npoints;
+	struct kb_metric_def metric_defs[KB_MAX_METRIC_DEFS];
+	unsigned nmetric_defs;
 };
+
+/* The direction of a metric from its unit when no [metric.NAME] says:
+ * times, cycles and exits lower is better, rates ("/s") higher, counts
+ * and sizes are not compared. */
+int kb_metric_default_direction(const char *unit);
 
 const char *kb_axis_name(enum kb_axis a);
 
 /*
  * Parse, validate and expand path.  guest_dir is where micro-guests
- * NAME.elf live (for "unknown guest").  Returns 0, or -1 with
+ * NAME.elf live (for "unknown guest"); NULL parses without expanding.  Returns 0, or -1 with
  * "file:line: message" in err.  Free with kb_scenario_free().
  */
 int kb_scenario_load(const char *path, const char *guest_dir, struct kb_scenario *s, char *err,

@@ -71,7 +71,8 @@ EXPECTED_POINTS = {"smoke": 6, "smp16": 20, "exits": 5, "paging": 18, "nightly":
 
 
 def test_every_shipped_scenario_expands():
-    shipped = {p.stem for p in (ROOT / "scenarios").glob("*.ini")}
+    shipped = {p.stem for p in (ROOT / "scenarios").glob("*.ini")
+               if not p.stem.endswith("-gates")}
     assert shipped == set(EXPECTED_POINTS)
     listed = {l.split()[0]: int(l.split()[1]) for l in kb("scenarios", check=0).stdout.splitlines()}
     assert listed == EXPECTED_POINTS
@@ -363,8 +364,13 @@ def test_schema_migration_keeps_data(tmp_path):
     with sqlite3.connect(db) as c:  # turn it into a schema 1 database
         c.execute("ALTER TABLE campaigns DROP COLUMN vmm_args")
         c.execute("PRAGMA user_version = 1")
-    p = kb("list", "--db", db)
-    assert p.returncode == 1 and "older than 2" in p.stderr
+    os.chmod(db, 0o444)
+    if os.geteuid() != 0:  # root may write anyway
+        p = kb("list", "--db", db)
+        assert p.returncode == 1 and "older than 2" in p.stderr
+    os.chmod(db, 0o644)
+    assert "hello" not in kb("list", "--db", db, check=0).stderr  # upgrades it
+    assert rows(db, "PRAGMA user_version") == [(2,)]
     kb("run", f, "--db", db, "--quiet", "--vmm-args", "-m 64M",
        env={"KVMBENCH_VMM": str(FAKE), "FAKE_MODE": "nojson"})
     assert rows(db, "PRAGMA user_version") == [(2,)]

@@ -1,0 +1,315 @@
+/*
+ * Release qualification gates (see gates.h).
+ */
+#include "gates.h"
+
+#include <ini.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compare.h"
+#include "db.h"
+#include "stats.h"
+
+#define MAX_GATES 64
+
+struct metric_gate {
+	char name[128], workload[64];
+	double min, max;
+};
+
+struct gates {
+	bool all_pass, allow_skip;
+	char baseline[64];
+	double threshold;
+	struct metric_gate m[MAX_GATES];
+	unsigned nm;
+	char err[512];
+	int line;
+};
+
+static int on_key(void *user, const char *section, const char *name, const char *value)
+{
+	struct gates *g = user;
+	char *end;
+
+	g->line++;
+	if (!strcmp(section, "gates")) {
+		if (!strcmp(name, "all_pass"))
+			g->all_pass = !strcmp(value, "yes") || !strcmp(value, "true");
+		else if (!strcmp(name, "allow_skip"))
+			g->allow_skip = !strcmp(value, "yes") || !strcmp(value, "true");
+		else if (!strcmp(name, "baseline"))
+			snprintf(g->baseline, sizeof(g->baseline), "%s", value);
+		else if (!strcmp(name, "threshold")) {
+			g->threshold = strtod(value, &end);
+			if (*end == '%')
+				g->threshold /= 100, end++;
+			if (*end || g->threshold <= 0)
+				goto bad;
+		} else
+			goto bad;
+		return 1;
+	}
+	if (strncmp(section, "gate.", 5) || !section[5])
+		goto bad;
+	struct metric_gate *m = NULL;
+
+	for (unsigned i = 0; i < g->nm; i++)
+		if (!strcmp(g->m[i].name, section + 5))
+			m = &g->m[i];
+	if (!m) {
+		if (g->nm == MAX_GATES)
+			goto bad;
+		m = &g->m[g->nm++];
+		snprintf(m->name, sizeof(m->name), "%s", section + 5);
+		m->min = -INFINITY;
+		m->max = INFINITY;
+	}
+	if (!strcmp(name, "workload")) {
+		snprintf(m->workload, sizeof(m->workload), "%s", value);
+		return 1;
+	}
+	double v = strtod(value, &end);
+
+	if (*end || (strcmp(name, "min") && strcmp(name, "max")))
+		goto bad;
+	*(name[1] == 'i' ? &m->min : &m->max) = v;
+	return 1;
+bad:
+	if (!g->err[0])
+		snprintf(g->err, sizeof(g->err), "[%s] %s = %s: not a gate setting (see gates.h)",
+			 section, name, value);
+	return 0;
+}
+
+struct tcase {
+	char suite[16], name[1200], failure[600], skipped[600];
+};
+
+static void xml_escape(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default:
+			if ((unsigned char)*s >= 0x20 || *s == '\t')
+				fputc(*s, f);
+		}
+	}
+}
+
+static int write_junit(const char *path, struct tcase *t, unsigned n, const char *campaign)
+{
+	FILE *f = fopen(path, "we");
+	unsigned fails = 0, skips = 0;
+
+	if (!f)
+		return -1;
+	for (unsigned i = 0; i < n; i++) {
+		fails += t[i].failure[0] != 0;
+		skips += t[i].skipped[0] != 0;
+	}
+	fprintf(f,
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"kvmbench "
+		"qualify campaign %s\" tests=\"%u\" failures=\"%u\" skipped=\"%u\">\n",
+		campaign, n, fails, skips);
+	for (int s = 0; s < 2; s++) {
+		const char *suite = s ? "gates" : "points";
+
+		fprintf(f, " <testsuite name=\"%s\">\n", suite);
+		for (unsigned i = 0; i < n; i++) {
+			if (strcmp(t[i].suite, suite))
+				continue;
+			fprintf(f, "  <testcase classname=\"kvmbench.%s\" name=\"", suite);
+			xml_escape(f, t[i].name);
+			fprintf(f, "\"");
+			if (t[i].failure[0]) {
+				fprintf(f, "><failure message=\"");
+				xml_escape(f, t[i].failure);
+				fprintf(f, "\"/></testcase>\n");
+			} else if (t[i].skipped[0]) {
+				fprintf(f, "><skipped message=\"");
+				xml_escape(f, t[i].skipped);
+				fprintf(f, "\"/></testcase>\n");
+			} else {
+				fprintf(f, "/>\n");
+			}
+		}
+		fprintf(f, " </testsuite>\n");
+	}
+	fprintf(f, "</testsuites>\n");
+	return fclose(f);
+}
+
+static struct tcase *add(struct tcase **t, unsigned *n, unsigned *cap, const char *suite)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*t = realloc(*t, *cap * sizeof(**t));
+	}
+	struct tcase *c = &(*t)[(*n)++];
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->suite, sizeof(c->suite), "%s", suite);
+	return c;
+}
+
+static void point_cases(sqlite3 *db, int64_t id, const struct gates *g, struct tcase **t,
+			unsigned *n, unsigned *cap)
+{
+	sqlite3_stmt *st;
+	char err[256];
+
+	st = kb_db_prepare(db,
+			   "SELECT params, sum(status = 'pass'), sum(status = 'fail'),"
+			   " sum(status = 'skip'), max(CASE WHEN status != 'pass' THEN reason END)"
+			   " FROM runs WHERE campaign_id = ? AND warmup = 0 GROUP BY point_key"
+			   " ORDER BY min(seq)",
+			   err, sizeof(err));
+	sqlite3_bind_int64(st, 1, id);
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		struct tcase *c = add(t, n, cap, "points");
+		int fail = sqlite3_column_int(st, 2), skip = sqlite3_column_int(st, 3);
+		const char *why = (const char *)sqlite3_column_text(st, 4);
+
+		snprintf(c->name, sizeof(c->name), "%s", sqlite3_column_text(st, 0));
+		if (g->all_pass && (fail || (skip && !g->allow_skip)))
+			snprintf(c->failure, sizeof(c->failure), "%d failed, %d skipped: %s", fail,
+				 skip, why ? why : "");
+		else if (skip)
+			snprintf(c->skipped, sizeof(c->skipped), "%s", why ? why : "skipped");
+	}
+	sqlite3_finalize(st);
+}
+
+static void metric_cases(sqlite3 *db, int64_t id, const struct gates *g, struct tcase **t,
+			 unsigned *n, unsigned *cap)
+{
+	char err[256];
+	sqlite3_stmt *st =
+	    kb_db_prepare(db,
+			  "SELECT r.params, group_concat(m.value) FROM runs r JOIN metrics m"
+			  " ON m.run_id = r.id WHERE r.campaign_id = ?1 AND r.warmup = 0 AND"
+			  " r.status = 'pass' AND m.name = ?2 AND (?3 = '' OR r.workload = ?3)"
+			  " GROUP BY r.point_key ORDER BY min(r.seq)",
+			  err, sizeof(err));
+
+	for (unsigned i = 0; st && i < g->nm; i++) {
+		const struct metric_gate *m = &g->m[i];
+		struct tcase *c = add(t, n, cap, "gates");
+		char bad[400] = "";
+		unsigned points = 0;
+
+		snprintf(c->name, sizeof(c->name), "metric %s within [%g, %g]%s%s", m->name, m->min,
+			 m->max, m->workload[0] ? " for workload " : "", m->workload);
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, m->workload, -1, SQLITE_STATIC);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			double v[4096];
+			size_t k = 0;
+
+			for (const char *p = (const char *)sqlite3_column_text(st, 1);
+			     p && *p && k < 4096;) {
+				v[k++] = strtod(p, (char **)&p);
+				if (*p == ',')
+					p++;
+			}
+			double med = kb_median(v, k);
+
+			points++;
+			if ((med < m->min || med > m->max) && !bad[0])
+				snprintf(bad, sizeof(bad), "median %g outside [%g, %g] at %s", med,
+					 m->min, m->max, sqlite3_column_text(st, 0));
+		}
+		sqlite3_reset(st);
+		if (!points)
+			snprintf(c->failure, sizeof(c->failure), "no passing run reported %s",
+				 m->name);
+		else if (bad[0])
+			snprintf(c->failure, sizeof(c->failure), "%s", bad);
+	}
+	sqlite3_finalize(st);
+}
+
+static void baseline_case(const char *dbpath, const char *campaign, const struct gates *g,
+			  struct tcase **t, unsigned *n, unsigned *cap)
+{
+	struct tcase *c = add(t, n, cap, "gates");
+	struct kb_compare_opts co = {.db = dbpath,
+				     .baseline = g->baseline,
+				     .candidate = campaign,
+				     .threshold = g->threshold > 0 ? g->threshold : 0.05,
+				     .format = "text"};
+	char err[512];
+	FILE *sink = fopen("/dev/null", "we");
+	int rc = kb_compare(&co, sink ? sink : stderr, err, sizeof(err));
+
+	if (sink)
+		fclose(sink);
+	snprintf(c->name, sizeof(c->name), "no regression against %s", g->baseline);
+	if (rc < 0)
+		snprintf(c->failure, sizeof(c->failure), "cannot compare: %s", err);
+	else if (rc == KB_EXIT_REGRESSED)
+		snprintf(c->failure, sizeof(c->failure),
+			 "regressed against %s (see kvmbench "
+			 "compare %s %s)",
+			 g->baseline, g->baseline, campaign);
+}
+
+int kb_gates(const char *dbpath, const char *campaign, const char *gates_file, const char *junit,
+	     FILE *out, char *err, size_t errlen)
+{
+	struct gates g = {.all_pass = true, .allow_skip = true};
+	struct tcase *t = NULL;
+	unsigned n = 0, cap = 0, failed = 0;
+	sqlite3 *db;
+	char idstr[32];
+	int64_t id;
+	int rc = ini_parse(gates_file, on_key, &g);
+
+	if (rc || g.err[0]) {
+		snprintf(err, errlen, "%s: %s", gates_file,
+			 g.err[0] ? g.err
+			 : rc < 0 ? "cannot open"
+				  : "syntax error");
+		return -1;
+	}
+	if (kb_db_open(dbpath, false, false, &db, err, errlen))
+		return -1;
+	if ((id = kb_campaign_resolve(db, campaign, err, errlen)) < 0) {
+		kb_db_close(db);
+		return -1;
+	}
+	snprintf(idstr, sizeof(idstr), "%lld", (long long)id);
+	point_cases(db, id, &g, &t, &n, &cap);
+	metric_cases(db, id, &g, &t, &n, &cap);
+	kb_db_close(db);
+	if (g.baseline[0])
+		baseline_case(dbpath, idstr, &g, &t, &n, &cap);
+	for (unsigned i = 0; i < n; i++) {
+		if (!t[i].failure[0])
+			continue;
+		failed++;
+		fprintf(out, "FAIL  %-6s %s\n      %s\n", t[i].suite, t[i].name, t[i].failure);
+	}
+	unsigned npoints = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		npoints += !strcmp(t[i].suite, "points");
+	fprintf(out, "%s: campaign %s, %u points and %u gates checked, %u failed\n",
+		failed ? "NOT QUALIFIED" : "QUALIFIED", idstr, npoints, n - npoints, failed);
+	if (junit && write_junit(junit, t, n, idstr)) {
+		snprintf(err, errlen, "%s: cannot write the JUnit XML", junit);
+		free(t);
+		return -1;
+	}
+	free(t);
+	return failed ? 10 : 0;
+}

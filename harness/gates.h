@@ -1,0 +1,26 @@
+/*
+ * Release qualification: `kvmbench gates CAMPAIGN --gates FILE` checks a
+ * campaign against the gates of an INI file and writes JUnit XML, one
+ * testcase per point and per gate.
+ *
+ *   [gates]
+ *   all_pass = yes         ; every point's measured runs pass
+ *   allow_skip = yes       ; points the host cannot run (skipped) do not fail
+ *   baseline = tag:rel-1   ; no metric regressed against this campaign
+ *   threshold = 5%         ; for the baseline comparison
+ *   [gate.NAME]            ; metric NAME: every point's median within bounds
+ *   min = 1
+ *   max = 20000
+ *   workload = pio         ; only points of this workload
+ */
+#ifndef KB_GATES_H
+#define KB_GATES_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* Returns 0 when every gate holds, 10 when one fails, -1 with err. */
+int kb_gates(const char *db, const char *campaign, const char *gates_file, const char *junit,
+	     FILE *out, char *err, size_t errlen);
+
+#endif

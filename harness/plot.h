@@ -1,0 +1,67 @@
+/*
+ * The report's figures and tables (used by render.c): data files and
+ * gnuplot scripts under plots/, HTML fragments for the page.
+ */
+#ifndef KB_PLOT_H
+#define KB_PLOT_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* A point as the report sees it: its key and the paging mode it really ran
+ * with (the host's when it said "host"), so merged hosts stay apart. */
+#define KB_PLOT_IDENT                                                                       \
+	"(r.point_key || '/' || (SELECT CASE r.paging WHEN 'host' THEN hh.paging ELSE "     \
+	"r.paging END FROM campaigns cc JOIN hosts hh ON hh.id = cc.host_id WHERE cc.id = " \
+	"r.campaign_id))"
+
+struct kb_ppoint {
+	char key[48];  /* point key / effective paging */
+	char pkey[17]; /* the point key alone */
+	char params[1100];
+	char label[200]; /* the axis values that vary, workload first */
+	char workload[64];
+	char topology[32];
+	char paging[16]; /* effective: the host's when the point says host */
+	int vcpus;
+};
+
+struct kb_pseries { /* one metric of one point, measured runs only */
+	unsigned point;
+	char name[128], unit[32];
+	double *v;
+	size_t n, cap;
+};
+
+struct kb_plotctx {
+	sqlite3 *db;
+	char in[512];	/* campaign ids, comma-separated */
+	char dir[1024]; /* output directory */
+	bool png;
+	struct kb_ppoint *points;
+	unsigned npoints;
+	struct kb_pseries *series;
+	size_t nseries;
+	char (*primary)[128]; /* per point: the metric figures use, "" if none */
+	FILE *gp;	      /* all figure scripts, run by one gnuplot */
+	unsigned nfigures;
+	char err[256];
+};
+
+sqlite3_stmt *kb_plot_query(struct kb_plotctx *c, const char *sql_with_in);
+int kb_plot_have_gnuplot(char *err, size_t errlen);
+int kb_plot_newest(struct kb_plotctx *c, char *err, size_t errlen);
+int kb_plot_load_points(struct kb_plotctx *c, char *err, size_t errlen);
+int kb_plot_tables(struct kb_plotctx *c, FILE *html, FILE *out, const char *fmt);
+int kb_plot_exits(struct kb_plotctx *c, FILE *html);
+int kb_plot_kvm_stats(struct kb_plotctx *c, FILE *html);
+int kb_plot_distributions(struct kb_plotctx *c, FILE *html);
+int kb_plot_scaling(struct kb_plotctx *c, FILE *html);
+int kb_plot_paging(struct kb_plotctx *c, FILE *html);
+int kb_plot_trend(struct kb_plotctx *c, char *err, size_t errlen);
+int kb_plot_run_gnuplot(struct kb_plotctx *c, char *err, size_t errlen);
+void kb_plot_free(struct kb_plotctx *c);
+
+#endif

@@ -1,0 +1,207 @@
+/*
+ * The report page (see render.h): header, per-workload tables, exit
+ * breakdowns, KVM statistics, distributions, scaling, paging modes side by
+ * side, and the nightly trend.  Every figure is a gnuplot script and its
+ * data in plots/; all scripts run in one gnuplot process at the end.
+ */
+#include "render.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "compare.h"
+#include "db.h"
+#include "plot.h"
+#include "stats.h"
+
+static int mkdir_p(const char *path)
+{
+	char tmp[1200];
+
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(tmp, 0755) && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(tmp, 0755) && errno != EEXIST ? -1 : 0;
+}
+
+static void html_escape(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '<')
+			fputs("&lt;", f);
+		else if (*s == '>')
+			fputs("&gt;", f);
+		else if (*s == '&')
+			fputs("&amp;", f);
+		else if (*s == '"')
+			fputs("&quot;", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+static const char css[] =
+    "body{font-family:sans-serif;margin:2em;max-width:1100px;color:#222}"
+    "h1{font-size:1.5em}h2{font-size:1.2em;border-bottom:1px solid #ccc;margin-top:2em}"
+    "table{border-collapse:collapse;margin:1em 0;font-size:0.85em}"
+    "td,th{border:1px solid #ddd;padding:2px 6px;text-align:right}"
+    "td.l,th.l{text-align:left}figure{margin:1em 0}img{max-width:100%}"
+    "figcaption{font-size:0.85em;color:#555}.bad{color:#b00}.note{color:#555}";
+
+/* Marks on <body> whether every figure loaded: the tests read it back. */
+static const char check_script[] =
+    "<script>window.addEventListener('load',function(){var im=document.images,ok=0,bad=0;"
+    "for(var i=0;i<im.length;i++){if(im[i].complete&&im[i].naturalWidth>0)ok++;else bad++;}"
+    "document.body.setAttribute('data-figures-loaded',ok);"
+    "document.body.setAttribute('data-figures-broken',bad);});</script>";
+
+static void page_start(FILE *f, const char *title)
+{
+	fprintf(f, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>");
+	html_escape(f, title);
+	fprintf(f, "</title><style>%s</style>%s</head>\n<body>\n<h1>", css, check_script);
+	html_escape(f, title);
+	fprintf(f, "</h1>\n");
+}
+
+static void header(struct kb_plotctx *c, FILE *f)
+{
+	sqlite3_stmt *st = kb_plot_query(
+	    c, "SELECT c.id, c.scenario, c.kind, c.state, c.started, IFNULL(c.finished, ''),"
+	       " h.hostname, h.cpu_model, h.kernel, h.kvm_module, h.paging, h.online_cpus,"
+	       " IFNULL(b.version, '?') || ' ' || IFNULL(b.git, '?'), IFNULL(c.tag, ''),"
+	       " IFNULL(c.vmm_args, ''),"
+	       " (SELECT sum(status = 'pass') || ' pass, ' || sum(status = 'fail') || ' fail, ' ||"
+	       "  sum(status = 'skip') || ' skipped' FROM runs r WHERE r.campaign_id = c.id"
+	       "  AND r.warmup = 0)"
+	       " FROM campaigns c JOIN hosts h ON h.id = c.host_id"
+	       " LEFT JOIN builds b ON b.id = c.build_id WHERE c.id IN (%s) ORDER BY c.id");
+
+	fprintf(f,
+		"<table><tr><th>campaign</th><th class=l>scenario</th><th>kind</th>"
+		"<th>state</th><th class=l>started</th><th class=l>host</th>"
+		"<th class=l>KVM / paging</th><th class=l>build</th><th class=l>runs</th></tr>\n");
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		fprintf(f, "<tr><td>%lld</td><td class=l>", (long long)sqlite3_column_int64(st, 0));
+		html_escape(f, (const char *)sqlite3_column_text(st, 1));
+		fprintf(f, "%s%s</td><td>%s</td><td>%s</td><td class=l>%s</td><td class=l>",
+			sqlite3_column_bytes(st, 13) ? " tag " : "",
+			sqlite3_column_bytes(st, 13) ? (const char *)sqlite3_column_text(st, 13)
+						     : "",
+			sqlite3_column_text(st, 2), sqlite3_column_text(st, 3),
+			sqlite3_column_text(st, 4));
+		html_escape(f, (const char *)sqlite3_column_text(st, 6));
+		fprintf(f, ": ");
+		html_escape(f, (const char *)sqlite3_column_text(st, 7));
+		fprintf(f, ", %d CPUs, kernel ", sqlite3_column_int(st, 11));
+		html_escape(f, (const char *)sqlite3_column_text(st, 8));
+		fprintf(f, "</td><td class=l>%s / %s</td><td class=l>", sqlite3_column_text(st, 9),
+			sqlite3_column_text(st, 10));
+		html_escape(f, (const char *)sqlite3_column_text(st, 12));
+		if (sqlite3_column_bytes(st, 14)) {
+			fprintf(f, " (VMM args: ");
+			html_escape(f, (const char *)sqlite3_column_text(st, 14));
+			fprintf(f, ")");
+		}
+		fprintf(f, "</td><td class=l>%s</td></tr>\n", sqlite3_column_text(st, 15));
+	}
+	sqlite3_finalize(st);
+	fprintf(f, "</table>\n");
+}
+
+int kb_report(const struct kb_report_opts *o, FILE *out, char *err, size_t errlen)
+{
+	struct kb_plotctx c = {.png = o->png};
+	char path[1300], name[256] = "";
+	FILE *f = NULL;
+	int rc = -1;
+	const char *fmt = o->format ? o->format : "text";
+
+	if (strcmp(fmt, "text") && strcmp(fmt, "json") && strcmp(fmt, "csv")) {
+		snprintf(err, errlen, "--format %s: want text, json or csv", fmt);
+		return -1;
+	}
+	if (kb_plot_have_gnuplot(err, errlen))
+		return -1;
+	if (kb_db_open(o->db, false, false, &c.db, err, errlen))
+		return -1;
+	if (o->ncampaigns == 0) {
+		if (kb_plot_newest(&c, err, errlen))
+			goto out;
+	}
+	for (int i = 0; i < o->ncampaigns; i++) {
+		int64_t id = kb_campaign_resolve(c.db, o->campaigns[i], err, errlen);
+
+		if (id < 0)
+			goto out;
+		snprintf(c.in + strlen(c.in), sizeof(c.in) - strlen(c.in), "%s%lld", i ? "," : "",
+			 (long long)id);
+	}
+	snprintf(name, sizeof(name), "campaign-%s", c.in);
+	for (char *p = name; *p; p++)
+		if (*p == ',')
+			*p = '-';
+	if (o->name)
+		snprintf(name, sizeof(name), "%s", o->name);
+	if (o->out)
+		snprintf(c.dir, sizeof(c.dir), "%s", o->out);
+	else
+		snprintf(c.dir, sizeof(c.dir), "%s/reports/%s", o->root, name);
+	snprintf(path, sizeof(path), "%s/plots", c.dir);
+	if (mkdir_p(path)) {
+		snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+		goto out;
+	}
+	if (kb_plot_load_points(&c, err, errlen))
+		goto out;
+	snprintf(path, sizeof(path), "%s/index.html", c.dir);
+	if (!(f = fopen(path, "we"))) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	page_start(f, name);
+	fprintf(f,
+		"<p class=note>%u points; warm-up runs left out; medians with 95%% "
+		"intervals of the median (order statistics). <a href=\"trend.html\">Nightly "
+		"trend</a></p>\n",
+		c.npoints);
+	header(&c, f);
+	if (kb_plot_tables(&c, f, out, fmt) || kb_plot_exits(&c, f) || kb_plot_kvm_stats(&c, f) ||
+	    kb_plot_distributions(&c, f) || kb_plot_scaling(&c, f) || kb_plot_paging(&c, f))
+		goto write_fail;
+	fprintf(f, "</body></html>\n");
+	if (fclose(f)) {
+		f = NULL;
+		goto write_fail;
+	}
+	f = NULL;
+	if (kb_plot_trend(&c, err, errlen) || kb_plot_run_gnuplot(&c, err, errlen))
+		goto out;
+	if (!strcmp(fmt, "text"))
+		fprintf(out, "report: %s/index.html (%u figures)\n", c.dir, c.nfigures);
+	else
+		fprintf(stderr, "report: %s/index.html (%u figures)\n", c.dir, c.nfigures);
+	rc = 0;
+	goto out;
+write_fail:
+	snprintf(err, errlen, "%s: writing the report failed%s%s", c.dir, c.err[0] ? ": " : "",
+		 c.err);
+out:
+	if (f)
+		fclose(f);
+	kb_plot_free(&c);
+	kb_db_close(c.db);
+	return rc;
+}

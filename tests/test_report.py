@@ -1,0 +1,199 @@
+"""Reports (gnuplot + HTML, checked in headless Chromium), compare, nightly, qualify."""
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from test_harness import FAKE, kb, rows, write
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                  "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync",
+                  "--virtual-time-budget=5000"]
+
+
+def chromium(page, tmp_path):
+    """Open page headless: (figures loaded, figures broken, screenshot bytes)."""
+    exe = shutil.which("chromium")
+    if not exe:
+        pytest.fail("chromium is missing: ci/install-deps installs Debian's chromium")
+    prof = tmp_path / "chromium-profile"
+    dom = subprocess.run([exe, *CHROMIUM_FLAGS, f"--user-data-dir={prof}", "--dump-dom",
+                          page.as_uri()], capture_output=True, text=True, timeout=120).stdout
+    body = dom[dom.index("<body"):dom.index(">", dom.index("<body"))]
+    attr = dict(part.split("=") for part in body.replace('"', "").split()[1:])
+    shot = tmp_path / "shot.png"
+    subprocess.run([exe, *CHROMIUM_FLAGS, f"--user-data-dir={prof}2", "--window-size=1200,3000",
+                    f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120)
+    return int(attr["data-figures-loaded"]), int(attr["data-figures-broken"]), shot.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def smoke_db(tmp_path_factory):
+    d = tmp_path_factory.mktemp("smoke")
+    db = d / "k.db"
+    kb("run", "smoke", "--db", db, "--quiet", check=0)
+    return db
+
+
+def test_report_on_smoke_renders(kvm, smoke_db, tmp_path):
+    out = tmp_path / "rep"
+    p = kb("report", "--db", smoke_db, "--out", out, "--png", check=0)
+    assert "report: " in p.stdout and "(6 figures)" in p.stdout
+    assert "pio_ns" in p.stdout and "hello: no metrics" in p.stdout
+    page = out / "index.html"
+    html = page.read_text()
+    assert html.count("<figure>") == 6 and "http" not in html.replace("https://", "http")
+    for name in ("exits-by-reason", "exits-by-device", "dist-cpuid", "dist-pio",
+                 "scaling-cpuid", "scaling-pio"):
+        assert (out / "plots" / f"{name}.svg").stat().st_size > 1000
+        assert (out / "plots" / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
+    assert "KVM statistics" in html and "Only one paging mode (shadow" in html or \
+        "Only one paging mode" in html
+    loaded, broken, shot = chromium(page, tmp_path)
+    assert (loaded, broken) == (6, 0)
+    assert shot[:4] == b"\x89PNG" and len(shot) > 20000
+    j = json.loads(kb("report", "--db", smoke_db, "--out", out, "--format", "json",
+                      check=0).stdout)
+    assert {r["workload"] for r in j["rows"]} == {"cpuid", "pio"}
+    assert all(r["ci_low"] <= r["median"] <= r["ci_high"] for r in j["rows"])
+    csv = kb("report", "--db", smoke_db, "--out", out, "--format", "csv", check=0).stdout
+    assert csv.splitlines()[0].startswith("workload,point,metric,unit,median")
+
+
+def test_report_paging_modes_from_a_merged_database(kvm, tmp_path):
+    f = write(tmp_path, "m.ini", "[scenario]\nrepeats = 3\nwarmup = 0\n[matrix]\n"
+              "workload = memtouch, ptchurn\n[workload.memtouch]\nargs = mib=4\n"
+              "[workload.ptchurn]\nargs = ms=10\n")
+    a, b, m = tmp_path / "a.db", tmp_path / "b.db", tmp_path / "m.db"
+    kb("run", f, "--db", a, "--quiet", check=0)
+    kb("run", f, "--db", b, "--quiet", check=0)
+    with sqlite3.connect(b) as c:  # the same runs as if recorded on an EPT host
+        c.execute("UPDATE hosts SET uuid = 'ept-host', hostname = 'ept-host', "
+                  "kvm_module = 'kvm_intel', paging = 'ept'")
+    kb("merge", a, b, "-o", m, check=0)
+    assert sorted(r[0] for r in rows(m, "SELECT paging FROM hosts")) == sorted(
+        {rows(a, "SELECT paging FROM hosts")[0][0], "ept"})
+    out = tmp_path / "rep"
+    kb("report", "1", "2", "--db", m, "--out", out, check=0)
+    html = (out / "index.html").read_text()
+    mode = rows(a, "SELECT paging FROM hosts")[0][0]
+    if mode == "ept":
+        pytest.skip("this host has EPT already: the merged database has one mode")
+    assert f"{mode} / ept" in html and "mmu_pte_write" in html
+    assert (out / "plots" / "paging.svg").exists()
+    loaded, broken, _ = chromium(out / "index.html", tmp_path)
+    assert broken == 0 and loaded == (out / "index.html").read_text().count("<figure>")
+    p = kb("compare", "ept", mode, "--by", "paging", "--db", m)
+    assert p.returncode in (0, 10) and "memtouch_first" in p.stdout
+
+
+def test_compare_aa_is_quiet_and_injected_slowdown_is_flagged(kvm, tmp_path):
+    f = write(tmp_path, "c.ini", "[scenario]\nrepeats = 60\nwarmup = 1\n[matrix]\n"
+              "workload = pio\n[workload.pio]\nargs = ms=10\n")
+    db = tmp_path / "c.db"
+    for _ in range(2):
+        kb("run", f, "--db", db, "--quiet", check=0)
+    p = kb("compare", "1", "2", "--db", db)
+    assert p.returncode == 0, p.stdout
+    assert "regressed" not in p.stdout.replace("0 regressed", "") and \
+        "improved" not in p.stdout.replace("0 improved", ""), p.stdout
+    (med,), = rows(db, "SELECT avg(value) FROM (SELECT m.value FROM metrics m JOIN runs r "
+                       "ON r.id = m.run_id WHERE r.campaign_id = 1 AND r.warmup = 0 AND "
+                       "m.name = 'pio_ns' ORDER BY m.value LIMIT 2 OFFSET 29)")
+    delay = int(med * 0.10)  # +10% on every exit the VMM handles
+    kb("run", f, "--db", db, "--quiet", "--vmm-args", f"-test-exit-delay {delay}", check=0)
+    p = kb("compare", "1", "3", "--db", db)
+    assert p.returncode == 10, p.stdout
+    flagged = [l for l in p.stdout.splitlines() if l.startswith("regressed")]
+    assert any(" pio_ns " in l for l in flagged), p.stdout
+    j = json.loads(kb("compare", "1", "3", "--db", db, "--format", "json").stdout)
+    pio = [r for r in j["results"] if r["metric"] == "pio_ns"][0]
+    assert pio["verdict"] == "regressed" and pio["low"] > 1.0
+
+
+def test_compare_bad_inputs(tmp_path):
+    f = write(tmp_path, "one.ini", "[scenario]\nrepeats = 1\nwarmup = 0\n[matrix]\n"
+              "workload = hello\n")
+    g = write(tmp_path, "two.ini", "[scenario]\nrepeats = 1\nwarmup = 0\n[matrix]\n"
+              "workload = cpuid\n")
+    db = tmp_path / "k.db"
+    env = {"KVMBENCH_VMM": str(FAKE), "FAKE_MODE": "nojson"}
+    kb("run", f, "--db", db, "--quiet", env=env)
+    p = kb("compare", "1", "99", "--db", db)
+    assert p.returncode == 1 and "no campaign matches '99'" in p.stderr
+    p = kb("compare", "1", "1", "--db", db)
+    assert p.returncode == 1 and "no measured runs" in p.stderr
+    empty = tmp_path / "empty.db"
+    sqlite3.connect(empty).close()
+    p = kb("compare", "1", "2", "--db", empty)
+    assert p.returncode == 1 and "no campaign matches '1'" in p.stderr
+    p = kb("report", "--db", empty)
+    assert p.returncode == 1 and "no campaigns to report on" in p.stderr
+    p = kb("compare", "1", "2", "--db", db, "--by", "moon")
+    assert p.returncode == 1
+    p = kb("compare", "tag:nope", "1", "--db", db)
+    assert p.returncode == 1 and "no campaign matches 'tag:nope'" in p.stderr
+
+
+def test_compare_no_common_points(kvm, tmp_path):
+    a = write(tmp_path, "a.ini", "[scenario]\nrepeats = 1\nwarmup = 0\n[matrix]\n"
+              "workload = cpuid\n[workload.cpuid]\nargs = ms=5\n")
+    b = write(tmp_path, "b.ini", "[scenario]\nrepeats = 1\nwarmup = 0\n[matrix]\n"
+              "workload = pio\n[workload.pio]\nargs = ms=5\n")
+    db = tmp_path / "k.db"
+    kb("run", a, "--db", db, "--quiet", check=0)
+    kb("run", b, "--db", db, "--quiet", check=0)
+    p = kb("compare", "1", "2", "--db", db)
+    assert p.returncode == 1 and "share no points" in p.stderr
+
+
+def test_nightly_twice_compares_with_the_first(kvm, tmp_path):
+    f = write(tmp_path, "n.ini", "[scenario]\nrepeats = 3\nwarmup = 1\n[matrix]\n"
+              "workload = cpuid, hello\n[workload.cpuid]\nargs = ms=5\n")
+    env = dict(os.environ, SCENARIO=str(f), DB=str(tmp_path / "n.db"))
+    first = subprocess.run([str(ROOT / "ci/nightly")], env=env, capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    assert "nothing to compare with yet" in first.stdout
+    second = subprocess.run([str(ROOT / "ci/nightly")], env=env, capture_output=True, text=True)
+    assert second.returncode in (0, 10), second.stdout + second.stderr
+    assert "compare campaign 1 -> 2" in second.stdout and "summary:" in second.stdout
+    report = second.stdout.split("report: ")[1].split()[0]
+    trend = (Path(report).parent / "trend.html").read_text()
+    assert "Nightly campaigns of the same host: 1,2" in trend and "<figure>" in trend
+    assert rows(tmp_path / "n.db", "SELECT kind, count(*) FROM campaigns GROUP BY kind") == \
+        [("nightly", 2)]
+    shutil.rmtree(Path(report).parent.parent / Path(report).parent.name, ignore_errors=True)
+
+
+def test_qualify_passes_and_a_tightened_gate_fails(kvm, tmp_path):
+    # the shipped qualify scenario and gates, as `make qualify` runs them
+    env = dict(os.environ, DB=str(tmp_path / "q.db"), JUNIT=str(tmp_path / "ok.xml"))
+    p = subprocess.run([str(ROOT / "ci/qualify")], env=env, capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "QUALIFIED: campaign 1" in p.stdout
+    suites = ET.parse(tmp_path / "ok.xml").getroot()
+    assert suites.get("failures") == "0"
+    assert len(suites.findall("./testsuite[@name='points']/testcase")) == 27
+    assert len(suites.findall("./testsuite[@name='gates']/testcase")) == 3
+
+    f = write(tmp_path, "q.ini", "[scenario]\nrepeats = 1\nwarmup = 0\n[matrix]\n"
+              "workload = hello, hlt\n[workload.hlt]\nargs = ms=5\n")
+    tight = write(tmp_path, "tight.ini", "[gates]\nall_pass = yes\n[gate.hlt_ns]\nmax = 1\n")
+    p = subprocess.run([str(ROOT / "ci/qualify")], capture_output=True, text=True,
+                       env=dict(env, SCENARIO=str(f), GATES=str(tight),
+                                JUNIT=str(tmp_path / "bad.xml")))
+    assert p.returncode == 10 and "NOT QUALIFIED" in p.stdout
+    suites = ET.parse(tmp_path / "bad.xml").getroot()
+    failed = [t.get("name") for t in suites.iter("testcase") if t.find("failure") is not None]
+    assert failed == ["metric hlt_ns within [-inf, 1]"], failed
+
+    bad = write(tmp_path, "bad-gates.ini", "[gates]\nspeed = fast\n")
+    p = kb("gates", "1", "--gates", bad, "--db", tmp_path / "q.db")
+    assert p.returncode == 1 and "bad-gates.ini" in p.stderr and "speed" in p.stderr
