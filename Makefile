@@ -4,8 +4,12 @@
 #   make test       unit tests, format check, integration tests (pytest)
 #   make bench      run a scenario end to end (SCENARIO=smoke by default,
 #                   DB=results/kvmbench.db) and print its summary
+#   make report     report on the newest campaign (CAMPAIGN=ID for another)
+#   make nightly    ci/nightly: nightly campaign, report, compare with the last
+#   make qualify    ci/qualify: qualification campaign, gates, JUnit XML
 #   make bench-vmm  PIO exit round trip vs a bare KVM_RUN loop, start-up
 #                   time and the VMM's memory overhead
+#   make bench-harness, make bench-report: the harness's own costs
 #   make install    install kvmbench-vmm into $(PREFIX)/bin
 #
 # Options: V=1 shows full commands; WERROR=0 keeps warnings non-fatal;
@@ -88,7 +92,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/unit.o $(VMM_LIB_O
 
 # --- targets ------------------------------------------------------------------
 .PHONY: all test unit format-check integration bench bench-vmm bench-harness bench-report \
-	nightly qualify install clean deps
+	report nightly qualify install clean deps
 
 all: $(BUILD)/kvmbench-vmm $(BUILD)/kvm-floor $(BUILD)/kvmbench $(GUEST_ELFS) $(UNIT_BIN)
 
@@ -111,9 +115,14 @@ DB ?= results/kvmbench.db
 
 bench: all
 	$(Q)build/kvmbench run $(SCENARIO) --db $(DB); rc=$$?; \
-	id=$$(sqlite3 $(DB) "SELECT max(id) FROM campaigns" 2>/dev/null); \
-	[ -n "$$id" ] && build/kvmbench summary $$id --db $(DB); \
-	echo "database: $(DB) (campaign $$id); logs: $$(dirname $(DB))/logs/$$id-*/"; exit $$rc
+	[ $$rc -eq 1 ] && exit 1; \
+	build/kvmbench summary last:bench --db $(DB) && \
+	build/kvmbench report last:bench --db $(DB) --name $(SCENARIO)-latest >/dev/null && \
+	echo "database: $(DB)" && echo "report:   reports/$(SCENARIO)-latest/index.html"; \
+	exit $$rc
+
+report: all
+	$(Q)build/kvmbench report $(CAMPAIGN) --db $(DB)
 
 bench-vmm: all
 	$(Q)$(PYTHON) tests/bench/bench_vmm.py

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compare.h"
 #include "db.h"
 #include "stats.h"
 
@@ -96,15 +97,15 @@ int kb_summary(const char *db_path, const char *campaign, FILE *out, char *err, 
 	sqlite3_stmt *head = NULL, *pts = NULL, *met = NULL, *ex = NULL;
 	int rc = -1;
 	char *end;
-	long long id = strtoll(campaign, &end, 10);
+	long long id;
 
-	if (*end || id <= 0) {
-		snprintf(err, errlen, "summary: '%s' is not a campaign id (see kvmbench list)",
-			 campaign);
-		return -1;
-	}
+	(void)end;
 	if (kb_db_open(db_path, false, false, &db, err, errlen))
 		return -1;
+	if ((id = kb_campaign_resolve(db, campaign, err, errlen)) < 0) {
+		kb_db_close(db);
+		return -1;
+	}
 	head = kb_db_prepare(db,
 			     "SELECT c.scenario, c.kind, c.state, c.started, h.hostname,"
 			     " h.cpu_model, h.kvm_module, h.paging, b.version, b.git"

@@ -327,7 +327,7 @@ def test_bad_arguments(tmp_path):
                       (["run", "smoke", "--jobs", "0"], "--jobs 0"),
                       (["run", "nonesuch"], "nonesuch.ini: cannot open"),
                       (["frobnicate"], "not a command"),
-                      (["summary", "x", "--db", tmp_path / "none.db"], "not a campaign id"),
+                      (["summary", "x", "--db", tmp_path / "none.db"], "no such database"),
                       (["summary", "1", "--db", tmp_path / "none.db"], "no such database")]:
         p = kb(*args)
         assert p.returncode == 1 and msg in p.stderr, (args, p.stderr)
