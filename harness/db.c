@@ -81,22 +81,55 @@ static int quick_check(sqlite3 *db)
 	return ok ? 0 : -1;
 }
 
+/*
+ * journal_mode=WAL and synchronous=NORMAL.  Switching the journal mode does
+ * not wait in the busy handler, so two kvmbench processes creating the
+ * same database at once retry here for up to the busy timeout.
+ */
+static int set_wal(sqlite3 *db)
+{
+	const char *tmo = getenv("KVMBENCH_DB_TIMEOUT_MS");
+	int tries = (tmo && atoi(tmo) > 0 ? atoi(tmo) : 5000) / 10;
+	char why[256];
+
+	for (int i = 0; i <= tries; i++) {
+		if (!kb_db_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL", why,
+				sizeof(why)))
+			return 0;
+		int code = sqlite3_errcode(db);
+
+		if (code != SQLITE_BUSY && code != SQLITE_LOCKED)
+			return -1;
+		usleep(10000);
+	}
+	return -1;
+}
+
 static int migrate(sqlite3 *db, const char *path, int from, char *err, size_t errlen)
 {
-	char sql[64], why[512];
+	char sql[64], why[512], ignore[64];
 
 	if (kb_db_exec(db, "BEGIN IMMEDIATE", why, sizeof(why)))
 		return dberr(err, errlen, path, "cannot start the schema upgrade", db);
+	/* Another kvmbench may have upgraded it while we waited for the lock. */
+	if (user_version(db, &from)) {
+		kb_db_exec(db, "ROLLBACK", ignore, sizeof(ignore));
+		return dberr(err, errlen, path, "cannot read", db);
+	}
 	for (int v = from; v < KB_DB_SCHEMA; v++) {
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
 		if (kb_db_exec(db, migrations[v], why, sizeof(why)) ||
 		    kb_db_exec(db, sql, why, sizeof(why))) {
-			kb_db_exec(db, "ROLLBACK", why, sizeof(why));
-			return dberr(err, errlen, path, "schema upgrade failed", db);
+			kb_db_exec(db, "ROLLBACK", ignore, sizeof(ignore));
+			snprintf(err, errlen, "%s: schema upgrade to version %d failed: %s", path,
+				 v + 1, why);
+			return -1;
 		}
 	}
-	if (kb_db_exec(db, "COMMIT", why, sizeof(why)))
-		return dberr(err, errlen, path, "schema upgrade failed", db);
+	if (kb_db_exec(db, "COMMIT", why, sizeof(why))) {
+		snprintf(err, errlen, "%s: schema upgrade failed: %s", path, why);
+		return -1;
+	}
 	return 0;
 }
 
@@ -149,8 +182,7 @@ int kb_db_open(const char *path, bool create, bool write, sqlite3 **out, char *e
 	if (write) {
 		/* WAL with synchronous=NORMAL: a commit is safe against a crash of
 		 * kvmbench (each run is one transaction), without an fsync per run. */
-		if (kb_db_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL", why,
-			       sizeof(why))) {
+		if (set_wal(db)) {
 			dberr(err, errlen, path, "cannot switch to WAL", db);
 			goto fail;
 		}

@@ -376,3 +376,16 @@ def test_schema_migration_keeps_data(tmp_path):
     assert rows(db, "PRAGMA user_version") == [(2,)]
     assert rows(db, "SELECT id, vmm_args FROM campaigns ORDER BY id") == [(1, None), (2, "-m 64M")]
     assert rows(db, "SELECT count(*) FROM runs") == [(2,)]
+
+
+def test_concurrent_campaigns_share_one_new_database(kvm, tmp_path):
+    f = write(tmp_path, "c.ini", "[scenario]\nrepeats = 2\nwarmup = 0\n[matrix]\n"
+              "workload = hello, cpuid\n[workload.cpuid]\nargs = ms=5\n")
+    db = tmp_path / "shared.db"
+    procs = [subprocess.Popen([str(KB), "run", str(f), "--db", str(db), "--quiet", "--tag",
+                               f"t{i}"], stderr=subprocess.PIPE, text=True) for i in range(3)]
+    errs = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], errs
+    assert rows(db, "SELECT count(*) FROM campaigns WHERE state = 'done'") == [(3,)]
+    assert rows(db, "SELECT count(*) FROM runs") == [(12,)]
+    assert rows(db, "PRAGMA user_version") == [(2,)]

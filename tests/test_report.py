@@ -92,30 +92,54 @@ def test_report_paging_modes_from_a_merged_database(kvm, tmp_path):
     assert broken == 0 and loaded == (out / "index.html").read_text().count("<figure>")
     p = kb("compare", "ept", mode, "--by", "paging", "--db", m)
     assert p.returncode in (0, 10) and "memtouch_first" in p.stdout
+    here = rows(a, "SELECT hostname FROM hosts")[0][0]
+    p = kb("compare", here, "ept-host", "--by", "host", "--db", m)
+    assert p.returncode in (0, 10) and "compare host" in p.stdout and "ptchurn" in p.stdout
+
+
+def run_side_by_side(f, db, *sides):
+    """Run one campaign per (tag, extra args) at the same time, into one
+    database: the host's slow and fast spells (exit costs here drift by
+    20-30% over seconds) then hit every side alike."""
+    procs = [subprocess.Popen([str(ROOT / "build/kvmbench"), "run", str(f), "--db", str(db),
+                               "--quiet", "--tag", tag, *extra]) for tag, extra in sides]
+    assert [p.wait(timeout=300) for p in procs] == [0] * len(sides)
 
 
 def test_compare_aa_is_quiet_and_injected_slowdown_is_flagged(kvm, tmp_path):
     f = write(tmp_path, "c.ini", "[scenario]\nrepeats = 60\nwarmup = 1\n[matrix]\n"
               "workload = pio\n[workload.pio]\nargs = ms=10\n")
     db = tmp_path / "c.db"
-    for _ in range(2):
-        kb("run", f, "--db", db, "--quiet", check=0)
-    p = kb("compare", "1", "2", "--db", db)
+    run_side_by_side(f, db, ("A1", []), ("A2", []))
+    p = kb("compare", "tag:A1", "tag:A2", "--db", db)
     assert p.returncode == 0, p.stdout
     assert "regressed" not in p.stdout.replace("0 regressed", "") and \
         "improved" not in p.stdout.replace("0 improved", ""), p.stdout
     (med,), = rows(db, "SELECT avg(value) FROM (SELECT m.value FROM metrics m JOIN runs r "
-                       "ON r.id = m.run_id WHERE r.campaign_id = 1 AND r.warmup = 0 AND "
-                       "m.name = 'pio_ns' ORDER BY m.value LIMIT 2 OFFSET 29)")
+                       "ON r.id = m.run_id JOIN campaigns c ON c.id = r.campaign_id WHERE "
+                       "c.tag = 'A1' AND r.warmup = 0 AND m.name = 'pio_ns' ORDER BY m.value "
+                       "LIMIT 2 OFFSET 29)")
     delay = int(med * 0.10)  # +10% on every exit the VMM handles
-    kb("run", f, "--db", db, "--quiet", "--vmm-args", f"-test-exit-delay {delay}", check=0)
-    p = kb("compare", "1", "3", "--db", db)
+    run_side_by_side(f, db, ("A3", []), ("B", ["--vmm-args", f"-test-exit-delay {delay}"]))
+    p = kb("compare", "tag:A3", "tag:B", "--db", db)
     assert p.returncode == 10, p.stdout
     flagged = [l for l in p.stdout.splitlines() if l.startswith("regressed")]
     assert any(" pio_ns " in l for l in flagged), p.stdout
-    j = json.loads(kb("compare", "1", "3", "--db", db, "--format", "json").stdout)
+    j = json.loads(kb("compare", "tag:A3", "tag:B", "--db", db, "--format", "json").stdout)
     pio = [r for r in j["results"] if r["metric"] == "pio_ns"][0]
     assert pio["verdict"] == "regressed" and pio["low"] > 1.0
+    # a scenario may say the metric is noisier than that, or not worth comparing
+    loose = write(tmp_path, "loose.ini", "[metric.pio_ns]\nthreshold = 50%\n"
+                  "[metric.pio]\ndirection = none\n")
+    p = kb("compare", "tag:A3", "tag:B", "--db", db, "--scenario", loose)
+    assert p.returncode == 0, p.stdout
+    assert "unchanged" in p.stdout and " pio " not in p.stdout
+
+
+def test_report_without_gnuplot_names_the_package(smoke_db, tmp_path):
+    p = kb("report", "--db", smoke_db, "--out", tmp_path / "r", env={"PATH": "/nonexistent"})
+    assert p.returncode == 1 and "gnuplot-nox" in p.stderr
+    assert not (tmp_path / "r").exists()
 
 
 def test_compare_bad_inputs(tmp_path):
