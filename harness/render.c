@@ -17,24 +17,9 @@
 
 #include "compare.h"
 #include "db.h"
+#include "util.h"
 #include "plot.h"
 #include "stats.h"
-
-static int mkdir_p(const char *path)
-{
-	char tmp[1200];
-
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(tmp, 0755) && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return mkdir(tmp, 0755) && errno != EEXIST ? -1 : 0;
-}
 
 static void html_escape(FILE *f, const char *s)
 {
@@ -160,7 +145,7 @@ int kb_report(const struct kb_report_opts *o, FILE *out, char *err, size_t errle
 	else
 		snprintf(c.dir, sizeof(c.dir), "%s/reports/%s", o->root, name);
 	snprintf(path, sizeof(path), "%s/plots", c.dir);
-	if (mkdir_p(path)) {
+	if (kb_mkdirs(path)) {
 		snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
 		goto out;
 	}

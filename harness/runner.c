@@ -25,6 +25,7 @@
 
 #include "campaign.h"
 #include "db.h"
+#include "util.h"
 #include "ingest.h"
 #include "paging.h"
 #include "scenario.h"
@@ -69,22 +70,6 @@ void kb_scenario_path(const struct kb_env *env, const char *name, char *out, siz
 		snprintf(out, len, "%s", name);
 	else
 		snprintf(out, len, "%s/scenarios/%s.ini", env->root, name);
-}
-
-static int mkdirs(const char *path)
-{
-	char tmp[1200];
-
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(tmp, 0755) && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return mkdir(tmp, 0755) && errno != EEXIST ? -1 : 0;
 }
 
 /* Spawn one VMM for task t into slot s; 0 or -1 with err. */
@@ -432,7 +417,7 @@ int kb_campaign_run(const struct kb_env *env, const struct kb_run_opts *o, char 
 		 slash ? (int)(slash - o->db) : 1, slash ? o->db : ".", (long long)L.campaign,
 		 sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
-	if (mkdirs(L.logroot)) {
+	if (kb_mkdirs(L.logroot)) {
 		snprintf(err, errlen, "%s: cannot create: %m", L.logroot);
 		goto out;
 	}

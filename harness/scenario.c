@@ -16,12 +16,13 @@
 #include <unistd.h>
 
 #include "options.h"
+#include "scenario_parse.h"
 
 static const char *const axis_names[KB_AX_COUNT] = {
     "topology", "memory", "numa", "devices", "workload", "paging", "vmm_args",
 };
 
-static const char *const axis_default[KB_AX_COUNT] = {
+const char *const kb_axis_default[KB_AX_COUNT] = {
     "1", "128M", "none", "none", "", "host", "",
 };
 
@@ -30,18 +31,7 @@ const char *kb_axis_name(enum kb_axis a)
 	return axis_names[a];
 }
 
-struct parse {
-	struct kb_scenario *s;
-	FILE *f;
-	int line;
-	char sections[64][80];
-	unsigned nsections;
-	char *err;
-	size_t errlen;
-	int failed;
-};
-
-static int perr(struct parse *p, const char *fmt, ...)
+int kb_parse_err(struct kb_parse *p, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -59,7 +49,7 @@ static int perr(struct parse *p, const char *fmt, ...)
 /* The line reader: counts lines and checks section headers. */
 static char *reader(char *str, int num, void *stream)
 {
-	struct parse *p = stream;
+	struct kb_parse *p = stream;
 	char *r = fgets(str, num, p->f), *a, *b;
 
 	if (!r)
@@ -72,7 +62,7 @@ static char *reader(char *str, int num, void *stream)
 		snprintf(name, sizeof(name), "%.*s", (int)(b - a - 1), a + 1);
 		for (unsigned i = 0; i < p->nsections; i++)
 			if (!strcmp(p->sections[i], name))
-				perr(p, "duplicate section [%s]", name);
+				kb_parse_err(p, "duplicate section [%s]", name);
 		if (p->nsections < 64)
 			snprintf(p->sections[p->nsections++], sizeof(p->sections[0]), "%s", name);
 	}
@@ -122,7 +112,7 @@ int kb_topology_parse(const char *v, unsigned *vcpus, unsigned *s, unsigned *c, 
 }
 
 /* Check one value of an axis; returns 0 or reports via perr. */
-static int check_value(struct parse *p, enum kb_axis a, const char *v)
+static int check_value(struct kb_parse *p, enum kb_axis a, const char *v)
 {
 	unsigned x, y, z, w;
 	uint64_t mem;
@@ -130,69 +120,74 @@ static int check_value(struct parse *p, enum kb_axis a, const char *v)
 	switch (a) {
 	case KB_AX_TOPOLOGY:
 		if (kb_topology_parse(v, &x, &y, &z, &w))
-			return perr(p,
-				    "topology: bad value '%s' (want N or SxCxT, each > 0, "
-				    "at most 256 vCPUs)",
-				    v),
+			return kb_parse_err(p,
+					    "topology: bad value '%s' (want N or SxCxT, each > 0, "
+					    "at most 256 vCPUs)",
+					    v),
 			       -1;
 		return 0;
 	case KB_AX_MEMORY:
 		if (kb_size_parse(v, &mem) || mem < (4 << 20))
-			return perr(p, "memory: bad size '%s' (try 128M or 2G)", v), -1;
+			return kb_parse_err(p, "memory: bad size '%s' (try 128M or 2G)", v), -1;
 		return 0;
 	case KB_AX_NUMA:
 		if (strcmp(v, "none"))
-			return perr(p,
-				    "numa: '%s' is not supported yet (kvmbench-vmm has no -numa): "
-				    "use none",
-				    v),
+			return kb_parse_err(
+				   p,
+				   "numa: '%s' is not supported yet (kvmbench-vmm has no -numa): "
+				   "use none",
+				   v),
 			       -1;
 		return 0;
 	case KB_AX_DEVICES:
 		if (strcmp(v, "none"))
-			return perr(p,
-				    "devices: '%s' is not supported yet (no virtio devices in "
-				    "kvmbench-vmm): use none",
-				    v),
+			return kb_parse_err(
+				   p,
+				   "devices: '%s' is not supported yet (no virtio devices in "
+				   "kvmbench-vmm): use none",
+				   v),
 			       -1;
 		return 0;
 	case KB_AX_PAGING:
 		if (strcmp(v, "host") && strcmp(v, "ept") && strcmp(v, "npt") &&
 		    strcmp(v, "shadow"))
-			return perr(p, "paging: '%s' (want host, ept, npt or shadow)", v), -1;
+			return kb_parse_err(p, "paging: '%s' (want host, ept, npt or shadow)", v),
+			       -1;
 		return 0;
 	default: return 0;
 	}
 }
 
-static int add_values(struct parse *p, enum kb_axis a, const char *value)
+static int add_values(struct kb_parse *p, enum kb_axis a, const char *value)
 {
 	struct kb_scenario *s = p->s;
 	char buf[2048], *save = NULL, *tok;
 	const char *sep = a == KB_AX_VMM_ARGS ? "|" : ",";
 
 	if (s->nvalues[a])
-		return perr(p, "axis '%s' given twice", axis_names[a]);
+		return kb_parse_err(p, "axis '%s' given twice", axis_names[a]);
 	s->axis_line[a] = p->line;
 	snprintf(buf, sizeof(buf), "%s", value);
 	for (tok = strtok_r(buf, sep, &save); tok; tok = strtok_r(NULL, sep, &save)) {
 		char *v = trim(tok);
 
 		if (!*v && a != KB_AX_VMM_ARGS)
-			return perr(p, "%s: empty value", axis_names[a]);
+			return kb_parse_err(p, "%s: empty value", axis_names[a]);
 		if (strlen(v) >= KB_VAL_MAX)
-			return perr(p, "%s: value too long", axis_names[a]);
+			return kb_parse_err(p, "%s: value too long", axis_names[a]);
 		if (s->nvalues[a] == KB_MAX_VALUES)
-			return perr(p, "%s: more than %d values", axis_names[a], KB_MAX_VALUES);
+			return kb_parse_err(p, "%s: more than %d values", axis_names[a],
+					    KB_MAX_VALUES);
 		if (check_value(p, a, v))
 			return 0;
 		for (unsigned i = 0; i < s->nvalues[a]; i++)
 			if (!strcmp(s->values[a][i], v))
-				return perr(p, "%s: value '%s' listed twice", axis_names[a], v);
+				return kb_parse_err(p, "%s: value '%s' listed twice", axis_names[a],
+						    v);
 		snprintf(s->values[a][s->nvalues[a]++], KB_VAL_MAX, "%s", v);
 	}
 	if (!s->nvalues[a])
-		return perr(p, "%s: no values", axis_names[a]);
+		return kb_parse_err(p, "%s: no values", axis_names[a]);
 	return 1;
 }
 
@@ -205,7 +200,7 @@ static int axis_by_name(const char *name)
 }
 
 /* "axis=value axis=value" into a rule. */
-static int parse_rule(struct parse *p, const char *value, struct kb_rule *r)
+static int parse_rule(struct kb_parse *p, const char *value, struct kb_rule *r)
 {
 	char buf[1024], *save = NULL, *tok;
 
@@ -217,10 +212,10 @@ static int parse_rule(struct parse *p, const char *value, struct kb_rule *r)
 		int a;
 
 		if (!eq)
-			return perr(p, "'%s' is not axis=value", tok);
+			return kb_parse_err(p, "'%s' is not axis=value", tok);
 		*eq = 0;
 		if ((a = axis_by_name(tok)) < 0)
-			return perr(p, "unknown axis '%s'", tok);
+			return kb_parse_err(p, "unknown axis '%s'", tok);
 		if (a != KB_AX_WORKLOAD && a != KB_AX_VMM_ARGS && check_value(p, a, eq + 1))
 			return 0;
 		snprintf(r->v[a], KB_VAL_MAX, "%s", eq + 1);
@@ -228,7 +223,7 @@ static int parse_rule(struct parse *p, const char *value, struct kb_rule *r)
 	return 1;
 }
 
-static int scenario_key(struct parse *p, const char *name, const char *value)
+static int scenario_key(struct kb_parse *p, const char *name, const char *value)
 {
 	struct kb_scenario *s = p->s;
 	char *end;
@@ -239,24 +234,24 @@ static int scenario_key(struct parse *p, const char *name, const char *value)
 		snprintf(s->description, sizeof(s->description), "%s", value);
 	else if (!strcmp(name, "repeats")) {
 		if (parse_uint(value, 1, 1000, &s->repeats))
-			return perr(p, "repeats: '%s' (want 1..1000)", value);
+			return kb_parse_err(p, "repeats: '%s' (want 1..1000)", value);
 	} else if (!strcmp(name, "warmup")) {
 		if (parse_uint(value, 0, 100, &s->warmup))
-			return perr(p, "warmup: '%s' (want 0..100)", value);
+			return kb_parse_err(p, "warmup: '%s' (want 0..100)", value);
 	} else if (!strcmp(name, "jobs")) {
 		if (parse_uint(value, 1, 256, &s->jobs))
-			return perr(p, "jobs: '%s' (want 1..256)", value);
+			return kb_parse_err(p, "jobs: '%s' (want 1..256)", value);
 	} else if (!strcmp(name, "timeout")) {
 		s->timeout = strtod(value, &end);
 		if (*end || s->timeout <= 0 || s->timeout > 86400)
-			return perr(p, "timeout: '%s' (want seconds > 0)", value);
+			return kb_parse_err(p, "timeout: '%s' (want seconds > 0)", value);
 	} else {
-		return perr(p, "unknown key '%s' in [scenario]", name);
+		return kb_parse_err(p, "unknown key '%s' in [scenario]", name);
 	}
 	return 1;
 }
 
-static struct kb_workload *workload(struct kb_scenario *s, const char *name)
+struct kb_workload *kb_scenario_workload(struct kb_scenario *s, const char *name)
 {
 	for (unsigned i = 0; i < s->nworkloads; i++)
 		if (!strcmp(s->workloads[i].name, name))
@@ -264,15 +259,15 @@ static struct kb_workload *workload(struct kb_scenario *s, const char *name)
 	return NULL;
 }
 
-static int workload_key(struct parse *p, const char *wname, const char *name, const char *value)
+static int workload_key(struct kb_parse *p, const char *wname, const char *name, const char *value)
 {
 	struct kb_scenario *s = p->s;
-	struct kb_workload *w = workload(s, wname);
+	struct kb_workload *w = kb_scenario_workload(s, wname);
 	char *end;
 
 	if (!w) {
 		if (s->nworkloads == KB_MAX_WORKLOADS)
-			return perr(p, "more than %d workloads", KB_MAX_WORKLOADS);
+			return kb_parse_err(p, "more than %d workloads", KB_MAX_WORKLOADS);
 		w = &s->workloads[s->nworkloads++];
 		snprintf(w->name, sizeof(w->name), "%s", wname);
 		snprintf(w->guest, sizeof(w->guest), "%s", wname);
@@ -286,19 +281,19 @@ static int workload_key(struct parse *p, const char *wname, const char *name, co
 		w->args_line = p->line;
 	} else if (!strcmp(name, "expect")) {
 		if (strcmp(value, "pass") && strcmp(value, "any"))
-			return perr(p, "expect: '%s' (want pass or any)", value);
+			return kb_parse_err(p, "expect: '%s' (want pass or any)", value);
 		snprintf(w->expect, sizeof(w->expect), "%s", value);
 	} else if (!strcmp(name, "timeout")) {
 		w->timeout = strtod(value, &end);
 		if (*end || w->timeout <= 0)
-			return perr(p, "timeout: '%s' (want seconds > 0)", value);
+			return kb_parse_err(p, "timeout: '%s' (want seconds > 0)", value);
 	} else {
-		return perr(p, "unknown key '%s' in [workload.%s]", name, wname);
+		return kb_parse_err(p, "unknown key '%s' in [workload.%s]", name, wname);
 	}
 	return 1;
 }
 
-static int metric_key(struct parse *p, const char *mname, const char *name, const char *value)
+static int metric_key(struct kb_parse *p, const char *mname, const char *name, const char *value)
 {
 	struct kb_scenario *s = p->s;
 	struct kb_metric_def *m = NULL;
@@ -309,7 +304,8 @@ static int metric_key(struct parse *p, const char *mname, const char *name, cons
 			m = &s->metric_defs[i];
 	if (!m) {
 		if (s->nmetric_defs == KB_MAX_METRIC_DEFS)
-			return perr(p, "more than %d [metric.*] sections", KB_MAX_METRIC_DEFS);
+			return kb_parse_err(p, "more than %d [metric.*] sections",
+					    KB_MAX_METRIC_DEFS);
 		m = &s->metric_defs[s->nmetric_defs++];
 		snprintf(m->name, sizeof(m->name), "%s", mname);
 		m->direction = 2; /* unset: from the unit */
@@ -324,16 +320,18 @@ static int metric_key(struct parse *p, const char *mname, const char *name, cons
 		else if (!strcmp(value, "none"))
 			m->direction = 0;
 		else
-			return perr(p, "direction: '%s' (want lower, higher or none)", value);
+			return kb_parse_err(p, "direction: '%s' (want lower, higher or none)",
+					    value);
 	} else if (!strcmp(name, "threshold")) {
 		m->threshold = strtod(value, &end);
 		if (*end == '%' && end[1] == 0)
 			m->threshold /= 100, end++;
 		if (*end || m->threshold < 0 || m->threshold >= 10)
-			return perr(p, "threshold: '%s' (want a fraction like 0.05 or 5%%)", value);
+			return kb_parse_err(p, "threshold: '%s' (want a fraction like 0.05 or 5%%)",
+					    value);
 	} else {
-		return perr(p, "unknown key '%s' in [metric.%s] (direction, threshold)", name,
-			    mname);
+		return kb_parse_err(p, "unknown key '%s' in [metric.%s] (direction, threshold)",
+				    name, mname);
 	}
 	return 1;
 }
@@ -354,7 +352,7 @@ int kb_metric_default_direction(const char *unit)
 
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
-	struct parse *p = user;
+	struct kb_parse *p = user;
 	struct kb_scenario *s = p->s;
 	int a;
 
@@ -364,10 +362,11 @@ static int handler(void *user, const char *section, const char *name, const char
 		return scenario_key(p, name, value);
 	if (!strcmp(section, "matrix")) {
 		if ((a = axis_by_name(name)) < 0)
-			return perr(p,
-				    "unknown axis '%s' (axes: topology, memory, numa, devices, "
-				    "workload, paging, vmm_args)",
-				    name);
+			return kb_parse_err(
+			    p,
+			    "unknown axis '%s' (axes: topology, memory, numa, devices, "
+			    "workload, paging, vmm_args)",
+			    name);
 		return add_values(p, (enum kb_axis)a, value);
 	}
 	if (!strncmp(section, "workload.", 9) && section[9])
@@ -379,225 +378,19 @@ static int handler(void *user, const char *section, const char *name, const char
 		unsigned *n = inc ? &s->nincludes : &s->nexcludes;
 
 		if (strcmp(name, inc ? "point" : "rule"))
-			return perr(p, "[%s] takes '%s = axis=value ...', not '%s'", section,
-				    inc ? "point" : "rule", name);
+			return kb_parse_err(p, "[%s] takes '%s = axis=value ...', not '%s'",
+					    section, inc ? "point" : "rule", name);
 		if (*n == KB_MAX_RULES)
-			return perr(p, "more than %d %s lines", KB_MAX_RULES, name);
+			return kb_parse_err(p, "more than %d %s lines", KB_MAX_RULES, name);
 		return parse_rule(p, value, inc ? &s->includes[(*n)++] : &s->excludes[(*n)++]);
 	}
-	return perr(p, "unknown section [%s]", section);
-}
-
-/* --- expansion ------------------------------------------------------------ */
-
-static uint64_t fnv1a(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
-/* Fill {vcpus} {sockets} {cores} {threads} {memory_mib} in the args. */
-static int fill_args(const struct kb_point *pt, const char *args, char *out, size_t len)
-{
-	size_t o = 0;
-
-	for (const char *a = args; *a;) {
-		const char *close = *a == '{' ? strchr(a, '}') : NULL;
-		char tmp[32];
-		const char *rep = NULL;
-
-		if (close) {
-			size_t n = (size_t)(close - a - 1);
-
-			if (n == 5 && !strncmp(a + 1, "vcpus", n))
-				snprintf(tmp, sizeof(tmp), "%u", pt->vcpus), rep = tmp;
-			else if (n == 7 && !strncmp(a + 1, "sockets", n))
-				snprintf(tmp, sizeof(tmp), "%u", pt->sockets), rep = tmp;
-			else if (n == 5 && !strncmp(a + 1, "cores", n))
-				snprintf(tmp, sizeof(tmp), "%u", pt->cores), rep = tmp;
-			else if (n == 7 && !strncmp(a + 1, "threads", n))
-				snprintf(tmp, sizeof(tmp), "%u", pt->threads), rep = tmp;
-			else if (n == 10 && !strncmp(a + 1, "memory_mib", n))
-				snprintf(tmp, sizeof(tmp), "%llu",
-					 (unsigned long long)(pt->memory >> 20)),
-				    rep = tmp;
-			else
-				return -1;
-			a = close + 1;
-		} else {
-			tmp[0] = *a++;
-			tmp[1] = 0;
-			rep = tmp;
-		}
-		size_t rl = strlen(rep);
-
-		if (o + rl >= len)
-			return -1;
-		memcpy(out + o, rep, rl);
-		o += rl;
-	}
-	out[o] = 0;
-	return 0;
-}
-
-static int guest_exists(const char *guest_dir, const char *guest)
-{
-	char path[1400];
-
-	if (strchr(guest, '/'))
-		return access(guest, R_OK) == 0;
-	snprintf(path, sizeof(path), "%s/%s.elf", guest_dir, guest);
-	return access(path, R_OK) == 0;
-}
-
-/* Derive everything a run needs from the point's axis values. */
-static int finish_point(struct parse *p, struct kb_point *pt, const char *guest_dir, int line)
-{
-	struct kb_scenario *s = p->s;
-	const char *wname = pt->v[KB_AX_WORKLOAD];
-	size_t o = 0;
-
-	p->line = line;
-	for (int a = 0; a < KB_AX_COUNT; a++)
-		o += (size_t)snprintf(pt->params + o, sizeof(pt->params) - o, "%s%s=%s",
-				      a ? " " : "", axis_names[a], pt->v[a]);
-	snprintf(pt->key, sizeof(pt->key), "%016llx", (unsigned long long)fnv1a(pt->params));
-	kb_topology_parse(pt->v[KB_AX_TOPOLOGY], &pt->vcpus, &pt->sockets, &pt->cores,
-			  &pt->threads);
-	kb_size_parse(pt->v[KB_AX_MEMORY], &pt->memory);
-	pt->wl = workload(s, wname);
-	if (!pt->wl) {
-		if (!guest_exists(guest_dir, wname))
-			return perr(p,
-				    "unknown guest or workload '%s' (no [workload.%s] and no "
-				    "%s/%s.elf)",
-				    wname, wname, guest_dir, wname),
-			       -1;
-		if (s->nworkloads == KB_MAX_WORKLOADS)
-			return perr(p, "more than %d workloads", KB_MAX_WORKLOADS), -1;
-		struct kb_workload *w = &s->workloads[s->nworkloads++];
-
-		snprintf(w->name, sizeof(w->name), "%s", wname);
-		snprintf(w->guest, sizeof(w->guest), "%s", wname);
-		snprintf(w->expect, sizeof(w->expect), "pass");
-		w->line = line;
-		pt->wl = w;
-	}
-	if (fill_args(pt, pt->wl->args, pt->cmdline, sizeof(pt->cmdline))) {
-		p->line = pt->wl->args_line ? pt->wl->args_line : pt->wl->line;
-		return perr(p,
-			    "workload %s: bad placeholder in args '%s' (known: {vcpus} "
-			    "{sockets} {cores} {threads} {memory_mib})",
-			    pt->wl->name, pt->wl->args),
-		       -1;
-	}
-	return 0;
-}
-
-static int excluded(const struct kb_scenario *s, const struct kb_point *pt)
-{
-	for (unsigned r = 0; r < s->nexcludes; r++) {
-		int all = 1;
-
-		for (int a = 0; a < KB_AX_COUNT && all; a++)
-			if (s->excludes[r].v[a][0] && strcmp(s->excludes[r].v[a], pt->v[a]))
-				all = 0;
-		if (all)
-			return 1;
-	}
-	return 0;
-}
-
-static int add_point(struct kb_scenario *s, const struct kb_point *pt)
-{
-	for (unsigned i = 0; i < s->npoints; i++)
-		if (!strcmp(s->points[i].key, pt->key))
-			return 0; /* already there */
-	s->points[s->npoints++] = *pt;
-	return 0;
-}
-
-static int expand(struct parse *p, const char *guest_dir)
-{
-	struct kb_scenario *s = p->s;
-	unsigned idx[KB_AX_COUNT] = {0};
-	size_t total = 1;
-
-	for (int a = 0; a < KB_AX_COUNT; a++) {
-		if (!s->nvalues[a]) {
-			if (a == KB_AX_WORKLOAD) {
-				p->line = 0;
-				return perr(p, "empty matrix: [matrix] needs 'workload = ...'"), -1;
-			}
-			snprintf(s->values[a][0], KB_VAL_MAX, "%s", axis_default[a]);
-			s->nvalues[a] = 1;
-		}
-		total *= s->nvalues[a];
-	}
-	if (total + s->nincludes > 100000)
-		return perr(p, "the matrix has %zu points; at most 100000", total), -1;
-	s->points = calloc(total + s->nincludes, sizeof(*s->points));
-	if (!s->points)
-		return perr(p, "out of memory"), -1;
-	for (size_t n = 0; n < total; n++) {
-		struct kb_point pt;
-
-		memset(&pt, 0, sizeof(pt));
-		for (int a = 0; a < KB_AX_COUNT; a++)
-			snprintf(pt.v[a], KB_VAL_MAX, "%s", s->values[a][idx[a]]);
-		if (finish_point(p, &pt, guest_dir, s->axis_line[KB_AX_WORKLOAD]))
-			return -1;
-		if (!excluded(s, &pt))
-			add_point(s, &pt);
-		for (int a = KB_AX_COUNT - 1; a >= 0; a--) { /* odometer, last axis fastest */
-			if (++idx[a] < s->nvalues[a])
-				break;
-			idx[a] = 0;
-		}
-	}
-	for (unsigned r = 0; r < s->nincludes; r++) {
-		struct kb_point pt;
-
-		memset(&pt, 0, sizeof(pt));
-		for (int a = 0; a < KB_AX_COUNT; a++)
-			snprintf(pt.v[a], KB_VAL_MAX, "%s",
-				 s->includes[r].v[a][0] ? s->includes[r].v[a] : s->values[a][0]);
-		if (finish_point(p, &pt, guest_dir, s->includes[r].line))
-			return -1;
-		add_point(s, &pt);
-	}
-	if (!s->npoints) {
-		p->line = s->axis_line[KB_AX_WORKLOAD];
-		return perr(p, "empty matrix: every point is excluded"), -1;
-	}
-	return 0;
-}
-
-static int check_workloads(struct parse *p, const char *guest_dir)
-{
-	struct kb_scenario *s = p->s;
-
-	for (unsigned i = 0; i < s->nworkloads; i++) {
-		if (!guest_exists(guest_dir, s->workloads[i].guest)) {
-			p->line = s->workloads[i].line;
-			return perr(p, "workload %s: unknown guest '%s' (no %s/%s.elf)",
-				    s->workloads[i].name, s->workloads[i].guest, guest_dir,
-				    s->workloads[i].guest),
-			       -1;
-		}
-	}
-	return 0;
+	return kb_parse_err(p, "unknown section [%s]", section);
 }
 
 int kb_scenario_load(const char *path, const char *guest_dir, struct kb_scenario *s, char *err,
 		     size_t errlen)
 {
-	struct parse p = {.s = s, .err = err, .errlen = errlen};
+	struct kb_parse p = {.s = s, .err = err, .errlen = errlen};
 	const char *base;
 	int rc;
 
@@ -620,7 +413,7 @@ int kb_scenario_load(const char *path, const char *guest_dir, struct kb_scenario
 		return -1;
 	if (rc > 0) {
 		p.line = rc;
-		perr(&p, "syntax error (expected [section] or key = value)");
+		kb_parse_err(&p, "syntax error (expected [section] or key = value)");
 		return -1;
 	}
 	if (rc < 0) {
@@ -629,7 +422,7 @@ int kb_scenario_load(const char *path, const char *guest_dir, struct kb_scenario
 	}
 	if (!guest_dir)
 		return 0; /* parse only: settings and [metric.*] */
-	if (check_workloads(&p, guest_dir) || expand(&p, guest_dir)) {
+	if (kb_scenario_check_workloads(&p, guest_dir) || kb_scenario_expand(&p, guest_dir)) {
 		kb_scenario_free(s);
 		return -1;
 	}

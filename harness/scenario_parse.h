@@ -1,0 +1,31 @@
+/*
+ * Internals shared by the scenario parser (scenario.c) and the matrix
+ * expansion (expand.c).  Not for other modules.
+ */
+#ifndef KB_SCENARIO_PARSE_H
+#define KB_SCENARIO_PARSE_H
+
+#include <stdio.h>
+
+#include "scenario.h"
+
+struct kb_parse {
+	struct kb_scenario *s;
+	FILE *f;
+	int line;
+	char sections[64][80];
+	unsigned nsections;
+	char *err;
+	size_t errlen;
+	int failed;
+};
+
+/* Record "file:line: message" unless an error is recorded; returns 0 (the
+ * libinih handler's "stop" value). */
+int kb_parse_err(struct kb_parse *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+struct kb_workload *kb_scenario_workload(struct kb_scenario *s, const char *name);
+extern const char *const kb_axis_default[KB_AX_COUNT];
+int kb_scenario_check_workloads(struct kb_parse *p, const char *guest_dir);
+int kb_scenario_expand(struct kb_parse *p, const char *guest_dir);
+
+#endif
