@@ -71,7 +71,7 @@ HARNESS_SRC := $(wildcard harness/*.c)
 HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o)
 # shared with the VMM: option/size parsing, host detection, error helper
 HARNESS_SHARED := $(BUILD)/vmm/options.o $(BUILD)/vmm/host.o $(BUILD)/vmm/util.o
-HARNESS_LIBS := -linih -ljson-c -lsqlite3 -lm
+HARNESS_LIBS := -linih -ljson-c -lsqlite3 -lcurl -lcrypto -lm
 
 $(BUILD)/harness/%.o: HOST_CFLAGS += -Iharness
 

@@ -206,6 +206,8 @@ int kb_scenario_check_workloads(struct kb_parse *p, const char *guest_dir)
 	struct kb_scenario *s = p->s;
 
 	for (unsigned i = 0; i < s->nworkloads; i++) {
+		if (s->workloads[i].image[0])
+			continue; /* fetched from the manifest before the runs */
 		if (!guest_exists(guest_dir, s->workloads[i].guest)) {
 			p->line = s->workloads[i].line;
 			return kb_parse_err(p, "workload %s: unknown guest '%s' (no %s/%s.elf)",

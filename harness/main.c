@@ -14,6 +14,8 @@
 
 #include "campaign.h"
 #include "compare.h"
+#include "fetch.h"
+#include "manifest.h"
 #include "gates.h"
 #include "render.h"
 #include "db.h"
@@ -39,6 +41,8 @@ static void usage(FILE *f)
 	       "          [--campaign N]...   exit 10 when something regressed\n"
 	       "  report [CAMPAIGN...] [--out DIR] [--name NAME] [--png] [--format text|json|csv]\n"
 	       "  gates CAMPAIGN --gates FILE [--junit FILE]   release qualification\n"
+	       "  images [--manifest FILE]       the manifest's images: cached, missing, corrupt\n"
+	       "  fetch [IMAGE...] [--manifest FILE] [--offline]   download into the cache\n"
 	       "Campaigns: an id, tag:T, last:KIND or prev:KIND.\n"
 	       "Default database: results/kvmbench.db.  Exit status: 0 ok, 1 error,\n"
 	       "2 some runs failed, 10 regression or failed gate, 130 interrupted\n"
@@ -111,6 +115,8 @@ enum {
 	O_NAME,
 	O_GATES,
 	O_JUNIT,
+	O_MANIFEST,
+	O_OFFLINE,
 };
 
 static const struct option long_opts[] = {
@@ -135,6 +141,8 @@ static const struct option long_opts[] = {
     {"name", required_argument, 0, O_NAME},
     {"gates", required_argument, 0, O_GATES},
     {"junit", required_argument, 0, O_JUNIT},
+    {"manifest", required_argument, 0, O_MANIFEST},
+    {"offline", no_argument, 0, O_OFFLINE},
     {"help", no_argument, 0, 'h'},
     {0, 0, 0, 0},
 };
@@ -241,13 +249,66 @@ static int cmd_ingest_bench(const char *db_path, const char *stats, const char *
 	return 0;
 }
 
+/*
+ * images: the manifest with each image's state.  fetch [NAME...]: bring
+ * the named images (or all) into the cache.
+ */
+static int cmd_images(const struct kb_env *env, const char *manifest, bool offline, bool fetch,
+		      char **names, int nnames)
+{
+	static struct kb_manifest m;
+	struct kb_fetch_opts fo;
+	char path[1300], err[2048], mpath[1200];
+	int failed = 0;
+
+	snprintf(mpath, sizeof(mpath), "%s", manifest ? manifest : "");
+	if (!manifest)
+		snprintf(mpath, sizeof(mpath), "%s/images/manifest.ini", env->root);
+	if (kb_manifest_load(mpath, &m, err, sizeof(err))) {
+		fprintf(stderr, "kvmbench: %s\n", err);
+		return 1;
+	}
+	for (int i = 0; i < nnames; i++)
+		if (!kb_manifest_find(&m, names[i])) {
+			fprintf(stderr, "kvmbench: %s: no image '%s'\n", mpath, names[i]);
+			return 1;
+		}
+	kb_fetch_defaults(&fo, env->root);
+	fo.offline = offline;
+	for (unsigned i = 0; i < m.n; i++) {
+		const struct kb_image_entry *e = &m.img[i];
+		bool wanted = !nnames;
+
+		for (int k = 0; k < nnames; k++)
+			wanted |= !strcmp(names[k], e->name);
+		if (!wanted)
+			continue;
+		if (!fetch) {
+			static const char *const word[] = {"cached", "missing", "corrupt"};
+
+			printf("%-24s %-7s %-8s %s\n", e->name, e->kind,
+			       word[kb_image_state(e, fo.cache, path, sizeof(path))],
+			       e->url[0] ? e->url : e->apt);
+			continue;
+		}
+		if (kb_fetch_image(e, &fo, path, sizeof(path), err, sizeof(err))) {
+			fprintf(stderr, "kvmbench: %s\n", err);
+			failed++;
+		} else {
+			printf("%s %s\n", e->name, path);
+		}
+	}
+	return failed ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct kb_env env;
 	struct kb_run_opts o = {.kind = "bench"};
 	struct kb_compare_opts co = {.threshold = 0.05};
 	struct kb_report_opts ro = {0};
-	const char *gates_file = NULL, *junit = NULL;
+	const char *gates_file = NULL, *junit = NULL, *manifest = NULL;
+	bool offline = false;
 	char db[1300], err[2048], *out = NULL;
 	int c;
 
@@ -300,6 +361,8 @@ int main(int argc, char **argv)
 		case O_OUT: ro.out = optarg; break;
 		case O_GATES: gates_file = optarg; break;
 		case O_JUNIT: junit = optarg; break;
+		case O_MANIFEST: manifest = o.manifest = optarg; break;
+		case O_OFFLINE: offline = o.offline = true; break;
 		case O_NAME: ro.name = optarg; break;
 		case O_PNG: ro.png = true; break;
 		case O_SCENARIO: co.scenario = optarg; break;
@@ -362,6 +425,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "kvmbench: %s\n", err);
 		return rc < 0 ? 1 : rc;
 	}
+	if (!strcmp(cmd, "fetch") || (!strcmp(cmd, "images") && nargs == 0))
+		return cmd_images(&env, manifest, offline, !strcmp(cmd, "fetch"), args, nargs);
 	if (!strcmp(cmd, "gates") && nargs == 1) {
 		if (!gates_file) {
 			fprintf(stderr, "kvmbench: gates needs --gates FILE\n");

@@ -25,6 +25,8 @@
 
 #include "campaign.h"
 #include "db.h"
+#include "fetch.h"
+#include "manifest.h"
 #include "util.h"
 #include "ingest.h"
 #include "paging.h"
@@ -380,6 +382,45 @@ static int run_groups(struct loop *L, const struct kb_plan *p, char *err, size_t
 	return rc;
 }
 
+/* Bring the images the scenario's workloads name into the cache first, so
+ * a missing image fails the campaign before its first run. */
+static int fetch_images(const struct kb_env *env, const struct kb_run_opts *o,
+			struct kb_scenario *sc, char *err, size_t errlen)
+{
+	static struct kb_manifest m;
+	struct kb_fetch_opts fo;
+	char mpath[1200], path[1300];
+	bool loaded = false;
+
+	for (unsigned i = 0; i < sc->nworkloads; i++) {
+		struct kb_workload *w = &sc->workloads[i];
+		const struct kb_image_entry *e;
+
+		if (!w->image[0])
+			continue;
+		if (!loaded) {
+			snprintf(mpath, sizeof(mpath), "%s", o->manifest ? o->manifest : "");
+			if (!o->manifest)
+				snprintf(mpath, sizeof(mpath), "%s/images/manifest.ini", env->root);
+			if (kb_manifest_load(mpath, &m, err, errlen))
+				return -1;
+			loaded = true;
+		}
+		if (!(e = kb_manifest_find(&m, w->image))) {
+			snprintf(err, errlen, "%s: workload %s: image '%s' is not in %s", sc->path,
+				 w->name, w->image, mpath);
+			return -1;
+		}
+		kb_fetch_defaults(&fo, env->root);
+		fo.offline = o->offline;
+		fo.progress = fo.progress && !o->quiet;
+		if (kb_fetch_image(e, &fo, path, sizeof(path), err, errlen))
+			return -1;
+		snprintf(w->guest, sizeof(w->guest), "%s", path);
+	}
+	return 0;
+}
+
 int kb_campaign_run(const struct kb_env *env, const struct kb_run_opts *o, char *err, size_t errlen)
 {
 	struct kb_scenario *sc = calloc(1, sizeof(*sc));
@@ -393,7 +434,7 @@ int kb_campaign_run(const struct kb_env *env, const struct kb_run_opts *o, char 
 	kb_scenario_path(env, o->scenario, path, sizeof(path));
 	if (!sc || kb_scenario_load(path, env->guest_dir, sc, err, errlen))
 		goto out;
-	if (kb_plan_make(sc, o, &plan, err, errlen))
+	if (fetch_images(env, o, sc, err, errlen) || kb_plan_make(sc, o, &plan, err, errlen))
 		goto out;
 	if (o->dry_run) {
 		kb_plan_print(&plan, stdout);

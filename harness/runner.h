@@ -23,6 +23,8 @@ struct kb_run_opts {
 	const char *kind; /* bench, nightly, qualify */
 	const char *tag;
 	const char *vmm_args;  /* extra VMM arguments for every run (not in keys) */
+	const char *manifest;  /* for workloads with image =; default images/manifest.ini */
+	bool offline;	       /* images from the cache only */
 	unsigned repeat, jobs; /* 0: the scenario's */
 	unsigned shard_k, shard_n;
 	bool resume, dry_run, allow_reload, quiet;

@@ -276,6 +276,8 @@ static int workload_key(struct kb_parse *p, const char *wname, const char *name,
 	}
 	if (!strcmp(name, "guest"))
 		snprintf(w->guest, sizeof(w->guest), "%s", value);
+	else if (!strcmp(name, "image"))
+		snprintf(w->image, sizeof(w->image), "%s", value);
 	else if (!strcmp(name, "args")) {
 		snprintf(w->args, sizeof(w->args), "%s", value);
 		w->args_line = p->line;

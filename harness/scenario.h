@@ -35,7 +35,8 @@ enum kb_axis {
 
 struct kb_workload {
 	char name[64];
-	char guest[256]; /* a micro-guest name or a path to an image */
+	char guest[1300]; /* a micro-guest name or a path to an image */
+	char image[64];	  /* a manifest image fetched before the runs, or "" */
 	char args[512];
 	char expect[16]; /* "pass" (default) or "any" */
 	double timeout;	 /* 0: the scenario's */

@@ -1,0 +1,128 @@
+/*
+ * Manifest parsing (libinih), with the same line-counting reader idea as
+ * the scenario parser so that errors name file:line.
+ */
+#include "manifest.h"
+
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+struct mparse {
+	struct kb_manifest *m;
+	FILE *f;
+	int line;
+	char *err;
+	size_t errlen;
+	int failed;
+};
+
+static int merr(struct mparse *p, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (p->failed)
+		return 0;
+	p->failed = 1;
+	n = snprintf(p->err, p->errlen, "%s:%d: ", p->m->path, p->line);
+	va_start(ap, fmt);
+	vsnprintf(p->err + n, p->errlen > (size_t)n ? p->errlen - (size_t)n : 0, fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+static char *reader(char *str, int num, void *stream)
+{
+	struct mparse *p = stream;
+	char *r = fgets(str, num, p->f);
+
+	if (r)
+		p->line++;
+	return r;
+}
+
+const struct kb_image_entry *kb_manifest_find(const struct kb_manifest *m, const char *name)
+{
+	for (unsigned i = 0; i < m->n; i++)
+		if (!strcmp(m->img[i].name, name))
+			return &m->img[i];
+	return NULL;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct mparse *p = user;
+	struct kb_image_entry *e;
+
+	if (p->failed)
+		return 0;
+	if (strncmp(section, "image.", 6) || !section[6] || strlen(section + 6) >= sizeof(e->name))
+		return merr(p, "unknown section [%s] (want [image.NAME])", section);
+	e = (struct kb_image_entry *)kb_manifest_find(p->m, section + 6);
+	if (!e) {
+		if (p->m->n == KB_MAX_IMAGES)
+			return merr(p, "more than %d images", KB_MAX_IMAGES);
+		e = &p->m->img[p->m->n++];
+		memset(e, 0, sizeof(*e));
+		snprintf(e->name, sizeof(e->name), "%s", section + 6);
+		e->line = p->line;
+	}
+	if (!strcmp(name, "kind")) {
+		if (strcmp(value, "kernel") && strcmp(value, "initrd") && strcmp(value, "disk") &&
+		    strcmp(value, "guest"))
+			return merr(p, "kind: '%s' (want kernel, initrd, disk or guest)", value);
+		snprintf(e->kind, sizeof(e->kind), "%s", value);
+	} else if (!strcmp(name, "sha256")) {
+		if (strlen(value) != 64 || strspn(value, "0123456789abcdef") != 64)
+			return merr(p, "sha256: want 64 lower-case hex digits");
+		snprintf(e->sha256, sizeof(e->sha256), "%s", value);
+	} else if (!strcmp(name, "url")) {
+		if (strncmp(value, "http://", 7) && strncmp(value, "https://", 8) &&
+		    strncmp(value, "file://", 7))
+			return merr(p, "url: '%s' (want http://, https:// or file://)", value);
+		snprintf(e->url, sizeof(e->url), "%s", value);
+	} else if (!strcmp(name, "apt")) {
+		snprintf(e->apt, sizeof(e->apt), "%s", value);
+	} else if (!strcmp(name, "path")) {
+		snprintf(e->path, sizeof(e->path), "%s", value);
+	} else {
+		return merr(p, "unknown key '%s' in [image.%s]", name, e->name);
+	}
+	return 1;
+}
+
+int kb_manifest_load(const char *path, struct kb_manifest *m, char *err, size_t errlen)
+{
+	struct mparse p = {.m = m, .err = err, .errlen = errlen};
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	snprintf(m->path, sizeof(m->path), "%s", path);
+	if (!(p.f = fopen(path, "re"))) {
+		snprintf(err, errlen, "%s: cannot open: %m", path);
+		return -1;
+	}
+	rc = ini_parse_stream(reader, &p, handler, &p);
+	fclose(p.f);
+	if (!p.failed && rc > 0) {
+		p.line = rc;
+		merr(&p, "syntax error (expected [section] or key = value)");
+	}
+	for (unsigned i = 0; !p.failed && i < m->n; i++) {
+		const struct kb_image_entry *e = &m->img[i];
+
+		p.line = e->line;
+		if (!e->sha256[0])
+			merr(&p, "image %s: no sha256", e->name);
+		else if (!e->url[0] == !e->apt[0])
+			merr(&p, "image %s: give exactly one of url and apt", e->name);
+		else if (e->apt[0] && !e->path[0])
+			merr(&p, "image %s: apt needs path = (the file inside the package)",
+			     e->name);
+		else if (!e->kind[0])
+			merr(&p, "image %s: no kind", e->name);
+	}
+	return p.failed ? -1 : 0;
+}

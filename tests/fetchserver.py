@@ -1,0 +1,79 @@
+"""An HTTP server on 127.0.0.1 for the download tests, with misbehaviours.
+
+Paths: /ok/NAME serves the body; /drop/NAME sends half the body on the
+first request and closes the connection (later requests behave, honouring
+Range); /slow/NAME sends a few bytes and then stalls; /paced/NAME sends
+the body in small timed chunks (so two clients overlap); anything else is
+404.  Every request is recorded (path, Range header) in .log.
+"""
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class Server:
+    def __init__(self, bodies):
+        self.bodies = bodies  # name -> bytes
+        self.log = []
+        self.dropped = set()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                mode, _, name = self.path.strip("/").partition("/")
+                outer.log.append((self.path, self.headers.get("Range")))
+                body = outer.bodies.get(name)
+                if body is None or mode not in ("ok", "drop", "slow", "paced"):
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                start = 0
+                rng = self.headers.get("Range")
+                if rng and rng.startswith("bytes=") and mode != "slow":
+                    start = int(rng[6:].split("-")[0])
+                    self.send_response(206)
+                    self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
+                else:
+                    self.send_response(200)
+                self.send_header("Content-Length", str(len(body) - start))
+                self.end_headers()
+                data = body[start:]
+                try:
+                    if mode == "drop" and self.path not in outer.dropped:
+                        outer.dropped.add(self.path)
+                        self.wfile.write(data[:len(data) // 2])
+                        self.wfile.flush()
+                        self.close_connection = True
+                        return
+                    if mode == "slow":
+                        self.wfile.write(data[:16])
+                        self.wfile.flush()
+                        time.sleep(30)
+                        return
+                    if mode == "paced":
+                        for i in range(0, len(data), 8192):
+                            self.wfile.write(data[i:i + 8192])
+                            time.sleep(0.01)
+                        return
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, mode, name):
+        return f"http://127.0.0.1:{self.port}/{mode}/{name}"
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()

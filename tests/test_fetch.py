@@ -1,0 +1,190 @@
+"""Guest images: manifests, the verified cache, downloads over loopback HTTP."""
+import hashlib
+import os
+import subprocess
+import threading
+import time
+
+import pytest
+
+from fetchserver import Server
+from test_harness import KB, write
+
+BODY = os.urandom(300 * 1024)
+SHA = hashlib.sha256(BODY).hexdigest()
+
+
+@pytest.fixture
+def server():
+    s = Server({"guest.elf": BODY})
+    yield s
+    s.close()
+
+
+def manifest(tmp_path, url, sha=SHA, name="img"):
+    return write(tmp_path, "m.ini", f"[image.{name}]\nkind = guest\nsha256 = {sha}\nurl = {url}\n")
+
+
+def fetch(tmp_path, m, *names, env=None, timeout=120):
+    e = dict(os.environ, KVMBENCH_CACHE=str(tmp_path / "cache"), KVMBENCH_FETCH_TIMEOUT_S="2",
+             KVMBENCH_FETCH_RETRIES="3")
+    e.update(env or {})
+    return subprocess.run([str(KB), "fetch", *names, "--manifest", str(m)], capture_output=True,
+                          text=True, env=e, timeout=timeout)
+
+
+def cache_files(tmp_path):
+    d = tmp_path / "cache"
+    return sorted(p.name for p in d.iterdir() if not p.name.endswith(".lock")) if d.exists() else []
+
+
+def test_clean_fetch_and_images(server, tmp_path):
+    m = manifest(tmp_path, server.url("ok", "guest.elf"))
+    p = fetch(tmp_path, m)
+    assert p.returncode == 0, p.stderr
+    assert (tmp_path / "cache" / SHA).read_bytes() == BODY
+    assert cache_files(tmp_path) == [SHA]
+    env = dict(os.environ, KVMBENCH_CACHE=str(tmp_path / "cache"))
+    out = subprocess.run([str(KB), "images", "--manifest", str(m)], capture_output=True,
+                         text=True, env=env).stdout
+    assert out.split()[:3] == ["img", "guest", "cached"]
+    # a second fetch reuses the cache: no request
+    n = len(server.log)
+    assert fetch(tmp_path, m).returncode == 0 and len(server.log) == n
+    # corrupt it: images says so, fetch repairs it
+    (tmp_path / "cache" / SHA).write_bytes(b"x" * 10)
+    out = subprocess.run([str(KB), "images", "--manifest", str(m)], capture_output=True,
+                         text=True, env=env).stdout
+    assert out.split()[2] == "corrupt"
+    assert fetch(tmp_path, m).returncode == 0
+    assert (tmp_path / "cache" / SHA).read_bytes() == BODY
+
+
+def test_dropped_connection_resumes_with_range(server, tmp_path):
+    m = manifest(tmp_path, server.url("drop", "guest.elf"))
+    p = fetch(tmp_path, m)
+    assert p.returncode == 0, p.stderr
+    assert (tmp_path / "cache" / SHA).read_bytes() == BODY
+    ranges = [r for path, r in server.log]
+    assert ranges[0] is None and ranges[1] == f"bytes={len(BODY) // 2}-", server.log
+
+
+def test_interrupted_part_file_is_resumed(server, tmp_path):
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / f"{SHA}.part").write_bytes(BODY[:1000])  # a killed fetch's leftover
+    m = manifest(tmp_path, server.url("ok", "guest.elf"))
+    assert fetch(tmp_path, m).returncode == 0
+    assert server.log == [("/ok/guest.elf", "bytes=1000-")]
+    assert (tmp_path / "cache" / SHA).read_bytes() == BODY
+
+
+def test_wrong_checksum_leaves_nothing(server, tmp_path):
+    m = manifest(tmp_path, server.url("ok", "guest.elf"), sha="0" * 64)
+    p = fetch(tmp_path, m)
+    assert p.returncode == 1
+    assert p.stderr.count("\n") == 1 and "sha256 mismatch" in p.stderr and SHA in p.stderr
+    assert cache_files(tmp_path) == []
+
+
+def test_404_leaves_nothing(server, tmp_path):
+    m = manifest(tmp_path, server.url("ok", "missing.elf"))
+    p = fetch(tmp_path, m)
+    assert p.returncode == 1 and "HTTP 404" in p.stderr and p.stderr.count("\n") == 1
+    assert cache_files(tmp_path) == []
+    assert len(server.log) == 1  # not retried
+
+
+def test_unreachable_host_and_offline(tmp_path):
+    m = manifest(tmp_path, "http://127.0.0.1:9/nothing")  # discard port: refused
+    p = fetch(tmp_path, m, env={"KVMBENCH_FETCH_RETRIES": "1"})
+    assert p.returncode == 1 and "img" in p.stderr and cache_files(tmp_path) == []
+    env = dict(os.environ, KVMBENCH_CACHE=str(tmp_path / "cache"))
+    p = subprocess.run([str(KB), "fetch", "--offline", "--manifest", str(m)], capture_output=True,
+                       text=True, env=env)
+    assert p.returncode == 1 and "--offline" in p.stderr and "img" in p.stderr
+
+
+def test_slow_server_times_out(server, tmp_path):
+    m = manifest(tmp_path, server.url("slow", "guest.elf"))
+    t0 = time.monotonic()
+    p = fetch(tmp_path, m, env={"KVMBENCH_FETCH_RETRIES": "1"})
+    assert p.returncode == 1 and ("timed out" in p.stderr.lower() or "Timeout" in p.stderr)
+    assert 3 <= time.monotonic() - t0 < 30
+    assert cache_files(tmp_path) == []
+
+
+def test_two_fetches_at_once_download_once(server, tmp_path):
+    m = manifest(tmp_path, server.url("paced", "guest.elf"))
+    results = []
+
+    def one():
+        results.append(fetch(tmp_path, m))
+    threads = [threading.Thread(target=one) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [r.returncode for r in results] == [0, 0], [r.stderr for r in results]
+    assert len(server.log) == 1
+    assert (tmp_path / "cache" / SHA).read_bytes() == BODY
+
+
+def test_bad_manifests(tmp_path):
+    for text, msg in [("[image.a]\nkind = guest\nsha256 = xyz\nurl = http://h/x\n", "sha256"),
+                      ("[image.a]\nkind = guest\nsha256 = " + "a" * 64 + "\n", "exactly one of"),
+                      ("[image.a]\nkind = toaster\n", "kind: 'toaster'"),
+                      ("[image.a]\nkind = guest\nsha256 = " + "a" * 64 + "\nurl = ftp://x\n",
+                       "url: 'ftp://x'"),
+                      ("[thing]\nx = 1\n", "unknown section [thing]")]:
+        m = write(tmp_path, "bad.ini", text)
+        p = subprocess.run([str(KB), "images", "--manifest", str(m)], capture_output=True,
+                           text=True)
+        assert p.returncode == 1 and f"{m}:" in p.stderr and msg in p.stderr, (text, p.stderr)
+
+
+def test_apt_source(tmp_path):
+    """A Debian package's file through apt-get download and dpkg-deb (the way
+    the Debian cloud kernel of images/manifest.ini arrives)."""
+    if subprocess.run(["apt-cache", "show", "hello=2.10-3"], capture_output=True).returncode:
+        pytest.skip("Debian's hello 2.10-3 is not in this machine's package lists")
+    m = write(tmp_path, "apt.ini", "[image.hello]\nkind = guest\napt = hello=2.10-3\n"
+              "path = usr/bin/hello\nsha256 = "
+              "1aab5d66fba9313733ca534dc9693f262532ab696eb9d29cc70978c5e1c7078c\n")
+    p = fetch(tmp_path, m)
+    assert p.returncode == 0, p.stderr
+    assert cache_files(tmp_path) == ["1aab5d66fba9313733ca534dc9693f262532ab696eb9d29cc70978c5e1c7078c"]
+    m = write(tmp_path, "apt2.ini", "[image.hello]\nkind = guest\napt = hello=2.10-3\n"
+              "path = usr/bin/nothere\nsha256 = " + "b" * 64 + "\n")
+    p = fetch(tmp_path, m)
+    assert p.returncode == 1 and "matches 0 files" in p.stderr
+
+
+def test_shipped_manifest_parses():
+    p = subprocess.run([str(KB), "images"], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split()[:2] == ["debian-cloud-kernel", "kernel"]
+
+
+def test_run_fetches_the_images_a_scenario_needs(kvm, tmp_path):
+    from conftest import GUESTS
+    from test_harness import rows
+    hello = (GUESTS / "hello.elf").read_bytes()
+    s = Server({"hello.elf": hello})
+    try:
+        m = write(tmp_path, "m.ini", "[image.hello-remote]\nkind = guest\nsha256 = "
+                  f"{hashlib.sha256(hello).hexdigest()}\nurl = {s.url('ok', 'hello.elf')}\n")
+        f = write(tmp_path, "s.ini", "[scenario]\nrepeats = 1\nwarmup = 0\n[matrix]\n"
+                  "workload = remote\n[workload.remote]\nimage = hello-remote\n")
+        env = dict(os.environ, KVMBENCH_CACHE=str(tmp_path / "cache"))
+        db = tmp_path / "k.db"
+        p = subprocess.run([str(KB), "run", str(f), "--db", str(db), "--manifest", str(m),
+                            "--offline"], capture_output=True, text=True, env=env)
+        assert p.returncode == 1 and "--offline" in p.stderr and not db.exists()
+        p = subprocess.run([str(KB), "run", str(f), "--db", str(db), "--manifest", str(m)],
+                           capture_output=True, text=True, env=env)
+        assert p.returncode == 0, p.stderr
+        (guest, status), = rows(db, "SELECT guest, status FROM runs")
+        assert status == "pass" and guest == str(tmp_path / "cache" / hashlib.sha256(hello).hexdigest())
+        assert len(s.log) == 1
+    finally:
+        s.close()
