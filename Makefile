@@ -70,7 +70,8 @@ $(BUILD)/kvm-floor: $(BUILD)/vmm/tools/kvm-floor.o
 HARNESS_SRC := $(wildcard harness/*.c)
 HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o)
 # shared with the VMM: option/size parsing, host detection, error helper
-HARNESS_SHARED := $(BUILD)/vmm/options.o $(BUILD)/vmm/host.o $(BUILD)/vmm/util.o
+HARNESS_SHARED := $(BUILD)/vmm/options.o $(BUILD)/vmm/numa.o $(BUILD)/vmm/host.o \
+	$(BUILD)/vmm/util.o
 HARNESS_LIBS := -linih -ljson-c -lsqlite3 -lcurl -lcrypto -lm
 
 $(BUILD)/harness/%.o: HOST_CFLAGS += -Iharness

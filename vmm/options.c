@@ -231,6 +231,8 @@ enum opt_id {
 	O_TIMEOUT,
 	O_PIN,
 	O_EXIT_DELAY,
+	O_NUMA,
+	O_DUMP_ACPI,
 	O_ENABLE_KVM,
 	O_MEM_PREALLOC,
 	O_NOGRAPHIC,
@@ -258,6 +260,8 @@ static const struct {
     {"timeout", O_TIMEOUT, true, "SEC  stop the guest after SEC seconds (exit 124)"},
     {"vcpu-pin", O_PIN, true, "CPULIST  pin vCPU threads round-robin"},
     {"test-exit-delay", O_EXIT_DELAY, true, "NS  (testing) busy-wait NS per handled exit"},
+    {"numa", O_NUMA, true, "node,nodeid=N,cpus=A-B,mem=SIZE | dist,src=A,dst=B,val=V"},
+    {"dump-acpi", O_DUMP_ACPI, true, "DIR  write the ACPI tables to DIR/NAME.dat"},
     {"enable-kvm", O_ENABLE_KVM, false, "  same as -accel kvm"},
     {"mem-prealloc", O_MEM_PREALLOC, false, "  fault in all RAM at start"},
     {"nographic", O_NOGRAPHIC, false, "  accepted; there is no display"},
@@ -330,6 +334,8 @@ static int apply(enum opt_id id, const char *name, const char *v, struct kb_conf
 		cfg->npin = (unsigned)n;
 		return 0;
 	}
+	case O_NUMA: return kb_numa_add(&cfg->numa, v, err, errlen);
+	case O_DUMP_ACPI: cfg->dump_acpi = v; return 0;
 	case O_EXIT_DELAY: {
 		uint64_t ns;
 		char *end;
@@ -394,5 +400,5 @@ int kb_options_parse(int argc, char **argv, struct kb_config *cfg, char *err, si
 		return kb_errf(err, errlen,
 			       "-mem-path and -mem-thp on contradict each other "
 			       "(hugetlbfs pages are already huge)");
-	return 0;
+	return kb_numa_finish(&cfg->numa, cfg->smp.maxcpus, cfg->mem_size, err, errlen);
 }

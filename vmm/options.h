@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "layout.h"
+#include "numa.h"
 
 enum kb_serial { KB_SERIAL_STDIO, KB_SERIAL_FILE, KB_SERIAL_NONE };
 enum kb_thp { KB_THP_OFF, KB_THP_ON };
@@ -39,6 +40,8 @@ struct kb_config {
 	int pin[KB_MAX_VCPUS];
 	unsigned npin;
 	uint64_t exit_delay_ns; /* test-only: busy delay per handled exit */
+	struct kb_numa numa;
+	const char *dump_acpi; /* directory to write the ACPI tables to */
 	bool help;
 	bool version;
 };
