@@ -13,6 +13,8 @@
  *   0x0000_4000  kernel command line (KB_CMDLINE_MAX bytes)
  *   0x0001_0000  boot page tables: PML4, PDPT, then one PD per GiB mapped
  *   0x000a_0000  legacy VGA / BIOS hole (RAM, but never loaded into)
+ *   0x000e_0000  ACPI: RSDP first (the BIOS search area), then the tables
+ *   0x000e_0000  ACPI: RSDP first (the BIOS search area), then the tables
  *   0x0010_0000  first byte a kernel image may load to
  *   ...          RAM up to min(size, 3 GiB)
  *   0xc000_0000  32-bit MMIO hole (unbacked: accesses exit to the VMM)
@@ -34,6 +36,8 @@
 #define KB_PT_ADDR 0x10000ULL	/* PML4; PDPT follows, then the PDs */
 #define KB_PT_END 0xa0000ULL	/* page tables may not reach this */
 #define KB_LOAD_MIN 0x100000ULL /* lowest address an image may use */
+#define KB_ACPI_ADDR 0xe0000ULL /* RSDP, then the other tables */
+#define KB_ACPI_END 0x100000ULL
 
 /* Boot page tables identity-map [0, KB_PT_MAX_GIB GiB) with 2 MiB pages. */
 #define KB_PT_MAX_GIB ((KB_PT_END - KB_PT_ADDR) / 4096 - 2)

@@ -31,7 +31,7 @@ static void put_config(struct kb_json *j, const struct kb_config *cfg, const str
 	kb_json_u64(j, "sockets", cfg->smp.sockets);
 	kb_json_u64(j, "cores", cfg->smp.cores);
 	kb_json_u64(j, "threads", cfg->smp.threads);
-	kb_json_u64(j, "numa_nodes", 1);
+	kb_json_u64(j, "numa_nodes", cfg->numa.nnodes ? cfg->numa.nnodes : 1);
 	kb_json_u64(j, "memory_bytes", cfg->mem_size);
 	kb_json_str(j, "memory_backing", vm ? vm->mem.backing : NULL);
 	kb_json_u64(j, "backing_page_size", vm ? vm->mem.page_size : 0);

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "acpi.h"
 #include "boot/longmode.h"
 #include "util.h"
 
@@ -216,7 +217,8 @@ int kb_vm_load(struct kb_vm *vm, char *err, size_t errlen)
 		return kb_errf(err, errlen, "-kernel %s: %s", vm->cfg->kernel, why);
 	}
 	free(buf);
-	if (kb_longmode_setup(&vm->mem, vm->cfg, &vm->topo, 0, err, errlen))
+	if (kb_longmode_setup(&vm->mem, vm->cfg, &vm->topo, 0, err, errlen) ||
+	    kb_acpi_build(&vm->mem, vm->cfg, &vm->topo, vm->cfg->dump_acpi, err, errlen))
 		return -1;
 	vm->t.load = kb_now_ns();
 	return 0;

@@ -1,0 +1,81 @@
+"""ACPI tables and -numa: generated from the configuration, decompiled by iasl."""
+import re
+import shutil
+import subprocess
+
+import pytest
+
+
+def decompile(d):
+    iasl = shutil.which("iasl")
+    if not iasl:
+        pytest.fail("iasl is missing: ci/install-deps installs acpica-tools")
+    out = {}
+    for dat in sorted(d.glob("*.dat")):
+        p = subprocess.run([iasl, "-d", str(dat)], capture_output=True, text=True)
+        assert p.returncode == 0, p.stdout + p.stderr
+        text = p.stdout + p.stderr
+        assert not re.search(r"(?i)error|incorrect checksum|invalid", text), text
+        out[dat.stem] = dat.with_suffix(".dsl").read_text()
+    return out
+
+
+def fields(dsl, name):
+    return [l.split(":", 1)[1].strip() for l in dsl.splitlines()
+            if l.split(":", 1)[0].strip().endswith(name)]
+
+
+def test_tables_for_16_vcpus_on_two_numa_nodes(vmm, tmp_path):
+    d = tmp_path / "acpi"
+    r = vmm("hello", "-smp", "16,sockets=2,cores=4,threads=2", "-m", "1G",
+            "-numa", "node,nodeid=0,cpus=0-7,mem=512M", "-numa",
+            "node,nodeid=1,cpus=8-15,mem=512M", "-numa", "dist,src=0,dst=1,val=21",
+            "-dump-acpi", str(d))
+    assert r.rc == 0, r
+    assert r.stats["config"]["numa_nodes"] == 2
+    t = decompile(d)
+    assert set(t) == {"XSDT", "FACP", "DSDT", "APIC", "SRAT", "SLIT"}
+    rsdp = (d / "RSDP.bin").read_bytes()
+    assert rsdp[:8] == b"RSD PTR " and rsdp[15] == 2 and len(rsdp) == 36
+    assert sum(rsdp[:20]) % 256 == 0 and sum(rsdp) % 256 == 0
+    xsdt = int.from_bytes(rsdp[24:32], "little")
+    assert 0xE0000 <= xsdt < 0x100000
+    apic_ids = [int(x, 16) for x in fields(t["APIC"], "Local Apic ID")]
+    assert apic_ids == r.stats["config"]["apic_ids"]
+    assert fields(t["APIC"], "Subtable Type").count("01 [I/O APIC]") == 1
+    assert "Interrupt Source Override" in t["APIC"]
+    srat_ids = [int(x, 16) for x in fields(t["SRAT"], "Apic ID")]
+    domains = [int(x, 16) for x in fields(t["SRAT"], "Proximity Domain Low(8)")]
+    assert srat_ids == apic_ids and domains == [0] * 8 + [1] * 8
+    assert fields(t["SRAT"], "Base Address") == ["0000000000000000", "0000000020000000"]
+    assert fields(t["SRAT"], "Address Length") == ["0000000020000000", "0000000020000000"]
+    assert fields(t["SLIT"], "Locality   0") == ["0A 15"]
+    assert fields(t["SLIT"], "Locality   1") == ["15 0A"]
+    assert 'EisaId ("PNP0501")' in t["DSDT"] and "0x03F8" in t["DSDT"]
+    assert "Hardware Reduced (V5) : 1" in t["FACP"]
+    assert fields(t["FACP"], "DSDT Address")[1] == "00000000000E0030"
+
+
+def test_numa_memory_split_around_the_hole(vmm, tmp_path):
+    d = tmp_path / "acpi"
+    r = vmm("hello", "-smp", "2", "-m", "4G", "-numa", "node,cpus=0,mem=2G", "-numa",
+            "node,cpus=1,mem=2G", "-dump-acpi", str(d))
+    assert r.rc == 0, r
+    t = decompile(d)
+    # node 1 is RAM bytes 2G..4G: 2G..3G below the hole, then 4G..5G
+    assert fields(t["SRAT"], "Base Address") == ["0000000000000000", "0000000080000000",
+                                                  "0000000100000000"]
+    assert fields(t["SRAT"], "Proximity Domain")[-3:] == ["00000000", "00000001", "00000001"]
+
+
+def test_no_numa_no_srat(vmm, tmp_path):
+    d = tmp_path / "acpi"
+    r = vmm("hello", "-smp", "4", "-dump-acpi", str(d))
+    assert r.rc == 0
+    assert sorted(p.stem for p in d.glob("*.dat")) == ["APIC", "DSDT", "FACP", "XSDT"]
+    assert len(fields(decompile(d)["APIC"], "Local Apic ID")) == 4
+
+
+def test_bad_numa_is_one_line(vmm):
+    r = vmm("hello", "-smp", "4", "-m", "512M", "-numa", "node,cpus=0-3,mem=256M", stats=False)
+    assert r.rc == 1 and r.err.count("\n") == 1 and "adds up to 256 MiB" in r.err

@@ -1,0 +1,375 @@
+/*
+ * ACPI table generation (see acpi.h).  Tables are built in a host buffer
+ * with their checksums, then copied to guest RAM; AML for the DSDT comes
+ * from a tiny builder that encodes package lengths.  ACPI 6.x layouts.
+ */
+#include "acpi.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "layout.h"
+#include "util.h"
+
+#define OEM_ID "KVMBCH"
+#define OEM_TABLE "KVMBENCH"
+
+struct buf {
+	uint8_t b[KB_ACPI_END - KB_ACPI_ADDR];
+	size_t n;
+	int overflow;
+};
+
+static size_t put(struct buf *b, const void *p, size_t len)
+{
+	size_t at = b->n;
+
+	if (b->n + len > sizeof(b->b)) {
+		b->overflow = 1;
+		return at;
+	}
+	memcpy(b->b + b->n, p, len);
+	b->n += len;
+	return at;
+}
+
+static void put8(struct buf *b, uint8_t v)
+{
+	put(b, &v, 1);
+}
+static void put16(struct buf *b, uint16_t v)
+{
+	put(b, &v, 2);
+}
+static void put32(struct buf *b, uint32_t v)
+{
+	put(b, &v, 4);
+}
+static void put64(struct buf *b, uint64_t v)
+{
+	put(b, &v, 8);
+}
+
+static uint8_t sum(const uint8_t *p, size_t n)
+{
+	uint8_t s = 0;
+
+	while (n--)
+		s += *p++;
+	return s;
+}
+
+/* Start a table: the 36-byte header, length and checksum filled by end(). */
+static size_t begin(struct buf *b, const char *sig, uint8_t rev)
+{
+	size_t at;
+
+	b->n = (b->n + 15) & ~(size_t)15;
+	at = put(b, sig, 4);
+	put32(b, 0); /* length */
+	put8(b, rev);
+	put8(b, 0); /* checksum */
+	put(b, OEM_ID, 6);
+	put(b, OEM_TABLE, 8);
+	put32(b, 1);
+	put(b, "KVMB", 4);
+	put32(b, 1);
+	return at;
+}
+
+static uint64_t end(struct buf *b, size_t at)
+{
+	uint32_t len = (uint32_t)(b->n - at);
+
+	memcpy(b->b + at + 4, &len, 4);
+	b->b[at + 9] = (uint8_t)-sum(b->b + at, len);
+	return KB_ACPI_ADDR + at;
+}
+
+/* --- AML ------------------------------------------------------------------ */
+
+struct aml {
+	uint8_t b[512];
+	size_t n;
+};
+
+static void aml_bytes(struct aml *a, const void *p, size_t len)
+{
+	if (a->n + len <= sizeof(a->b)) {
+		memcpy(a->b + a->n, p, len);
+		a->n += len;
+	}
+}
+
+/* op (1 or 2 bytes), PkgLength, then body. */
+static void aml_pkg(struct aml *out, const uint8_t *op, size_t oplen, const struct aml *body)
+{
+	size_t len = body->n + 1;
+	uint8_t pl[4];
+	size_t npl;
+
+	if (len < 0x40) {
+		pl[0] = (uint8_t)len;
+		npl = 1;
+	} else {
+		len += 1;
+		if (len < 0x1000) {
+			pl[0] = (uint8_t)(0x40 | (len & 0xf));
+			pl[1] = (uint8_t)(len >> 4);
+			npl = 2;
+		} else {
+			len += 1;
+			pl[0] = (uint8_t)(0x80 | (len & 0xf));
+			pl[1] = (uint8_t)(len >> 4);
+			pl[2] = (uint8_t)(len >> 12);
+			npl = 3;
+		}
+	}
+	aml_bytes(out, op, oplen);
+	aml_bytes(out, pl, npl);
+	aml_bytes(out, body->b, body->n);
+}
+
+static void dsdt_body(struct aml *out)
+{
+	static const uint8_t crs[] = {
+	    0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x00, 0x08, /* IO 0x3f8, 8 ports */
+	    0x22, 0x10, 0x00,				    /* IRQNoFlags {4} */
+	    0x79, 0x00,					    /* end tag */
+	};
+	struct aml buf = {0}, dev = {0}, scope = {0};
+	static const uint8_t buffer_op = 0x11, device_op[] = {0x5b, 0x82}, scope_op = 0x10;
+
+	/* Name (_CRS, Buffer (13) { ... }) */
+	aml_bytes(&buf, (const uint8_t[]){0x0a, sizeof(crs)}, 2);
+	aml_bytes(&buf, crs, sizeof(crs));
+	aml_bytes(&dev, "COM1", 4);
+	aml_bytes(&dev, (const uint8_t[]){0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x05, 0x01},
+		  10); /* EisaId ("PNP0501") */
+	aml_bytes(&dev, (const uint8_t[]){0x08, '_', 'U', 'I', 'D', 0x01}, 6);
+	aml_bytes(&dev, (const uint8_t[]){0x08, '_', 'C', 'R', 'S'}, 5);
+	aml_pkg(&dev, &buffer_op, 1, &buf);
+	aml_bytes(&scope, "\\_SB_", 5);
+	aml_pkg(&scope, device_op, 2, &dev);
+	aml_pkg(out, &scope_op, 1, &scope);
+}
+
+/* --- the tables --------------------------------------------------------------- */
+
+static uint64_t build_dsdt(struct buf *b)
+{
+	struct aml a = {0};
+	size_t at = begin(b, "DSDT", 2);
+
+	dsdt_body(&a);
+	put(b, a.b, a.n);
+	return end(b, at);
+}
+
+static uint64_t build_fadt(struct buf *b, uint64_t dsdt)
+{
+	size_t at = begin(b, "FACP", 6);
+	uint8_t body[276 - 36];
+
+	memset(body, 0, sizeof(body));
+	memcpy(body + 40 - 36, &(uint32_t){(uint32_t)dsdt}, 4); /* DSDT */
+	memcpy(body + 112 - 36, &(uint32_t){1u << 20}, 4);	/* HW_REDUCED_ACPI */
+	body[131 - 36] = 1;					/* minor version */
+	memcpy(body + 140 - 36, &dsdt, 8);			/* X_DSDT */
+	memcpy(body + 268 - 36, "KVMBENCH", 8);			/* hypervisor */
+	put(b, body, sizeof(body));
+	return end(b, at);
+}
+
+static uint64_t build_madt(struct buf *b, const struct kb_config *cfg, const struct kb_topo *t)
+{
+	size_t at = begin(b, "APIC", 5);
+	uint32_t max_id = 0;
+
+	put32(b, (uint32_t)KB_LAPIC_ADDR);
+	put32(b, 1); /* PCAT_COMPAT: legacy 8259s present */
+	for (unsigned i = 0; i < cfg->smp.maxcpus; i++) {
+		uint32_t id = kb_topo_apic_id(t, i);
+
+		max_id = id > max_id ? id : max_id;
+		put8(b, 0);
+		put8(b, 8);
+		put8(b, (uint8_t)i);		     /* processor UID */
+		put8(b, (uint8_t)id);		     /* APIC ID */
+		put32(b, i < cfg->smp.cpus ? 1 : 2); /* enabled, or online capable */
+	}
+	put8(b, 1); /* IOAPIC */
+	put8(b, 12);
+	put8(b, (uint8_t)(max_id + 1 < 255 ? max_id + 1 : 0));
+	put8(b, 0);
+	put32(b, (uint32_t)KB_IOAPIC_ADDR);
+	put32(b, 0); /* GSI base */
+	static const struct {
+		uint8_t src;
+		uint32_t gsi;
+		uint16_t flags;
+	} ovr[] = {
+	    {0, 2, 0},	   /* the PIT's IRQ 0 arrives at GSI 2 */
+	    {9, 9, 0x000d} /* SCI: level, active high */
+	};
+	for (size_t i = 0; i < 2; i++) {
+		put8(b, 2);
+		put8(b, 10);
+		put8(b, 0);
+		put8(b, ovr[i].src);
+		put32(b, ovr[i].gsi);
+		put16(b, ovr[i].flags);
+	}
+	put8(b, 4); /* local APIC NMI: every processor, LINT1 */
+	put8(b, 6);
+	put8(b, 0xff);
+	put16(b, 0);
+	put8(b, 1);
+	return end(b, at);
+}
+
+/* One memory affinity entry, split around the 32-bit MMIO hole. */
+static void srat_memory(struct buf *b, const struct kb_mem *m, uint32_t node, uint64_t off,
+			uint64_t len)
+{
+	while (len) {
+		uint64_t gpa = off < m->low ? off : KB_HIGH_RAM_START + (off - m->low);
+		uint64_t room = off < m->low ? m->low - off : len;
+		uint64_t n = len < room ? len : room;
+
+		put8(b, 1);
+		put8(b, 40);
+		put32(b, node);
+		put16(b, 0);
+		put64(b, gpa);
+		put64(b, n);
+		put32(b, 0);
+		put32(b, 1); /* enabled */
+		put64(b, 0);
+		off += n;
+		len -= n;
+	}
+}
+
+static uint64_t build_srat(struct buf *b, const struct kb_mem *m, const struct kb_config *cfg,
+			   const struct kb_topo *t)
+{
+	size_t at = begin(b, "SRAT", 3);
+	uint64_t off = 0;
+
+	put32(b, 1); /* reserved, 1 for compatibility */
+	put64(b, 0);
+	for (unsigned i = 0; i < cfg->smp.maxcpus; i++) {
+		uint32_t node = kb_numa_node_of(&cfg->numa, i);
+
+		put8(b, 0);
+		put8(b, 16);
+		put8(b, (uint8_t)node);
+		put8(b, (uint8_t)kb_topo_apic_id(t, i));
+		put32(b, 1); /* enabled */
+		put8(b, 0);
+		put8(b, (uint8_t)(node >> 8));
+		put16(b, (uint16_t)(node >> 16));
+		put32(b, 0);
+	}
+	for (unsigned n = 0; n < cfg->numa.nnodes; n++) {
+		srat_memory(b, m, n, off, cfg->numa.node[n].mem);
+		off += cfg->numa.node[n].mem;
+	}
+	return end(b, at);
+}
+
+static uint64_t build_slit(struct buf *b, const struct kb_numa *n)
+{
+	size_t at = begin(b, "SLIT", 1);
+
+	put64(b, n->nnodes);
+	for (unsigned i = 0; i < n->nnodes; i++)
+		for (unsigned j = 0; j < n->nnodes; j++)
+			put8(b, n->dist[i][j]);
+	return end(b, at);
+}
+
+static int dump(const struct buf *b, const char *dir, const char *name, uint64_t addr, size_t len,
+		char *err, size_t errlen)
+{
+	char path[4200];
+	FILE *f;
+
+	/* iasl -d reads SIG.dat; the RSDP is no table to it: RSDP.bin */
+	snprintf(path, sizeof(path), "%s/%s.%s", dir, name, strcmp(name, "RSDP") ? "dat" : "bin");
+	if (!(f = fopen(path, "we")) || fwrite(b->b + (addr - KB_ACPI_ADDR), 1, len, f) != len ||
+	    fclose(f))
+		return kb_errf(err, errlen, "-dump-acpi: %s: %s", path, strerror(errno));
+	return 0;
+}
+
+int kb_acpi_build(struct kb_mem *m, const struct kb_config *cfg, const struct kb_topo *topo,
+		  const char *dump_dir, char *err, size_t errlen)
+{
+	static struct buf b;
+	uint64_t tables[8];
+	const char *names[8];
+	unsigned nt = 0;
+	size_t rsdp = 0;
+
+	memset(&b, 0, sizeof(b));
+	b.n = 48; /* the RSDP goes first; filled in last */
+	uint64_t dsdt = build_dsdt(&b);
+
+	names[nt] = "FACP", tables[nt++] = build_fadt(&b, dsdt);
+	names[nt] = "APIC", tables[nt++] = build_madt(&b, cfg, topo);
+	if (cfg->numa.nnodes) {
+		names[nt] = "SRAT", tables[nt++] = build_srat(&b, m, cfg, topo);
+		names[nt] = "SLIT", tables[nt++] = build_slit(&b, &cfg->numa);
+	}
+	size_t xat = begin(&b, "XSDT", 1);
+
+	for (unsigned i = 0; i < nt; i++)
+		put64(&b, tables[i]);
+	uint64_t xsdt = end(&b, xat);
+	size_t rat = begin(&b, "RSDT", 1);
+
+	for (unsigned i = 0; i < nt; i++)
+		put32(&b, (uint32_t)tables[i]);
+	uint64_t rsdt = end(&b, rat);
+
+	if (b.overflow)
+		return kb_errf(err, errlen, "ACPI tables exceed %llu KiB",
+			       (unsigned long long)((KB_ACPI_END - KB_ACPI_ADDR) >> 10));
+	/* RSDP, revision 2: checksum over the first 20 bytes, then all 36 */
+	memcpy(b.b + rsdp, "RSD PTR ", 8);
+	memcpy(b.b + rsdp + 9, OEM_ID, 6);
+	b.b[rsdp + 15] = 2;
+	memcpy(b.b + rsdp + 16, &(uint32_t){(uint32_t)rsdt}, 4);
+	memcpy(b.b + rsdp + 20, &(uint32_t){36}, 4);
+	memcpy(b.b + rsdp + 24, &xsdt, 8);
+	b.b[rsdp + 8] = (uint8_t)-sum(b.b + rsdp, 20);
+	b.b[rsdp + 32] = (uint8_t)-sum(b.b + rsdp, 36);
+
+	void *dst = kb_mem_gpa(m, KB_ACPI_ADDR, b.n);
+
+	if (!dst)
+		return kb_errf(err, errlen, "no RAM for the ACPI tables at 0x%llx",
+			       (unsigned long long)KB_ACPI_ADDR);
+	memcpy(dst, b.b, b.n);
+	if (!dump_dir)
+		return 0;
+	if (kb_mkdirs(dump_dir))
+		return kb_errf(err, errlen, "-dump-acpi %s: %s", dump_dir, strerror(errno));
+	uint32_t len;
+
+	for (unsigned i = 0; i < nt; i++) {
+		memcpy(&len, b.b + (tables[i] - KB_ACPI_ADDR) + 4, 4);
+		if (dump(&b, dump_dir, names[i], tables[i], len, err, errlen))
+			return -1;
+	}
+	memcpy(&len, b.b + (dsdt - KB_ACPI_ADDR) + 4, 4);
+	if (dump(&b, dump_dir, "DSDT", dsdt, len, err, errlen))
+		return -1;
+	memcpy(&len, b.b + (xsdt - KB_ACPI_ADDR) + 4, 4);
+	if (dump(&b, dump_dir, "XSDT", xsdt, len, err, errlen))
+		return -1;
+	return dump(&b, dump_dir, "RSDP", KB_ACPI_ADDR + rsdp, 36, err, errlen);
+}
