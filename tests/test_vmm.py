@@ -227,3 +227,11 @@ def test_mem_path_hugetlbfs(vmm, hugetlbfs):
     assert not os.listdir(hugetlbfs)  # the backing file is unlinked
     r = vmm("hello", "-m", "65M", "-mem-path", str(hugetlbfs))
     assert r.rc == 1 and "not a multiple of the 2097152-byte huge page" in r.err
+
+
+@pytest.mark.parametrize("smp, mem", [("1", "128M"), ("3,maxcpus=4", "256M"), ("16", "1G")])
+def test_fw_cfg_as_qemu_test_images_read_it(vmm, smp, mem):
+    r = vmm("fwcfg", "-smp", smp, "-m", mem)
+    assert r.rc == (0x10 << 1) | 1, r.out + r.err
+    assert "signature QEMU" in r.out
+    assert r.region("fw_cfg") > 0

@@ -68,6 +68,9 @@
 /* 0x00f4 - isa-debug-exit, 4 bytes wide as QEMU's default */
 #define KB_PORT_DEBUG_EXIT 0xf4
 #define KB_PORT_DEBUG_EXIT_LEN 4
+/* 0x0510 - 0x0511 - QEMU fw_cfg, legacy I/O: selector (16 bit), data (8 bit) */
+#define KB_PORT_FWCFG 0x510
+#define KB_PORT_FWCFG_LEN 2
 /* 0x00e0 - never claimed: the `pio` guest's target, answered as absent */
 #define KB_PORT_UNUSED 0xe0
 /* 0x03f8 - 0x03ff - 8250 UART, COM1 */

@@ -131,7 +131,9 @@ static int create_devices(struct kb_vm *vm, char *err, size_t errlen)
 	if ((r = kb_bench_init(&vm->bench, &vm->bus, &vm->mem, &vm->result)) ||
 	    (r = kb_uart_init(&vm->uart, &vm->bus, vm->serial_out, &vm->bench)) ||
 	    (r = kb_debugexit_init(&vm->bus, &vm->result)) ||
-	    (r = kb_i8042_init(&vm->bus, &vm->result)))
+	    (r = kb_i8042_init(&vm->bus, &vm->result)) ||
+	    (r = kb_fwcfg_init(&vm->fwcfg, &vm->bus, vm->cfg->mem_size, vm->cfg->smp.cpus,
+			       vm->cfg->smp.maxcpus)))
 		return kb_errf(err, errlen, "device registration failed: %s", strerror(-r));
 	return 0;
 }

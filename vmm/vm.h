@@ -63,6 +63,7 @@ struct kb_vm {
 	struct kb_result result;
 	struct kb_bench bench;
 	struct kb_uart uart;
+	struct kb_fwcfg fwcfg;
 	FILE *serial_out;
 	struct kb_kstats kstats;
 	struct kb_vcpu *vcpus;

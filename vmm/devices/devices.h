@@ -65,6 +65,26 @@ struct kb_uart {
 int kb_uart_init(struct kb_uart *u, struct kb_bus *bus, FILE *out, struct kb_bench *bench);
 void kb_uart_flush(struct kb_uart *u);
 
+/* --- QEMU fw_cfg on its legacy ports (0x510 selector, 0x511 data) --- */
+#define KB_FWCFG_ITEMS 8
+
+struct kb_fwcfg {
+	pthread_mutex_t lock;
+	uint16_t key;
+	uint32_t off;
+	struct {
+		uint16_t key;
+		uint8_t data[16];
+		uint32_t len;
+	} item[KB_FWCFG_ITEMS];
+	unsigned n;
+};
+
+/* Items: signature "QEMU", ID (traditional interface), RAM size, CPU
+ * count, max CPUs, an empty file directory. */
+int kb_fwcfg_init(struct kb_fwcfg *f, struct kb_bus *bus, uint64_t ram, unsigned cpus,
+		  unsigned maxcpus);
+
 /* --- isa-debug-exit (0xf4) and i8042 reset (0x64 <- 0xfe) --- */
 int kb_debugexit_init(struct kb_bus *bus, struct kb_result *result);
 int kb_i8042_init(struct kb_bus *bus, struct kb_result *result);
