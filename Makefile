@@ -95,7 +95,8 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/unit.o $(VMM_LIB_O
 .PHONY: all test unit format-check integration bench bench-vmm bench-harness bench-report \
 	report nightly qualify install clean deps
 
-all: $(BUILD)/kvmbench-vmm $(BUILD)/kvm-floor $(BUILD)/kvmbench $(GUEST_ELFS) $(UNIT_BIN)
+all: $(BUILD)/kvmbench-vmm $(BUILD)/kvm-floor $(BUILD)/kvmbench $(GUEST_ELFS) $(MB_IMAGES) \
+	$(UNIT_BIN)
 
 deps: $(DEPS_STAMP)
 

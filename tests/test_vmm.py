@@ -235,3 +235,17 @@ def test_fw_cfg_as_qemu_test_images_read_it(vmm, smp, mem):
     assert r.rc == (0x10 << 1) | 1, r.out + r.err
     assert "signature QEMU" in r.out
     assert r.region("fw_cfg") > 0
+
+
+@pytest.mark.parametrize("smp", ["1", "2", "4"])
+def test_multiboot_kernel_reads_fw_cfg_and_exits(vmm, smp):
+    from conftest import GUESTS
+    r = vmm(str(GUESTS / "mbtest.mb"), "-smp", smp, "-timeout", "20")
+    assert r.rc == ((0x20 + int(smp)) << 1) | 1, r.out + r.err
+    assert r.out == "multiboot ok\n"
+    assert r.stats["result"]["status"] == "debug-exit"
+    assert r.region("fw_cfg") == 2
+    # only the boot CPU ran: the others wait for the kernel's INIT/SIPI
+    per = r.stats["exits"]["per_vcpu"]
+    assert per[0]["by_reason"].get("io", 0) > 0
+    assert all("io" not in v["by_reason"] for v in per[1:])

@@ -11,6 +11,7 @@
  *   0x0000_2000  TSS (104 bytes, no I/O bitmap)
  *   0x0000_3000  boot information page (struct kb_bootinfo)
  *   0x0000_4000  kernel command line (KB_CMDLINE_MAX bytes)
+ *   0x0000_5000  Multiboot information, boot loader name and memory map
  *   0x0001_0000  boot page tables: PML4, PDPT, then one PD per GiB mapped
  *   0x000a_0000  legacy VGA / BIOS hole (RAM, but never loaded into)
  *   0x000e_0000  ACPI: RSDP first (the BIOS search area), then the tables
@@ -33,6 +34,7 @@
 #define KB_BOOTINFO_ADDR 0x3000ULL
 #define KB_CMDLINE_ADDR 0x4000ULL
 #define KB_CMDLINE_MAX 4096
+#define KB_MBINFO_ADDR 0x5000ULL
 #define KB_PT_ADDR 0x10000ULL	/* PML4; PDPT follows, then the PDs */
 #define KB_PT_END 0xa0000ULL	/* page tables may not reach this */
 #define KB_LOAD_MIN 0x100000ULL /* lowest address an image may use */
@@ -53,7 +55,8 @@
 /* GDT selectors the VMM installs (KB_GDT_ADDR). */
 #define KB_SEL_CODE64 0x08
 #define KB_SEL_DATA 0x10
-#define KB_SEL_TSS 0x18
+#define KB_SEL_TSS 0x18	   /* 16 bytes */
+#define KB_SEL_CODE32 0x28 /* Multiboot entry: 32-bit protected mode */
 
 #define KB_MAX_VCPUS 256
 

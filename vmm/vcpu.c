@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "boot/longmode.h"
+#include "boot/multiboot.h"
 #include "util.h"
 
 static int set_cpuid(struct kb_vm *vm, struct kb_vcpu *v, char *err, size_t errlen)
@@ -66,16 +67,25 @@ int kb_vcpu_create(struct kb_vm *vm, struct kb_vcpu *v, unsigned index, char *er
 		return -1;
 	if (ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
 		return kb_errf(err, errlen, "vCPU %u: KVM_GET_SREGS: %s", index, strerror(errno));
-	kb_longmode_sregs(&sregs);
+	if (vm->multiboot && index > 0)
+		goto stats; /* application processors wait for the kernel's INIT/SIPI */
+	if (vm->multiboot)
+		kb_multiboot_sregs(&sregs);
+	else
+		kb_longmode_sregs(&sregs);
 	if (ioctl(v->fd, KVM_SET_SREGS, &sregs) < 0)
 		return kb_errf(err, errlen, "vCPU %u: KVM_SET_SREGS: %s", index, strerror(errno));
-	kb_longmode_regs(&regs, vm->image.entry, index);
+	if (vm->multiboot)
+		kb_multiboot_regs(&regs, vm->image.entry);
+	else
+		kb_longmode_regs(&regs, vm->image.entry, index);
 	if (ioctl(v->fd, KVM_SET_REGS, &regs) < 0)
 		return kb_errf(err, errlen, "vCPU %u: KVM_SET_REGS: %s", index, strerror(errno));
 	/* Application processors would wait for INIT/SIPI; ours start now. */
 	if (ioctl(v->fd, KVM_SET_MP_STATE, &mp) < 0)
 		return kb_errf(err, errlen, "vCPU %u: KVM_SET_MP_STATE: %s", index,
 			       strerror(errno));
+stats:
 	if (vm->have_stats_fd)
 		kb_kstats_open(&v->kstats, v->fd);
 	return 0;

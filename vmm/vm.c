@@ -16,6 +16,7 @@
 
 #include "acpi.h"
 #include "boot/longmode.h"
+#include "boot/multiboot.h"
 #include "util.h"
 
 static int open_kvm(struct kb_vm *vm, char *err, size_t errlen)
@@ -214,14 +215,25 @@ int kb_vm_load(struct kb_vm *vm, char *err, size_t errlen)
 
 	if (kb_file_read(vm->cfg->kernel, vm->mem.low, &buf, &size, why, sizeof(why)))
 		return kb_errf(err, errlen, "-kernel: %s", why);
-	if (kb_elf_load(buf, size, vm->mem.host, vm->mem.low, 1, &vm->image, why, sizeof(why))) {
+	/* ELF64: a micro-guest, entered in long mode on every vCPU.  Anything
+	 * else with a Multiboot header: a Multiboot kernel on the boot CPU. */
+	bool elf64 = size > 4 && !memcmp(buf, "\177ELF", 4) && buf[4] == 2;
+
+	vm->multiboot = !elf64 && kb_multiboot_find(buf, size) >= 0;
+	if (vm->multiboot ? kb_multiboot_load(buf, size, vm->mem.host, vm->mem.low, &vm->image, why,
+					      sizeof(why))
+			  : kb_elf_load(buf, size, vm->mem.host, vm->mem.low, 1, &vm->image, why,
+					sizeof(why))) {
 		free(buf);
-		return kb_errf(err, errlen, "-kernel %s: %s", vm->cfg->kernel, why);
+		return kb_errf(err, errlen, "-kernel %s: %s%s", vm->cfg->kernel,
+			       vm->multiboot ? "Multiboot: " : "", why);
 	}
 	free(buf);
 	if (kb_longmode_setup(&vm->mem, vm->cfg, &vm->topo, 0, err, errlen) ||
 	    kb_acpi_build(&vm->mem, vm->cfg, &vm->topo, vm->cfg->dump_acpi, err, errlen))
 		return -1;
+	if (vm->multiboot)
+		kb_multiboot_info(&vm->mem);
 	vm->t.load = kb_now_ns();
 	return 0;
 }

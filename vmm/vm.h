@@ -58,6 +58,7 @@ struct kb_vm {
 	struct kb_bus bus;
 	struct kb_topo topo;
 	struct kb_image image;
+	bool multiboot; /* a Multiboot kernel: only vCPU 0 starts, in 32-bit mode */
 	uint64_t tsc_khz;
 	struct kvm_cpuid2 *cpuid; /* host's supported table */
 	struct kb_result result;

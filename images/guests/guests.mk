@@ -28,3 +28,13 @@ $(BUILD)/guests/%.elf: $(BUILD)/$(GUEST_DIR)/%.c.o $(GUEST_LIB_OBJ) $(GUEST_DIR)
 	$(call say,GUESTLD,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(GUEST_LDFLAGS) -o $@ $(filter %.o,$^) -lgcc
+
+# Multiboot test kernels: 32-bit, assembled and linked at 1 MiB.
+MB_SRC := $(wildcard $(GUEST_DIR)/multiboot/*.S)
+MB_IMAGES := $(MB_SRC:$(GUEST_DIR)/multiboot/%.S=$(BUILD)/guests/%.mb)
+
+$(BUILD)/guests/%.mb: $(GUEST_DIR)/multiboot/%.S | $(DEPS_STAMP)
+	$(call say,MBOOT,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) -m32 -c -o $@.o $<
+	$(Q)$(LD) -m elf_i386 -N -Ttext=0x100000 -e _start --build-id=none --no-warn-rwx-segments -o $@ $@.o

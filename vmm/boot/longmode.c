@@ -23,7 +23,7 @@ static uint64_t mapped_gib(const struct kb_mem *m)
 
 static void write_gdt(struct kb_mem *m)
 {
-	uint64_t *gdt = kb_mem_gpa(m, KB_GDT_ADDR, 48);
+	uint64_t *gdt = kb_mem_gpa(m, KB_GDT_ADDR, KB_SEL_CODE32 + 8);
 	uint64_t tss = KB_TSS_ADDR, limit = 103;
 
 	gdt[0] = 0;
@@ -33,6 +33,7 @@ static void write_gdt(struct kb_mem *m)
 	gdt[KB_SEL_TSS / 8] =
 	    (limit & 0xffff) | (tss & 0xffffff) << 16 | 0x8bull << 40 | (tss >> 24 & 0xff) << 56;
 	gdt[KB_SEL_TSS / 8 + 1] = tss >> 32;
+	gdt[KB_SEL_CODE32 / 8] = 0x00cf9b000000ffffull; /* D=1: 32-bit code, 4 GiB */
 	memset(kb_mem_gpa(m, KB_TSS_ADDR, 104), 0, 104);
 	*(uint16_t *)kb_mem_gpa(m, KB_TSS_ADDR + 102, 2) = 104; /* no I/O map */
 }
@@ -137,7 +138,7 @@ void kb_longmode_sregs(struct kvm_sregs *s)
 	s->tr = tr;
 	s->ldt = (struct kvm_segment){.unusable = 1, .type = 2};
 	s->gdt.base = KB_GDT_ADDR;
-	s->gdt.limit = 4 * 8 + 8 - 1;
+	s->gdt.limit = KB_SEL_CODE32 + 8 - 1;
 	s->idt.base = 0;
 	s->idt.limit = 0;
 	s->cr0 = 0x80050033; /* PG, AM, WP, NE, ET, MP, PE */
