@@ -124,6 +124,10 @@ static int spawn(const struct kb_env *env, const struct kb_scenario *sc, const c
 	argv[argc++] = stats;
 	argv[argc++] = "-timeout";
 	argv[argc++] = timeout;
+	if (p->wl->until[0]) {
+		argv[argc++] = "-until";
+		argv[argc++] = (char *)p->wl->until;
+	}
 	snprintf(vmm_args, sizeof(vmm_args), "%s", p->v[KB_AX_VMM_ARGS]);
 	for (char *a = strtok_r(vmm_args, " ", &save); a && argc < 62;
 	     a = strtok_r(NULL, " ", &save))

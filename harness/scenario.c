@@ -9,6 +9,7 @@
 #include "scenario.h"
 
 #include <ini.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -278,7 +279,15 @@ static int workload_key(struct kb_parse *p, const char *wname, const char *name,
 		snprintf(w->guest, sizeof(w->guest), "%s", value);
 	else if (!strcmp(name, "image"))
 		snprintf(w->image, sizeof(w->image), "%s", value);
-	else if (!strcmp(name, "args")) {
+	else if (!strcmp(name, "until")) {
+		regex_t re;
+		int bad = regcomp(&re, value, REG_EXTENDED | REG_NOSUB);
+
+		regfree(&re);
+		if (bad)
+			return kb_parse_err(p, "until: '%s' is not an extended regex", value);
+		snprintf(w->until, sizeof(w->until), "%s", value);
+	} else if (!strcmp(name, "args")) {
 		snprintf(w->args, sizeof(w->args), "%s", value);
 		w->args_line = p->line;
 	} else if (!strcmp(name, "expect")) {

@@ -37,6 +37,7 @@ struct kb_workload {
 	char name[64];
 	char guest[1300]; /* a micro-guest name or a path to an image */
 	char image[64];	  /* a manifest image fetched before the runs, or "" */
+	char until[256];  /* end the run when a console line matches (regex) */
 	char args[512];
 	char expect[16]; /* "pass" (default) or "any" */
 	double timeout;	 /* 0: the scenario's */

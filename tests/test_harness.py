@@ -389,3 +389,18 @@ def test_concurrent_campaigns_share_one_new_database(kvm, tmp_path):
     assert rows(db, "SELECT count(*) FROM campaigns WHERE state = 'done'") == [(3,)]
     assert rows(db, "SELECT count(*) FROM runs") == [(12,)]
     assert rows(db, "PRAGMA user_version") == [(2,)]
+
+
+def test_until_ends_a_run_at_a_console_line(kvm, tmp_path):
+    f = write(tmp_path, "u.ini", "[scenario]\nrepeats = 1\nwarmup = 0\n[matrix]\n"
+              "workload = w\n[workload.w]\nguest = hello\nargs = hang=1\n"
+              "until = ^Hello from kvmbench guest on [0-9]+ vCPU\n")
+    db = tmp_path / "k.db"
+    kb("run", f, "--db", db, "--quiet", check=0)
+    (status, reason), = rows(db, "SELECT status, reason FROM runs")
+    assert status == "pass" and reason.startswith("until: the console matched"), reason
+    assert rows(db, "SELECT name FROM marks WHERE name = 'until'") == [("until",)]
+    bad = write(tmp_path, "b.ini", "[matrix]\nworkload = w\n[workload.w]\nguest = hello\n"
+                "until = ([\n")
+    p = kb("show", bad)
+    assert p.returncode == 1 and f"{bad}:5: until" in p.stderr

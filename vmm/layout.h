@@ -12,6 +12,8 @@
  *   0x0000_3000  boot information page (struct kb_bootinfo)
  *   0x0000_4000  kernel command line (KB_CMDLINE_MAX bytes)
  *   0x0000_5000  Multiboot information, boot loader name and memory map
+ *   0x0000_6000  GDT for Linux's 64-bit boot protocol (__BOOT_CS 0x10, __BOOT_DS 0x18)
+ *   0x0000_7000  Linux boot_params ("zero page")
  *   0x0001_0000  boot page tables: PML4, PDPT, then one PD per GiB mapped
  *   0x000a_0000  legacy VGA / BIOS hole (RAM, but never loaded into)
  *   0x000e_0000  ACPI: RSDP first (the BIOS search area), then the tables
@@ -35,6 +37,8 @@
 #define KB_CMDLINE_ADDR 0x4000ULL
 #define KB_CMDLINE_MAX 4096
 #define KB_MBINFO_ADDR 0x5000ULL
+#define KB_LINUX_GDT_ADDR 0x6000ULL
+#define KB_ZEROPAGE_ADDR 0x7000ULL
 #define KB_PT_ADDR 0x10000ULL	/* PML4; PDPT follows, then the PDs */
 #define KB_PT_END 0xa0000ULL	/* page tables may not reach this */
 #define KB_LOAD_MIN 0x100000ULL /* lowest address an image may use */

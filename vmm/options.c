@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -233,6 +234,8 @@ enum opt_id {
 	O_EXIT_DELAY,
 	O_NUMA,
 	O_DUMP_ACPI,
+	O_INITRD,
+	O_UNTIL,
 	O_ENABLE_KVM,
 	O_MEM_PREALLOC,
 	O_NOGRAPHIC,
@@ -262,6 +265,8 @@ static const struct {
     {"test-exit-delay", O_EXIT_DELAY, true, "NS  (testing) busy-wait NS per handled exit"},
     {"numa", O_NUMA, true, "node,nodeid=N,cpus=A-B,mem=SIZE | dist,src=A,dst=B,val=V"},
     {"dump-acpi", O_DUMP_ACPI, true, "DIR  write the ACPI tables to DIR/NAME.dat"},
+    {"initrd", O_INITRD, true, "FILE  initial ramdisk for a Linux kernel"},
+    {"until", O_UNTIL, true, "REGEX  end the VM (status 0) when a console line matches"},
     {"enable-kvm", O_ENABLE_KVM, false, "  same as -accel kvm"},
     {"mem-prealloc", O_MEM_PREALLOC, false, "  fault in all RAM at start"},
     {"nographic", O_NOGRAPHIC, false, "  accepted; there is no display"},
@@ -336,6 +341,17 @@ static int apply(enum opt_id id, const char *name, const char *v, struct kb_conf
 	}
 	case O_NUMA: return kb_numa_add(&cfg->numa, v, err, errlen);
 	case O_DUMP_ACPI: cfg->dump_acpi = v; return 0;
+	case O_INITRD: cfg->initrd = v; return 0;
+	case O_UNTIL: {
+		regex_t re;
+		int rc = regcomp(&re, v, REG_EXTENDED | REG_NOSUB);
+
+		regfree(&re);
+		if (rc)
+			return kb_errf(err, errlen, "-until %s: not a valid extended regex", v);
+		cfg->until = v;
+		return 0;
+	}
 	case O_EXIT_DELAY: {
 		uint64_t ns;
 		char *end;

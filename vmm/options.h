@@ -42,6 +42,8 @@ struct kb_config {
 	uint64_t exit_delay_ns; /* test-only: busy delay per handled exit */
 	struct kb_numa numa;
 	const char *dump_acpi; /* directory to write the ACPI tables to */
+	const char *initrd;    /* Linux initial ramdisk */
+	const char *until;     /* end the VM when a console line matches (regex) */
 	bool help;
 	bool version;
 };

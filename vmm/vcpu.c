@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "boot/longmode.h"
+#include "boot/bzimage.h"
 #include "boot/multiboot.h"
 #include "util.h"
 
@@ -67,16 +68,20 @@ int kb_vcpu_create(struct kb_vm *vm, struct kb_vcpu *v, unsigned index, char *er
 		return -1;
 	if (ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
 		return kb_errf(err, errlen, "vCPU %u: KVM_GET_SREGS: %s", index, strerror(errno));
-	if (vm->multiboot && index > 0)
+	if (vm->boot != KB_BOOT_MICRO && index > 0)
 		goto stats; /* application processors wait for the kernel's INIT/SIPI */
-	if (vm->multiboot)
+	if (vm->boot == KB_BOOT_MULTIBOOT)
 		kb_multiboot_sregs(&sregs);
+	else if (vm->boot == KB_BOOT_LINUX)
+		kb_bzimage_sregs(&sregs);
 	else
 		kb_longmode_sregs(&sregs);
 	if (ioctl(v->fd, KVM_SET_SREGS, &sregs) < 0)
 		return kb_errf(err, errlen, "vCPU %u: KVM_SET_SREGS: %s", index, strerror(errno));
-	if (vm->multiboot)
+	if (vm->boot == KB_BOOT_MULTIBOOT)
 		kb_multiboot_regs(&regs, vm->image.entry);
+	else if (vm->boot == KB_BOOT_LINUX)
+		kb_bzimage_regs(&regs, vm->image.entry);
 	else
 		kb_longmode_regs(&regs, vm->image.entry, index);
 	if (ioctl(v->fd, KVM_SET_REGS, &regs) < 0)

@@ -16,6 +16,7 @@
 
 #include "acpi.h"
 #include "boot/longmode.h"
+#include "boot/bzimage.h"
 #include "boot/multiboot.h"
 #include "util.h"
 
@@ -129,7 +130,7 @@ static int create_devices(struct kb_vm *vm, char *err, size_t errlen)
 
 	if (open_serial(vm, err, errlen))
 		return -1;
-	if ((r = kb_bench_init(&vm->bench, &vm->bus, &vm->mem, &vm->result)) ||
+	if ((r = kb_bench_init(&vm->bench, &vm->bus, vm->cfg->until, &vm->mem, &vm->result)) ||
 	    (r = kb_uart_init(&vm->uart, &vm->bus, vm->serial_out, &vm->bench)) ||
 	    (r = kb_debugexit_init(&vm->bus, &vm->result)) ||
 	    (r = kb_i8042_init(&vm->bus, &vm->result)) ||
@@ -207,6 +208,39 @@ int kb_vm_create(struct kb_vm *vm, const struct kb_config *cfg, char *err, size_
 	return 0;
 }
 
+/* Load the kernel by its format; the boot structures go first since a
+ * Linux kernel's boot_params point at the command line and ACPI tables. */
+static int load_kernel(struct kb_vm *vm, const uint8_t *buf, size_t size, char *why, size_t whylen)
+{
+	bool elf64 = size > 4 && !memcmp(buf, "\177ELF", 4) && buf[4] == 2;
+	uint8_t *initrd = NULL;
+	size_t isize = 0;
+	int rc;
+
+	if (kb_bzimage_detect(buf, size)) {
+		vm->boot = KB_BOOT_LINUX;
+		if (vm->cfg->initrd &&
+		    kb_file_read(vm->cfg->initrd, vm->mem.low, &initrd, &isize, why, whylen))
+			return -1;
+		rc = kb_bzimage_load(buf, size, initrd, isize, &vm->mem, strlen(vm->cfg->append),
+				     &vm->image, why, whylen);
+		free(initrd);
+		return rc;
+	}
+	if (vm->cfg->initrd)
+		return kb_errf(why, whylen, "-initrd needs a Linux bzImage kernel");
+	if (!elf64 && kb_multiboot_find(buf, size) >= 0) {
+		vm->boot = KB_BOOT_MULTIBOOT;
+		if (kb_multiboot_load(buf, size, vm->mem.host, vm->mem.low, &vm->image, why,
+				      whylen))
+			return -1;
+		kb_multiboot_info(&vm->mem);
+		return 0;
+	}
+	vm->boot = KB_BOOT_MICRO;
+	return kb_elf_load(buf, size, vm->mem.host, vm->mem.low, 1, &vm->image, why, whylen);
+}
+
 int kb_vm_load(struct kb_vm *vm, char *err, size_t errlen)
 {
 	uint8_t *buf;
@@ -215,25 +249,19 @@ int kb_vm_load(struct kb_vm *vm, char *err, size_t errlen)
 
 	if (kb_file_read(vm->cfg->kernel, vm->mem.low, &buf, &size, why, sizeof(why)))
 		return kb_errf(err, errlen, "-kernel: %s", why);
-	/* ELF64: a micro-guest, entered in long mode on every vCPU.  Anything
-	 * else with a Multiboot header: a Multiboot kernel on the boot CPU. */
-	bool elf64 = size > 4 && !memcmp(buf, "\177ELF", 4) && buf[4] == 2;
-
-	vm->multiboot = !elf64 && kb_multiboot_find(buf, size) >= 0;
-	if (vm->multiboot ? kb_multiboot_load(buf, size, vm->mem.host, vm->mem.low, &vm->image, why,
-					      sizeof(why))
-			  : kb_elf_load(buf, size, vm->mem.host, vm->mem.low, 1, &vm->image, why,
-					sizeof(why))) {
+	if (kb_longmode_setup(&vm->mem, vm->cfg, &vm->topo, 0, err, errlen) ||
+	    kb_acpi_build(&vm->mem, vm->cfg, &vm->topo, vm->cfg->dump_acpi, err, errlen)) {
 		free(buf);
-		return kb_errf(err, errlen, "-kernel %s: %s%s", vm->cfg->kernel,
-			       vm->multiboot ? "Multiboot: " : "", why);
+		return -1;
+	}
+	if (load_kernel(vm, buf, size, why, sizeof(why))) {
+		static const char *const kind[] = {"", "Multiboot: ", "bzImage: "};
+
+		free(buf);
+		return kb_errf(err, errlen, "-kernel %s: %s%s", vm->cfg->kernel, kind[vm->boot],
+			       why);
 	}
 	free(buf);
-	if (kb_longmode_setup(&vm->mem, vm->cfg, &vm->topo, 0, err, errlen) ||
-	    kb_acpi_build(&vm->mem, vm->cfg, &vm->topo, vm->cfg->dump_acpi, err, errlen))
-		return -1;
-	if (vm->multiboot)
-		kb_multiboot_info(&vm->mem);
 	vm->t.load = kb_now_ns();
 	return 0;
 }

@@ -58,7 +58,7 @@ struct kb_vm {
 	struct kb_bus bus;
 	struct kb_topo topo;
 	struct kb_image image;
-	bool multiboot; /* a Multiboot kernel: only vCPU 0 starts, in 32-bit mode */
+	enum kb_boot { KB_BOOT_MICRO, KB_BOOT_MULTIBOOT, KB_BOOT_LINUX } boot;
 	uint64_t tsc_khz;
 	struct kvm_cpuid2 *cpuid; /* host's supported table */
 	struct kb_result result;

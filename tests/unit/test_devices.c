@@ -36,7 +36,7 @@ static void setup(FILE *out)
 	mem.size = mem.low = RAM;
 	mem.fd = -1;
 	kb_result_init(&res);
-	CHECK(kb_bench_init(&bench, &bus, &mem, &res) == 0);
+	CHECK(kb_bench_init(&bench, &bus, NULL, &mem, &res) == 0);
 	CHECK(kb_uart_init(&uart, &bus, out, &bench) == 0);
 	CHECK(kb_debugexit_init(&bus, &res) == 0);
 	CHECK(kb_i8042_init(&bus, &res) == 0);

@@ -34,6 +34,14 @@ static void write_gdt(struct kb_mem *m)
 	    (limit & 0xffff) | (tss & 0xffffff) << 16 | 0x8bull << 40 | (tss >> 24 & 0xff) << 56;
 	gdt[KB_SEL_TSS / 8 + 1] = tss >> 32;
 	gdt[KB_SEL_CODE32 / 8] = 0x00cf9b000000ffffull; /* D=1: 32-bit code, 4 GiB */
+	/* Linux's 64-bit boot protocol wants __BOOT_CS 0x10 and __BOOT_DS 0x18. */
+	uint64_t *lgdt = kb_mem_gpa(m, KB_LINUX_GDT_ADDR, 0x30);
+
+	memset(lgdt, 0, 0x30);
+	lgdt[2] = 0x00af9b000000ffffull;
+	lgdt[3] = 0x00cf93000000ffffull;
+	lgdt[4] = gdt[KB_SEL_TSS / 8];
+	lgdt[5] = gdt[KB_SEL_TSS / 8 + 1];
 	memset(kb_mem_gpa(m, KB_TSS_ADDR, 104), 0, 104);
 	*(uint16_t *)kb_mem_gpa(m, KB_TSS_ADDR + 102, 2) = 104; /* no I/O map */
 }

@@ -13,6 +13,7 @@
  */
 #include "devices.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -154,8 +155,8 @@ static void bench_io(struct kb_io *io, void *opaque)
 	handle_request(opaque, v, io->vcpu);
 }
 
-int kb_bench_init(struct kb_bench *b, struct kb_bus *bus, const struct kb_mem *mem,
-		  struct kb_result *result)
+int kb_bench_init(struct kb_bench *b, struct kb_bus *bus, const char *until,
+		  const struct kb_mem *mem, struct kb_result *result)
 {
 	int id;
 
@@ -163,6 +164,9 @@ int kb_bench_init(struct kb_bench *b, struct kb_bus *bus, const struct kb_mem *m
 	pthread_mutex_init(&b->lock, NULL);
 	b->mem = mem;
 	b->result = result;
+	if (until && regcomp(&b->until, until, REG_EXTENDED | REG_NOSUB))
+		return -EINVAL; /* checked when the options were parsed */
+	b->until_src = until;
 	id = kb_bus_register(bus, KB_SPACE_PIO, KB_PORT_BENCH, KB_PORT_BENCH_LEN, "bench", bench_io,
 			     b);
 	return id < 0 ? id : 0;
@@ -174,6 +178,11 @@ void kb_bench_console_line(struct kb_bench *b, const char *line, unsigned vcpu)
 	double value;
 	int n = 0;
 
+	if (b->until_src && !regexec(&b->until, line, 0, NULL, 0)) {
+		add_mark(b, "until", sizeof("until"), vcpu, 0);
+		kb_result_set(b->result, KB_EXIT_PASS, "until", (int)vcpu,
+			      "the console matched /%s/: %.150s", b->until_src, line);
+	}
 	line = strstr(line, "KVMBENCH ");
 	if (!line)
 		return;
@@ -185,6 +194,9 @@ void kb_bench_console_line(struct kb_bench *b, const char *line, unsigned vcpu)
 
 void kb_bench_destroy(struct kb_bench *b)
 {
+	if (b->until_src)
+		regfree(&b->until);
+	b->until_src = NULL;
 	free(b->marks);
 	free(b->metrics);
 	b->marks = NULL;

@@ -7,6 +7,7 @@
 #define KB_DEVICES_H
 
 #include <pthread.h>
+#include <regex.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -42,10 +43,13 @@ struct kb_bench {
 	unsigned nmetrics, capmetrics;
 	uint64_t dropped;      /* records past KB_BENCH_MAX_RECORDS */
 	uint64_t bad_requests; /* malformed or outside RAM */
+	const char *until_src; /* -until: the pattern, and compiled */
+	regex_t until;
 };
 
-int kb_bench_init(struct kb_bench *b, struct kb_bus *bus, const struct kb_mem *mem,
-		  struct kb_result *result);
+/* until: a regex ending the VM when a console line matches, or NULL */
+int kb_bench_init(struct kb_bench *b, struct kb_bus *bus, const char *until,
+		  const struct kb_mem *mem, struct kb_result *result);
 /* A console line "KVMBENCH MARK name" or "KVMBENCH METRIC name value
  * unit" is recorded as if sent to the device; other lines are ignored. */
 void kb_bench_console_line(struct kb_bench *b, const char *line, unsigned vcpu);

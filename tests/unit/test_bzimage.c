@@ -1,0 +1,92 @@
+/* The bzImage loader against a synthetic image and malformed ones. */
+#include <stdlib.h>
+
+#include "boot/bzimage.h"
+#include "layout.h"
+#include "unit.h"
+
+#define RAM (64u << 20)
+
+static uint8_t img[0x3000];
+
+static size_t make(void)
+{
+	memset(img, 0, sizeof(img));
+	img[0x1f1] = 4; /* setup sectors: the kernel starts at 5 * 512 */
+	img[0x1fe] = 0x55;
+	img[0x1ff] = 0xaa;
+	img[0x201] = 0x66; /* header ends at 0x202 + 0x66 */
+	memcpy(img + 0x202, "HdrS", 4);
+	img[0x206] = 0x0f; /* protocol 2.15 */
+	img[0x207] = 0x02;
+	img[0x234] = 1; /* relocatable */
+	img[0x236] = 1; /* XLF_KERNEL_64 */
+	uint32_t cmdsize = 2048, init = 0x100000;
+	uint64_t pref = 0x1000000;
+	memcpy(img + 0x238, &cmdsize, 4);
+	memcpy(img + 0x258, &pref, 8);
+	memcpy(img + 0x260, &init, 4);
+	memset(img + 0xa00, 0xcc, sizeof(img) - 0xa00);
+	return sizeof(img);
+}
+
+int main(void)
+{
+	struct kb_mem m = {.size = RAM, .low = RAM, .fd = -1};
+	struct kb_image out;
+	char err[256];
+	uint8_t rd[100];
+
+	m.host = calloc(1, RAM);
+	size_t n = make();
+	CHECK(kb_bzimage_detect(img, n));
+	CHECK(kb_bzimage_load(img, n, NULL, 0, &m, 10, &out, err, sizeof(err)) == 0);
+	CHECK_EQ(out.entry, 0x1000200);
+	CHECK_EQ(m.host[0x1000000], 0xcc);
+	uint8_t *bp = m.host + KB_ZEROPAGE_ADDR;
+	CHECK_EQ(bp[0x210], 0xff); /* type_of_loader */
+	CHECK_EQ(*(uint32_t *)(bp + 0x228), KB_CMDLINE_ADDR);
+	CHECK_EQ(*(uint64_t *)(bp + 0x070), KB_ACPI_ADDR);
+	CHECK_EQ(bp[0x1e8], 3); /* e820 entries (no high RAM) */
+	CHECK_EQ(*(uint64_t *)(bp + 0x2d0 + 2 * 20 + 8), RAM - 0x100000);
+
+	memset(rd, 7, sizeof(rd)); /* an initrd goes high, below the limit */
+	CHECK(kb_bzimage_load(img, n, rd, sizeof(rd), &m, 10, &out, err, sizeof(err)) == 0);
+	uint32_t at = *(uint32_t *)(bp + 0x218);
+	CHECK(at > 0x1100000 && at + sizeof(rd) <= RAM && m.host[at] == 7);
+
+	make();
+	memcpy(img + 0x202, "HdrX", 4);
+	CHECK(!kb_bzimage_detect(img, n));
+	CHECK(kb_bzimage_load(img, n, NULL, 0, &m, 10, &out, err, sizeof(err)) == -1);
+	CHECK_ERR(err, "not a bzImage");
+	make();
+	img[0x206] = 0x0a; /* 2.10 */
+	CHECK(kb_bzimage_load(img, n, NULL, 0, &m, 10, &out, err, sizeof(err)) == -1);
+	CHECK_ERR(err, "older than 2.12");
+	make();
+	img[0x236] = 0;
+	CHECK(kb_bzimage_load(img, n, NULL, 0, &m, 10, &out, err, sizeof(err)) == -1);
+	CHECK_ERR(err, "not a 64-bit kernel");
+	make();
+	CHECK(kb_bzimage_load(img, 0x900, NULL, 0, &m, 10, &out, err, sizeof(err)) == -1);
+	CHECK_ERR(err, "truncated");
+	make();
+	uint32_t huge = 0x7000000;
+	memcpy(img + 0x260, &huge, 4); /* init_size past RAM */
+	CHECK(kb_bzimage_load(img, n, NULL, 0, &m, 10, &out, err, sizeof(err)) == -1);
+	CHECK_ERR(err, "raise -m");
+	make();
+	uint64_t low = 0x10000;
+	memcpy(img + 0x258, &low, 8); /* would overwrite the page tables */
+	CHECK(kb_bzimage_load(img, n, NULL, 0, &m, 10, &out, err, sizeof(err)) == -1);
+	CHECK_ERR(err, "not usable");
+	make();
+	CHECK(kb_bzimage_load(img, n, NULL, 0, &m, 4000, &out, err, sizeof(err)) == -1);
+	CHECK_ERR(err, "-append is 4000 bytes");
+	make();
+	CHECK(kb_bzimage_load(img, n, rd, 80u << 20, &m, 10, &out, err, sizeof(err)) == -1);
+	CHECK_ERR(err, "-initrd");
+	free(m.host);
+	return unit_summary("bzimage");
+}

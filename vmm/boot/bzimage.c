@@ -1,0 +1,174 @@
+/*
+ * bzImage loader (see bzimage.h).  Offsets are those of struct boot_params
+ * and struct setup_header in arch/x86/include/uapi/asm/bootparam.h.
+ */
+#include "bzimage.h"
+
+#include <string.h>
+
+#include "../layout.h"
+#include "../util.h"
+
+#define HDR_SETUP_SECTS 0x1f1
+#define HDR_BOOT_FLAG 0x1fe
+#define HDR_JUMP_END 0x201
+#define HDR_MAGIC 0x202
+#define HDR_VERSION 0x206
+#define HDR_TYPE_OF_LOADER 0x210
+#define HDR_LOADFLAGS 0x211
+#define HDR_RAMDISK_IMAGE 0x218
+#define HDR_RAMDISK_SIZE 0x21c
+#define HDR_HEAP_END_PTR 0x224
+#define HDR_CMD_LINE_PTR 0x228
+#define HDR_INITRD_ADDR_MAX 0x22c
+#define HDR_RELOCATABLE 0x234
+#define HDR_XLOADFLAGS 0x236
+#define HDR_CMDLINE_SIZE 0x238
+#define HDR_PREF_ADDRESS 0x258
+#define HDR_INIT_SIZE 0x260
+#define BP_ACPI_RSDP 0x070
+#define BP_E820_ENTRIES 0x1e8
+#define BP_E820_TABLE 0x2d0
+
+static uint32_t rd32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+static uint16_t rd16(const uint8_t *p)
+{
+	uint16_t v;
+	memcpy(&v, p, 2);
+	return v;
+}
+
+bool kb_bzimage_detect(const uint8_t *buf, size_t size)
+{
+	return size > 0x300 && rd16(buf + HDR_BOOT_FLAG) == 0xaa55 &&
+	       !memcmp(buf + HDR_MAGIC, "HdrS", 4);
+}
+
+static void e820(uint8_t *bp, unsigned *n, uint64_t addr, uint64_t len, uint32_t type)
+{
+	uint8_t *e = bp + BP_E820_TABLE + 20 * *n;
+
+	if (!len)
+		return;
+	memcpy(e, &addr, 8);
+	memcpy(e + 8, &len, 8);
+	memcpy(e + 16, &type, 4);
+	(*n)++;
+}
+
+int kb_bzimage_load(const uint8_t *buf, size_t size, const uint8_t *initrd, size_t initrd_size,
+		    struct kb_mem *m, size_t cmdline_len, struct kb_image *img, char *err,
+		    size_t errlen)
+{
+	uint8_t *bp = kb_mem_gpa(m, KB_ZEROPAGE_ADDR, 4096);
+	unsigned setup_sects = buf[HDR_SETUP_SECTS] ? buf[HDR_SETUP_SECTS] : 4;
+	uint16_t version = rd16(buf + HDR_VERSION);
+	uint64_t pref, init_size, koff = (uint64_t)(setup_sects + 1) * 512, load;
+	size_t hdr_end = 0x202 + buf[HDR_JUMP_END];
+
+	if (!kb_bzimage_detect(buf, size))
+		return kb_errf(err, errlen, "not a bzImage (no 0xAA55 boot flag and HdrS magic)");
+	if (version < 0x020c)
+		return kb_errf(err, errlen,
+			       "boot protocol %u.%02u is older than 2.12: no 64-bit "
+			       "entry",
+			       version >> 8, version & 0xff);
+	if (!(rd16(buf + HDR_XLOADFLAGS) & 1))
+		return kb_errf(err, errlen, "not a 64-bit kernel (xloadflags lacks XLF_KERNEL_64)");
+	if (hdr_end > 0x280 || hdr_end > size || koff >= size)
+		return kb_errf(err, errlen,
+			       "truncated: the setup header or the kernel is cut short");
+	memcpy(&pref, buf + HDR_PREF_ADDRESS, 8);
+	init_size = rd32(buf + HDR_INIT_SIZE);
+	load = buf[HDR_RELOCATABLE] && pref ? pref : 0x100000;
+	if (load < KB_LOAD_MIN || load % 4096)
+		return kb_errf(err, errlen, "preferred address 0x%llx is not usable",
+			       (unsigned long long)load);
+	if (init_size < size - koff)
+		init_size = size - koff;
+	if (load + init_size > m->low)
+		return kb_errf(err, errlen,
+			       "the kernel needs RAM up to 0x%llx, there is 0x%llx "
+			       "below 4 GiB (raise -m)",
+			       (unsigned long long)(load + init_size), (unsigned long long)m->low);
+	if (cmdline_len >= rd32(buf + HDR_CMDLINE_SIZE) && rd32(buf + HDR_CMDLINE_SIZE))
+		return kb_errf(err, errlen, "-append is %zu bytes; this kernel takes %u",
+			       cmdline_len, rd32(buf + HDR_CMDLINE_SIZE) - 1);
+	memcpy(m->host + load, buf + koff, size - koff);
+	memset(bp, 0, 4096);
+	memcpy(bp + HDR_SETUP_SECTS, buf + HDR_SETUP_SECTS, hdr_end - HDR_SETUP_SECTS);
+	bp[HDR_TYPE_OF_LOADER] = 0xff; /* undefined boot loader */
+	bp[HDR_LOADFLAGS] |= 0x80;     /* CAN_USE_HEAP */
+	memcpy(bp + HDR_HEAP_END_PTR, &(uint16_t){0xfe00}, 2);
+	memcpy(bp + HDR_CMD_LINE_PTR, &(uint32_t){(uint32_t)KB_CMDLINE_ADDR}, 4);
+	memcpy(bp + BP_ACPI_RSDP, &(uint64_t){KB_ACPI_ADDR}, 8);
+	if (initrd) {
+		uint64_t max = rd32(buf + HDR_INITRD_ADDR_MAX), top = m->low;
+		uint64_t at;
+
+		top = max && max + 1 < top ? max + 1 : top;
+		at = (top - initrd_size) & ~4095ull;
+		if (initrd_size > top || at < load + init_size)
+			return kb_errf(err, errlen,
+				       "-initrd: %zu bytes do not fit between the kernel "
+				       "and 0x%llx (raise -m)",
+				       initrd_size, (unsigned long long)top);
+		memcpy(m->host + at, initrd, initrd_size);
+		memcpy(bp + HDR_RAMDISK_IMAGE, &(uint32_t){(uint32_t)at}, 4);
+		memcpy(bp + HDR_RAMDISK_SIZE, &(uint32_t){(uint32_t)initrd_size}, 4);
+	}
+	unsigned n = 0;
+
+	e820(bp, &n, 0, 0x9fc00, 1);
+	e820(bp, &n, 0x9fc00, 0x100000 - 0x9fc00, 2); /* EBDA, VGA, ACPI tables, BIOS */
+	e820(bp, &n, 0x100000, m->low - 0x100000, 1);
+	e820(bp, &n, KB_HIGH_RAM_START, m->high, 1);
+	bp[BP_E820_ENTRIES] = (uint8_t)n;
+	img->entry = load + 0x200; /* startup_64 */
+	img->lo = load;
+	img->hi = load + init_size;
+	return 0;
+}
+
+void kb_bzimage_regs(struct kvm_regs *r, uint64_t entry)
+{
+	memset(r, 0, sizeof(*r));
+	r->rip = entry;
+	r->rflags = 0x2;
+	r->rsi = KB_ZEROPAGE_ADDR;
+}
+
+void kb_bzimage_sregs(struct kvm_sregs *s)
+{
+	struct kvm_segment code = {.limit = 0xffffffff,
+				   .selector = 0x10,
+				   .type = 11,
+				   .present = 1,
+				   .s = 1,
+				   .l = 1,
+				   .g = 1};
+	struct kvm_segment data = code;
+
+	data.selector = 0x18;
+	data.type = 3;
+	data.l = 0;
+	data.db = 1;
+	s->cs = code;
+	s->ds = s->es = s->fs = s->gs = s->ss = data;
+	s->tr = (struct kvm_segment){
+	    .base = KB_TSS_ADDR, .limit = 103, .selector = 0x20, .type = 11, .present = 1};
+	s->ldt = (struct kvm_segment){.unusable = 1, .type = 2};
+	s->gdt.base = KB_LINUX_GDT_ADDR;
+	s->gdt.limit = 0x30 - 1;
+	s->idt.base = 0;
+	s->idt.limit = 0;
+	s->cr0 = 0x80050033;
+	s->cr3 = KB_PT_ADDR;
+	s->cr4 = 0x6a0;
+	s->efer = 0x500;
+}

@@ -1,0 +1,35 @@
+/*
+ * Linux bzImage kernels through the 64-bit boot protocol
+ * (Documentation/arch/x86/boot.rst): the protected-mode kernel at its
+ * preferred address, boot_params with the setup header, an e820 map, the
+ * command line, the ACPI RSDP and an optional initrd; entry at load
+ * address + 0x200 in 64-bit mode with RSI = boot_params.  The boot CPU
+ * starts; the others wait for the kernel's INIT/SIPI.
+ */
+#ifndef KB_BOOT_BZIMAGE_H
+#define KB_BOOT_BZIMAGE_H
+
+#include <linux/kvm.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../memory.h"
+#include "elf.h"
+
+/* Does buf look like a bzImage (boot flag 0xAA55 and "HdrS")? */
+bool kb_bzimage_detect(const uint8_t *buf, size_t size);
+
+/*
+ * Load the kernel and fill boot_params at KB_ZEROPAGE_ADDR; initrd may be
+ * NULL.  The command line must already be at KB_CMDLINE_ADDR.  Returns 0,
+ * or -1 with a one-line reason in err.
+ */
+int kb_bzimage_load(const uint8_t *buf, size_t size, const uint8_t *initrd, size_t initrd_size,
+		    struct kb_mem *m, size_t cmdline_len, struct kb_image *img, char *err,
+		    size_t errlen);
+
+void kb_bzimage_regs(struct kvm_regs *r, uint64_t entry);
+void kb_bzimage_sregs(struct kvm_sregs *s);
+
+#endif
