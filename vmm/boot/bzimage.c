@@ -8,6 +8,7 @@
 
 #include "../layout.h"
 #include "../util.h"
+#include "longmode.h"
 
 #define HDR_SETUP_SECTS 0x1f1
 #define HDR_BOOT_FLAG 0x1fe
@@ -145,30 +146,6 @@ void kb_bzimage_regs(struct kvm_regs *r, uint64_t entry)
 
 void kb_bzimage_sregs(struct kvm_sregs *s)
 {
-	struct kvm_segment code = {.limit = 0xffffffff,
-				   .selector = 0x10,
-				   .type = 11,
-				   .present = 1,
-				   .s = 1,
-				   .l = 1,
-				   .g = 1};
-	struct kvm_segment data = code;
-
-	data.selector = 0x18;
-	data.type = 3;
-	data.l = 0;
-	data.db = 1;
-	s->cs = code;
-	s->ds = s->es = s->fs = s->gs = s->ss = data;
-	s->tr = (struct kvm_segment){
-	    .base = KB_TSS_ADDR, .limit = 103, .selector = 0x20, .type = 11, .present = 1};
-	s->ldt = (struct kvm_segment){.unusable = 1, .type = 2};
-	s->gdt.base = KB_LINUX_GDT_ADDR;
-	s->gdt.limit = 0x30 - 1;
-	s->idt.base = 0;
-	s->idt.limit = 0;
-	s->cr0 = 0x80050033;
-	s->cr3 = KB_PT_ADDR;
-	s->cr4 = 0x6a0;
-	s->efer = 0x500;
+	/* __BOOT_CS 0x10, __BOOT_DS 0x18, TSS 0x20 in the Linux GDT */
+	kb_boot_segments(s, 0x10, 0x18, 0x20, true, KB_LINUX_GDT_ADDR, 0x30 - 1);
 }

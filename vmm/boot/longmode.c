@@ -113,44 +113,53 @@ void kb_longmode_regs(struct kvm_regs *regs, uint64_t entry, unsigned index)
 	regs->rdx = KB_BOOTINFO_ADDR;
 }
 
-void kb_longmode_sregs(struct kvm_sregs *s)
+void kb_boot_segments(struct kvm_sregs *s, uint16_t cs, uint16_t ds, uint16_t tr, bool lm,
+		      uint64_t gdt, uint16_t gdt_limit)
 {
 	struct kvm_segment code = {
-	    .base = 0,
 	    .limit = 0xffffffff,
-	    .selector = KB_SEL_CODE64,
+	    .selector = cs,
 	    .type = 11,
 	    .present = 1,
-	    .dpl = 0,
-	    .db = 0,
 	    .s = 1,
-	    .l = 1,
 	    .g = 1,
 	};
 	struct kvm_segment data = code;
-	struct kvm_segment tr = {
-	    .base = KB_TSS_ADDR,
-	    .limit = 103,
-	    .selector = KB_SEL_TSS,
-	    .type = 11,
-	    .present = 1,
-	    .s = 0,
-	};
 
-	data.selector = KB_SEL_DATA;
+	code.l = lm;
+	code.db = !lm;
+	data.selector = ds;
 	data.type = 3;
-	data.l = 0;
 	data.db = 1;
 	s->cs = code;
 	s->ds = s->es = s->fs = s->gs = s->ss = data;
-	s->tr = tr;
+	s->tr = (struct kvm_segment){
+	    .base = KB_TSS_ADDR,
+	    .limit = 103,
+	    .selector = tr,
+	    .type = 11,
+	    .present = 1,
+	};
 	s->ldt = (struct kvm_segment){.unusable = 1, .type = 2};
-	s->gdt.base = KB_GDT_ADDR;
-	s->gdt.limit = KB_SEL_CODE32 + 8 - 1;
+	s->gdt.base = gdt;
+	s->gdt.limit = gdt_limit;
 	s->idt.base = 0;
 	s->idt.limit = 0;
-	s->cr0 = 0x80050033; /* PG, AM, WP, NE, ET, MP, PE */
-	s->cr3 = KB_PT_ADDR;
-	s->cr4 = 0x6a0;	 /* OSXMMEXCPT, OSFXSR, PGE, PAE */
-	s->efer = 0x500; /* LMA, LME */
+	if (lm) {
+		s->cr0 = 0x80050033; /* PG, AM, WP, NE, ET, MP, PE */
+		s->cr3 = KB_PT_ADDR;
+		s->cr4 = 0x6a0;	 /* OSXMMEXCPT, OSFXSR, PGE, PAE */
+		s->efer = 0x500; /* LMA, LME */
+	} else {
+		s->cr0 = 0x11; /* PE, ET: protected mode, paging off */
+		s->cr3 = 0;
+		s->cr4 = 0;
+		s->efer = 0;
+	}
+}
+
+void kb_longmode_sregs(struct kvm_sregs *s)
+{
+	kb_boot_segments(s, KB_SEL_CODE64, KB_SEL_DATA, KB_SEL_TSS, true, KB_GDT_ADDR,
+			 KB_SEL_CODE32 + 8 - 1);
 }

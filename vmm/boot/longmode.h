@@ -9,6 +9,7 @@
 #define KB_BOOT_LONGMODE_H
 
 #include <linux/kvm.h>
+#include <stdbool.h>
 
 #include "../cpuid.h"
 #include "../memory.h"
@@ -20,6 +21,11 @@ int kb_longmode_setup(struct kb_mem *m, const struct kb_config *cfg, const struc
 /* Registers for vCPU index: rdi = index, rsi = command line GPA,
  * rdx = boot information GPA, rip = entry. */
 void kb_longmode_regs(struct kvm_regs *regs, uint64_t entry, unsigned index);
+/* Flat segments (code cs, data ds, TSS tr) in the GDT at gdt, and the
+ * control registers for 64-bit mode with the boot page tables (lm) or
+ * 32-bit protected mode without paging.  Every boot protocol uses it. */
+void kb_boot_segments(struct kvm_sregs *s, uint16_t cs, uint16_t ds, uint16_t tr, bool lm,
+		      uint64_t gdt, uint16_t gdt_limit);
 /* Segment and control registers for 64-bit mode with the boot tables. */
 void kb_longmode_sregs(struct kvm_sregs *s);
 

@@ -9,6 +9,7 @@
 
 #include "../layout.h"
 #include "../util.h"
+#include "longmode.h"
 
 struct mb_header {
 	uint32_t magic, flags, checksum;
@@ -207,30 +208,6 @@ void kb_multiboot_regs(struct kvm_regs *r, uint64_t entry)
 
 void kb_multiboot_sregs(struct kvm_sregs *s)
 {
-	struct kvm_segment code = {
-	    .limit = 0xffffffff,
-	    .selector = KB_SEL_CODE32,
-	    .type = 11,
-	    .present = 1,
-	    .s = 1,
-	    .db = 1,
-	    .g = 1,
-	};
-	struct kvm_segment data = code;
-
-	data.selector = KB_SEL_DATA;
-	data.type = 3;
-	s->cs = code;
-	s->ds = s->es = s->fs = s->gs = s->ss = data;
-	s->tr = (struct kvm_segment){
-	    .base = KB_TSS_ADDR, .limit = 103, .selector = KB_SEL_TSS, .type = 11, .present = 1};
-	s->ldt = (struct kvm_segment){.unusable = 1, .type = 2};
-	s->gdt.base = KB_GDT_ADDR;
-	s->gdt.limit = KB_SEL_CODE32 + 8 - 1;
-	s->idt.base = 0;
-	s->idt.limit = 0;
-	s->cr0 = 0x11; /* PE, ET: protected mode, paging off */
-	s->cr3 = 0;
-	s->cr4 = 0;
-	s->efer = 0;
+	kb_boot_segments(s, KB_SEL_CODE32, KB_SEL_DATA, KB_SEL_TSS, false, KB_GDT_ADDR,
+			 KB_SEL_CODE32 + 8 - 1);
 }
