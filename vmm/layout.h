@@ -70,7 +70,8 @@
 /* 0x0060, 0x0064 - i8042 keyboard controller (reset only) */
 #define KB_PORT_I8042_DATA 0x60
 #define KB_PORT_I8042_CMD 0x64
-/* 0x0070 - 0x0071 - CMOS RTC (absent for now) */
+/* 0x0070 - 0x0071 - CMOS RTC: index, data */
+#define KB_PORT_RTC 0x70
 /* 0x00a0 - 0x00a1 - 8259A PIC 2 (in-kernel irqchip) */
 /* 0x00f4 - isa-debug-exit, 4 bytes wide as QEMU's default */
 #define KB_PORT_DEBUG_EXIT 0xf4

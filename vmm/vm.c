@@ -135,7 +135,8 @@ static int create_devices(struct kb_vm *vm, char *err, size_t errlen)
 	    (r = kb_debugexit_init(&vm->bus, &vm->result)) ||
 	    (r = kb_i8042_init(&vm->bus, &vm->result)) ||
 	    (r = kb_fwcfg_init(&vm->fwcfg, &vm->bus, vm->cfg->mem_size, vm->cfg->smp.cpus,
-			       vm->cfg->smp.maxcpus)))
+			       vm->cfg->smp.maxcpus)) ||
+	    (r = kb_rtc_init(&vm->rtc, &vm->bus)))
 		return kb_errf(err, errlen, "device registration failed: %s", strerror(-r));
 	return 0;
 }

@@ -65,6 +65,7 @@ struct kb_vm {
 	struct kb_bench bench;
 	struct kb_uart uart;
 	struct kb_fwcfg fwcfg;
+	struct kb_rtc rtc;
 	FILE *serial_out;
 	struct kb_kstats kstats;
 	struct kb_vcpu *vcpus;

@@ -1,6 +1,7 @@
 /* The devices through the bus, with a fake RAM: UART, bench device,
  * isa-debug-exit, i8042, and the bench device's hostile-input checks. */
 #include <stdlib.h>
+#include <time.h>
 
 #include "devices/devices.h"
 #include "unit.h"
@@ -174,8 +175,35 @@ static void test_exits(void)
 	teardown();
 }
 
+static void test_rtc(void)
+{
+	struct kb_rtc rtc;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	kb_bus_init(&bus);
+	CHECK(kb_rtc_init(&rtc, &bus) == 0);
+	gmtime_r(&now, &tm);
+	OUTB(0x70, 0x8b); /* status B, NMI masked */
+	CHECK_EQ(INB(0x71), 0x02);
+	CHECK_EQ(INB(0x70), 0x0b);
+	OUTB(0x70, 0x09);
+	uint8_t y = (uint8_t)INB(0x71);
+	CHECK_EQ((y >> 4) * 10 + (y & 15), tm.tm_year % 100);
+	OUTB(0x70, 0x32);
+	CHECK_EQ(INB(0x71), 0x20); /* the 21st century, BCD */
+	OUTB(0x70, 0x00);
+	uint8_t sec = (uint8_t)INB(0x71);
+	CHECK((sec >> 4) < 6 && (sec & 15) < 10);
+	OUTB(0x70, 0x0a);
+	CHECK_EQ(INB(0x71) & 0x80, 0); /* no update in progress */
+	OUTB(0x70, 0x40);
+	CHECK_EQ(INB(0x71), 0); /* other CMOS bytes */
+}
+
 int main(void)
 {
+	test_rtc();
 	test_uart();
 	test_bench();
 	test_exits();

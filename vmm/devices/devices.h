@@ -89,6 +89,14 @@ struct kb_fwcfg {
 int kb_fwcfg_init(struct kb_fwcfg *f, struct kb_bus *bus, uint64_t ram, unsigned cpus,
 		  unsigned maxcpus);
 
+/* --- CMOS RTC (0x70 index, 0x71 data) with the host's time --- */
+struct kb_rtc {
+	pthread_mutex_t lock;
+	uint8_t index;
+};
+
+int kb_rtc_init(struct kb_rtc *r, struct kb_bus *bus);
+
 /* --- isa-debug-exit (0xf4) and i8042 reset (0x64 <- 0xfe) --- */
 int kb_debugexit_init(struct kb_bus *bus, struct kb_result *result);
 int kb_i8042_init(struct kb_bus *bus, struct kb_result *result);
