@@ -27,7 +27,7 @@ def kernel():
     return p.stdout.split()[1]
 
 
-def test_debian_kernel_early_boot_sees_topology_and_numa(kvm, kernel, tmp_path):
+def test_debian_kernel_early_boot_sees_topology_and_numa(kvm, kernel, tmp_path, capsys):
     log, stats = tmp_path / "console.log", tmp_path / "stats.json"
     cmdline = "console=ttyS0 earlyprintk=serial,ttyS0,115200 nokaslr kvmbench.probe=42"
     t0 = time.monotonic()
@@ -40,7 +40,8 @@ def test_debian_kernel_early_boot_sees_topology_and_numa(kvm, kernel, tmp_path):
                         "-serial", f"file:{log}", "-stats", str(stats)],
                        capture_output=True, text=True, timeout=200)
     wall = time.monotonic() - t0
-    print(f"Debian kernel to 'smpboot: Allowing 16 CPUs': {wall:.1f} s")
+    with capsys.disabled():  # the figure belongs in make test's output
+        print(f"\n[test_linux] Debian kernel to 'smpboot: Allowing 16 CPUs': {wall:.1f} s")
     text = log.read_text(errors="replace")
     assert p.returncode == 0, p.stderr + text[-3000:]
     assert f"Command line: {cmdline}" in text
