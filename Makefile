@@ -4,6 +4,7 @@
 #   make test       unit tests, format check, integration tests (pytest)
 #   make bench      run a scenario end to end (SCENARIO=smoke by default,
 #                   DB=results/kvmbench.db) and print its summary
+#   make images     the Linux initramfs (busybox + virtio modules) in build/images
 #   make report     report on the newest campaign (CAMPAIGN=ID for another)
 #   make nightly    ci/nightly: nightly campaign, report, compare with the last
 #   make qualify    ci/qualify: qualification campaign, gates, JUnit XML
@@ -93,7 +94,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/unit.o $(VMM_LIB_O
 
 # --- targets ------------------------------------------------------------------
 .PHONY: all test unit format-check integration bench bench-vmm bench-harness bench-report \
-	report nightly qualify install clean deps
+	report images nightly qualify install clean deps
 
 all: $(BUILD)/kvmbench-vmm $(BUILD)/kvm-floor $(BUILD)/kvmbench $(GUEST_ELFS) $(MB_IMAGES) \
 	$(UNIT_BIN)
@@ -122,6 +123,12 @@ bench: all
 	build/kvmbench report last:bench --db $(DB) --name $(SCENARIO)-latest >/dev/null && \
 	echo "database: $(DB)" && echo "report:   reports/$(SCENARIO)-latest/index.html"; \
 	exit $$rc
+
+images: $(BUILD)/images/initramfs.cpio.gz
+
+$(BUILD)/images/initramfs.cpio.gz: images/linux/build-initramfs images/linux/init \
+		images/linux/SHA256SUMS | $(DEPS_STAMP)
+	$(Q)images/linux/build-initramfs $@
 
 report: all
 	$(Q)build/kvmbench report $(CAMPAIGN) --db $(DB)
