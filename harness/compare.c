@@ -24,6 +24,7 @@ struct series {
 	char metric[KB_VAL_MAX];
 	char unit[32];
 	double *v[2];
+	int64_t *pair[2]; /* campaign and repeat of each value: runs made back to back */
 	size_t n[2], cap[2];
 };
 
@@ -60,17 +61,22 @@ static struct series *find_or_add(struct table *t, const char *key, const char *
 	return s;
 }
 
-static int push(struct series *s, int side, double v)
+static int push(struct series *s, int side, double v, int64_t pair)
 {
 	if (s->n[side] == s->cap[side]) {
 		size_t cap = s->cap[side] ? s->cap[side] * 2 : 8;
 		double *p = realloc(s->v[side], cap * sizeof(*p));
+		int64_t *q = realloc(s->pair[side], cap * sizeof(*q));
 
-		if (!p)
+		if (p)
+			s->v[side] = p;
+		if (q)
+			s->pair[side] = q;
+		if (!p || !q)
 			return -1;
-		s->v[side] = p;
 		s->cap[side] = cap;
 	}
+	s->pair[side][s->n[side]] = pair;
 	s->v[side][s->n[side]++] = v;
 	return 0;
 }
@@ -135,6 +141,12 @@ static int side_sql(const struct kb_compare_opts *o, char *where, size_t wlen, c
 	} else if (!strcmp(by, "build")) {
 		*key = "r.point_key";
 		snprintf(where, wlen, "(b.git = ?1 OR b.uuid = ?1 OR b.version = ?1)");
+	} else if (!strcmp(by, "vmm_args")) { /* two values of the vmm_args axis */
+		*key = "replace(r.params, ' vmm_args=' || r.vmm_args, '')";
+		snprintf(where, wlen, "r.vmm_args = ?1");
+	} else if (!strcmp(by, "tag")) { /* every campaign with the tag */
+		*key = "r.point_key";
+		snprintf(where, wlen, "c.tag = ?1");
 	} else {
 		return -1;
 	}
@@ -150,7 +162,8 @@ static int load_side(sqlite3 *db, const struct kb_compare_opts *o, int side, con
 	size_t rows = 0;
 
 	if (side_sql(o, where, sizeof(where), &key)) {
-		snprintf(err, errlen, "--by %s: want campaign, paging, host or build", o->by);
+		snprintf(err, errlen,
+			 "--by %s: want campaign, paging, host, build, tag or vmm_args", o->by);
 		return -1;
 	}
 	for (unsigned i = 0; i < o->ncampaigns; i++)
@@ -159,7 +172,8 @@ static int load_side(sqlite3 *db, const struct kb_compare_opts *o, int side, con
 	if (o->ncampaigns)
 		strcat(camps, ")");
 	snprintf(sql, sizeof(sql),
-		 "SELECT %s, r.params, m.name, m.unit, m.value FROM runs r"
+		 "SELECT %s, r.params, m.name, m.unit, m.value, r.campaign_id * 1000000 + r.repeat"
+		 " FROM runs r"
 		 " JOIN campaigns c ON c.id = r.campaign_id JOIN hosts h ON h.id = c.host_id"
 		 " LEFT JOIN builds b ON b.id = c.build_id JOIN metrics m ON m.run_id = r.id"
 		 " WHERE r.warmup = 0 AND r.status = 'pass' AND m.value IS NOT NULL AND %s%s"
@@ -174,7 +188,8 @@ static int load_side(sqlite3 *db, const struct kb_compare_opts *o, int side, con
 					       (const char *)sqlite3_column_text(st, 2),
 					       (const char *)sqlite3_column_text(st, 3));
 
-		if (!s || push(s, side, sqlite3_column_double(st, 4))) {
+		if (!s ||
+		    push(s, side, sqlite3_column_double(st, 4), sqlite3_column_int64(st, 5))) {
 			sqlite3_finalize(st);
 			snprintf(err, errlen, "out of memory");
 			return -1;
@@ -218,7 +233,27 @@ struct verdict {
 	const struct series *s;
 	double ratio, lo, hi, threshold;
 	const char *word;
+	size_t pairs; /* > 0: judged on the ratios of runs made back to back */
 };
+
+/*
+ * Sides that ran interleaved in one campaign (two values of an axis, as
+ * with --by paging or vmm_args) have runs made back to back: repeat r of
+ * each.  Their ratios cancel the host's slow drift, so when most runs pair
+ * up the verdict uses the median of those ratios.  Returns the count.
+ */
+static size_t paired_ratios(const struct series *s, double *out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->n[0]; i++)
+		for (size_t j = 0; j < s->n[1]; j++)
+			if (s->pair[0][i] == s->pair[1][j] && s->v[0][i] != 0) {
+				out[n++] = s->v[1][j] / s->v[0][i];
+				break;
+			}
+	return n;
+}
 
 static void judge(const struct series *s, const struct kb_scenario *sc, double dflt,
 		  struct verdict *v)
@@ -244,8 +279,18 @@ static void judge(const struct series *s, const struct kb_scenario *sc, double d
 		seed = (seed ^ (unsigned char)*c) * 1099511628211ull;
 	for (const char *c = s->metric; *c; c++)
 		seed = (seed ^ (unsigned char)*c) * 1099511628211ull;
-	v->ratio =
-	    kb_bootstrap_ratio(s->v[0], s->n[0], s->v[1], s->n[1], 2000, seed, &v->lo, &v->hi);
+	double *r = malloc((s->n[0] ? s->n[0] : 1) * sizeof(*r));
+	size_t np = r ? paired_ratios(s, r) : 0;
+	size_t fewer = s->n[0] < s->n[1] ? s->n[0] : s->n[1];
+
+	if (np >= 3 && np * 5 >= fewer * 4) {
+		v->pairs = np;
+		v->ratio = kb_bootstrap_median(r, np, 2000, seed, &v->lo, &v->hi);
+	} else {
+		v->ratio = kb_bootstrap_ratio(s->v[0], s->n[0], s->v[1], s->n[1], 2000, seed,
+					      &v->lo, &v->hi);
+	}
+	free(r);
 	bool contains = v->lo <= 1 && 1 <= v->hi;
 	double worse = dir < 0 ? v->ratio - 1 : 1 - v->ratio;
 
@@ -272,9 +317,9 @@ static void print_text(FILE *out, struct verdict *v, size_t n, const struct kb_c
 
 		snprintf(iv, sizeof(iv), "[%+.1f%%, %+.1f%%]", (v[i].lo - 1) * 100,
 			 (v[i].hi - 1) * 100);
-		fprintf(out, "%-10s %+7.1f%%  %-19s %-24s %5zu %5zu  %s\n", v[i].word,
+		fprintf(out, "%-10s %+7.1f%%  %-19s %-24s %5zu %5zu  %s%s\n", v[i].word,
 			(v[i].ratio - 1) * 100, iv, v[i].s->metric, v[i].s->n[0], v[i].s->n[1],
-			v[i].s->params);
+			v[i].s->params, v[i].pairs ? "  [paired]" : "");
 	}
 }
 
@@ -293,11 +338,11 @@ static void print_json(FILE *out, struct verdict *v, size_t n, const struct kb_c
 		    "%s\n  {\"point\": \"%s\", \"metric\": \"%s\", \"unit\": \"%s\", "
 		    "\"verdict\": \"%s\", \"ratio\": %.6g, \"low\": %.6g, \"high\": %.6g, "
 		    "\"threshold\": %.4g, \"median_baseline\": %.6g, \"median_candidate\": %.6g, "
-		    "\"n_baseline\": %zu, \"n_candidate\": %zu}",
+		    "\"n_baseline\": %zu, \"n_candidate\": %zu, \"pairs\": %zu}",
 		    first ? "" : ",", v[i].s->params, v[i].s->metric, v[i].s->unit, v[i].word,
 		    v[i].ratio, v[i].lo, v[i].hi, v[i].threshold,
 		    kb_median(v[i].s->v[0], v[i].s->n[0]), kb_median(v[i].s->v[1], v[i].s->n[1]),
-		    v[i].s->n[0], v[i].s->n[1]);
+		    v[i].s->n[0], v[i].s->n[1], v[i].pairs);
 		first = 0;
 	}
 	fprintf(out, "\n]}\n");
@@ -380,6 +425,8 @@ out:
 	for (size_t i = 0; i < t.n; i++) {
 		free(t.s[i].v[0]);
 		free(t.s[i].v[1]);
+		free(t.s[i].pair[0]);
+		free(t.s[i].pair[1]);
 	}
 	free(t.s);
 	free(v);

@@ -15,7 +15,7 @@
 
 struct kb_compare_opts {
 	const char *db;
-	const char *by; /* campaign (default), paging, host, build */
+	const char *by; /* campaign (default), paging, host, build, tag, vmm_args */
 	const char *baseline, *candidate;
 	double threshold;      /* default 0.05 */
 	const char *format;    /* text, json, csv */

@@ -94,6 +94,26 @@ static double resampled_median(const double *v, size_t n, double *tmp, uint64_t 
 	return sorted_median(tmp, n);
 }
 
+double kb_bootstrap_median(const double *v, size_t n, unsigned iters, uint64_t seed, double *lo,
+			   double *hi)
+{
+	double *meds = malloc(iters * sizeof(*meds)), *tmp = malloc((n ? n : 1) * sizeof(*tmp));
+	double m = kb_median(v, n);
+
+	*lo = *hi = m;
+	if (meds && tmp && n) {
+		seed = seed ? seed : 0x9e3779b97f4a7c15ull;
+		for (unsigned i = 0; i < iters; i++)
+			meds[i] = resampled_median(v, n, tmp, &seed);
+		qsort(meds, iters, sizeof(*meds), cmp_double);
+		*lo = meds[(size_t)(0.025 * (iters - 1))];
+		*hi = meds[(size_t)(0.975 * (iters - 1) + 0.5)];
+	}
+	free(meds);
+	free(tmp);
+	return m;
+}
+
 double kb_bootstrap_ratio(const double *a, size_t na, const double *b, size_t nb, unsigned iters,
 			  uint64_t seed, double *lo, double *hi)
 {

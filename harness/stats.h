@@ -32,4 +32,8 @@ double kb_median(const double *v, size_t n);
 double kb_bootstrap_ratio(const double *a, size_t na, const double *b, size_t nb, unsigned iters,
 			  uint64_t seed, double *lo, double *hi);
 
+/* Median of v[0..n) and its 95% percentile-bootstrap interval. */
+double kb_bootstrap_median(const double *v, size_t n, unsigned iters, uint64_t seed, double *lo,
+			   double *hi);
+
 #endif
