@@ -126,9 +126,9 @@ bench: all
 
 images: $(BUILD)/images/initramfs.cpio.gz
 
-$(BUILD)/images/initramfs.cpio.gz: images/linux/build-initramfs images/linux/init \
+$(BUILD)/images/initramfs.cpio.gz: images/linux/mkinitramfs images/linux/init \
 		images/linux/SHA256SUMS | $(DEPS_STAMP)
-	$(Q)images/linux/build-initramfs $@
+	$(Q)images/linux/mkinitramfs $@
 
 report: all
 	$(Q)build/kvmbench report $(CAMPAIGN) --db $(DB)

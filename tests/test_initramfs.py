@@ -11,7 +11,7 @@ from conftest import ROOT
 
 def test_initramfs_builds_with_init_busybox_and_modules(tmp_path):
     out = tmp_path / "initramfs.cpio.gz"
-    p = subprocess.run([str(ROOT / "images/linux/build-initramfs"), str(out)],
+    p = subprocess.run([str(ROOT / "images/linux/mkinitramfs"), str(out)],
                        capture_output=True, text=True, timeout=600)
     if p.returncode and "apt-get download failed" in p.stderr:
         pytest.skip(f"Debian packages cannot be downloaded here: {p.stderr.strip()[:300]}")
