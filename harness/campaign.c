@@ -17,13 +17,7 @@
 #include "host.h"
 #include "ingest.h"
 #include "paging.h"
-
-#ifndef KB_VERSION
-#define KB_VERSION "0"
-#endif
-#ifndef KB_GIT
-#define KB_GIT "unknown"
-#endif
+#include "version.h"
 
 void kb_timestamp(char *buf, size_t len)
 {

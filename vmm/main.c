@@ -9,10 +9,7 @@
 #include <string.h>
 
 #include "vm.h"
-
-#ifndef KB_VERSION
-#define KB_VERSION "0"
-#endif
+#include "version.h"
 
 static int run(const struct kb_config *cfg, struct kb_vm *vm, char *err, size_t errlen)
 {

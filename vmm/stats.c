@@ -10,13 +10,7 @@
 
 #include "json.h"
 #include "vm.h"
-
-#ifndef KB_VERSION
-#define KB_VERSION "0"
-#endif
-#ifndef KB_GIT
-#define KB_GIT "unknown"
-#endif
+#include "version.h"
 
 static const char *serial_name(enum kb_serial s)
 {
