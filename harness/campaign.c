@@ -87,7 +87,8 @@ int kb_plan_make(const struct kb_scenario *sc, const struct kb_run_opts *o, stru
 					    r < p->warmup, ""};
 			char why[256];
 
-			if (kb_paging_decide(pts[i]->v[KB_AX_PAGING], p->host_module,
+			if (kb_needs_decide(pts[i]->wl->needs, p->host_module, why, sizeof(why)) ||
+			    kb_paging_decide(pts[i]->v[KB_AX_PAGING], p->host_module,
 					     p->host_paging, o->allow_reload, t.paging,
 					     sizeof(t.paging), why, sizeof(why))) {
 				snprintf(p->skip_reason[p->nskips], sizeof(p->skip_reason[0]), "%s",

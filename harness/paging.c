@@ -141,3 +141,19 @@ int kb_paging_switch(const char *module, const char *mode, char *err, size_t err
 	}
 	return 0;
 }
+
+int kb_needs_decide(const char *needs, const char *module, char *why, size_t wlen)
+{
+	if (!needs[0])
+		return 0;
+	/* linux-userspace: kvm_pvm runs guest kernel code in KVM's emulator and
+	 * stops Linux with internal errors (int3, clac) long before init. */
+	if (!strcmp(module, "kvm_intel") || !strcmp(module, "kvm_amd"))
+		return 0;
+	snprintf(why, wlen,
+		 "needs=%s: this host's KVM is %s, which cannot boot Linux to user space "
+		 "(kvm_pvm stops it with KVM internal errors before init; docs/hosts.md); "
+		 "run it on a VMX/SVM host",
+		 needs, module);
+	return -1;
+}

@@ -26,4 +26,8 @@ int kb_paging_switch(const char *module, const char *mode, char *err, size_t err
 /* Processes other than this one that hold a KVM VM open. */
 int kb_paging_other_vms(void);
 
+/* A workload's needs= against the host's KVM module: 0 when it can run,
+ * else -1 with the skip reason in why. */
+int kb_needs_decide(const char *needs, const char *module, char *why, size_t wlen);
+
 #endif

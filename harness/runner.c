@@ -34,6 +34,13 @@
 
 extern char **environ;
 
+/* A path from a scenario: absolute, or relative to the repository root. */
+static const char *kb_root_path(const struct kb_env *env, const char *p, char *out, size_t len)
+{
+	snprintf(out, len, "%s%s%s", p[0] == '/' ? "" : env->root, p[0] == '/' ? "" : "/", p);
+	return out;
+}
+
 /* --vmm-args of the running campaign (one campaign per process). */
 static const char *L_vmm_args;
 
@@ -127,6 +134,13 @@ static int spawn(const struct kb_env *env, const struct kb_scenario *sc, const c
 	if (p->wl->until[0]) {
 		argv[argc++] = "-until";
 		argv[argc++] = (char *)p->wl->until;
+	}
+	char initrd[1400];
+
+	if (p->wl->initrd[0]) {
+		kb_root_path(env, p->wl->initrd, initrd, sizeof(initrd));
+		argv[argc++] = "-initrd";
+		argv[argc++] = initrd;
 	}
 	snprintf(vmm_args, sizeof(vmm_args), "%s", p->v[KB_AX_VMM_ARGS]);
 	for (char *a = strtok_r(vmm_args, " ", &save); a && argc < 62;
@@ -386,13 +400,17 @@ static int run_groups(struct loop *L, const struct kb_plan *p, char *err, size_t
 	return rc;
 }
 
-/* Bring the images the scenario's workloads name into the cache first, so
- * a missing image fails the campaign before its first run. */
+/* Bring the images the scenario's workloads name into the cache first, and
+ * check initrds exist, so a missing file fails the campaign before its
+ * first run (not for workloads this host skips anyway). */
 static int fetch_images(const struct kb_env *env, const struct kb_run_opts *o,
 			struct kb_scenario *sc, char *err, size_t errlen)
 {
 	static struct kb_manifest m;
 	struct kb_fetch_opts fo;
+	char host_module[32], host_paging[16];
+
+	kb_paging_host(host_module, sizeof(host_module), host_paging, sizeof(host_paging));
 	char mpath[1200], path[1300];
 	bool loaded = false;
 
@@ -400,6 +418,16 @@ static int fetch_images(const struct kb_env *env, const struct kb_run_opts *o,
 		struct kb_workload *w = &sc->workloads[i];
 		const struct kb_image_entry *e;
 
+		char why[256], rd[1400];
+
+		if (w->initrd[0] && !kb_needs_decide(w->needs, host_module, why, sizeof(why)) &&
+		    access(kb_root_path(env, w->initrd, rd, sizeof(rd)), R_OK)) {
+			snprintf(err, errlen, "%s:%d: workload %s: initrd %s: %s%s", sc->path,
+				 w->line, w->name, rd, strerror(errno),
+				 strstr(w->initrd, "build/images/") ? " (build it: make images)"
+								    : "");
+			return -1;
+		}
 		if (!w->image[0])
 			continue;
 		if (!loaded) {

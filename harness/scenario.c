@@ -287,6 +287,13 @@ static int workload_key(struct kb_parse *p, const char *wname, const char *name,
 		if (bad)
 			return kb_parse_err(p, "until: '%s' is not an extended regex", value);
 		snprintf(w->until, sizeof(w->until), "%s", value);
+	} else if (!strcmp(name, "initrd")) {
+		snprintf(w->initrd, sizeof(w->initrd), "%s", value);
+	} else if (!strcmp(name, "needs")) {
+		if (strcmp(value, "linux-userspace"))
+			return kb_parse_err(
+			    p, "needs: '%s' (the one capability is linux-userspace)", value);
+		snprintf(w->needs, sizeof(w->needs), "%s", value);
 	} else if (!strcmp(name, "args")) {
 		snprintf(w->args, sizeof(w->args), "%s", value);
 		w->args_line = p->line;

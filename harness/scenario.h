@@ -35,9 +35,11 @@ enum kb_axis {
 
 struct kb_workload {
 	char name[64];
-	char guest[1300]; /* a micro-guest name or a path to an image */
-	char image[64];	  /* a manifest image fetched before the runs, or "" */
-	char until[256];  /* end the run when a console line matches (regex) */
+	char guest[1300];  /* a micro-guest name or a path to an image */
+	char image[64];	   /* a manifest image fetched before the runs, or "" */
+	char until[256];   /* end the run when a console line matches (regex) */
+	char initrd[1300]; /* -initrd: a path, relative to the repository root */
+	char needs[32];	   /* a host capability ("linux-userspace"), or "" */
 	char args[512];
 	char expect[16]; /* "pass" (default) or "any" */
 	double timeout;	 /* 0: the scenario's */

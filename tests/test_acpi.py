@@ -79,3 +79,48 @@ def test_no_numa_no_srat(vmm, tmp_path):
 def test_bad_numa_is_one_line(vmm):
     r = vmm("hello", "-smp", "4", "-m", "512M", "-numa", "node,cpus=0-3,mem=256M", stats=False)
     assert r.rc == 1 and r.err.count("\n") == 1 and "adds up to 256 MiB" in r.err
+
+
+def test_fadt_with_pm_ports_and_poweroff(vmm, tmp_path):
+    """-machine acpi-pm=on: the FADT names the PM1a blocks and the PM timer
+    (not hardware-reduced), a FACS exists, the DSDT has \\_S5; the acpipm
+    guest finds the timer at 3.58 MHz and powers off through S5."""
+    d = tmp_path / "acpi"
+    r = vmm("acpipm", "-machine", "acpi-pm=on", "-dump-acpi", str(d))
+    assert r.rc == 0 and r.stats["result"]["status"] == "poweroff", r
+    hz = {m["name"]: m["value"] for m in r.stats["metrics"]}["pm_timer_hz"]
+    assert abs(hz - 3579545) < 0.02 * 3579545
+    pio = {x["name"]: x["count"] for x in r.stats["exits"]["by_region"]}
+    assert pio["acpi-pm"] >= 3  # PM1_CNT read, timer reads, the S5 write
+    t = decompile(d)
+    assert "Hardware Reduced (V5) : 0" in t["FACP"]
+    assert "32-bit PM Timer (V1) : 1" in t["FACP"]
+    assert fields(t["FACP"], "PM1A Event Block Address") == ["00000600"]
+    assert fields(t["FACP"], "PM1A Control Block Address") == ["00000604"]
+    assert fields(t["FACP"], "PM Timer Block Address") == ["00000608"]
+    assert fields(t["FACP"], "SCI Interrupt") == ["0009"]
+    assert fields(t["FACP"], "FACS Address")[0] != "00000000"
+    assert "Value to cause reset : FE" in t["FACP"]
+    assert re.search(r"Name \(_S5, Package \(0x02\)\s*// _S5_: S5 System State\s*"
+                     r"\{\s*0x05,\s*0x05\s*\}", t["DSDT"]), t["DSDT"]
+
+
+def test_pm_guest_skips_on_hardware_reduced(vmm, tmp_path):
+    r = vmm("acpipm")
+    assert r.rc == 77 and "acpi-pm=on" in r.stats["result"]["reason"], r
+    d = tmp_path / "acpi"
+    assert vmm("hello", "-dump-acpi", str(d)).rc == 0
+    t = decompile(d)
+    assert "Hardware Reduced (V5) : 1" in t["FACP"] and "_S5" not in t["DSDT"]
+    assert fields(t["FACP"], "PM Timer Block Address") == ["00000000"]
+
+
+@pytest.mark.parametrize("value, message", [
+    ("acpi-pm=maybe", "acpi-pm=maybe: expected on or off"),
+    ("q35", "the only machine is 'kvmbench'"),
+    ("acpi-pm=on,pm=on", "unknown parameter 'pm'"),
+    ("acpi-pm=on,acpi-pm=off", "'acpi-pm' given twice"),
+])
+def test_bad_machine_option(vmm, value, message):
+    r = vmm("hello", "-machine", value)
+    assert r.rc == 1 and message in r.err and len(r.err.strip().splitlines()) == 1, r

@@ -10,9 +10,11 @@ from conftest import ROOT
 
 
 def test_initramfs_builds_with_init_busybox_and_modules(tmp_path):
-    out = tmp_path / "initramfs.cpio.gz"
-    p = subprocess.run([str(ROOT / "images/linux/mkinitramfs"), str(out)],
-                       capture_output=True, text=True, timeout=600)
+    out = tmp_path / "out" / "initramfs.cpio.gz"
+    # a relative output path is relative to the caller's directory (the
+    # script works in a temporary directory of its own)
+    p = subprocess.run([str(ROOT / "images/linux/mkinitramfs"), "out/initramfs.cpio.gz"],
+                       capture_output=True, text=True, timeout=600, cwd=tmp_path)
     if p.returncode and "apt-get download failed" in p.stderr:
         pytest.skip(f"Debian packages cannot be downloaded here: {p.stderr.strip()[:300]}")
     assert p.returncode == 0, p.stderr

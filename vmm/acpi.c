@@ -131,7 +131,7 @@ static void aml_pkg(struct aml *out, const uint8_t *op, size_t oplen, const stru
 	aml_bytes(out, body->b, body->n);
 }
 
-static void dsdt_body(struct aml *out)
+static void dsdt_body(struct aml *out, bool acpi_pm)
 {
 	static const uint8_t crs[] = {
 	    0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x00, 0x08, /* IO 0x3f8, 8 ports */
@@ -153,31 +153,94 @@ static void dsdt_body(struct aml *out)
 	aml_bytes(&scope, "\\_SB_", 5);
 	aml_pkg(&scope, device_op, 2, &dev);
 	aml_pkg(out, &scope_op, 1, &scope);
+	if (acpi_pm) /* Name (_S5, Package (2) { S5_TYP, S5_TYP }) */
+		aml_bytes(out,
+			  (const uint8_t[]){0x08, '_', 'S', '5', '_', 0x12, 0x06, 0x02, 0x0a,
+					    KB_ACPI_S5_TYP, 0x0a, KB_ACPI_S5_TYP},
+			  12);
 }
 
 /* --- the tables --------------------------------------------------------------- */
 
-static uint64_t build_dsdt(struct buf *b)
+static uint64_t build_dsdt(struct buf *b, bool acpi_pm)
 {
 	struct aml a = {0};
 	size_t at = begin(b, "DSDT", 2);
 
-	dsdt_body(&a);
+	dsdt_body(&a, acpi_pm);
 	put(b, a.b, a.n);
 	return end(b, at);
 }
 
-static uint64_t build_fadt(struct buf *b, uint64_t dsdt)
+/* Generic Address Structure: system I/O space, byte access. */
+static void gas_io(uint8_t *p, uint8_t bits, uint16_t port)
 {
+	p[0] = 1; /* system I/O */
+	p[1] = bits;
+	p[2] = 0;
+	p[3] = bits <= 8 ? 1 : bits <= 16 ? 2 : 3;
+	memcpy(p + 4, &(uint64_t){port}, 8);
+}
+
+/*
+ * FADT 6.x.  Hardware-reduced by default (no PM blocks: the kernel uses the
+ * LAPIC timer and TSC, and stops the VM through the i8042 or the bench
+ * device); with acpi_pm the fixed PM1a event/control blocks and the PM
+ * timer of devices/acpipm.c, SCI on IRQ 9, no SMI_CMD (ACPI always on).
+ * Both declare the reset register: 0xFE to the i8042's command port.
+ */
+/* FACS (no header checksum, 64-byte aligned): needed without HW-reduced. */
+static uint64_t build_facs(struct buf *b)
+{
+	size_t at;
+
+	b->n = (b->n + 63) & ~(size_t)63;
+	at = put(b, "FACS", 4);
+	put32(b, 64);
+	while (b->n < at + 32)
+		put8(b, 0); /* hardware signature, waking vector, global lock, flags */
+	put8(b, 2);	    /* version */
+	while (b->n < at + 64)
+		put8(b, 0);
+	return KB_ACPI_ADDR + at;
+}
+
+static uint64_t build_fadt(struct buf *b, uint64_t dsdt, bool acpi_pm)
+{
+	uint64_t facs = acpi_pm ? build_facs(b) : 0;
 	size_t at = begin(b, "FACP", 6);
 	uint8_t body[276 - 36];
+	uint32_t flags = 1u << 10; /* RESET_REG_SUP */
+#define F(off) (body + (off)-36)
 
 	memset(body, 0, sizeof(body));
-	memcpy(body + 40 - 36, &(uint32_t){(uint32_t)dsdt}, 4); /* DSDT */
-	memcpy(body + 112 - 36, &(uint32_t){1u << 20}, 4);	/* HW_REDUCED_ACPI */
-	body[131 - 36] = 1;					/* minor version */
-	memcpy(body + 140 - 36, &dsdt, 8);			/* X_DSDT */
-	memcpy(body + 268 - 36, "KVMBENCH", 8);			/* hypervisor */
+	memcpy(F(40), &(uint32_t){(uint32_t)dsdt}, 4); /* DSDT */
+	gas_io(F(116), 8, KB_PORT_I8042_CMD);	       /* RESET_REG */
+	*F(128) = 0xfe;				       /* RESET_VALUE */
+	if (acpi_pm) {
+		memcpy(F(36), &(uint32_t){(uint32_t)facs}, 4); /* FIRMWARE_CTRL */
+		memcpy(F(132), &facs, 8);		       /* X_FIRMWARE_CTRL */
+		memcpy(F(46), &(uint16_t){KB_ACPI_SCI_IRQ}, 2);
+		memcpy(F(56), &(uint32_t){KB_PORT_ACPI_PM}, 4); /* PM1a_EVT_BLK */
+		memcpy(F(64), &(uint32_t){KB_ACPI_PM1_CNT}, 4); /* PM1a_CNT_BLK */
+		memcpy(F(76), &(uint32_t){KB_ACPI_PM_TMR}, 4);	/* PM_TMR_BLK */
+		*F(88) = 4;					/* PM1_EVT_LEN */
+		*F(89) = 2;					/* PM1_CNT_LEN */
+		*F(91) = 4;					/* PM_TMR_LEN */
+		memcpy(F(109), &(uint16_t){0x0002}, 2);		/* IAPC_BOOT_ARCH: 8042 */
+		/* WBINVD, no fixed power/sleep buttons, 32-bit PM timer */
+		flags |= 1u << 0 | 1u << 4 | 1u << 5 | 1u << 8;
+		gas_io(F(148), 32, KB_PORT_ACPI_PM); /* X_PM1a_EVT_BLK */
+		gas_io(F(172), 16, KB_ACPI_PM1_CNT); /* X_PM1a_CNT_BLK */
+		gas_io(F(208), 32, KB_ACPI_PM_TMR);  /* X_PM_TMR_BLK */
+	} else {
+		flags |= 1u << 20; /* HW_REDUCED_ACPI */
+	}
+	memcpy(F(112), &flags, 4);
+	*F(131) = 1;		       /* minor version */
+	memcpy(F(140), &dsdt, 8);      /* X_DSDT */
+	memcpy(F(268), "KVMBENCH", 8); /* hypervisor */
+#undef F
 	put(b, body, sizeof(body));
 	return end(b, at);
 }
@@ -316,9 +379,9 @@ int kb_acpi_build(struct kb_mem *m, const struct kb_config *cfg, const struct kb
 
 	memset(&b, 0, sizeof(b));
 	b.n = 48; /* the RSDP goes first; filled in last */
-	uint64_t dsdt = build_dsdt(&b);
+	uint64_t dsdt = build_dsdt(&b, cfg->acpi_pm);
 
-	names[nt] = "FACP", tables[nt++] = build_fadt(&b, dsdt);
+	names[nt] = "FACP", tables[nt++] = build_fadt(&b, dsdt, cfg->acpi_pm);
 	names[nt] = "APIC", tables[nt++] = build_madt(&b, cfg, topo);
 	if (cfg->numa.nnodes) {
 		names[nt] = "SRAT", tables[nt++] = build_srat(&b, m, cfg, topo);

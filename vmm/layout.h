@@ -11,12 +11,12 @@
  *   0x0000_2000  TSS (104 bytes, no I/O bitmap)
  *   0x0000_3000  boot information page (struct kb_bootinfo)
  *   0x0000_4000  kernel command line (KB_CMDLINE_MAX bytes)
- *   0x0000_5000  Multiboot information, boot loader name and memory map
+ *   0x0000_5000  Multiboot information, boot loader name and memory map,
+ *                or PVH's hvm_start_info, module list and memory map
  *   0x0000_6000  GDT for Linux's 64-bit boot protocol (__BOOT_CS 0x10, __BOOT_DS 0x18)
  *   0x0000_7000  Linux boot_params ("zero page")
  *   0x0001_0000  boot page tables: PML4, PDPT, then one PD per GiB mapped
  *   0x000a_0000  legacy VGA / BIOS hole (RAM, but never loaded into)
- *   0x000e_0000  ACPI: RSDP first (the BIOS search area), then the tables
  *   0x000e_0000  ACPI: RSDP first (the BIOS search area), then the tables
  *   0x0010_0000  first byte a kernel image may load to
  *   ...          RAM up to min(size, 3 GiB)
@@ -37,6 +37,7 @@
 #define KB_CMDLINE_ADDR 0x4000ULL
 #define KB_CMDLINE_MAX 4096
 #define KB_MBINFO_ADDR 0x5000ULL
+#define KB_PVH_INFO_ADDR 0x5000ULL /* one boot protocol at a time */
 #define KB_LINUX_GDT_ADDR 0x6000ULL
 #define KB_ZEROPAGE_ADDR 0x7000ULL
 #define KB_PT_ADDR 0x10000ULL	/* PML4; PDPT follows, then the PDs */
@@ -76,6 +77,15 @@
 /* 0x00f4 - isa-debug-exit, 4 bytes wide as QEMU's default */
 #define KB_PORT_DEBUG_EXIT 0xf4
 #define KB_PORT_DEBUG_EXIT_LEN 4
+/* 0x0600 - 0x060b - ACPI PM (-machine acpi-pm=on): PM1a event (status,
+ * enable), PM1a control at +4, PM timer (32-bit, 3.579545 MHz) at +8 */
+#define KB_PORT_ACPI_PM 0x600
+#define KB_PORT_ACPI_PM_LEN 12
+#define KB_ACPI_PM1_CNT (KB_PORT_ACPI_PM + 4)
+#define KB_ACPI_PM_TMR (KB_PORT_ACPI_PM + 8)
+#define KB_ACPI_PM_TMR_HZ 3579545
+#define KB_ACPI_SCI_IRQ 9
+#define KB_ACPI_S5_TYP 5 /* SLP_TYP of \_S5 in the DSDT */
 /* 0x0510 - 0x0511 - QEMU fw_cfg, legacy I/O: selector (16 bit), data (8 bit) */
 #define KB_PORT_FWCFG 0x510
 #define KB_PORT_FWCFG_LEN 2

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "qopts.h"
 #include "util.h"
 
 /* Strict unsigned decimal: digits only, no sign, no overflow past max. */
@@ -216,6 +217,24 @@ static int parse_timeout(const char *v, double *out)
 	return 0;
 }
 
+static int parse_machine(const char *v, struct kb_config *cfg, char *err, size_t errlen)
+{
+	struct kb_qopts q;
+	const char *type;
+
+	if (kb_qopts_parse(&q, "-machine", v, "type", err, errlen))
+		return -1;
+	type = kb_qopts_get(&q, "type");
+	if (type && strcmp(type, "kvmbench"))
+		return kb_errf(err, errlen,
+			       "-machine %s: the only machine is 'kvmbench' (no firmware, "
+			       "direct boot)",
+			       v);
+	if (kb_qopts_bool(&q, "acpi-pm", cfg->acpi_pm, &cfg->acpi_pm, err, errlen))
+		return -1;
+	return kb_qopts_check_used(&q, err, errlen);
+}
+
 /* Options taking a value, in the order -h lists them. */
 enum opt_id {
 	O_M,
@@ -235,6 +254,7 @@ enum opt_id {
 	O_NUMA,
 	O_DUMP_ACPI,
 	O_INITRD,
+	O_MACHINE,
 	O_UNTIL,
 	O_ENABLE_KVM,
 	O_MEM_PREALLOC,
@@ -266,6 +286,9 @@ static const struct {
     {"numa", O_NUMA, true, "node,nodeid=N,cpus=A-B,mem=SIZE | dist,src=A,dst=B,val=V"},
     {"dump-acpi", O_DUMP_ACPI, true, "DIR  write the ACPI tables to DIR/NAME.dat"},
     {"initrd", O_INITRD, true, "FILE  initial ramdisk for a Linux kernel"},
+    {"machine", O_MACHINE, true,
+     "[type=]kvmbench[,acpi-pm=on|off]  PM ports instead of HW-reduced ACPI"},
+    {"M", O_MACHINE, true, NULL},
     {"until", O_UNTIL, true, "REGEX  end the VM (status 0) when a console line matches"},
     {"enable-kvm", O_ENABLE_KVM, false, "  same as -accel kvm"},
     {"mem-prealloc", O_MEM_PREALLOC, false, "  fault in all RAM at start"},
@@ -342,6 +365,7 @@ static int apply(enum opt_id id, const char *name, const char *v, struct kb_conf
 	case O_NUMA: return kb_numa_add(&cfg->numa, v, err, errlen);
 	case O_DUMP_ACPI: cfg->dump_acpi = v; return 0;
 	case O_INITRD: cfg->initrd = v; return 0;
+	case O_MACHINE: return parse_machine(v, cfg, err, errlen);
 	case O_UNTIL: {
 		regex_t re;
 		int rc = regcomp(&re, v, REG_EXTENDED | REG_NOSUB);

@@ -44,6 +44,7 @@ struct kb_config {
 	const char *dump_acpi; /* directory to write the ACPI tables to */
 	const char *initrd;    /* Linux initial ramdisk */
 	const char *until;     /* end the VM when a console line matches (regex) */
+	bool acpi_pm;	       /* -machine acpi-pm=on: FADT with PM ports, not HW-reduced */
 	bool help;
 	bool version;
 };

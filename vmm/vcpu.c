@@ -15,6 +15,7 @@
 #include "boot/longmode.h"
 #include "boot/bzimage.h"
 #include "boot/multiboot.h"
+#include "boot/pvh.h"
 #include "util.h"
 
 static int set_cpuid(struct kb_vm *vm, struct kb_vcpu *v, char *err, size_t errlen)
@@ -70,8 +71,8 @@ int kb_vcpu_create(struct kb_vm *vm, struct kb_vcpu *v, unsigned index, char *er
 		return kb_errf(err, errlen, "vCPU %u: KVM_GET_SREGS: %s", index, strerror(errno));
 	if (vm->boot != KB_BOOT_MICRO && index > 0)
 		goto stats; /* application processors wait for the kernel's INIT/SIPI */
-	if (vm->boot == KB_BOOT_MULTIBOOT)
-		kb_multiboot_sregs(&sregs);
+	if (vm->boot == KB_BOOT_MULTIBOOT || vm->boot == KB_BOOT_PVH)
+		kb_flat32_sregs(&sregs);
 	else if (vm->boot == KB_BOOT_LINUX)
 		kb_bzimage_sregs(&sregs);
 	else
@@ -82,6 +83,8 @@ int kb_vcpu_create(struct kb_vm *vm, struct kb_vcpu *v, unsigned index, char *er
 		kb_multiboot_regs(&regs, vm->image.entry);
 	else if (vm->boot == KB_BOOT_LINUX)
 		kb_bzimage_regs(&regs, vm->image.entry);
+	else if (vm->boot == KB_BOOT_PVH)
+		kb_pvh_regs(&regs, vm->image.entry);
 	else
 		kb_longmode_regs(&regs, vm->image.entry, index);
 	if (ioctl(v->fd, KVM_SET_REGS, &regs) < 0)

@@ -18,6 +18,7 @@
 #include "boot/longmode.h"
 #include "boot/bzimage.h"
 #include "boot/multiboot.h"
+#include "boot/pvh.h"
 #include "util.h"
 
 static int open_kvm(struct kb_vm *vm, char *err, size_t errlen)
@@ -136,7 +137,8 @@ static int create_devices(struct kb_vm *vm, char *err, size_t errlen)
 	    (r = kb_i8042_init(&vm->bus, &vm->result)) ||
 	    (r = kb_fwcfg_init(&vm->fwcfg, &vm->bus, vm->cfg->mem_size, vm->cfg->smp.cpus,
 			       vm->cfg->smp.maxcpus)) ||
-	    (r = kb_rtc_init(&vm->rtc, &vm->bus)))
+	    (r = kb_rtc_init(&vm->rtc, &vm->bus)) ||
+	    (vm->cfg->acpi_pm && (r = kb_acpipm_init(&vm->acpipm, &vm->bus, &vm->result))))
 		return kb_errf(err, errlen, "device registration failed: %s", strerror(-r));
 	return 0;
 }
@@ -209,6 +211,42 @@ int kb_vm_create(struct kb_vm *vm, const struct kb_config *cfg, char *err, size_
 	return 0;
 }
 
+const char *const kb_boot_name[] = {"micro", "multiboot", "linux64", "pvh"};
+
+/* An ELF: a micro-guest, or a vmlinux entered through PVH when it has the
+ * note, else through the 64-bit boot protocol at its (physical) entry. */
+static int load_elf(struct kb_vm *vm, const uint8_t *buf, size_t size, const uint8_t *initrd,
+		    size_t isize, char *why, size_t whylen)
+{
+	uint64_t pvh = 0;
+	int note =
+	    kb_elf_note(buf, size, KB_PVH_NOTE_OWNER, KB_PVH_NOTE_PHYS32_ENTRY, &pvh, why, whylen);
+
+	if (note < 0 ||
+	    kb_elf_load(buf, size, vm->mem.host, vm->mem.low, 1, &vm->image, why, whylen))
+		return -1;
+	if (note) {
+		vm->boot = KB_BOOT_PVH;
+		if (pvh < vm->image.lo || pvh >= vm->image.hi)
+			return kb_errf(
+			    why, whylen,
+			    "PVH entry 0x%llx is outside the loaded image [0x%llx, 0x%llx)",
+			    (unsigned long long)pvh, (unsigned long long)vm->image.lo,
+			    (unsigned long long)vm->image.hi);
+		vm->image.entry = pvh;
+		return kb_pvh_info(&vm->mem, initrd, isize, vm->image.hi, why, whylen);
+	}
+	if (vm->image.virt) {
+		vm->boot = KB_BOOT_LINUX;
+		return kb_linux_zeropage(&vm->mem, NULL, 0, initrd, isize, vm->image.hi, why,
+					 whylen);
+	}
+	if (initrd)
+		return kb_errf(why, whylen, "-initrd needs a Linux kernel (bzImage or vmlinux)");
+	vm->boot = KB_BOOT_MICRO;
+	return 0;
+}
+
 /* Load the kernel by its format; the boot structures go first since a
  * Linux kernel's boot_params point at the command line and ACPI tables. */
 static int load_kernel(struct kb_vm *vm, const uint8_t *buf, size_t size, char *why, size_t whylen)
@@ -218,28 +256,29 @@ static int load_kernel(struct kb_vm *vm, const uint8_t *buf, size_t size, char *
 	size_t isize = 0;
 	int rc;
 
+	if (vm->cfg->initrd &&
+	    kb_file_read(vm->cfg->initrd, vm->mem.low, &initrd, &isize, why, whylen))
+		return -1;
 	if (kb_bzimage_detect(buf, size)) {
 		vm->boot = KB_BOOT_LINUX;
-		if (vm->cfg->initrd &&
-		    kb_file_read(vm->cfg->initrd, vm->mem.low, &initrd, &isize, why, whylen))
-			return -1;
 		rc = kb_bzimage_load(buf, size, initrd, isize, &vm->mem, strlen(vm->cfg->append),
 				     &vm->image, why, whylen);
-		free(initrd);
-		return rc;
-	}
-	if (vm->cfg->initrd)
-		return kb_errf(why, whylen, "-initrd needs a Linux bzImage kernel");
-	if (!elf64 && kb_multiboot_find(buf, size) >= 0) {
+	} else if (elf64) {
+		rc = load_elf(vm, buf, size, initrd, isize, why, whylen);
+	} else if (initrd) {
+		rc = kb_errf(why, whylen, "-initrd needs a Linux kernel (bzImage or vmlinux)");
+	} else if (kb_multiboot_find(buf, size) >= 0) {
 		vm->boot = KB_BOOT_MULTIBOOT;
-		if (kb_multiboot_load(buf, size, vm->mem.host, vm->mem.low, &vm->image, why,
-				      whylen))
-			return -1;
-		kb_multiboot_info(&vm->mem);
-		return 0;
+		rc = kb_multiboot_load(buf, size, vm->mem.host, vm->mem.low, &vm->image, why,
+				       whylen);
+		if (!rc)
+			kb_multiboot_info(&vm->mem);
+	} else {
+		vm->boot = KB_BOOT_MICRO;
+		rc = kb_elf_load(buf, size, vm->mem.host, vm->mem.low, 1, &vm->image, why, whylen);
 	}
-	vm->boot = KB_BOOT_MICRO;
-	return kb_elf_load(buf, size, vm->mem.host, vm->mem.low, 1, &vm->image, why, whylen);
+	free(initrd);
+	return rc;
 }
 
 int kb_vm_load(struct kb_vm *vm, char *err, size_t errlen)
@@ -256,7 +295,7 @@ int kb_vm_load(struct kb_vm *vm, char *err, size_t errlen)
 		return -1;
 	}
 	if (load_kernel(vm, buf, size, why, sizeof(why))) {
-		static const char *const kind[] = {"", "Multiboot: ", "bzImage: "};
+		static const char *const kind[] = {"", "Multiboot: ", "Linux: ", "PVH: "};
 
 		free(buf);
 		return kb_errf(err, errlen, "-kernel %s: %s%s", vm->cfg->kernel, kind[vm->boot],

@@ -47,6 +47,10 @@ struct kb_timings {
 	uint64_t vm_create, load, vcpus_ready, first_entry, end;
 };
 
+/* How the image is entered (vm.c picks it from the image's format). */
+enum kb_boot { KB_BOOT_MICRO, KB_BOOT_MULTIBOOT, KB_BOOT_LINUX, KB_BOOT_PVH };
+extern const char *const kb_boot_name[]; /* "micro", "multiboot", "linux64", "pvh" */
+
 struct kb_vm {
 	const struct kb_config *cfg;
 	struct kb_host host;
@@ -58,7 +62,7 @@ struct kb_vm {
 	struct kb_bus bus;
 	struct kb_topo topo;
 	struct kb_image image;
-	enum kb_boot { KB_BOOT_MICRO, KB_BOOT_MULTIBOOT, KB_BOOT_LINUX } boot;
+	enum kb_boot boot;
 	uint64_t tsc_khz;
 	struct kvm_cpuid2 *cpuid; /* host's supported table */
 	struct kb_result result;
@@ -66,6 +70,7 @@ struct kb_vm {
 	struct kb_uart uart;
 	struct kb_fwcfg fwcfg;
 	struct kb_rtc rtc;
+	struct kb_acpipm acpipm;
 	FILE *serial_out;
 	struct kb_kstats kstats;
 	struct kb_vcpu *vcpus;

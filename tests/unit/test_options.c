@@ -1,5 +1,6 @@
 /* Option parsing: sizes, -smp rules and every -smp error, other options. */
 #include "options.h"
+#include "qopts.h"
 #include "unit.h"
 
 static char err[512];
@@ -156,8 +157,49 @@ static void test_options(void)
 	CHECK_ERR(err, "contradict");
 }
 
+static void test_qopts(void)
+{
+	struct kb_qopts q;
+	bool b;
+
+	CHECK(kb_qopts_parse(&q, "-device", "virtio-blk-pci,drive=d0,ioeventfd=off", "driver", err,
+			     sizeof(err)) == 0);
+	CHECK_EQ(q.n, 3);
+	CHECK(!strcmp(kb_qopts_get(&q, "driver"), "virtio-blk-pci"));
+	CHECK(!strcmp(kb_qopts_get(&q, "drive"), "d0"));
+	CHECK(kb_qopts_check_used(&q, err, sizeof(err)) == -1);
+	CHECK_ERR(err, "unknown parameter 'ioeventfd'");
+	CHECK(kb_qopts_bool(&q, "ioeventfd", true, &b, err, sizeof(err)) == 0 && !b);
+	CHECK(kb_qopts_bool(&q, "absent", true, &b, err, sizeof(err)) == 0 && b);
+	CHECK(kb_qopts_check_used(&q, err, sizeof(err)) == 0);
+	CHECK(kb_qopts_get(&q, "nothing") == NULL);
+	/* errors: bare item not first, empty item, trailing comma, twice, no key */
+	CHECK(kb_qopts_parse(&q, "-drive", "file=x,raw", "driver", err, sizeof(err)) == -1);
+	CHECK_ERR(err, "'raw' is not key=value");
+	CHECK(kb_qopts_parse(&q, "-drive", "file=x,,id=a", NULL, err, sizeof(err)) == -1);
+	CHECK_ERR(err, "empty parameter");
+	CHECK(kb_qopts_parse(&q, "-drive", "file=x,", NULL, err, sizeof(err)) == -1);
+	CHECK_ERR(err, "trailing comma");
+	CHECK(kb_qopts_parse(&q, "-drive", "id=a,id=b", NULL, err, sizeof(err)) == -1);
+	CHECK_ERR(err, "'id' given twice");
+	CHECK(kb_qopts_parse(&q, "-drive", "=v", NULL, err, sizeof(err)) == -1);
+	CHECK_ERR(err, "not key=value");
+	CHECK(kb_qopts_parse(&q, "-drive", "bare", NULL, err, sizeof(err)) == -1);
+	CHECK(kb_qopts_parse(&q, "-x",
+			     "a=1,b=2,c=3,d=4,e=5,f=6,g=7,h=8,i=9,j=10,k=11,l=12,m=13,n=14,"
+			     "o=15,p=16,q=17",
+			     NULL, err, sizeof(err)) == -1);
+	CHECK_ERR(err, "more than 16");
+	CHECK(kb_qopts_parse(&q, "-x", "", NULL, err, sizeof(err)) == 0 && q.n == 0);
+	CHECK(kb_qopts_bool(&q, "k", false, &b, err, sizeof(err)) == 0 && !b);
+	CHECK(kb_qopts_parse(&q, "-x", "k=maybe", NULL, err, sizeof(err)) == 0);
+	CHECK(kb_qopts_bool(&q, "k", false, &b, err, sizeof(err)) == -1);
+	CHECK_ERR(err, "-x: k=maybe: expected on or off");
+}
+
 int main(void)
 {
+	test_qopts();
 	test_sizes();
 	test_smp_ok();
 	test_smp_errors();

@@ -8,6 +8,7 @@
 
 #include "../layout.h"
 #include "../util.h"
+#include "bootmem.h"
 #include "longmode.h"
 
 #define HDR_SETUP_SECTS 0x1f1
@@ -22,6 +23,7 @@
 #define HDR_HEAP_END_PTR 0x224
 #define HDR_CMD_LINE_PTR 0x228
 #define HDR_INITRD_ADDR_MAX 0x22c
+#define HDR_KERNEL_ALIGN 0x230
 #define HDR_RELOCATABLE 0x234
 #define HDR_XLOADFLAGS 0x236
 #define HDR_CMDLINE_SIZE 0x238
@@ -50,23 +52,53 @@ bool kb_bzimage_detect(const uint8_t *buf, size_t size)
 	       !memcmp(buf + HDR_MAGIC, "HdrS", 4);
 }
 
-static void e820(uint8_t *bp, unsigned *n, uint64_t addr, uint64_t len, uint32_t type)
+int kb_linux_zeropage(struct kb_mem *m, const uint8_t *setup, size_t hdr_end, const uint8_t *initrd,
+		      size_t initrd_size, uint64_t kernel_end, char *err, size_t errlen)
 {
-	uint8_t *e = bp + BP_E820_TABLE + 20 * *n;
+	uint8_t *bp = kb_mem_gpa(m, KB_ZEROPAGE_ADDR, 4096);
+	struct kb_ram_range r[4];
+	unsigned n = kb_boot_ram_map(m, r);
 
-	if (!len)
-		return;
-	memcpy(e, &addr, 8);
-	memcpy(e + 8, &len, 8);
-	memcpy(e + 16, &type, 4);
-	(*n)++;
+	memset(bp, 0, 4096);
+	if (setup) {
+		memcpy(bp + HDR_SETUP_SECTS, setup + HDR_SETUP_SECTS, hdr_end - HDR_SETUP_SECTS);
+	} else { /* a vmlinux has no setup header: write what the kernel reads */
+		memcpy(bp + HDR_BOOT_FLAG, &(uint16_t){0xaa55}, 2);
+		memcpy(bp + HDR_MAGIC, "HdrS", 4);
+		memcpy(bp + HDR_VERSION, &(uint16_t){0x020f}, 2);
+		memcpy(bp + HDR_KERNEL_ALIGN, &(uint32_t){0x200000}, 4);
+		memcpy(bp + HDR_CMDLINE_SIZE, &(uint32_t){KB_CMDLINE_MAX - 1}, 4);
+		bp[HDR_LOADFLAGS] = 0x01; /* LOADED_HIGH */
+	}
+	bp[HDR_TYPE_OF_LOADER] = 0xff; /* undefined boot loader */
+	bp[HDR_LOADFLAGS] |= 0x80;     /* CAN_USE_HEAP */
+	memcpy(bp + HDR_HEAP_END_PTR, &(uint16_t){0xfe00}, 2);
+	memcpy(bp + HDR_CMD_LINE_PTR, &(uint32_t){(uint32_t)KB_CMDLINE_ADDR}, 4);
+	memcpy(bp + BP_ACPI_RSDP, &(uint64_t){KB_ACPI_ADDR}, 8);
+	if (initrd) {
+		uint64_t at, max = setup ? rd32(setup + HDR_INITRD_ADDR_MAX) : 0;
+
+		if (kb_boot_place_initrd(m, initrd, initrd_size, kernel_end, max ? max + 1 : 0, &at,
+					 err, errlen))
+			return -1;
+		memcpy(bp + HDR_RAMDISK_IMAGE, &(uint32_t){(uint32_t)at}, 4);
+		memcpy(bp + HDR_RAMDISK_SIZE, &(uint32_t){(uint32_t)initrd_size}, 4);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t *e = bp + BP_E820_TABLE + 20 * i;
+
+		memcpy(e, &r[i].addr, 8);
+		memcpy(e + 8, &r[i].len, 8);
+		memcpy(e + 16, &r[i].type, 4);
+	}
+	bp[BP_E820_ENTRIES] = (uint8_t)n;
+	return 0;
 }
 
 int kb_bzimage_load(const uint8_t *buf, size_t size, const uint8_t *initrd, size_t initrd_size,
 		    struct kb_mem *m, size_t cmdline_len, struct kb_image *img, char *err,
 		    size_t errlen)
 {
-	uint8_t *bp = kb_mem_gpa(m, KB_ZEROPAGE_ADDR, 4096);
 	unsigned setup_sects = buf[HDR_SETUP_SECTS] ? buf[HDR_SETUP_SECTS] : 4;
 	uint16_t version = rd16(buf + HDR_VERSION);
 	uint64_t pref, init_size, koff = (uint64_t)(setup_sects + 1) * 512, load;
@@ -101,35 +133,8 @@ int kb_bzimage_load(const uint8_t *buf, size_t size, const uint8_t *initrd, size
 		return kb_errf(err, errlen, "-append is %zu bytes; this kernel takes %u",
 			       cmdline_len, rd32(buf + HDR_CMDLINE_SIZE) - 1);
 	memcpy(m->host + load, buf + koff, size - koff);
-	memset(bp, 0, 4096);
-	memcpy(bp + HDR_SETUP_SECTS, buf + HDR_SETUP_SECTS, hdr_end - HDR_SETUP_SECTS);
-	bp[HDR_TYPE_OF_LOADER] = 0xff; /* undefined boot loader */
-	bp[HDR_LOADFLAGS] |= 0x80;     /* CAN_USE_HEAP */
-	memcpy(bp + HDR_HEAP_END_PTR, &(uint16_t){0xfe00}, 2);
-	memcpy(bp + HDR_CMD_LINE_PTR, &(uint32_t){(uint32_t)KB_CMDLINE_ADDR}, 4);
-	memcpy(bp + BP_ACPI_RSDP, &(uint64_t){KB_ACPI_ADDR}, 8);
-	if (initrd) {
-		uint64_t max = rd32(buf + HDR_INITRD_ADDR_MAX), top = m->low;
-		uint64_t at;
-
-		top = max && max + 1 < top ? max + 1 : top;
-		at = (top - initrd_size) & ~4095ull;
-		if (initrd_size > top || at < load + init_size)
-			return kb_errf(err, errlen,
-				       "-initrd: %zu bytes do not fit between the kernel "
-				       "and 0x%llx (raise -m)",
-				       initrd_size, (unsigned long long)top);
-		memcpy(m->host + at, initrd, initrd_size);
-		memcpy(bp + HDR_RAMDISK_IMAGE, &(uint32_t){(uint32_t)at}, 4);
-		memcpy(bp + HDR_RAMDISK_SIZE, &(uint32_t){(uint32_t)initrd_size}, 4);
-	}
-	unsigned n = 0;
-
-	e820(bp, &n, 0, 0x9fc00, 1);
-	e820(bp, &n, 0x9fc00, 0x100000 - 0x9fc00, 2); /* EBDA, VGA, ACPI tables, BIOS */
-	e820(bp, &n, 0x100000, m->low - 0x100000, 1);
-	e820(bp, &n, KB_HIGH_RAM_START, m->high, 1);
-	bp[BP_E820_ENTRIES] = (uint8_t)n;
+	if (kb_linux_zeropage(m, buf, hdr_end, initrd, initrd_size, load + init_size, err, errlen))
+		return -1;
 	img->entry = load + 0x200; /* startup_64 */
 	img->lo = load;
 	img->hi = load + init_size;

@@ -1,5 +1,6 @@
 /*
- * Linux bzImage kernels through the 64-bit boot protocol
+ * Linux kernels through the 64-bit boot protocol: a bzImage or a vmlinux
+ * ELF without a PVH note (loaded by the ELF loader)
  * (Documentation/arch/x86/boot.rst): the protected-mode kernel at its
  * preferred address, boot_params with the setup header, an e820 map, the
  * command line, the ACPI RSDP and an optional initrd; entry at load
@@ -28,6 +29,15 @@ bool kb_bzimage_detect(const uint8_t *buf, size_t size);
 int kb_bzimage_load(const uint8_t *buf, size_t size, const uint8_t *initrd, size_t initrd_size,
 		    struct kb_mem *m, size_t cmdline_len, struct kb_image *img, char *err,
 		    size_t errlen);
+
+/*
+ * boot_params at KB_ZEROPAGE_ADDR for the 64-bit entry: the kernel's own
+ * setup header (setup, up to hdr_end: a bzImage) or, with setup NULL, the
+ * few fields a vmlinux entered at startup_64 reads; the e820 map, the
+ * command line and RSDP pointers, and the initrd placed above kernel_end.
+ */
+int kb_linux_zeropage(struct kb_mem *m, const uint8_t *setup, size_t hdr_end, const uint8_t *initrd,
+		      size_t initrd_size, uint64_t kernel_end, char *err, size_t errlen);
 
 void kb_bzimage_regs(struct kvm_regs *r, uint64_t entry);
 void kb_bzimage_sregs(struct kvm_sregs *s);

@@ -83,6 +83,7 @@ int kb_elf_load(const uint8_t *buf, size_t size, uint8_t *ram, uint64_t ram_size
 	memcpy(ph, buf + eh.e_phoff, eh.e_phnum * sizeof(Elf64_Phdr));
 	img->lo = UINT64_MAX;
 	img->hi = 0;
+	img->virt = 0;
 	for (unsigned i = 0; i < eh.e_phnum; i++) {
 		if (ph[i].p_type != PT_LOAD || ph[i].p_memsz == 0)
 			continue;
@@ -95,10 +96,17 @@ int kb_elf_load(const uint8_t *buf, size_t size, uint8_t *ram, uint64_t ram_size
 			    ph[k].p_paddr < ph[i].p_paddr + ph[i].p_memsz)
 				return kb_errf(err, errlen, "segments %u and %u overlap", k, i);
 		}
+		/* vmlinux links at kernel virtual addresses but gives a
+		 * physical entry; micro-guests have vaddr == paddr. */
 		if (eh.e_entry - ph[i].p_vaddr < ph[i].p_memsz) {
 			img->entry = eh.e_entry - ph[i].p_vaddr + ph[i].p_paddr;
 			entry_ok = 1;
+		} else if (eh.e_entry - ph[i].p_paddr < ph[i].p_memsz) {
+			img->entry = eh.e_entry;
+			entry_ok = 1;
 		}
+		if (ph[i].p_vaddr != ph[i].p_paddr)
+			img->virt = 1;
 		nload++;
 	}
 	if (nload == 0)
@@ -118,6 +126,58 @@ int kb_elf_load(const uint8_t *buf, size_t size, uint8_t *ram, uint64_t ram_size
 			img->lo = ph[i].p_paddr;
 		if (ph[i].p_paddr + ph[i].p_memsz > img->hi)
 			img->hi = ph[i].p_paddr + ph[i].p_memsz;
+	}
+	return 0;
+}
+
+int kb_elf_note(const uint8_t *buf, size_t size, const char *owner, uint32_t type, uint64_t *val,
+		char *err, size_t errlen)
+{
+	Elf64_Ehdr eh;
+	size_t olen = strlen(owner) + 1;
+
+	if (size < sizeof(eh))
+		return 0;
+	memcpy(&eh, buf, sizeof(eh));
+	if (check_header(&eh, size, err, errlen))
+		return -1;
+	for (unsigned i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+
+		memcpy(&ph, buf + eh.e_phoff + i * sizeof(ph), sizeof(ph));
+		if (ph.p_type != PT_NOTE)
+			continue;
+		if (!fits(ph.p_offset, ph.p_filesz, size))
+			return kb_errf(err, errlen, "truncated: note segment %u ends past the file",
+				       i);
+		/* Walk the notes: 12-byte header, name and desc each padded to 4. */
+		for (uint64_t off = 0; ph.p_filesz - off >= sizeof(Elf64_Nhdr);) {
+			Elf64_Nhdr nh;
+			uint64_t name_sz, desc_sz;
+
+			memcpy(&nh, buf + ph.p_offset + off, sizeof(nh));
+			name_sz = ((uint64_t)nh.n_namesz + 3) & ~3ull;
+			desc_sz = ((uint64_t)nh.n_descsz + 3) & ~3ull;
+			off += sizeof(nh);
+			if (name_sz > ph.p_filesz - off || desc_sz > ph.p_filesz - off - name_sz)
+				return kb_errf(err, errlen,
+					       "note segment %u: a note (name %u, desc %u bytes) "
+					       "runs past the segment",
+					       i, nh.n_namesz, nh.n_descsz);
+			const uint8_t *name = buf + ph.p_offset + off;
+			const uint8_t *desc = name + name_sz;
+
+			off += name_sz + desc_sz;
+			if (nh.n_type != type || nh.n_namesz != olen || memcmp(name, owner, olen))
+				continue;
+			if (nh.n_descsz != 4 && nh.n_descsz != 8)
+				return kb_errf(err, errlen,
+					       "%s note %u has a %u-byte value (4 or 8 expected)",
+					       owner, type, nh.n_descsz);
+			*val = 0;
+			memcpy(val, desc, nh.n_descsz);
+			return 1;
+		}
 	}
 	return 0;
 }

@@ -1,6 +1,7 @@
 /*
- * Loading guest images into RAM.  For now: ELF64 x86-64 executables (the
- * micro-guests), entered directly in long mode at their entry point.
+ * Loading ELF64 x86-64 executables into RAM: the micro-guests (entered in
+ * long mode at their entry point) and Linux's vmlinux (segments at their
+ * physical addresses; entered through PVH or the 64-bit boot protocol).
  */
 #ifndef KB_BOOT_ELF_H
 #define KB_BOOT_ELF_H
@@ -11,6 +12,7 @@
 struct kb_image {
 	uint64_t entry;	 /* guest-physical entry point */
 	uint64_t lo, hi; /* lowest and one past the highest byte loaded */
+	int virt;	 /* segments linked at virtual != physical (a vmlinux) */
 };
 
 /*
@@ -22,6 +24,14 @@ struct kb_image {
  */
 int kb_elf_load(const uint8_t *buf, size_t size, uint8_t *ram, uint64_t ram_size, int ram_is_zero,
 		struct kb_image *img, char *err, size_t errlen);
+
+/*
+ * Find the ELF note (owner, type) with a 4- or 8-byte value, such as Xen's
+ * PHYS32_ENTRY ("Xen", 18) that marks a PVH entry point.  Returns 1 with
+ * the value, 0 when there is none, or -1 with err for a malformed note.
+ */
+int kb_elf_note(const uint8_t *buf, size_t size, const char *owner, uint32_t type, uint64_t *val,
+		char *err, size_t errlen);
 
 /*
  * Read a whole file of at most max bytes into a malloc'd buffer.

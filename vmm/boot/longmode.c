@@ -163,3 +163,9 @@ void kb_longmode_sregs(struct kvm_sregs *s)
 	kb_boot_segments(s, KB_SEL_CODE64, KB_SEL_DATA, KB_SEL_TSS, true, KB_GDT_ADDR,
 			 KB_SEL_CODE32 + 8 - 1);
 }
+
+void kb_flat32_sregs(struct kvm_sregs *s)
+{
+	kb_boot_segments(s, KB_SEL_CODE32, KB_SEL_DATA, KB_SEL_TSS, false, KB_GDT_ADDR,
+			 KB_SEL_CODE32 + 8 - 1);
+}

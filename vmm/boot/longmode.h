@@ -28,5 +28,8 @@ void kb_boot_segments(struct kvm_sregs *s, uint16_t cs, uint16_t ds, uint16_t tr
 		      uint64_t gdt, uint16_t gdt_limit);
 /* Segment and control registers for 64-bit mode with the boot tables. */
 void kb_longmode_sregs(struct kvm_sregs *s);
+/* 32-bit protected mode, paging off, flat 4 GiB code and data segments:
+ * the entry state of Multiboot and of PVH. */
+void kb_flat32_sregs(struct kvm_sregs *s);
 
 #endif

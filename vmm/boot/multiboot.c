@@ -9,6 +9,7 @@
 
 #include "../layout.h"
 #include "../util.h"
+#include "bootmem.h"
 #include "longmode.h"
 
 struct mb_header {
@@ -170,22 +171,16 @@ void kb_multiboot_info(struct kb_mem *m)
 	uint32_t *info = kb_mem_gpa(m, KB_MBINFO_ADDR, 0x200);
 	char *name = (char *)info + 0x80;
 	uint32_t *map = info + 0x100 / 4, *p = map;
-	const uint64_t ranges[4][3] = {
-	    {0, 0x9fc00, 1},
-	    {0x9fc00, 0x100000 - 0x9fc00, 2}, /* EBDA, VGA, BIOS: reserved */
-	    {0x100000, m->low - 0x100000, 1},
-	    {KB_HIGH_RAM_START, m->high, 1},
-	};
+	struct kb_ram_range r[4];
+	unsigned n = kb_boot_ram_map(m, r);
 
 	memset(info, 0, 0x200);
 	strcpy(name, "kvmbench");
-	for (int i = 0; i < 4; i++) {
-		if (!ranges[i][1])
-			continue;
+	for (unsigned i = 0; i < n; i++) {
 		p[0] = 20; /* size of the rest of the entry */
-		memcpy(p + 1, &ranges[i][0], 8);
-		memcpy(p + 3, &ranges[i][1], 8);
-		p[5] = (uint32_t)ranges[i][2];
+		memcpy(p + 1, &r[i].addr, 8);
+		memcpy(p + 3, &r[i].len, 8);
+		p[5] = r[i].type;
 		p += 6;
 	}
 	info[0] = 1 << 0 | 1 << 2 | 1 << 6 | 1 << 9; /* mem, cmdline, mmap, loader name */
@@ -204,10 +199,4 @@ void kb_multiboot_regs(struct kvm_regs *r, uint64_t entry)
 	r->rflags = 0x2;
 	r->rax = KB_MULTIBOOT_BOOTLOADER_MAGIC;
 	r->rbx = KB_MBINFO_ADDR;
-}
-
-void kb_multiboot_sregs(struct kvm_sregs *s)
-{
-	kb_boot_segments(s, KB_SEL_CODE32, KB_SEL_DATA, KB_SEL_TSS, false, KB_GDT_ADDR,
-			 KB_SEL_CODE32 + 8 - 1);
 }

@@ -33,6 +33,5 @@ int kb_multiboot_load(const uint8_t *buf, size_t size, uint8_t *ram, uint64_t ra
 void kb_multiboot_info(struct kb_mem *m);
 
 void kb_multiboot_regs(struct kvm_regs *r, uint64_t entry);
-void kb_multiboot_sregs(struct kvm_sregs *s);
 
 #endif

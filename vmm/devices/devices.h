@@ -97,6 +97,16 @@ struct kb_rtc {
 
 int kb_rtc_init(struct kb_rtc *r, struct kb_bus *bus);
 
+/* --- ACPI PM1a event/control and PM timer (-machine acpi-pm=on) --- */
+struct kb_acpipm {
+	pthread_mutex_t lock;
+	uint16_t sts, en, cnt;
+	uint64_t refused_sleeps; /* SLP_EN with a type other than S5 */
+	struct kb_result *result;
+};
+
+int kb_acpipm_init(struct kb_acpipm *pm, struct kb_bus *bus, struct kb_result *result);
+
 /* --- isa-debug-exit (0xf4) and i8042 reset (0x64 <- 0xfe) --- */
 int kb_debugexit_init(struct kb_bus *bus, struct kb_result *result);
 int kb_i8042_init(struct kb_bus *bus, struct kb_result *result);

@@ -1,0 +1,35 @@
+/*
+ * acpipm: the ACPI PM block of -machine acpi-pm=on.  Checks SCI_EN (ACPI
+ * always enabled), that the PM timer counts forward at 3.579545 MHz
+ * against the TSC (within 2%), reports that rate, then powers the machine
+ * off by writing \_S5's sleep type with SLP_EN to PM1a_CNT: the VMM ends
+ * with status 0, result "poweroff".  Without the PM block it skips.
+ */
+#include "kb.h"
+
+int main(void)
+{
+	uint16_t cnt = inw(KB_ACPI_PM1_CNT);
+
+	if (cnt == 0xffff || !(cnt & 1))
+		kb_skip("no ACPI PM block: run with -machine acpi-pm=on");
+	if (!kb_bi->tsc_khz)
+		kb_skip("the TSC frequency is unknown");
+	uint32_t t0 = inl(KB_ACPI_PM_TMR), t1;
+	uint64_t c0 = rdtsc(), c1, want = kb_bi->tsc_khz * 20; /* 20 ms of TSC */
+
+	do {
+		t1 = inl(KB_ACPI_PM_TMR);
+		c1 = rdtsc();
+	} while (c1 - c0 < want);
+	uint64_t ticks = (uint32_t)(t1 - t0), hz = ticks * kb_bi->tsc_khz * 1000 / (c1 - c0);
+
+	kb_metric("pm_timer_hz", (int64_t)hz, 0, "Hz");
+	kb_printf("PM timer: %llu ticks in %llu TSC cycles: %llu Hz\n", (unsigned long long)ticks,
+		  (unsigned long long)(c1 - c0), (unsigned long long)hz);
+	if (hz < KB_ACPI_PM_TMR_HZ * 98ull / 100 || hz > KB_ACPI_PM_TMR_HZ * 102ull / 100)
+		kb_fail("PM timer runs at %llu Hz, not %u", (unsigned long long)hz,
+			KB_ACPI_PM_TMR_HZ);
+	outw(KB_ACPI_PM1_CNT, (uint16_t)(KB_ACPI_S5_TYP << 10 | 1 << 13));
+	kb_fail("still running after the S5 write");
+}
