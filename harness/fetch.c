@@ -168,6 +168,8 @@ static int attempt(const struct kb_image_entry *e, const struct kb_fetch_opts *o
 	curl_easy_setopt(x.curl, CURLOPT_LOW_SPEED_LIMIT, 1024L);
 	curl_easy_setopt(x.curl, CURLOPT_LOW_SPEED_TIME, o->timeout_s);
 	curl_easy_setopt(x.curl, CURLOPT_RESUME_FROM_LARGE, x.resumed);
+	if (getenv("KVMBENCH_CA_BUNDLE")) /* a private mirror's CA, PEM */
+		curl_easy_setopt(x.curl, CURLOPT_CAINFO, getenv("KVMBENCH_CA_BUNDLE"));
 	curl_easy_setopt(x.curl, CURLOPT_USERAGENT, "kvmbench/0.1");
 	rc = curl_easy_perform(x.curl);
 	curl_easy_getinfo(x.curl, CURLINFO_RESPONSE_CODE, &http);
@@ -188,6 +190,14 @@ static int attempt(const struct kb_image_entry *e, const struct kb_fetch_opts *o
 	if (rc == CURLE_OPERATION_TIMEDOUT)
 		snprintf(err, errlen, "image %s: timed out: under 1 KiB/s for %ld s (%s)", e->name,
 			 o->timeout_s, e->url);
+	else if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CONNECT_ERROR)
+		snprintf(err, errlen,
+			 "image %s: TLS failed: %s (%s; a private CA goes in "
+			 "KVMBENCH_CA_BUNDLE)",
+			 e->name, cerr[0] ? cerr : curl_easy_strerror(rc), e->url);
+	else if (rc == CURLE_COULDNT_RESOLVE_HOST)
+		snprintf(err, errlen, "image %s: DNS: %s (%s)", e->name,
+			 cerr[0] ? cerr : curl_easy_strerror(rc), e->url);
 	else if (rc == CURLE_HTTP_RETURNED_ERROR)
 		snprintf(err, errlen, "image %s: HTTP %ld from %s", e->name, http, e->url);
 	else

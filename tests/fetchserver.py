@@ -6,13 +6,15 @@ Range); /slow/NAME sends a few bytes and then stalls; /paced/NAME sends
 the body in small timed chunks (so two clients overlap); anything else is
 404.  Every request is recorded (path, Range header) in .log.
 """
+import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Server:
-    def __init__(self, bodies):
+    def __init__(self, bodies, tls=None):
+        """tls: (certfile, keyfile) to serve HTTPS instead of HTTP."""
         self.bodies = bodies  # name -> bytes
         self.log = []
         self.dropped = set()
@@ -66,13 +68,19 @@ class Server:
                     pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.scheme = "http"
+        if tls:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*tls)
+            self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+            self.scheme = "https"
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 
     def url(self, mode, name):
-        return f"http://127.0.0.1:{self.port}/{mode}/{name}"
+        return f"{self.scheme}://127.0.0.1:{self.port}/{mode}/{name}"
 
     def close(self):
         self.httpd.shutdown()

@@ -1,6 +1,7 @@
 """Guest images: manifests, the verified cache, downloads over loopback HTTP."""
 import hashlib
 import os
+import re
 import subprocess
 import threading
 import time
@@ -188,3 +189,81 @@ def test_run_fetches_the_images_a_scenario_needs(kvm, tmp_path):
         assert len(s.log) == 1
     finally:
         s.close()
+
+
+@pytest.fixture(scope="module")
+def cert(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1 (openssl, from ci/install-deps)."""
+    d = tmp_path_factory.mktemp("tls")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(d / "key.pem"), "-out", str(d / "cert.pem")],
+                   check=True, capture_output=True)
+    return d / "cert.pem", d / "key.pem"
+
+
+def test_tls_untrusted_certificate_fails_cleanly(cert, tmp_path):
+    s = Server({"guest.elf": BODY}, tls=cert)
+    try:
+        m = manifest(tmp_path, s.url("ok", "guest.elf"))
+        p = fetch(tmp_path, m)
+        assert p.returncode == 1, p.stderr
+        lines = p.stderr.strip().splitlines()
+        assert len(lines) == 1 and "image img: TLS failed" in lines[0], p.stderr
+        assert "KVMBENCH_CA_BUNDLE" in lines[0]
+        assert cache_files(tmp_path) == []
+        # trusted through KVMBENCH_CA_BUNDLE, the same server works
+        p = fetch(tmp_path, m, env={"KVMBENCH_CA_BUNDLE": str(cert[0])})
+        assert p.returncode == 0, p.stderr
+        assert (tmp_path / "cache" / SHA).read_bytes() == BODY
+    finally:
+        s.close()
+
+
+def test_https_url_to_a_plain_http_server_is_a_tls_error(server, tmp_path):
+    m = manifest(tmp_path, server.url("ok", "guest.elf").replace("http:", "https:"))
+    p = fetch(tmp_path, m, env={"KVMBENCH_FETCH_RETRIES": "0"})
+    assert p.returncode == 1 and "image img: TLS failed" in p.stderr, p.stderr
+    assert cache_files(tmp_path) == []
+
+
+def test_dns_failure_is_one_line(tmp_path):
+    # .invalid never resolves (RFC 6761): the resolver answers at once
+    m = manifest(tmp_path, "http://kvmbench-images.invalid/guest.elf")
+    t0 = time.monotonic()
+    p = fetch(tmp_path, m)
+    assert p.returncode == 1
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("kvmbench: image img: DNS:"), p.stderr
+    assert "kvmbench-images.invalid" in lines[0]
+    assert time.monotonic() - t0 < 30  # not retried as if transient
+    assert cache_files(tmp_path) == []
+
+
+def test_progress_line_on_a_terminal(server, tmp_path):
+    """On a TTY, fetch shows bytes, rate and ETA, and clears the line at the
+    end; with stderr not a terminal (every other test) it prints none."""
+    import pty
+    big = os.urandom(3 * 1024 * 1024)
+    server.bodies["big"] = big
+    m = manifest(tmp_path, server.url("paced", "big"), sha=hashlib.sha256(big).hexdigest())
+    master, slave = pty.openpty()
+    env = dict(os.environ, KVMBENCH_CACHE=str(tmp_path / "cache"))
+    p = subprocess.Popen([str(KB), "fetch", "--manifest", str(m)], stdout=subprocess.PIPE,
+                         stderr=slave, env=env)
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # EIO: the other side closed
+            break
+        if not chunk:
+            break
+        out += chunk
+    assert p.wait(timeout=120) == 0
+    text = out.decode(errors="replace")
+    assert re.search(r"\r\x1b\[K  img: \d+\.\d / 3\.0 MiB, \d+\.\d MiB/s, ETA \d+s", text), text
+    assert text.endswith("\r\x1b[K") or text.rstrip("\r\n").endswith("\x1b[K"), repr(text[-80:])
+    p = fetch(tmp_path, m)  # cached now; and no terminal: no progress bytes
+    assert "\x1b[K" not in p.stderr
