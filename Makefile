@@ -49,7 +49,7 @@ $(DEPS_STAMP): ci/install-deps
 	$(Q)touch $@
 
 # --- the VMM ------------------------------------------------------------------
-VMM_SRC := $(wildcard vmm/*.c vmm/boot/*.c vmm/devices/*.c)
+VMM_SRC := $(wildcard vmm/*.c vmm/boot/*.c vmm/devices/*.c vmm/virtio/*.c)
 VMM_LIB_SRC := $(filter-out vmm/main.c,$(VMM_SRC))
 VMM_OBJ := $(VMM_SRC:%.c=$(BUILD)/%.o)
 VMM_LIB_OBJ := $(VMM_LIB_SRC:%.c=$(BUILD)/%.o)

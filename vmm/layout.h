@@ -22,6 +22,7 @@
  *   ...          RAM up to min(size, 3 GiB)
  *   0xc000_0000  32-bit MMIO hole (unbacked: accesses exit to the VMM)
  *   0xd000_0000    scratch MMIO address the `mmio` guest writes to
+ *   0xe000_0000    PCI memory window: BARs of the PCI devices
  *   0xfec0_0000    IOAPIC (in-kernel)
  *   0xfee0_0000    local APIC (in-kernel)
  *   0x1_0000_0000 RAM above 3 GiB continues here
@@ -52,6 +53,8 @@
 #define KB_MMIO_HOLE_START 0xc0000000ULL
 #define KB_MMIO_HOLE_END 0x100000000ULL
 #define KB_MMIO_SCRATCH 0xd0000000ULL
+#define KB_PCI_MMIO_START 0xe0000000ULL /* BARs: the VMM assigns them from here */
+#define KB_PCI_MMIO_END 0xfec00000ULL
 #define KB_IOAPIC_ADDR 0xfec00000ULL
 #define KB_LAPIC_ADDR 0xfee00000ULL
 #define KB_HIGH_RAM_START 0x100000000ULL
@@ -91,6 +94,9 @@
 #define KB_PORT_FWCFG_LEN 2
 /* 0x00e0 - never claimed: the `pio` guest's target, answered as absent */
 #define KB_PORT_UNUSED 0xe0
+/* 0x0cf8 - 0x0cff - PCI configuration mechanism #1: address, data */
+#define KB_PORT_PCI_ADDR 0xcf8
+#define KB_PORT_PCI_DATA 0xcfc
 /* 0x03f8 - 0x03ff - 8250 UART, COM1 */
 #define KB_PORT_COM1 0x3f8
 #define KB_PORT_COM1_LEN 8

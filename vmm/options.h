@@ -24,6 +24,36 @@ struct kb_smp {
 	unsigned sockets, cores, threads;
 };
 
+/* -drive, -netdev and -device (QEMU's spelling; see docs/devices.md) */
+#define KB_MAX_DRIVES 8
+#define KB_MAX_NETDEVS 4
+#define KB_MAX_DEVICES 8
+
+struct kb_drive {
+	char id[32];
+	char file[512];
+	bool readonly, direct; /* readonly=on; cache=none */
+	bool used;	       /* claimed by a device */
+};
+
+struct kb_netdev {
+	char id[32];
+	bool loopback; /* else tap */
+	char ifname[16];
+	bool used;
+};
+
+enum kb_dev_type { KB_DEV_VIRTIO_BLK, KB_DEV_VIRTIO_NET, KB_DEV_VIRTIO_RNG };
+
+struct kb_devspec {
+	enum kb_dev_type type;
+	char ref[32]; /* drive= or netdev= as given; resolved into index */
+	int index;    /* into drives[] or netdevs[] */
+	bool ioeventfd;
+	uint8_t mac[6];
+	char serial[21];
+};
+
 struct kb_config {
 	uint64_t mem_size; /* bytes */
 	struct kb_smp smp;
@@ -45,6 +75,12 @@ struct kb_config {
 	const char *initrd;    /* Linux initial ramdisk */
 	const char *until;     /* end the VM when a console line matches (regex) */
 	bool acpi_pm;	       /* -machine acpi-pm=on: FADT with PM ports, not HW-reduced */
+	struct kb_drive drives[KB_MAX_DRIVES];
+	unsigned ndrives;
+	struct kb_netdev netdevs[KB_MAX_NETDEVS];
+	unsigned nnetdevs;
+	struct kb_devspec devices[KB_MAX_DEVICES];
+	unsigned ndevices;
 	bool help;
 	bool version;
 };

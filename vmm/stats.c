@@ -246,6 +246,46 @@ static void put_kvm_stats(struct kb_json *j, const struct kb_vm *vm)
 	kb_json_end(j, '}');
 }
 
+static void put_devices(struct kb_json *j, const struct kb_vm *vm)
+{
+	kb_json_array(j, "devices");
+	for (unsigned i = 0; vm && i < vm->nvdev; i++) {
+		const struct kb_virtio_dev *v = &vm->vdev[i];
+
+		kb_json_object(j, NULL);
+		kb_json_str(j, "name", v->name);
+		kb_json_str(j, "type", v->ops->type);
+		kb_json_u64(j, "pci_slot", v->pci.slot);
+		kb_json_bool(j, "ioeventfd", v->ioeventfd);
+		kb_json_u64(j, "status", v->status);
+		kb_json_u64(j, "features", v->guest_features);
+		kb_json_u64(j, "requests", v->requests);
+		kb_json_u64(j, "bytes_read", v->bytes_read);
+		kb_json_u64(j, "bytes_written", v->bytes_written);
+		kb_json_u64(j, "errors", v->errors);
+		kb_json_u64(j, "dropped", v->dropped);
+		kb_json_u64(j, "interrupts", v->pci.interrupts);
+		kb_json_u64(j, "masked_interrupts", v->pci.masked_interrupts);
+		kb_json_str(j, "broken", v->broken[0] ? v->broken : NULL);
+		kb_json_u64(j, "broken_count", v->broken_count);
+		kb_json_u64(j, "resets_after_broken", v->resets);
+		kb_json_array(j, "queues");
+		for (unsigned q = 0; q < v->ops->nqueues; q++) {
+			kb_json_object(j, NULL);
+			kb_json_u64(j, "index", q);
+			kb_json_u64(j, "size", v->q[q].size);
+			kb_json_u64(j, "chains", v->q[q].chains);
+			kb_json_u64(j, "notifies_exit", v->q[q].notifies_exit);
+			kb_json_u64(j, "notifies_eventfd", v->q[q].notifies_eventfd);
+			kb_json_u64(j, "interrupts", v->q[q].interrupts);
+			kb_json_end(j, '}');
+		}
+		kb_json_end(j, ']');
+		kb_json_end(j, '}');
+	}
+	kb_json_end(j, ']');
+}
+
 static void put_result(struct kb_json *j, const struct kb_vm *vm, const struct kb_result *res)
 {
 	kb_json_object(j, "resources");
@@ -296,6 +336,7 @@ int kb_stats_write(const char *path, const struct kb_config *cfg, struct kb_vm *
 	put_records(&j, vm);
 	put_exits(&j, vm);
 	put_kvm_stats(&j, vm);
+	put_devices(&j, vm);
 	put_result(&j, vm, res);
 	kb_json_end(&j, '}');
 	rc = kb_json_finish(&j);

@@ -125,6 +125,46 @@ static int open_serial(struct kb_vm *vm, char *err, size_t errlen)
 }
 
 /* The device table: every device of the machine, in one place. */
+/* The PCI host bridge and the -device list, named TYPE0, TYPE1... */
+static int create_pci(struct kb_vm *vm, char *err, size_t errlen)
+{
+	const struct kb_config *c = vm->cfg;
+	unsigned count[3] = {0};
+	int r;
+
+	if ((r = kb_pci_init(&vm->pci, &vm->bus, vm->vm_fd)))
+		return kb_errf(err, errlen, "PCI host bridge: %s", strerror(-r));
+	for (unsigned i = 0; i < c->ndevices; i++, vm->nvdev++) {
+		const struct kb_devspec *d = &c->devices[i];
+		struct kb_virtio_dev *v = &vm->vdev[i];
+		static const char *const type[] = {"virtio-blk", "virtio-net", "virtio-rng"};
+		char name[32];
+
+		snprintf(name, sizeof(name), "%s%u", type[d->type], count[d->type]++);
+		if (d->type == KB_DEV_VIRTIO_BLK) {
+			const struct kb_drive *dr = &c->drives[d->index];
+			struct kb_blk_opts o = {dr->file, dr->readonly, dr->direct,
+						d->serial[0] ? d->serial : dr->id};
+
+			r = kb_virtio_blk_init(v, name, &o, d->ioeventfd, &vm->pci, &vm->mem,
+					       vm->vm_fd, err, errlen);
+		} else if (d->type == KB_DEV_VIRTIO_NET) {
+			const struct kb_netdev *n = &c->netdevs[d->index];
+			struct kb_net_opts o = {n->loopback, n->ifname, {0}};
+
+			memcpy(o.mac, d->mac, 6);
+			r = kb_virtio_net_init(v, name, &o, d->ioeventfd, &vm->pci, &vm->mem,
+					       vm->vm_fd, err, errlen);
+		} else {
+			r = kb_virtio_rng_init(v, name, d->ioeventfd, &vm->pci, &vm->mem, vm->vm_fd,
+					       err, errlen);
+		}
+		if (r)
+			return -1;
+	}
+	return 0;
+}
+
 static int create_devices(struct kb_vm *vm, char *err, size_t errlen)
 {
 	int r;
@@ -140,7 +180,7 @@ static int create_devices(struct kb_vm *vm, char *err, size_t errlen)
 	    (r = kb_rtc_init(&vm->rtc, &vm->bus)) ||
 	    (vm->cfg->acpi_pm && (r = kb_acpipm_init(&vm->acpipm, &vm->bus, &vm->result))))
 		return kb_errf(err, errlen, "device registration failed: %s", strerror(-r));
-	return 0;
+	return create_pci(vm, err, errlen);
 }
 
 static void kick_handler(int sig)
@@ -465,6 +505,8 @@ void kb_vm_finish(struct kb_vm *vm)
 			vm->vcpus[i].started = false;
 		}
 	vm->t.end = kb_now_ns();
+	for (unsigned i = 0; i < vm->nvdev; i++) /* their counters are final now */
+		kb_virtio_stop(&vm->vdev[i]);
 	kb_uart_flush(&vm->uart);
 	kb_kstats_snapshot(&vm->kstats, false);
 	for (unsigned i = 0; i < vm->nvcpus; i++)
@@ -488,6 +530,10 @@ void kb_vm_destroy(struct kb_vm *vm)
 	free(vm->vcpus);
 	vm->vcpus = NULL;
 	vm->nvcpus = 0;
+	for (unsigned i = 0; i < vm->nvdev; i++)
+		kb_virtio_destroy(&vm->vdev[i]);
+	vm->nvdev = 0;
+	kb_pci_destroy(&vm->pci);
 	kb_kstats_destroy(&vm->kstats);
 	kb_bench_destroy(&vm->bench);
 	if (vm->serial_out && vm->serial_out != stdout)

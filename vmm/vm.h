@@ -25,7 +25,9 @@
 #include "kvmstats.h"
 #include "memory.h"
 #include "options.h"
+#include "pci.h"
 #include "result.h"
+#include "virtio/devices.h"
 
 struct kb_vm;
 
@@ -71,6 +73,9 @@ struct kb_vm {
 	struct kb_fwcfg fwcfg;
 	struct kb_rtc rtc;
 	struct kb_acpipm acpipm;
+	struct kb_pci pci;
+	struct kb_virtio_dev vdev[KB_MAX_DEVICES];
+	unsigned nvdev;
 	FILE *serial_out;
 	struct kb_kstats kstats;
 	struct kb_vcpu *vcpus;

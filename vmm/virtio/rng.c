@@ -1,0 +1,57 @@
+/*
+ * virtio-rng (virtio 1.x, 5.4): one queue of device-writable buffers,
+ * filled from getrandom().
+ */
+#include <sys/random.h>
+
+#include "devices.h"
+
+static int rng_notify(struct kb_virtio_dev *v, unsigned qi)
+{
+	static struct kb_vq_chain c;
+	char why[200];
+	int r;
+	bool pushed = false;
+
+	while ((r = kb_vq_pop(v->mem, &v->q[qi], &c, why, sizeof(why))) == 1) {
+		uint32_t done = 0;
+
+		for (unsigned i = c.nread; i < c.n; i++) {
+			for (uint32_t off = 0; off < c.seg[i].len;) {
+				ssize_t n = getrandom(c.seg[i].host + off, c.seg[i].len - off, 0);
+
+				if (n <= 0)
+					break;
+				off += (uint32_t)n;
+				done += (uint32_t)n;
+			}
+		}
+		v->requests++;
+		v->bytes_written += done;
+		kb_vq_push(v->mem, &v->q[qi], c.head, done);
+		pushed = true;
+	}
+	if (pushed)
+		kb_virtio_used(v, qi);
+	if (r < 0) {
+		kb_virtio_broken(v, "queue %u: %s", qi, why);
+		return -1;
+	}
+	return 0;
+}
+
+static const struct kb_virtio_ops rng_ops = {
+    .type = "virtio-rng",
+    .virtio_id = 4,
+    .class_code = 0x00ff00,
+    .nqueues = 1,
+    .queue_notify = rng_notify,
+};
+
+int kb_virtio_rng_init(struct kb_virtio_dev *v, const char *name, bool ioeventfd,
+		       struct kb_pci *pci, const struct kb_mem *mem, int vm_fd, char *err,
+		       size_t errlen)
+{
+	return kb_virtio_init(v, &rng_ops, name, 0, NULL, 0, ioeventfd, pci, mem, vm_fd, err,
+			      errlen);
+}

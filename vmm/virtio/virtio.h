@@ -1,0 +1,119 @@
+/*
+ * Modern virtio-pci transport (virtio 1.x, 4.1): vendor capabilities for
+ * the common, notify, ISR and device configuration structures in BAR 0,
+ * MSI-X (one vector per queue plus configuration changes) in BAR 1, feature
+ * negotiation with VIRTIO_F_VERSION_1 required, split queues.
+ *
+ * Queue notifications either exit to the VMM as MMIO writes (the vCPU
+ * thread processes the queue, as QEMU does without ioeventfd) or, with
+ * ioeventfd=on, are absorbed by KVM into an eventfd that the device's I/O
+ * thread waits on.  Interrupts go out through irqfds (pci.c).  Every exit
+ * is charged to a named region: NAME.common, NAME.isr, NAME.device,
+ * NAME.notify, NAME.msix.
+ *
+ * A driver that breaks the rules (a malformed ring, a bad queue address)
+ * puts the device into NEEDS_RESET: it stops processing, raises a
+ * configuration interrupt, records the reason (stats JSON) and says so once
+ * on stderr; writing status 0 resets it.  The VMM carries on.
+ */
+#ifndef KB_VIRTIO_H
+#define KB_VIRTIO_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../memory.h"
+#include "../pci.h"
+#include "virtq.h"
+
+#define KB_VIRTIO_MAX_QUEUES 3
+#define KB_VIRTIO_F_VERSION_1 (1ull << 32)
+
+#define KB_VIRTIO_S_ACKNOWLEDGE 1
+#define KB_VIRTIO_S_DRIVER 2
+#define KB_VIRTIO_S_DRIVER_OK 4
+#define KB_VIRTIO_S_FEATURES_OK 8
+#define KB_VIRTIO_S_NEEDS_RESET 0x40
+#define KB_VIRTIO_S_FAILED 0x80
+
+/* BAR 0 layout: each structure in its own 4 KiB page */
+#define KB_VIRTIO_COMMON_OFF 0x0000
+#define KB_VIRTIO_ISR_OFF 0x1000
+#define KB_VIRTIO_DEVICE_OFF 0x2000
+#define KB_VIRTIO_NOTIFY_OFF 0x3000
+#define KB_VIRTIO_NOTIFY_MULT 4
+#define KB_VIRTIO_BAR0_SIZE 0x4000
+#define KB_VIRTIO_MSIX_PBA_OFF 0x800
+
+struct kb_virtio_dev;
+
+struct kb_virtio_ops {
+	const char *type; /* "virtio-blk" */
+	uint16_t virtio_id;
+	uint32_t class_code;
+	unsigned nqueues;
+	/* Process queue q (device lock held).  Returns -1 after
+	 * kb_virtio_broken() when the driver broke the rules. */
+	int (*queue_notify)(struct kb_virtio_dev *v, unsigned q);
+	void (*reset)(struct kb_virtio_dev *v); /* may be NULL */
+	/* An extra descriptor for the I/O thread (a tap) or -1; ready() is
+	 * called with the lock held when it is readable. */
+	int (*poll_fd)(struct kb_virtio_dev *v);
+	void (*poll_ready)(struct kb_virtio_dev *v);
+	void (*free)(struct kb_virtio_dev *v); /* the backend state; NULL: free(be) */
+};
+
+struct kb_virtio_dev {
+	struct kb_pci_dev pci;
+	const struct kb_virtio_ops *ops;
+	const struct kb_mem *mem;
+	pthread_mutex_t lock;
+	char name[32];
+	char rname[4][48];	 /* region names for the exit accounting */
+	uint64_t features;	 /* offered (VERSION_1 included) */
+	uint64_t guest_features; /* accepted by the driver */
+	uint32_t dfsel, gfsel;
+	uint8_t status, config_gen, isr;
+	uint16_t queue_sel, config_vector;
+	uint8_t config[64];
+	unsigned config_len;
+	struct kb_vq q[KB_VIRTIO_MAX_QUEUES];
+	bool ioeventfd;
+	int notify_fd[KB_VIRTIO_MAX_QUEUES];
+	int stop_fd, wake_fd;
+	pthread_t thread;
+	bool thread_started;
+	int vm_fd;
+	uint64_t bar0;
+	char broken[200]; /* why the device needs a reset; "" when healthy */
+	uint64_t broken_count;
+	/* device counters, kept by the backends */
+	uint64_t requests, bytes_read, bytes_written, errors, dropped, resets;
+	void *be; /* backend state */
+};
+
+/* Set up the PCI function, BARs, capabilities, MSI-X and (with ioeventfd)
+ * the eventfds and the I/O thread.  features: the device's own feature
+ * bits; config: its configuration structure.  Returns 0, or -1 with err. */
+int kb_virtio_init(struct kb_virtio_dev *v, const struct kb_virtio_ops *ops, const char *name,
+		   uint64_t features, const void *config, unsigned config_len, bool ioeventfd,
+		   struct kb_pci *pci, const struct kb_mem *mem, int vm_fd, char *err,
+		   size_t errlen);
+
+/* The driver broke the rules: NEEDS_RESET, a configuration interrupt, the
+ * reason kept and printed once.  Lock held. */
+void kb_virtio_broken(struct kb_virtio_dev *v, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Used buffers were added to queue q: interrupt unless suppressed. */
+void kb_virtio_used(struct kb_virtio_dev *v, unsigned q);
+
+/* Make the I/O thread look at poll_fd() again (after it changed). */
+void kb_virtio_wake(struct kb_virtio_dev *v);
+
+/* Stop the I/O thread (before the stats are taken) and free. */
+void kb_virtio_stop(struct kb_virtio_dev *v);
+void kb_virtio_destroy(struct kb_virtio_dev *v);
+
+#endif
