@@ -94,7 +94,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/unit.o $(VMM_LIB_O
 
 # --- targets ------------------------------------------------------------------
 .PHONY: all test unit format-check integration bench bench-vmm bench-harness bench-report \
-	report images nightly qualify install clean deps
+	report images nightly qualify install clean deps fuzz fuzz-smoke
 
 all: $(BUILD)/kvmbench-vmm $(BUILD)/kvm-floor $(BUILD)/kvmbench $(GUEST_ELFS) $(MB_IMAGES) \
 	$(UNIT_BIN)
@@ -157,3 +157,20 @@ clean:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 .SECONDARY:
+
+# --- fuzzing the virtqueue parser (tests/fuzz/fuzz_virtq.c) -------------------
+FUZZ_SRC := tests/fuzz/fuzz_virtq.c vmm/virtio/virtq.c vmm/memory.c vmm/util.c
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1
+
+$(BUILD)/fuzz_virtq_smoke: $(FUZZ_SRC) vmm/virtio/virtq.h | $(DEPS_STAMP)
+	$(call say,LINK,$@)
+	$(Q)$(CC) -std=gnu11 $(SAN) -Ivmm -o $@ $(FUZZ_SRC)
+
+fuzz-smoke: $(BUILD)/fuzz_virtq_smoke
+	$(Q)$(BUILD)/fuzz_virtq_smoke 20000
+
+fuzz: | $(DEPS_STAMP)
+	@command -v clang >/dev/null || { echo "make fuzz needs clang (apt-get install clang)" >&2; exit 1; }
+	$(Q)clang -std=gnu11 -DKB_LIBFUZZER -fsanitize=fuzzer,address,undefined -g -O1 -Ivmm \
+		-o $(BUILD)/fuzz_virtq $(FUZZ_SRC)
+	@echo "run: $(BUILD)/fuzz_virtq -max_total_time=600 build/fuzz-corpus (mkdir it first)"

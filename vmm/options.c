@@ -265,7 +265,7 @@ static int add_device(struct kb_config *cfg, enum kb_dev_type type, const char *
 	d->index = -1;
 	snprintf(d->ref, sizeof(d->ref), "%s", ref ? ref : "");
 	/* QEMU's first NIC gets 52:54:00:12:34:56; ours count up from it */
-	memcpy(d->mac, (uint8_t[]){0x52, 0x54, 0x00, 0x12, 0x34, (uint8_t)(0x56 + cfg->ndevices)},
+	memcpy(d->mac, (uint8_t[]){0x52, 0x54, 0x00, 0x12, 0x34, (uint8_t)(0x55 + cfg->ndevices)},
 	       6);
 	return 0;
 }

@@ -34,6 +34,7 @@ void kb_virtio_broken(struct kb_virtio_dev *v, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(v->broken, sizeof(v->broken), fmt, ap);
 	va_end(ap);
+	memcpy(v->last_broken, v->broken, sizeof(v->broken));
 	fprintf(stderr, "kvmbench-vmm: %s: device broken, needs reset: %s\n", v->name, v->broken);
 	v->status |= KB_VIRTIO_S_NEEDS_RESET;
 	v->config_gen++;

@@ -86,7 +86,8 @@ struct kb_virtio_dev {
 	bool thread_started;
 	int vm_fd;
 	uint64_t bar0;
-	char broken[200]; /* why the device needs a reset; "" when healthy */
+	char broken[200];      /* why the device needs a reset; "" when healthy */
+	char last_broken[200]; /* the latest reason, kept across resets */
 	uint64_t broken_count;
 	/* device counters, kept by the backends */
 	uint64_t requests, bytes_read, bytes_written, errors, dropped, resets;

@@ -121,6 +121,7 @@ void *memcpy(void *d, const void *s, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 int strncmp(const char *a, const char *b, size_t n);
+int strcmp(const char *a, const char *b);
 /* printf subset: %d %i %u %x %p %s %c with l/ll, width and 0-padding */
 int kb_vsnprintf(char *buf, size_t len, const char *fmt, va_list ap);
 int kb_snprintf(char *buf, size_t len, const char *fmt, ...);
