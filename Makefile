@@ -11,6 +11,8 @@
 #   make bench-vmm  PIO exit round trip vs a bare KVM_RUN loop, start-up
 #                   time and the VMM's memory overhead
 #   make bench-harness, make bench-report: the harness's own costs
+#   make bench-devices  virtio exits per I/O and IOPS, ioeventfd on vs off
+#   make fuzz           the virtqueue parser under libFuzzer (clang)
 #   make install    install kvmbench-vmm into $(PREFIX)/bin
 #
 # Options: V=1 shows full commands; WERROR=0 keeps warnings non-fatal;
@@ -94,7 +96,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/unit.o $(VMM_LIB_O
 
 # --- targets ------------------------------------------------------------------
 .PHONY: all test unit format-check integration bench bench-vmm bench-harness bench-report \
-	report images nightly qualify install clean deps fuzz fuzz-smoke
+	report images nightly qualify install clean deps fuzz fuzz-smoke bench-devices
 
 all: $(BUILD)/kvmbench-vmm $(BUILD)/kvm-floor $(BUILD)/kvmbench $(GUEST_ELFS) $(MB_IMAGES) \
 	$(UNIT_BIN)
@@ -147,6 +149,9 @@ bench-harness: all
 
 bench-report: all
 	$(Q)$(PYTHON) tests/bench/bench_report.py
+
+bench-devices: all
+	$(Q)$(PYTHON) tests/bench/bench_devices.py
 
 install: $(BUILD)/kvmbench-vmm $(BUILD)/kvmbench
 	install -D -m 0755 $(BUILD)/kvmbench-vmm $(DESTDIR)$(PREFIX)/bin/kvmbench-vmm

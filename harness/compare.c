@@ -144,6 +144,11 @@ static int side_sql(const struct kb_compare_opts *o, char *where, size_t wlen, c
 	} else if (!strcmp(by, "vmm_args")) { /* two values of the vmm_args axis */
 		*key = "replace(r.params, ' vmm_args=' || r.vmm_args, '')";
 		snprintf(where, wlen, "r.vmm_args = ?1");
+	} else if (!strcmp(by, "ioeventfd")) { /* on (left out of params) and off */
+		*key = "replace(r.params, ' ioeventfd=off', '')";
+		snprintf(where, wlen,
+			 "(CASE WHEN instr(r.params, ' ioeventfd=off') THEN 'off' ELSE 'on' END) "
+			 "= ?1");
 	} else if (!strcmp(by, "tag")) { /* every campaign with the tag */
 		*key = "r.point_key";
 		snprintf(where, wlen, "c.tag = ?1");
@@ -163,7 +168,8 @@ static int load_side(sqlite3 *db, const struct kb_compare_opts *o, int side, con
 
 	if (side_sql(o, where, sizeof(where), &key)) {
 		snprintf(err, errlen,
-			 "--by %s: want campaign, paging, host, build, tag or vmm_args", o->by);
+			 "--by %s: want campaign, paging, host, build, tag, vmm_args or ioeventfd",
+			 o->by);
 		return -1;
 	}
 	for (unsigned i = 0; i < o->ncampaigns; i++)
@@ -238,7 +244,7 @@ struct verdict {
 
 /*
  * Sides that ran interleaved in one campaign (two values of an axis, as
- * with --by paging or vmm_args) have runs made back to back: repeat r of
+ * with --by paging, vmm_args or ioeventfd) have runs made back to back: repeat r of
  * each.  Their ratios cancel the host's slow drift, so when most runs pair
  * up the verdict uses the median of those ratios.  Returns the count.
  */

@@ -83,9 +83,12 @@ static int finish_point(struct kb_parse *p, struct kb_point *pt, const char *gue
 	size_t o = 0;
 
 	p->line = line;
-	for (int a = 0; a < KB_AX_COUNT; a++)
+	for (int a = 0; a < KB_AX_COUNT; a++) {
+		if (a == KB_AX_IOEVENTFD && !strcmp(pt->v[a], "on"))
+			continue; /* the default: points from before the axis keep their keys */
 		o += (size_t)snprintf(pt->params + o, sizeof(pt->params) - o, "%s%s=%s",
 				      a ? " " : "", kb_axis_name((enum kb_axis)a), pt->v[a]);
+	}
 	snprintf(pt->key, sizeof(pt->key), "%016llx", (unsigned long long)fnv1a(pt->params));
 	kb_topology_parse(pt->v[KB_AX_TOPOLOGY], &pt->vcpus, &pt->sockets, &pt->cores,
 			  &pt->threads);

@@ -20,11 +20,11 @@
 #include "scenario_parse.h"
 
 static const char *const axis_names[KB_AX_COUNT] = {
-    "topology", "memory", "numa", "devices", "workload", "paging", "vmm_args",
+    "topology", "memory", "numa", "devices", "workload", "paging", "vmm_args", "ioeventfd",
 };
 
 const char *const kb_axis_default[KB_AX_COUNT] = {
-    "1", "128M", "none", "none", "", "host", "",
+    "1", "128M", "none", "none", "", "host", "", "on",
 };
 
 const char *kb_axis_name(enum kb_axis a)
@@ -112,6 +112,34 @@ int kb_topology_parse(const char *v, unsigned *vcpus, unsigned *s, unsigned *c, 
 	return -1;
 }
 
+int kb_devices_parse(const char *v, unsigned *mask)
+{
+	static const char *const kind[] = {"virtio-blk", "virtio-net", "virtio-rng"};
+	const char *p = v;
+
+	*mask = 0;
+	if (!strcmp(v, "none"))
+		return 0;
+	if (!strcmp(v, "all")) {
+		*mask = 7;
+		return 0;
+	}
+	while (*p) {
+		size_t n = strcspn(p, "+");
+		unsigned k = 0;
+
+		while (k < 3 && (strlen(kind[k]) != n || strncmp(p, kind[k], n)))
+			k++;
+		if (k == 3 || (*mask & 1u << k))
+			return -1;
+		*mask |= 1u << k;
+		p += n;
+		if (*p == '+' && !*++p)
+			return -1;
+	}
+	return *mask ? 0 : -1;
+}
+
 /* Check one value of an axis; returns 0 or reports via perr. */
 static int check_value(struct kb_parse *p, enum kb_axis a, const char *v)
 {
@@ -141,13 +169,16 @@ static int check_value(struct kb_parse *p, enum kb_axis a, const char *v)
 			       -1;
 		return 0;
 	case KB_AX_DEVICES:
-		if (strcmp(v, "none"))
-			return kb_parse_err(
-				   p,
-				   "devices: '%s' is not supported yet (no virtio devices in "
-				   "kvmbench-vmm): use none",
-				   v),
+		if (kb_devices_parse(v, &x))
+			return kb_parse_err(p,
+					    "devices: '%s' (want none, all, or virtio-blk, "
+					    "virtio-net, virtio-rng joined with +)",
+					    v),
 			       -1;
+		return 0;
+	case KB_AX_IOEVENTFD:
+		if (strcmp(v, "on") && strcmp(v, "off"))
+			return kb_parse_err(p, "ioeventfd: '%s' (want on or off)", v), -1;
 		return 0;
 	case KB_AX_PAGING:
 		if (strcmp(v, "host") && strcmp(v, "ept") && strcmp(v, "npt") &&

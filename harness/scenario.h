@@ -25,6 +25,7 @@ enum kb_axis {
 	KB_AX_WORKLOAD,
 	KB_AX_PAGING,
 	KB_AX_VMM_ARGS,
+	KB_AX_IOEVENTFD, /* last: left out of a point's params when "on" (keys of old points hold) */
 	KB_AX_COUNT
 };
 
@@ -109,5 +110,9 @@ void kb_scenario_free(struct kb_scenario *s);
 
 /* Parse a topology value: "N" or "SxCxT".  Returns 0 or -1. */
 int kb_topology_parse(const char *v, unsigned *vcpus, unsigned *s, unsigned *c, unsigned *t);
+
+/* A devices axis value: none, all, or kinds joined with '+'; *mask gets
+ * bit 0 virtio-blk, 1 virtio-net, 2 virtio-rng.  0 or -1. */
+int kb_devices_parse(const char *v, unsigned *mask);
 
 #endif

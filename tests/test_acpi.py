@@ -52,6 +52,12 @@ def test_tables_for_16_vcpus_on_two_numa_nodes(vmm, tmp_path):
     assert fields(t["SLIT"], "Locality   0") == ["0A 15"]
     assert fields(t["SLIT"], "Locality   1") == ["15 0A"]
     assert 'EisaId ("PNP0501")' in t["DSDT"] and "0x03F8" in t["DSDT"]
+    # the PCI host bridge: bus 0-0xFF, the CF8 ports, the BAR window of layout.h
+    assert "Device (PCI0)" in t["DSDT"] and 'EisaId ("PNP0A08")' in t["DSDT"]
+    assert re.search(r"WordBusNumber \(ResourceProducer.*?0x00FF,\s+// Range Maximum",
+                     t["DSDT"], re.S)
+    assert re.search(r"DWordMemory \(ResourceProducer.*?0xE0000000,\s+// Range Minimum\s+"
+                     r"0xFEBFFFFF,\s+// Range Maximum", t["DSDT"], re.S)
     assert "Hardware Reduced (V5) : 1" in t["FACP"]
     assert fields(t["FACP"], "DSDT Address")[1] == "00000000000E0030"
 

@@ -190,3 +190,51 @@ def test_disk_not_whole_sectors(vmm, tmp_path):
     d.write_bytes(b"x" * 1000)
     r = vmm("hello", "-drive", f"file={d},if=virtio")
     assert r.rc == 1 and "not a whole number of 512-byte sectors" in r.err, r
+
+
+# --- the devices and ioeventfd axes of the harness ----------------------------
+
+def test_devices_axis_runs_and_records_exits_per_region(kvm, tmp_path):
+    import sqlite3
+    from test_harness import kb, write
+    sc = write(tmp_path, "dev.ini", """
+[scenario]
+repeats = 2
+warmup = 0
+[matrix]
+devices = virtio-blk+virtio-rng
+ioeventfd = on, off
+workload = blkio, rng
+[workload.blkio]
+args = n=8
+[workload.rng]
+args = n=4
+""")
+    db = tmp_path / "k.db"
+    p = kb("run", str(sc), "--db", str(db))  # logs/ beside the database
+    assert p.returncode == 0, p.stdout + p.stderr
+    c = sqlite3.connect(db)
+    rows = c.execute("SELECT params, status FROM runs").fetchall()
+    assert len(rows) == 8 and {r[1] for r in rows} == {"pass"}
+    assert sum(" ioeventfd=off" in r[0] for r in rows) == 4
+    assert not any("ioeventfd=on" in r[0] for r in rows)  # the default stays out of keys
+    notify = dict(c.execute(
+        "SELECT instr(r.params, 'ioeventfd=off') > 0, sum(e.count) FROM exits e "
+        "JOIN runs r ON r.id = e.run_id WHERE e.name = 'virtio-blk0.notify' "
+        "AND r.workload = 'blkio' GROUP BY 1").fetchall())
+    assert notify.get(1, 0) >= 2 * 35 and notify.get(0, 0) == 0, notify
+    assert not list((tmp_path / "logs").rglob("scratch.img"))  # removed after each run
+    p = kb("compare", "on", "off", "--by", "ioeventfd", "--db", str(db))
+    assert p.returncode in (0, 10) and "seqread_iops" in p.stdout, p.stdout + p.stderr
+
+
+@pytest.mark.parametrize("value, message", [
+    ("devices = virtio-gpu", "devices: 'virtio-gpu'"),
+    ("devices = virtio-blk+virtio-blk", "joined with +"),
+    ("ioeventfd = maybe", "ioeventfd: 'maybe' (want on or off)"),
+])
+def test_bad_device_axes_name_the_line(kvm, tmp_path, value, message):
+    from test_harness import kb, write
+    sc = write(tmp_path, "bad.ini", f"[scenario]\nrepeats = 1\n[matrix]\nworkload = hello\n{value}\n")
+    p = kb("run", str(sc), "--db", str(tmp_path / "k.db"))
+    assert p.returncode != 0 and "bad.ini:5" in p.stderr and message in p.stderr, p.stderr

@@ -131,6 +131,48 @@ static void aml_pkg(struct aml *out, const uint8_t *op, size_t oplen, const stru
 	aml_bytes(out, body->b, body->n);
 }
 
+/* Device (PCI0): the host bridge of pci.c, bus 0, its configuration
+ * ports, the I/O ranges around them and the memory window of the BARs.
+ * No _PRT: the devices interrupt through MSI-X only. */
+static void pci_root(struct aml *scope)
+{
+	static const uint8_t crs[] = {
+	    /* WordBusNumber: producer, min/max fixed, 0-0xff */
+	    0x88, 0x0d, 0x00, 0x02, 0x0c, 0x00, 0, 0, 0x00, 0x00, 0xff, 0x00, 0, 0, 0x00, 0x01,
+	    /* IO (Decode16, 0xCF8, 0xCF8, 1, 8) */
+	    0x47, 0x01, 0xf8, 0x0c, 0xf8, 0x0c, 0x01, 0x08,
+	    /* WordIO 0x0000-0x0CF7 and 0x0D00-0xFFFF, entire range */
+	    0x88, 0x0d, 0x00, 0x01, 0x0c, 0x03, 0, 0, 0x00, 0x00, 0xf7, 0x0c, 0, 0, 0xf8, 0x0c,
+	    0x88, 0x0d, 0x00, 0x01, 0x0c, 0x03, 0, 0, 0x00, 0x0d, 0xff, 0xff, 0, 0, 0x00, 0xf3,
+	    /* DWordMemory, non-cacheable, read-write: the PCI window */
+	    0x87, 0x17, 0x00, 0x00, 0x0c, 0x01, 0, 0, 0, 0, (uint8_t)KB_PCI_MMIO_START,
+	    (uint8_t)(KB_PCI_MMIO_START >> 8), (uint8_t)(KB_PCI_MMIO_START >> 16),
+	    (uint8_t)(KB_PCI_MMIO_START >> 24), (uint8_t)(KB_PCI_MMIO_END - 1),
+	    (uint8_t)((KB_PCI_MMIO_END - 1) >> 8), (uint8_t)((KB_PCI_MMIO_END - 1) >> 16),
+	    (uint8_t)((KB_PCI_MMIO_END - 1) >> 24), 0, 0, 0, 0,
+	    (uint8_t)(KB_PCI_MMIO_END - KB_PCI_MMIO_START),
+	    (uint8_t)((KB_PCI_MMIO_END - KB_PCI_MMIO_START) >> 8),
+	    (uint8_t)((KB_PCI_MMIO_END - KB_PCI_MMIO_START) >> 16),
+	    (uint8_t)((KB_PCI_MMIO_END - KB_PCI_MMIO_START) >> 24), 0x79, 0x00, /* end tag */
+	};
+	static const uint8_t buffer_op = 0x11, device_op[] = {0x5b, 0x82};
+	struct aml buf = {0}, dev = {0};
+
+	aml_bytes(&buf, (const uint8_t[]){0x0a, sizeof(crs)}, 2);
+	aml_bytes(&buf, crs, sizeof(crs));
+	aml_bytes(&dev, "PCI0", 4);
+	aml_bytes(&dev, (const uint8_t[]){0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x0a, 0x08},
+		  10); /* EisaId ("PNP0A08"): PCI Express root */
+	aml_bytes(&dev, (const uint8_t[]){0x08, '_', 'C', 'I', 'D', 0x0c, 0x41, 0xd0, 0x0a, 0x03},
+		  10); /* EisaId ("PNP0A03"): PCI root */
+	aml_bytes(&dev, (const uint8_t[]){0x08, '_', 'S', 'E', 'G', 0x00}, 6);
+	aml_bytes(&dev, (const uint8_t[]){0x08, '_', 'U', 'I', 'D', 0x00}, 6);
+	aml_bytes(&dev, (const uint8_t[]){0x08, '_', 'B', 'B', 'N', 0x00}, 6);
+	aml_bytes(&dev, (const uint8_t[]){0x08, '_', 'C', 'R', 'S'}, 5);
+	aml_pkg(&dev, &buffer_op, 1, &buf);
+	aml_pkg(scope, device_op, 2, &dev);
+}
+
 static void dsdt_body(struct aml *out, bool acpi_pm)
 {
 	static const uint8_t crs[] = {
@@ -152,6 +194,7 @@ static void dsdt_body(struct aml *out, bool acpi_pm)
 	aml_pkg(&dev, &buffer_op, 1, &buf);
 	aml_bytes(&scope, "\\_SB_", 5);
 	aml_pkg(&scope, device_op, 2, &dev);
+	pci_root(&scope);
 	aml_pkg(out, &scope_op, 1, &scope);
 	if (acpi_pm) /* Name (_S5, Package (2) { S5_TYP, S5_TYP }) */
 		aml_bytes(out,
