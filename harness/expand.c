@@ -93,6 +93,16 @@ static int finish_point(struct kb_parse *p, struct kb_point *pt, const char *gue
 	kb_topology_parse(pt->v[KB_AX_TOPOLOGY], &pt->vcpus, &pt->sockets, &pt->cores,
 			  &pt->threads);
 	kb_size_parse(pt->v[KB_AX_MEMORY], &pt->memory);
+	if (strcmp(pt->v[KB_AX_NUMA], "none")) { /* N nodes: whole sockets, equal memory */
+		unsigned n = (unsigned)atoi(pt->v[KB_AX_NUMA]);
+
+		if (pt->sockets % n || (pt->memory >> 20) % n)
+			return kb_parse_err(p,
+					    "numa=%u with topology=%s memory=%s: the nodes need "
+					    "whole sockets and equal MiB of memory",
+					    n, pt->v[KB_AX_TOPOLOGY], pt->v[KB_AX_MEMORY]),
+			       -1;
+	}
 	pt->wl = kb_scenario_workload(s, wname);
 	if (!pt->wl) {
 		if (!guest_exists(guest_dir, wname))

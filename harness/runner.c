@@ -192,10 +192,21 @@ static int spawn(const struct kb_env *env, const struct kb_scenario *sc, const c
 		argv[argc++] = "-initrd";
 		argv[argc++] = initrd;
 	}
-	char dev[6][1400];
+	char dev[6][1400], numa[8][96];
 
 	if (device_args(p, s->dir, dev, argv, &argc, err, errlen))
 		return -1;
+	/* numa=N: N nodes of whole sockets and equal memory (checked at expansion) */
+	unsigned nodes = strcmp(p->v[KB_AX_NUMA], "none") ? (unsigned)atoi(p->v[KB_AX_NUMA]) : 0;
+
+	for (unsigned i = 0; i < nodes && i < 8; i++) {
+		unsigned per = p->vcpus / nodes;
+
+		snprintf(numa[i], sizeof(numa[i]), "node,nodeid=%u,cpus=%u-%u,mem=%lluM", i,
+			 i * per, (i + 1) * per - 1, (unsigned long long)(p->memory >> 20) / nodes);
+		argv[argc++] = "-numa";
+		argv[argc++] = numa[i];
+	}
 	snprintf(vmm_args, sizeof(vmm_args), "%s", p->v[KB_AX_VMM_ARGS]);
 	for (char *a = strtok_r(vmm_args, " ", &save); a && argc < 62;
 	     a = strtok_r(NULL, " ", &save))

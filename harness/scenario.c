@@ -160,12 +160,8 @@ static int check_value(struct kb_parse *p, enum kb_axis a, const char *v)
 			return kb_parse_err(p, "memory: bad size '%s' (try 128M or 2G)", v), -1;
 		return 0;
 	case KB_AX_NUMA:
-		if (strcmp(v, "none"))
-			return kb_parse_err(
-				   p,
-				   "numa: '%s' is not supported yet (kvmbench-vmm has no -numa): "
-				   "use none",
-				   v),
+		if (strcmp(v, "none") && parse_uint(v, 1, 8, &x))
+			return kb_parse_err(p, "numa: '%s' (want none or a node count 1 to 8)", v),
 			       -1;
 		return 0;
 	case KB_AX_DEVICES:

@@ -405,3 +405,19 @@ def test_until_ends_a_run_at_a_console_line(kvm, tmp_path):
                 "until = ([\n")
     p = kb("show", bad)
     assert p.returncode == 1 and f"{bad}:5: until" in p.stderr
+
+
+def test_numa_axis_gives_the_vmm_nodes(kvm, tmp_path):
+    sc = write(tmp_path, "numa.ini", "[scenario]\nrepeats = 1\nwarmup = 0\n[matrix]\n"
+               "topology = 2x2x1\nmemory = 256M\nnuma = none, 2\nworkload = topology\n"
+               "[workload.topology]\nargs = sockets={sockets} cores={cores} threads={threads}\n")
+    db = tmp_path / "k.db"
+    kb("run", str(sc), "--db", str(db), check=0)
+    got = {}
+    for numa, log_dir in rows(db, "SELECT numa, log_dir FROM runs"):
+        got[numa] = json.loads((Path(log_dir) / "stats.json").read_text())["config"]["numa_nodes"]
+    assert got == {"none": 1, "2": 2}
+    bad = write(tmp_path, "bad.ini", "[scenario]\n[matrix]\ntopology = 3\nnuma = 2\n"
+                "workload = hello\n")
+    p = kb("run", str(bad), "--db", str(db))
+    assert p.returncode == 1 and "whole sockets" in p.stderr, p.stderr

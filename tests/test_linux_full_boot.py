@@ -75,7 +75,7 @@ def test_linux_scenario_runs_or_records_why_not(kvm, tmp_path):
     assert p.returncode == 0, p.stdout + p.stderr
     rows = sqlite3.connect(db).execute(
         "SELECT workload, status, reason FROM runs WHERE warmup = 0").fetchall()
-    assert len(rows) == 9  # 3 topologies x 3 workloads
+    assert len(rows) == 11  # 3 topologies x 3 workloads, and blk with ioeventfd on and off
     if host_is_pvm():
         print(f"kvm_pvm: the linux scenario records skips ({rows[0][2]})")
         assert {r[1] for r in rows} == {"skip"}
