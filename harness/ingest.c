@@ -166,6 +166,78 @@ static int insert_run(struct kb_ingest *in, const struct kb_run_rec *r, int64_t 
 	return step(st);
 }
 
+static int insert_metric(struct kb_ingest *in, int64_t run, const char *name, double value,
+			 const char *unit)
+{
+	sqlite3_stmt *st = in->st[S_METRIC];
+
+	sqlite3_bind_int64(st, 1, run);
+	bind_text(st, 2, name);
+	sqlite3_bind_double(st, 3, value);
+	bind_text(st, 4, unit);
+	sqlite3_bind_int64(st, 5, 0);
+	return step(st);
+}
+
+/*
+ * Per device with requests, derived metrics (docs/db-schema.md):
+ * DEV.requests, DEV.exits_per_request (userspace exits charged to the
+ * device's regions), DEV.kvm_exits_per_request (KVM's vCPU `exits`
+ * statistic, every exit of the run), DEV.broken_count when non-zero.
+ */
+static long insert_device_metrics(struct kb_ingest *in, int64_t run, json_object *stats)
+{
+	json_object *devs = get(stats, "devices"), *regions = get(get(stats, "exits"), "by_region");
+	json_object *kvm = get(get(stats, "kvm_stats"), "vcpu");
+	size_t nd =
+	    devs && json_object_is_type(devs, json_type_array) ? json_object_array_length(devs) : 0;
+	size_t nr = regions && json_object_is_type(regions, json_type_array)
+			? json_object_array_length(regions)
+			: 0;
+	long rows = 0;
+
+	for (size_t i = 0; i < nd; i++) {
+		json_object *d = json_object_array_get_idx(devs, i);
+		const char *dev = get_str(d, "name");
+		int64_t req = get_int(d, "requests", 0), own = 0;
+		char name[160];
+		size_t dl = dev ? strlen(dev) : 0;
+
+		if (!dev || req <= 0)
+			continue;
+		for (size_t k = 0; k < nr; k++) {
+			json_object *r = json_object_array_get_idx(regions, k);
+			const char *rn = get_str(r, "name");
+
+			if (rn && !strncmp(rn, dev, dl) && rn[dl] == '.')
+				own += get_int(r, "count", 0);
+		}
+		snprintf(name, sizeof(name), "%s.requests", dev);
+		if (insert_metric(in, run, name, (double)req, "requests"))
+			return -1;
+		snprintf(name, sizeof(name), "%s.exits_per_request", dev);
+		if (insert_metric(in, run, name, (double)own / (double)req, "exits/request"))
+			return -1;
+		rows += 2;
+		if (get(kvm, "exits")) {
+			snprintf(name, sizeof(name), "%s.kvm_exits_per_request", dev);
+			if (insert_metric(in, run, name,
+					  (double)get_int(kvm, "exits", 0) / (double)req,
+					  "exits/request"))
+				return -1;
+			rows++;
+		}
+		if (get_int(d, "broken_count", 0) > 0) {
+			snprintf(name, sizeof(name), "%s.broken_count", dev);
+			if (insert_metric(in, run, name, (double)get_int(d, "broken_count", 0),
+					  "violations"))
+				return -1;
+			rows++;
+		}
+	}
+	return rows;
+}
+
 /* metrics and marks arrays; returns rows written or -1 */
 static long insert_records(struct kb_ingest *in, int64_t run, json_object *stats)
 {
@@ -331,6 +403,9 @@ long kb_ingest_run(struct kb_ingest *in, struct kb_run_rec *r, const char *stats
 			goto rollback;
 		rows += n;
 		if ((n = insert_kstats(in, run, stats)) < 0)
+			goto rollback;
+		rows += n;
+		if ((n = insert_device_metrics(in, run, stats)) < 0)
 			goto rollback;
 		rows += n;
 	}

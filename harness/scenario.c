@@ -390,7 +390,7 @@ int kb_metric_default_direction(const char *unit)
 	if (n > 2 && !strcmp(unit + n - 2, "/s"))
 		return 1;
 	if (!strcmp(unit, "cycles") || !strcmp(unit, "ns") || !strcmp(unit, "us") ||
-	    !strcmp(unit, "ms") || !strcmp(unit, "s") || !strcmp(unit, "exits"))
+	    !strcmp(unit, "ms") || !strcmp(unit, "s") || !strncmp(unit, "exits", 5))
 		return -1;
 	return 0;
 }

@@ -67,7 +67,7 @@ def test_scenario_errors_name_file_and_line(tmp_path, text, line, message):
 
 
 EXPECTED_POINTS = {"smoke": 6, "smp16": 20, "exits": 5, "paging": 18, "nightly": 19,
-                   "linux-early": 1,
+                   "linux-early": 1, "linux": 11, "devices": 34,
                    "qualify": 27}
 
 

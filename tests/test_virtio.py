@@ -224,6 +224,14 @@ args = n=4
         "AND r.workload = 'blkio' GROUP BY 1").fetchall())
     assert notify.get(1, 0) >= 2 * 35 and notify.get(0, 0) == 0, notify
     assert not list((tmp_path / "logs").rglob("scratch.img"))  # removed after each run
+    # derived per-device metrics: exits charged to the device per request
+    per = dict(c.execute(
+        "SELECT instr(r.params, 'ioeventfd=off') > 0, avg(m.value) FROM metrics m "
+        "JOIN runs r ON r.id = m.run_id WHERE m.name = 'virtio-blk0.exits_per_request' "
+        "GROUP BY 1").fetchall())
+    assert per[1] > per[0] + 0.9, per  # the notify exit of every request, ioeventfd off
+    assert c.execute("SELECT count(*) FROM metrics WHERE name = 'virtio-rng0.requests' "
+                     "AND value = 4").fetchone()[0] == 4
     p = kb("compare", "on", "off", "--by", "ioeventfd", "--db", str(db))
     assert p.returncode in (0, 10) and "seqread_iops" in p.stdout, p.stdout + p.stderr
 
