@@ -82,7 +82,7 @@ static int exit_figure(struct kb_plotctx *c, FILE *html, const char *kind, const
 	double *v = NULL;
 	size_t n = 0, cap = 0;
 	int more = sqlite3_step(st) == SQLITE_ROW;
-	char key[17] = "", name[96] = "";
+	char key[48] = "", name[96] = "";
 
 	while (more || n) {
 		const char *k = more ? (const char *)sqlite3_column_text(st, 0) : "";

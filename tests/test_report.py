@@ -54,6 +54,16 @@ def test_report_on_smoke_renders(kvm, smoke_db, tmp_path):
                  "scaling-cpuid", "scaling-pio"):
         assert (out / "plots" / f"{name}.svg").stat().st_size > 1000
         assert (out / "plots" / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
+    # the figures' data: every point has its exits (a truncated point key once
+    # left every value 0)
+    for name in ("exits-by-reason", "exits-by-device"):
+        lines = (out / "plots" / f"{name}.dat").read_text().splitlines()
+        assert len(lines) == 7, lines  # header + 6 points
+        for line in lines[1:]:
+            assert sum(float(x) for x in line.split("\t")[1:]) > 0, (name, line)
+    dev = (out / "plots" / "exits-by-device.dat").read_text().splitlines()
+    com1 = dev[0].split("\t").index("pio:com1")
+    assert all(float(l.split("\t")[com1]) > 0 for l in dev[1:])
     assert "KVM statistics" in html and "Only one paging mode (shadow" in html or \
         "Only one paging mode" in html
     loaded, broken, shot = chromium(page, tmp_path)
