@@ -202,8 +202,10 @@ def test_nightly_twice_compares_with_the_first(kvm, tmp_path):
     first = subprocess.run([str(ROOT / "ci/nightly")], env=env, capture_output=True, text=True)
     assert first.returncode == 0, first.stderr
     assert "nothing to compare with yet" in first.stdout
-    second = subprocess.run([str(ROOT / "ci/nightly")], env=env, capture_output=True, text=True)
+    second = subprocess.run([str(ROOT / "ci/nightly")], env=dict(env, THRESHOLD="15%"),
+                            capture_output=True, text=True)
     assert second.returncode in (0, 10), second.stdout + second.stderr
+    assert "threshold 15.0%" in second.stdout, second.stdout
     assert "compare campaign 1 -> 2" in second.stdout and "summary:" in second.stdout
     report = second.stdout.split("report: ")[1].split()[0]
     trend = (Path(report).parent / "trend.html").read_text()
@@ -221,8 +223,8 @@ def test_qualify_passes_and_a_tightened_gate_fails(kvm, tmp_path):
     assert "QUALIFIED: campaign 1" in p.stdout
     suites = ET.parse(tmp_path / "ok.xml").getroot()
     assert suites.get("failures") == "0"
-    assert len(suites.findall("./testsuite[@name='points']/testcase")) == 27
-    assert len(suites.findall("./testsuite[@name='gates']/testcase")) == 3
+    assert len(suites.findall("./testsuite[@name='points']/testcase")) == 33
+    assert len(suites.findall("./testsuite[@name='gates']/testcase")) == 4
 
     f = write(tmp_path, "q.ini", "[scenario]\nrepeats = 1\nwarmup = 0\n[matrix]\n"
               "workload = hello, hlt\n[workload.hlt]\nargs = ms=5\n")
