@@ -246,3 +246,24 @@ def test_bad_device_axes_name_the_line(kvm, tmp_path, value, message):
     sc = write(tmp_path, "bad.ini", f"[scenario]\nrepeats = 1\n[matrix]\nworkload = hello\n{value}\n")
     p = kb("run", str(sc), "--db", str(tmp_path / "k.db"))
     assert p.returncode != 0 and "bad.ini:5" in p.stderr and message in p.stderr, p.stderr
+
+
+@pytest.mark.parametrize("dev, args, reason", [
+    ("blk", ["-drive", "file={disk},if=virtio"], "no room for the header and status"),
+    ("net", ["-netdev", "loopback,id=n0", "-device", "virtio-net-pci,netdev=n0"],
+     "must be device-readable and hold the 12-byte header"),
+])
+def test_hostile_requests_specific_to_a_device(vmm, disk, dev, args, reason):
+    before = disk.read_bytes()
+    r = vmm("virtqevil", *[a.format(disk=disk) for a in args], append=f"dev={dev} attack=short")
+    assert r.rc == 0, r
+    d = device(r)
+    assert d["broken_count"] == 1 and reason in d["last_broken"], d
+    assert disk.read_bytes() == before
+
+
+def test_hostile_rings_on_virtio_blk_leave_the_image_alone(vmm, disk):
+    before = disk.read_bytes()
+    r = vmm("virtqevil", "-drive", f"file={disk},if=virtio", append="dev=blk", timeout=120)
+    assert r.rc == 0, r
+    assert device(r)["broken_count"] == 12 and disk.read_bytes() == before

@@ -1,6 +1,9 @@
 /*
- * virtqevil: a hostile driver.  Against virtio-rng (any device shares the
- * queue code) it submits malformed rings, one attack at a time, and
+ * virtqevil: a hostile driver.  Against virtio-rng (dev=rng, the default;
+ * every device shares the queue code), or the request queue of virtio-blk
+ * (dev=blk) or the transmit queue of virtio-net (dev=net; attack=short: a
+ * request without room for its header or status), it submits malformed
+ * rings, one attack at a time, and
  * expects the device to refuse each by setting NEEDS_RESET, then resets
  * it and checks that a well-formed request works again.  attack= one of
  * the names below, or all (default).  The VMM must keep running, touch no
@@ -12,13 +15,18 @@ static struct kb_vdev d;
 static struct kb_vring r;
 static uint8_t *buf;
 
+static unsigned dev_id = 4, dev_q; /* rng queue 0; blk queue 0; net tx queue 1 */
+
 static void setup(void)
 {
 	const char *why;
+	struct kb_vring other;
 
-	if (kb_virtio_open(&d, 4, 0, &why))
-		kb_skip("virtio-rng: %s", why);
-	if (kb_virtio_queue(&d, 0, &r, 16, -1, 0))
+	if (kb_virtio_open(&d, dev_id, 0, &why))
+		kb_skip("virtio device %u: %s", dev_id, why);
+	if (dev_q == 1 && kb_virtio_queue(&d, 0, &other, 16, -1, 0))
+		kb_fail("queue set-up refused");
+	if (kb_virtio_queue(&d, dev_q, &r, 16, -1, 0))
 		kb_fail("queue set-up refused");
 	kb_virtio_ready(&d);
 }
@@ -79,6 +87,9 @@ static void attack(const char *a)
 		desc(0, (uintptr_t)buf, 64, KB_VRING_WRITE | KB_VRING_NEXT, 1);
 		desc(1, (uintptr_t)buf, 64, 0, 0);
 		publish(0, 1);
+	} else if (!strcmp(a, "short")) { /* blk: no header and status; net: no header */
+		desc(0, (uintptr_t)buf, 8, 0, 0);
+		publish(0, 1);
 	} else if (!strcmp(a, "ringaddr") || !strcmp(a, "ringsize")) {
 		/* re-do the queue set-up with rings outside RAM, or a bad size */
 		volatile uint8_t *c = d.common;
@@ -114,10 +125,25 @@ static void one(const char *a)
 	kb_printf("attack %s: refused (NEEDS_RESET)\n", a);
 	/* recovery: reset, set up again, one good request */
 	setup();
-	struct kb_vbuf b = {buf, 64, KB_VRING_WRITE};
-	uint32_t len;
+	struct kb_vbuf b[3] = {{buf, 64, KB_VRING_WRITE}};
+	unsigned nb = 1;
+	uint32_t len, want = 64;
 
-	kb_vring_add(&r, &b, 1);
+	if (dev_id == 2) { /* blk: GET_ID, 20 bytes and the status */
+		static struct {
+			uint32_t type, reserved;
+			uint64_t sector;
+		} h = {8, 0, 0};
+		b[0] = (struct kb_vbuf){&h, 16, 0};
+		b[1] = (struct kb_vbuf){buf, 20, KB_VRING_WRITE};
+		b[2] = (struct kb_vbuf){buf + 64, 1, KB_VRING_WRITE};
+		nb = 3, want = 21;
+	} else if (dev_id == 1) { /* net: a 60-byte frame and its header */
+		memset(buf, 0, 72);
+		b[0] = (struct kb_vbuf){buf, 72, 0};
+		want = 0;
+	}
+	kb_vring_add(&r, b, nb);
 	kb_vring_kick(&r);
 	t0 = rdtsc();
 	while (kb_vring_get(&r, &len) < 0) {
@@ -125,16 +151,26 @@ static void one(const char *a)
 			kb_fail("attack %s: no answer after the reset", a);
 		cpu_relax();
 	}
-	if (len != 64)
-		kb_fail("attack %s: after the reset a request returned %u bytes", a, len);
+	if (len != want)
+		kb_fail("attack %s: after the reset a request returned %u bytes, not %u", a, len,
+			want);
 }
 
 int main(void)
 {
 	char a[32] = "all";
 
+	char dev[8] = "rng";
+
 	buf = kb_alloc(4096, 4096);
 	kb_arg_str("attack", a, sizeof(a));
+	kb_arg_str("dev", dev, sizeof(dev));
+	if (!strcmp(dev, "blk"))
+		dev_id = 2;
+	else if (!strcmp(dev, "net"))
+		dev_id = 1, dev_q = 1;
+	else if (strcmp(dev, "rng"))
+		kb_fail("dev=%s: rng, blk or net", dev);
 	if (strcmp(a, "all")) {
 		one(a);
 	} else {
