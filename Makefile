@@ -73,7 +73,7 @@ $(BUILD)/kvm-floor: $(BUILD)/vmm/tools/kvm-floor.o
 HARNESS_SRC := $(wildcard harness/*.c)
 HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o)
 # shared with the VMM: option/size parsing, host detection, error helper
-HARNESS_SHARED := $(BUILD)/vmm/options.o $(BUILD)/vmm/qopts.o $(BUILD)/vmm/numa.o $(BUILD)/vmm/host.o \
+HARNESS_SHARED := $(BUILD)/vmm/options.o $(BUILD)/vmm/devopts.o $(BUILD)/vmm/qopts.o $(BUILD)/vmm/numa.o $(BUILD)/vmm/host.o \
 	$(BUILD)/vmm/util.o
 HARNESS_LIBS := -linih -ljson-c -lsqlite3 -lcurl -lcrypto -lm
 

@@ -31,6 +31,7 @@
 #include "ingest.h"
 #include "paging.h"
 #include "scenario.h"
+#include "vmmargs.h"
 
 extern char **environ;
 
@@ -82,56 +83,6 @@ void kb_scenario_path(const struct kb_env *env, const char *name, char *out, siz
 }
 
 /* Spawn one VMM for task t into slot s; 0 or -1 with err. */
-/*
- * The devices axis as VMM options: virtio-blk on a sparse scratch disk of
- * KB_SCRATCH_MIB in the run's directory (removed when the run is reaped),
- * virtio-net on the loopback backend, virtio-rng; each with the point's
- * ioeventfd.
- */
-#define KB_SCRATCH_MIB 16
-
-static int device_args(const struct kb_point *p, const char *dir, char dev[6][1400], char **argv,
-		       int *argc, char *err, size_t errlen)
-{
-	const char *io = p->v[KB_AX_IOEVENTFD];
-	unsigned mask = 0;
-
-	kb_devices_parse(p->v[KB_AX_DEVICES], &mask);
-	if (mask & 1) {
-		char path[1300];
-		int fd;
-
-		snprintf(path, sizeof(path), "%s/scratch.img", dir);
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0 || ftruncate(fd, (off_t)KB_SCRATCH_MIB << 20)) {
-			snprintf(err, errlen, "%s: cannot create the scratch disk: %m", path);
-			if (fd >= 0)
-				close(fd);
-			return -1;
-		}
-		close(fd);
-		snprintf(dev[0], sizeof(dev[0]), "file=%s,format=raw,if=none,id=scratch", path);
-		snprintf(dev[1], sizeof(dev[1]), "virtio-blk-pci,drive=scratch,ioeventfd=%s", io);
-		argv[(*argc)++] = "-drive";
-		argv[(*argc)++] = dev[0];
-		argv[(*argc)++] = "-device";
-		argv[(*argc)++] = dev[1];
-	}
-	if (mask & 2) {
-		snprintf(dev[2], sizeof(dev[2]), "virtio-net-pci,netdev=loop,ioeventfd=%s", io);
-		argv[(*argc)++] = "-netdev";
-		argv[(*argc)++] = "loopback,id=loop";
-		argv[(*argc)++] = "-device";
-		argv[(*argc)++] = dev[2];
-	}
-	if (mask & 4) {
-		snprintf(dev[3], sizeof(dev[3]), "virtio-rng-pci,ioeventfd=%s", io);
-		argv[(*argc)++] = "-device";
-		argv[(*argc)++] = dev[3];
-	}
-	return 0;
-}
-
 static int spawn(const struct kb_env *env, const struct kb_scenario *sc, const char *logroot,
 		 int64_t campaign, const struct kb_task *t, struct slot *s, char *err,
 		 size_t errlen)
@@ -192,21 +143,10 @@ static int spawn(const struct kb_env *env, const struct kb_scenario *sc, const c
 		argv[argc++] = "-initrd";
 		argv[argc++] = initrd;
 	}
-	char dev[6][1400], numa[8][96];
+	struct kb_axis_args ax;
 
-	if (device_args(p, s->dir, dev, argv, &argc, err, errlen))
+	if (kb_axis_args(p, s->dir, &ax, argv, &argc, err, errlen))
 		return -1;
-	/* numa=N: N nodes of whole sockets and equal memory (checked at expansion) */
-	unsigned nodes = strcmp(p->v[KB_AX_NUMA], "none") ? (unsigned)atoi(p->v[KB_AX_NUMA]) : 0;
-
-	for (unsigned i = 0; i < nodes && i < 8; i++) {
-		unsigned per = p->vcpus / nodes;
-
-		snprintf(numa[i], sizeof(numa[i]), "node,nodeid=%u,cpus=%u-%u,mem=%lluM", i,
-			 i * per, (i + 1) * per - 1, (unsigned long long)(p->memory >> 20) / nodes);
-		argv[argc++] = "-numa";
-		argv[argc++] = numa[i];
-	}
 	snprintf(vmm_args, sizeof(vmm_args), "%s", p->v[KB_AX_VMM_ARGS]);
 	for (char *a = strtok_r(vmm_args, " ", &save); a && argc < 62;
 	     a = strtok_r(NULL, " ", &save))
@@ -312,10 +252,7 @@ static int finish(struct loop *L, struct slot *s, char *err, size_t errlen)
 	r.wall_ns = now_ns() - s->start_ns;
 	r.exit_code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
 	snprintf(r.log_dir, sizeof(r.log_dir), "%s", s->dir);
-	char scratch[1300];
-
-	snprintf(scratch, sizeof(scratch), "%s/scratch.img", s->dir);
-	unlink(scratch); /* the devices axis' disk: per run, not kept */
+	kb_axis_args_cleanup(s->dir); /* the devices axis' disk: per run, not kept */
 	snprintf(r.started, sizeof(r.started), "%s", s->started);
 	if (s->killed) {
 		snprintf(r.status, sizeof(r.status), "fail");

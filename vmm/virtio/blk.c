@@ -86,68 +86,59 @@ static int do_rw(struct blk *b, const struct kb_vq_chain *c, bool out, uint64_t 
 	return done == (ssize_t)len ? S_OK : S_IOERR;
 }
 
+static int64_t blk_request(struct kb_virtio_dev *v, struct kb_vq_chain *c)
+{
+	struct blk *b = v->be;
+	struct {
+		uint32_t type, reserved;
+		uint64_t sector;
+	} h;
+	uint8_t st = S_OK;
+	uint32_t written = 1;
+
+	if (c->read_bytes < sizeof(h) || c->write_bytes < 1) {
+		kb_virtio_broken(v,
+				 "request %u: %llu readable, %llu writable bytes: no room for the "
+				 "header and status",
+				 c->head, (unsigned long long)c->read_bytes,
+				 (unsigned long long)c->write_bytes);
+		return -1;
+	}
+	kb_vq_read(c, 0, &h, sizeof(h));
+	uint64_t in_len = c->write_bytes - 1, out_len = c->read_bytes - sizeof(h);
+	uint64_t len = h.type == T_IN ? in_len : out_len;
+
+	v->requests++;
+	switch (h.type) {
+	case T_IN:
+	case T_OUT:
+		if (len % 512 || h.sector > b->bytes / 512 || len > b->bytes - h.sector * 512 ||
+		    (h.type == T_OUT && b->ro))
+			st = S_IOERR;
+		else
+			st = (uint8_t)do_rw(b, c, h.type == T_OUT, h.sector, len);
+		if (st == S_OK && h.type == T_IN)
+			v->bytes_read += len, written += (uint32_t)len;
+		else if (st == S_OK)
+			v->bytes_written += len;
+		break;
+	case T_FLUSH: st = b->ro || !fdatasync(b->fd) ? S_OK : S_IOERR; break;
+	case T_GET_ID:
+		written += (uint32_t)kb_vq_write(c, 0, b->serial, in_len < 20 ? in_len : 20);
+		break;
+	default: st = S_UNSUPP; break;
+	}
+	if (st != S_OK)
+		v->errors++;
+	kb_vq_write(c, c->write_bytes - 1, &st, 1);
+	return written;
+}
+
 static int blk_notify(struct kb_virtio_dev *v, unsigned qi)
 {
 	struct blk *b = v->be;
-	struct kb_vq_chain *c = &b->c;
-	char why[200];
-	int r;
-	bool pushed = false;
 
-	while ((r = kb_vq_pop(v->mem, &v->q[qi], c, why, sizeof(why))) == 1) {
-		struct {
-			uint32_t type, reserved;
-			uint64_t sector;
-		} h;
-		uint8_t st = S_OK;
-		uint32_t written = 1;
-
-		if (c->read_bytes < sizeof(h) || c->write_bytes < 1) {
-			kb_virtio_broken(v,
-					 "request %u: %llu readable, %llu writable bytes: no "
-					 "room for the header and status",
-					 c->head, (unsigned long long)c->read_bytes,
-					 (unsigned long long)c->write_bytes);
-			return -1;
-		}
-		kb_vq_read(c, 0, &h, sizeof(h));
-		uint64_t in_len = c->write_bytes - 1, out_len = c->read_bytes - sizeof(h);
-		uint64_t len = h.type == T_IN ? in_len : out_len;
-
-		v->requests++;
-		switch (h.type) {
-		case T_IN:
-		case T_OUT:
-			if (len % 512 || h.sector > b->bytes / 512 ||
-			    len > b->bytes - h.sector * 512 || (h.type == T_OUT && b->ro))
-				st = S_IOERR;
-			else
-				st = (uint8_t)do_rw(b, c, h.type == T_OUT, h.sector, len);
-			if (st == S_OK && h.type == T_IN)
-				v->bytes_read += len, written += (uint32_t)len;
-			else if (st == S_OK)
-				v->bytes_written += len;
-			break;
-		case T_FLUSH: st = b->ro || !fdatasync(b->fd) ? S_OK : S_IOERR; break;
-		case T_GET_ID:
-			written +=
-			    (uint32_t)kb_vq_write(c, 0, b->serial, in_len < 20 ? in_len : 20);
-			break;
-		default: st = S_UNSUPP; break;
-		}
-		if (st != S_OK)
-			v->errors++;
-		kb_vq_write(c, c->write_bytes - 1, &st, 1);
-		kb_vq_push(v->mem, &v->q[qi], c->head, written);
-		pushed = true;
-	}
-	if (pushed)
-		kb_virtio_used(v, qi);
-	if (r < 0) {
-		kb_virtio_broken(v, "queue %u: %s", qi, why);
-		return -1;
-	}
-	return 0;
+	return kb_virtio_drain(v, qi, &b->c, blk_request);
 }
 
 static void blk_free(struct kb_virtio_dev *v)

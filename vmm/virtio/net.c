@@ -68,42 +68,40 @@ static int deliver(struct kb_virtio_dev *v, const uint8_t *buf, size_t len)
 	return 0;
 }
 
+/* One transmitted frame: looped back, or written to the tap. */
+static int64_t tx_frame(struct kb_virtio_dev *v, struct kb_vq_chain *c)
+{
+	struct net *n = v->be;
+
+	if (c->read_bytes < HDR || c->write_bytes) {
+		kb_virtio_broken(v,
+				 "queue %u: a transmit buffer must be device-readable and hold "
+				 "the 12-byte header",
+				 TXQ);
+		return -1;
+	}
+	size_t len = c->read_bytes > FRAME_MAX ? FRAME_MAX : c->read_bytes;
+
+	v->requests++;
+	v->bytes_written += len - HDR;
+	if (n->loopback) {
+		kb_vq_read(c, 0, n->frame, len);
+		return deliver(v, n->frame, len) ? -1 : 0;
+	}
+	struct iovec iov[KB_VQ_MAX_SIZE];
+
+	for (unsigned i = 0; i < c->nread; i++)
+		iov[i] = (struct iovec){c->seg[i].host, c->seg[i].len};
+	if (writev(n->tap, iov, (int)c->nread) < 0)
+		v->errors++;
+	return 0;
+}
+
 static int tx(struct kb_virtio_dev *v)
 {
 	struct net *n = v->be;
-	char why[200];
-	int r;
-	bool pushed = false;
 
-	while ((r = kb_vq_pop(v->mem, &v->q[TXQ], &n->c, why, sizeof(why))) == 1) {
-		if (n->c.read_bytes < HDR || n->c.write_bytes)
-			return bad(v, TXQ,
-				   "a transmit buffer must be device-readable and hold "
-				   "the 12-byte header");
-		size_t len = n->c.read_bytes > FRAME_MAX ? FRAME_MAX : n->c.read_bytes;
-
-		v->requests++;
-		v->bytes_written += len - HDR;
-		if (n->loopback) {
-			kb_vq_read(&n->c, 0, n->frame, len);
-			kb_vq_push(v->mem, &v->q[TXQ], n->c.head, 0);
-			pushed = true;
-			if (deliver(v, n->frame, len))
-				return -1;
-			continue;
-		}
-		struct iovec iov[KB_VQ_MAX_SIZE];
-
-		for (unsigned i = 0; i < n->c.nread; i++)
-			iov[i] = (struct iovec){n->c.seg[i].host, n->c.seg[i].len};
-		if (writev(n->tap, iov, (int)n->c.nread) < 0)
-			v->errors++;
-		kb_vq_push(v->mem, &v->q[TXQ], n->c.head, 0);
-		pushed = true;
-	}
-	if (pushed)
-		kb_virtio_used(v, TXQ);
-	return r < 0 ? bad(v, TXQ, why) : 0;
+	return kb_virtio_drain(v, TXQ, &n->c, tx_frame);
 }
 
 static int net_notify(struct kb_virtio_dev *v, unsigned qi)

@@ -6,38 +6,30 @@
 
 #include "devices.h"
 
+static int64_t rng_fill(struct kb_virtio_dev *v, struct kb_vq_chain *c)
+{
+	uint32_t done = 0;
+
+	for (unsigned i = c->nread; i < c->n; i++) {
+		for (uint32_t off = 0; off < c->seg[i].len;) {
+			ssize_t n = getrandom(c->seg[i].host + off, c->seg[i].len - off, 0);
+
+			if (n <= 0)
+				break;
+			off += (uint32_t)n;
+			done += (uint32_t)n;
+		}
+	}
+	v->requests++;
+	v->bytes_written += done;
+	return done;
+}
+
 static int rng_notify(struct kb_virtio_dev *v, unsigned qi)
 {
-	static struct kb_vq_chain c;
-	char why[200];
-	int r;
-	bool pushed = false;
+	static struct kb_vq_chain c; /* 4 KiB: off the stack; the device lock serialises */
 
-	while ((r = kb_vq_pop(v->mem, &v->q[qi], &c, why, sizeof(why))) == 1) {
-		uint32_t done = 0;
-
-		for (unsigned i = c.nread; i < c.n; i++) {
-			for (uint32_t off = 0; off < c.seg[i].len;) {
-				ssize_t n = getrandom(c.seg[i].host + off, c.seg[i].len - off, 0);
-
-				if (n <= 0)
-					break;
-				off += (uint32_t)n;
-				done += (uint32_t)n;
-			}
-		}
-		v->requests++;
-		v->bytes_written += done;
-		kb_vq_push(v->mem, &v->q[qi], c.head, done);
-		pushed = true;
-	}
-	if (pushed)
-		kb_virtio_used(v, qi);
-	if (r < 0) {
-		kb_virtio_broken(v, "queue %u: %s", qi, why);
-		return -1;
-	}
-	return 0;
+	return kb_virtio_drain(v, qi, &c, rng_fill);
 }
 
 static const struct kb_virtio_ops rng_ops = {

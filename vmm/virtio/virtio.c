@@ -55,6 +55,28 @@ void kb_virtio_used(struct kb_virtio_dev *v, unsigned qi)
 		kb_pci_notify(&v->pci, q->msix_vector);
 }
 
+int kb_virtio_drain(struct kb_virtio_dev *v, unsigned qi, struct kb_vq_chain *c,
+		    int64_t (*fn)(struct kb_virtio_dev *v, struct kb_vq_chain *c))
+{
+	char why[200];
+	int r;
+	bool pushed = false;
+
+	while ((r = kb_vq_pop(v->mem, &v->q[qi], c, why, sizeof(why))) == 1) {
+		int64_t len = fn(v, c);
+
+		if (len < 0)
+			break;
+		kb_vq_push(v->mem, &v->q[qi], c->head, (uint32_t)len);
+		pushed = true;
+	}
+	if (pushed)
+		kb_virtio_used(v, qi);
+	if (r < 0)
+		kb_virtio_broken(v, "queue %u: %s", qi, why);
+	return r < 0 || v->broken[0] ? -1 : 0;
+}
+
 static void process(struct kb_virtio_dev *v, unsigned qi)
 {
 	if (v->broken[0] || !(v->status & KB_VIRTIO_S_DRIVER_OK) || !v->q[qi].enabled)

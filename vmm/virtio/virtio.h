@@ -107,6 +107,15 @@ int kb_virtio_init(struct kb_virtio_dev *v, const struct kb_virtio_ops *ops, con
 void kb_virtio_broken(struct kb_virtio_dev *v, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/*
+ * Take every available chain of queue q (into c) and hand it to fn, which
+ * returns the bytes it wrote into the chain (returned to the driver as
+ * used) or -1 after kb_virtio_broken().  A malformed ring breaks the
+ * device.  One interrupt for the batch.  Lock held; returns 0 or -1.
+ */
+int kb_virtio_drain(struct kb_virtio_dev *v, unsigned q, struct kb_vq_chain *c,
+		    int64_t (*fn)(struct kb_virtio_dev *v, struct kb_vq_chain *c));
+
 /* Used buffers were added to queue q: interrupt unless suppressed. */
 void kb_virtio_used(struct kb_virtio_dev *v, unsigned q);
 
