@@ -13,18 +13,11 @@
 #include <unistd.h>
 
 #include "layout.h"
+#include "util.h"
 
 #define MSIX_ENABLE 0x8000
 #define MSIX_MASKALL 0x4000
 #define FIRST_MSI_GSI 24
-
-static uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
 
 /* --- MSI-X routes ---------------------------------------------------------- */
 
@@ -122,8 +115,8 @@ void kb_pci_notify(struct kb_pci_dev *d, unsigned v)
 static void msix_io(struct kb_io *io, void *opaque)
 {
 	struct kb_pci_dev *d = opaque;
-	uint32_t bar = rd32(d->cfg + d->msix_cap + 4), pba = rd32(d->cfg + d->msix_cap + 8);
-	uint64_t base = rd32(d->cfg + 0x10 + 4 * (bar & 7)) & ~0xfull;
+	uint32_t bar = kb_le32(d->cfg + d->msix_cap + 4), pba = kb_le32(d->cfg + d->msix_cap + 8);
+	uint64_t base = kb_le32(d->cfg + 0x10 + 4 * (bar & 7)) & ~0xfull;
 	uint64_t off = io->addr - base - (bar & ~7u), pba_off = (pba & ~7u) - (bar & ~7u);
 
 	pthread_mutex_lock(&d->pci->lock);
@@ -160,7 +153,7 @@ static uint32_t cfg_read(struct kb_pci_dev *d, unsigned off)
 
 	if (off >= 0x10 && off < 0x28 && d->bar_probe[bar])
 		return d->bar_size[bar] ? ~(d->bar_size[bar] - 1) : 0;
-	return rd32(d->cfg + off);
+	return kb_le32(d->cfg + off);
 }
 
 static void cfg_write(struct kb_pci_dev *d, unsigned off, const uint8_t *data, unsigned len)
@@ -319,7 +312,7 @@ int kb_pci_msix(struct kb_pci_dev *d, unsigned nvec, unsigned bar, uint32_t tabl
 {
 	struct kb_pci *pci = d->pci;
 	uint8_t cap[12] = {0x11, 0};
-	uint64_t base = rd32(d->cfg + 0x10 + 4 * bar) & ~0xfull;
+	uint64_t base = kb_le32(d->cfg + 0x10 + 4 * bar) & ~0xfull;
 	int id;
 
 	if (nvec == 0 || nvec > KB_PCI_MAX_VECTORS || !d->bar_size[bar])

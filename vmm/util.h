@@ -5,6 +5,8 @@
 #define KB_UTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 /* Format a one-line error into err[errlen]; always returns -1, so callers
  * can write "return kb_errf(err, errlen, ...)". */
@@ -13,5 +15,22 @@ int kb_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((forma
 /* mkdir -p: create path and its missing parents (mode 0755).  0 or -1
  * with errno. */
 int kb_mkdirs(const char *path);
+
+/* Little-endian fields of guest or image bytes, at any alignment. */
+static inline uint16_t kb_le16(const void *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, 2);
+	return v;
+}
+
+static inline uint32_t kb_le32(const void *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
 
 #endif

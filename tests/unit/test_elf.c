@@ -18,15 +18,7 @@ struct img {
 static void make(struct img *m, unsigned nph)
 {
 	memset(m, 0, sizeof(*m));
-	memcpy(m->eh.e_ident, ELFMAG, SELFMAG);
-	m->eh.e_ident[EI_CLASS] = ELFCLASS64;
-	m->eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	m->eh.e_type = ET_EXEC;
-	m->eh.e_machine = EM_X86_64;
-	m->eh.e_phoff = offsetof(struct img, ph);
-	m->eh.e_phentsize = sizeof(Elf64_Phdr);
-	m->eh.e_phnum = (uint16_t)nph;
-	m->eh.e_entry = 0x100010;
+	unit_elf_header(&m->eh, offsetof(struct img, ph), nph, 0x100010);
 	for (unsigned i = 0; i < nph; i++) {
 		m->ph[i].p_type = PT_LOAD;
 		m->ph[i].p_offset = offsetof(struct img, body);

@@ -32,15 +32,7 @@ static void make(struct img *m, uint32_t descsz)
 	uint32_t *n = (uint32_t *)m->note;
 
 	memset(m, 0, sizeof(*m));
-	memcpy(m->eh.e_ident, ELFMAG, SELFMAG);
-	m->eh.e_ident[EI_CLASS] = ELFCLASS64;
-	m->eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	m->eh.e_type = ET_EXEC;
-	m->eh.e_machine = EM_X86_64;
-	m->eh.e_phoff = offsetof(struct img, ph);
-	m->eh.e_phentsize = sizeof(Elf64_Phdr);
-	m->eh.e_phnum = 2;
-	m->eh.e_entry = 0x1000000;
+	unit_elf_header(&m->eh, offsetof(struct img, ph), 2, 0x1000000);
 	m->ph[0] = (Elf64_Phdr){.p_type = PT_LOAD,
 				.p_offset = offsetof(struct img, body),
 				.p_vaddr = 0xffffffff81000000ull,

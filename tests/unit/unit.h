@@ -38,4 +38,8 @@ extern int unit_passed, unit_failed;
 
 int unit_summary(const char *name);
 
+/* An ELF64 x86-64 executable header: program headers at phoff. */
+#include <elf.h>
+void unit_elf_header(Elf64_Ehdr *eh, uint64_t phoff, unsigned phnum, uint64_t entry);
+
 #endif

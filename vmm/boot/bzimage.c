@@ -33,22 +33,9 @@
 #define BP_E820_ENTRIES 0x1e8
 #define BP_E820_TABLE 0x2d0
 
-static uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-	memcpy(&v, p, 4);
-	return v;
-}
-static uint16_t rd16(const uint8_t *p)
-{
-	uint16_t v;
-	memcpy(&v, p, 2);
-	return v;
-}
-
 bool kb_bzimage_detect(const uint8_t *buf, size_t size)
 {
-	return size > 0x300 && rd16(buf + HDR_BOOT_FLAG) == 0xaa55 &&
+	return size > 0x300 && kb_le16(buf + HDR_BOOT_FLAG) == 0xaa55 &&
 	       !memcmp(buf + HDR_MAGIC, "HdrS", 4);
 }
 
@@ -76,7 +63,7 @@ int kb_linux_zeropage(struct kb_mem *m, const uint8_t *setup, size_t hdr_end, co
 	memcpy(bp + HDR_CMD_LINE_PTR, &(uint32_t){(uint32_t)KB_CMDLINE_ADDR}, 4);
 	memcpy(bp + BP_ACPI_RSDP, &(uint64_t){KB_ACPI_ADDR}, 8);
 	if (initrd) {
-		uint64_t at, max = setup ? rd32(setup + HDR_INITRD_ADDR_MAX) : 0;
+		uint64_t at, max = setup ? kb_le32(setup + HDR_INITRD_ADDR_MAX) : 0;
 
 		if (kb_boot_place_initrd(m, initrd, initrd_size, kernel_end, max ? max + 1 : 0, &at,
 					 err, errlen))
@@ -100,7 +87,7 @@ int kb_bzimage_load(const uint8_t *buf, size_t size, const uint8_t *initrd, size
 		    size_t errlen)
 {
 	unsigned setup_sects = buf[HDR_SETUP_SECTS] ? buf[HDR_SETUP_SECTS] : 4;
-	uint16_t version = rd16(buf + HDR_VERSION);
+	uint16_t version = kb_le16(buf + HDR_VERSION);
 	uint64_t pref, init_size, koff = (uint64_t)(setup_sects + 1) * 512, load;
 	size_t hdr_end = 0x202 + buf[HDR_JUMP_END];
 
@@ -111,13 +98,13 @@ int kb_bzimage_load(const uint8_t *buf, size_t size, const uint8_t *initrd, size
 			       "boot protocol %u.%02u is older than 2.12: no 64-bit "
 			       "entry",
 			       version >> 8, version & 0xff);
-	if (!(rd16(buf + HDR_XLOADFLAGS) & 1))
+	if (!(kb_le16(buf + HDR_XLOADFLAGS) & 1))
 		return kb_errf(err, errlen, "not a 64-bit kernel (xloadflags lacks XLF_KERNEL_64)");
 	if (hdr_end > 0x280 || hdr_end > size || koff >= size)
 		return kb_errf(err, errlen,
 			       "truncated: the setup header or the kernel is cut short");
 	memcpy(&pref, buf + HDR_PREF_ADDRESS, 8);
-	init_size = rd32(buf + HDR_INIT_SIZE);
+	init_size = kb_le32(buf + HDR_INIT_SIZE);
 	load = buf[HDR_RELOCATABLE] && pref ? pref : 0x100000;
 	if (load < KB_LOAD_MIN || load % 4096)
 		return kb_errf(err, errlen, "preferred address 0x%llx is not usable",
@@ -129,9 +116,9 @@ int kb_bzimage_load(const uint8_t *buf, size_t size, const uint8_t *initrd, size
 			       "the kernel needs RAM up to 0x%llx, there is 0x%llx "
 			       "below 4 GiB (raise -m)",
 			       (unsigned long long)(load + init_size), (unsigned long long)m->low);
-	if (cmdline_len >= rd32(buf + HDR_CMDLINE_SIZE) && rd32(buf + HDR_CMDLINE_SIZE))
+	if (cmdline_len >= kb_le32(buf + HDR_CMDLINE_SIZE) && kb_le32(buf + HDR_CMDLINE_SIZE))
 		return kb_errf(err, errlen, "-append is %zu bytes; this kernel takes %u",
-			       cmdline_len, rd32(buf + HDR_CMDLINE_SIZE) - 1);
+			       cmdline_len, kb_le32(buf + HDR_CMDLINE_SIZE) - 1);
 	memcpy(m->host + load, buf + koff, size - koff);
 	if (kb_linux_zeropage(m, buf, hdr_end, initrd, initrd_size, load + init_size, err, errlen))
 		return -1;
