@@ -267,3 +267,35 @@ def test_hostile_rings_on_virtio_blk_leave_the_image_alone(vmm, disk):
     r = vmm("virtqevil", "-drive", f"file={disk},if=virtio", append="dev=blk", timeout=120)
     assert r.rc == 0, r
     assert device(r)["broken_count"] == 12 and disk.read_bytes() == before
+
+
+ASAN_RUNS = [
+    ("virtqevil", ["-device", "virtio-rng-pci"], ""),
+    ("virtqevil", ["-device", "virtio-rng-pci,ioeventfd=off"], ""),
+    ("virtqevil", ["-drive", "file={disk},if=virtio"], "dev=blk"),
+    ("virtqevil", ["-drive", "file={disk},if=virtio"], "dev=blk attack=short"),
+    ("virtqevil", ["-netdev", "loopback,id=n0", "-device", "virtio-net-pci,netdev=n0"],
+     "dev=net attack=short"),
+    ("blkio", ["-drive", "file={disk},if=virtio,cache=none"], "qd=32 n=16"),
+    ("netio", ["-netdev", "loopback,id=n0", "-device", "virtio-net-pci,netdev=n0"], "n=16"),
+    ("rng", ["-device", "virtio-rng-pci,ioeventfd=off"], "n=4"),
+]
+
+
+@pytest.mark.parametrize("guest, args, append", ASAN_RUNS)
+def test_devices_under_asan_and_ubsan(kvm, disk, guest, args, append):
+    """The same guests on build/kvmbench-vmm-asan (make test builds it): any
+    out-of-bounds access, use after free or undefined behaviour in the
+    device code aborts the VMM with a report, and fails here."""
+    from conftest import BUILD, GUESTS
+    vmm = BUILD / "kvmbench-vmm-asan"
+    assert vmm.exists(), "build it with make build/kvmbench-vmm-asan (make test does)"
+    cmd = [str(vmm), "-kernel", str(GUESTS / f"{guest}.elf"), "-serial", "none",
+           "-timeout", "60", *[a.format(disk=disk) for a in args]]
+    if append:
+        cmd += ["-append", append]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
+                       env={"ASAN_OPTIONS": "detect_leaks=1", "PATH": "/usr/bin:/bin"})
+    assert "AddressSanitizer" not in p.stderr and "runtime error" not in p.stderr, p.stderr
+    assert "LeakSanitizer" not in p.stderr, p.stderr
+    assert p.returncode == 0, p.stderr
