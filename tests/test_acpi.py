@@ -58,6 +58,11 @@ def test_tables_for_16_vcpus_on_two_numa_nodes(vmm, tmp_path):
                      t["DSDT"], re.S)
     assert re.search(r"DWordMemory \(ResourceProducer.*?0xE0000000,\s+// Range Minimum\s+"
                      r"0xFEBFFFFF,\s+// Range Maximum", t["DSDT"], re.S)
+    # _PRT: INTA# of slots 1-31 to GSI 16 + slot % 8
+    prt = re.findall(r"Package \(0x04\)\s*\{\s*0x00(..)FFFF,\s*Zero,\s*Zero,\s*0x(..)\s*\}",
+                     t["DSDT"])
+    assert len(prt) == 31
+    assert all(int(g, 16) == 16 + int(s, 16) % 8 for s, g in prt), prt
     assert "Hardware Reduced (V5) : 1" in t["FACP"]
     assert fields(t["FACP"], "DSDT Address")[1] == "00000000000E0030"
 

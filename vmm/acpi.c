@@ -90,16 +90,19 @@ static uint64_t end(struct buf *b, size_t at)
 /* --- AML ------------------------------------------------------------------ */
 
 struct aml {
-	uint8_t b[512];
+	uint8_t b[2048];
 	size_t n;
+	int overflow;
 };
 
 static void aml_bytes(struct aml *a, const void *p, size_t len)
 {
-	if (a->n + len <= sizeof(a->b)) {
-		memcpy(a->b + a->n, p, len);
-		a->n += len;
+	if (a->n + len > sizeof(a->b)) {
+		a->overflow = 1;
+		return;
 	}
+	memcpy(a->b + a->n, p, len);
+	a->n += len;
 }
 
 /* op (1 or 2 bytes), PkgLength, then body. */
@@ -129,11 +132,34 @@ static void aml_pkg(struct aml *out, const uint8_t *op, size_t oplen, const stru
 	aml_bytes(out, op, oplen);
 	aml_bytes(out, pl, npl);
 	aml_bytes(out, body->b, body->n);
+	out->overflow |= body->overflow;
+}
+
+/* Name (_PRT, Package { Package { 0xSSSSFFFF, 0, 0, GSI }, ... }): INTA# of
+ * slots 1-31 straight to GSI 16 + slot % 8 (no link devices; level,
+ * active low as _PRT GSIs are).  INTB-D are not used. */
+static void prt(struct aml *dev)
+{
+	static const uint8_t package_op = 0x12;
+	struct aml all = {0};
+
+	aml_bytes(&all, (const uint8_t[]){31}, 1); /* NumElements */
+	for (unsigned slot = 1; slot < 32; slot++) {
+		struct aml e = {0};
+		uint32_t addr = slot << 16 | 0xffff;
+
+		aml_bytes(&e, (const uint8_t[]){4, 0x0c}, 2); /* 4 elements; DWordConst */
+		aml_bytes(&e, &addr, 4);
+		aml_bytes(&e, (const uint8_t[]){0x00, 0x00, 0x0a, (uint8_t)(16 + slot % 8)}, 4);
+		aml_pkg(&all, &package_op, 1, &e);
+	}
+	aml_bytes(dev, (const uint8_t[]){0x08, '_', 'P', 'R', 'T'}, 5);
+	aml_pkg(dev, &package_op, 1, &all);
 }
 
 /* Device (PCI0): the host bridge of pci.c, bus 0, its configuration
  * ports, the I/O ranges around them and the memory window of the BARs.
- * No _PRT: the devices interrupt through MSI-X only. */
+ * Its _PRT routes each slot's INTA# (MSI-X is preferred by the devices). */
 static void pci_root(struct aml *scope)
 {
 	static const uint8_t crs[] = {
@@ -170,6 +196,7 @@ static void pci_root(struct aml *scope)
 	aml_bytes(&dev, (const uint8_t[]){0x08, '_', 'B', 'B', 'N', 0x00}, 6);
 	aml_bytes(&dev, (const uint8_t[]){0x08, '_', 'C', 'R', 'S'}, 5);
 	aml_pkg(&dev, &buffer_op, 1, &buf);
+	prt(&dev);
 	aml_pkg(scope, device_op, 2, &dev);
 }
 
@@ -211,6 +238,7 @@ static uint64_t build_dsdt(struct buf *b, bool acpi_pm)
 	size_t at = begin(b, "DSDT", 2);
 
 	dsdt_body(&a, acpi_pm);
+	b->overflow |= a.overflow;
 	put(b, a.b, a.n);
 	return end(b, at);
 }

@@ -112,6 +112,40 @@ void kb_pci_notify(struct kb_pci_dev *d, unsigned v)
 	pthread_mutex_unlock(&d->pci->lock);
 }
 
+bool kb_pci_msix_enabled(const struct kb_pci_dev *d)
+{
+	return d->msix_cap && (msix_ctrl(d) & MSIX_ENABLE);
+}
+
+/* Lock held. */
+static void set_intx(struct kb_pci_dev *d, bool level)
+{
+	bool disabled = d->cfg[0x05] & 0x04; /* command: INTx disable */
+	struct kvm_irq_level irq = {.irq = KB_PCI_INTX_GSI(d->slot)};
+
+	if (disabled)
+		level = false;
+	if (level == d->intx_level)
+		return;
+	d->intx_level = level;
+	d->intx_asserts += level;
+	if (level)
+		d->cfg[0x06] |= 0x08; /* status: interrupt */
+	else
+		d->cfg[0x06] &= (uint8_t)~0x08;
+	irq.level = level;
+	if (d->pci->vm_fd >= 0)
+		ioctl(d->pci->vm_fd, KVM_IRQ_LINE, &irq);
+}
+
+void kb_pci_intx(struct kb_pci_dev *d, bool level)
+{
+	pthread_mutex_lock(&d->pci->lock);
+	d->pending_intx = level; /* what the device wants, whatever the command register says */
+	set_intx(d, level);
+	pthread_mutex_unlock(&d->pci->lock);
+}
+
 static void msix_io(struct kb_io *io, void *opaque)
 {
 	struct kb_pci_dev *d = opaque;
@@ -175,6 +209,8 @@ static void cfg_write(struct kb_pci_dev *d, unsigned off, const uint8_t *data, u
 	}
 	if (d->msix_cap && msix_ctrl(d) != before)
 		msix_changed(d);
+	if (off <= 0x05 && off + len > 0x05) /* INTx disable flipped: follow it */
+		set_intx(d, d->pending_intx);
 }
 
 static void pci_io(struct kb_io *io, void *opaque)
@@ -240,6 +276,13 @@ static void header(struct kb_pci_dev *d, uint16_t vendor, uint16_t device, uint3
 	d->cap_last = 0x34;
 }
 
+/* INTA# on IOAPIC pin 16 + slot % 8: interrupt pin 1, line = that GSI. */
+static void intx_pin(struct kb_pci_dev *d)
+{
+	d->cfg[0x3c] = (uint8_t)KB_PCI_INTX_GSI(d->slot);
+	d->cfg[0x3d] = 1;
+}
+
 int kb_pci_init(struct kb_pci *pci, struct kb_bus *bus, int vm_fd)
 {
 	int id;
@@ -275,6 +318,8 @@ int kb_pci_add(struct kb_pci *pci, struct kb_pci_dev *d, const char *name, uint1
 	d->slot = s;
 	d->name = name;
 	header(d, vendor, device, class_code, subsys_vendor, subsys, revision);
+	if (s)
+		intx_pin(d); /* the host bridge interrupts nobody */
 	pci->dev[s] = d;
 	return 0;
 }

@@ -3,7 +3,8 @@
  * data), bus 0, function 0 only, type-0 headers with 32-bit memory BARs
  * assigned by the VMM (the VMM is the firmware) from the PCI window of
  * layout.h, capability lists, and MSI-X whose vectors are KVM GSI routes
- * fired through irqfds.  The BARs stay where the VMM put them: the bus is
+ * fired through irqfds; without MSI-X, INTA# on IOAPIC pin 16 + slot % 8,
+ * level-triggered (the DSDT's _PRT says so).  The BARs stay where the VMM put them: the bus is
  * fixed once the vCPUs run, so a guest writing another address (other
  * than the all-ones size probe) reads back the assigned one.
  */
@@ -41,6 +42,9 @@ struct kb_pci_dev {
 	int gsi[KB_PCI_MAX_VECTORS];
 	int irqfd[KB_PCI_MAX_VECTORS];
 	uint64_t interrupts, masked_interrupts;
+	bool intx_level;       /* INTA# asserted now */
+	bool pending_intx;     /* the device's wish (the command register may mask it) */
+	uint64_t intx_asserts; /* times INTA# went from low to high */
 	char msix_name[48];
 };
 
@@ -81,6 +85,16 @@ int kb_pci_msix(struct kb_pci_dev *d, unsigned nvec, unsigned bar, uint32_t tabl
 /* Raise MSI-X vector v (from any thread): through its irqfd, or into the
  * PBA while masked.  Without MSI-X enabled nothing is sent (no INTx). */
 void kb_pci_notify(struct kb_pci_dev *d, unsigned v);
+
+/* Is MSI-X enabled (then interrupts go as messages, not INTx)? */
+bool kb_pci_msix_enabled(const struct kb_pci_dev *d);
+
+/* Drive INTA# (level-triggered) to level; ignored while the command
+ * register's INTx disable bit is set.  Any thread. */
+void kb_pci_intx(struct kb_pci_dev *d, bool level);
+
+/* The GSI of a slot's INTA#: 16 + slot % 8 (IOAPIC pins 16-23). */
+#define KB_PCI_INTX_GSI(slot) (16u + (slot) % 8u)
 
 /* Did the guest enable memory decoding and bus mastering? */
 bool kb_pci_enabled(const struct kb_pci_dev *d);

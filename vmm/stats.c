@@ -266,6 +266,7 @@ static void put_devices(struct kb_json *j, const struct kb_vm *vm)
 		kb_json_u64(j, "dropped", v->dropped);
 		kb_json_u64(j, "interrupts", v->pci.interrupts);
 		kb_json_u64(j, "masked_interrupts", v->pci.masked_interrupts);
+		kb_json_u64(j, "intx_asserts", v->pci.intx_asserts);
 		kb_json_str(j, "broken", v->broken[0] ? v->broken : NULL);
 		kb_json_str(j, "last_broken", v->last_broken[0] ? v->last_broken : NULL);
 		kb_json_u64(j, "broken_count", v->broken_count);

@@ -125,6 +125,24 @@ int main(void)
 	kb_pci_notify(&d, 7);
 	mmio_w(bar1 + 16 * 9, 1);
 	CHECK_EQ(d.interrupts, 3);
+	/* INTx: pin A on GSI 16 + slot, the status bit follows the line, the
+	 * command register's INTx disable holds it low and lets it go again */
+	CHECK_EQ(cfg(1, 0x3c, 1), KB_PCI_INTX_GSI(1));
+	CHECK_EQ(cfg(1, 0x3d, 1), 1);
+	CHECK_EQ(cfg(0, 0x3d, 1), 0); /* the host bridge has no interrupt */
+	cfg_w(1, 4, 0x0006, 2);	      /* memory, bus master; INTx allowed */
+	kb_pci_intx(&d, true);
+	CHECK(cfg(1, 6, 2) & 0x08);
+	CHECK_EQ(d.intx_asserts, 1);
+	kb_pci_intx(&d, true); /* already high: no new edge */
+	CHECK_EQ(d.intx_asserts, 1);
+	cfg_w(1, 4, 0x0406, 2); /* INTx disable */
+	CHECK(!(cfg(1, 6, 2) & 0x08));
+	cfg_w(1, 4, 0x0006, 2); /* enabled again: the device still wants it */
+	CHECK(cfg(1, 6, 2) & 0x08);
+	CHECK_EQ(d.intx_asserts, 2);
+	kb_pci_intx(&d, false);
+	CHECK(!(cfg(1, 6, 2) & 0x08));
 	kb_pci_destroy(&pci);
 	return unit_summary("pci");
 }

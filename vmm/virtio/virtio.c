@@ -24,6 +24,19 @@
 
 #define NO_VECTOR 0xffff
 
+/* ISR bit (1 queue, 2 configuration) and the interrupt: the MSI-X vector
+ * when MSI-X is on, else INTA#, held until the driver reads the ISR. */
+static void raise_irq(struct kb_virtio_dev *v, uint8_t bit, uint16_t vector)
+{
+	v->isr |= bit;
+	if (kb_pci_msix_enabled(&v->pci)) {
+		if (vector != NO_VECTOR)
+			kb_pci_notify(&v->pci, vector);
+	} else {
+		kb_pci_intx(&v->pci, true);
+	}
+}
+
 void kb_virtio_broken(struct kb_virtio_dev *v, const char *fmt, ...)
 {
 	va_list ap;
@@ -38,9 +51,7 @@ void kb_virtio_broken(struct kb_virtio_dev *v, const char *fmt, ...)
 	fprintf(stderr, "kvmbench-vmm: %s: device broken, needs reset: %s\n", v->name, v->broken);
 	v->status |= KB_VIRTIO_S_NEEDS_RESET;
 	v->config_gen++;
-	v->isr |= 2;
-	if (v->config_vector != NO_VECTOR)
-		kb_pci_notify(&v->pci, v->config_vector);
+	raise_irq(v, 2, v->config_vector);
 }
 
 void kb_virtio_used(struct kb_virtio_dev *v, unsigned qi)
@@ -49,10 +60,8 @@ void kb_virtio_used(struct kb_virtio_dev *v, unsigned qi)
 
 	if (!kb_vq_want_interrupt(v->mem, q))
 		return;
-	v->isr |= 1;
 	q->interrupts++;
-	if (q->msix_vector != NO_VECTOR)
-		kb_pci_notify(&v->pci, q->msix_vector);
+	raise_irq(v, 1, q->msix_vector);
 }
 
 int kb_virtio_drain(struct kb_virtio_dev *v, unsigned qi, struct kb_vq_chain *c,
@@ -92,6 +101,8 @@ static void reset(struct kb_virtio_dev *v)
 	v->queue_sel = 0;
 	v->config_vector = NO_VECTOR;
 	v->isr = 0;
+	if (v->pci.pci)
+		kb_pci_intx(&v->pci, false);
 	if (v->broken[0])
 		v->resets++;
 	v->broken[0] = 0;
@@ -245,8 +256,9 @@ static void isr_io(struct kb_io *io, void *opaque)
 	pthread_mutex_lock(&v->lock);
 	if (!io->write) {
 		memset(io->data, 0, io->len);
-		io->data[0] = v->isr; /* reading clears it */
+		io->data[0] = v->isr; /* reading clears it, and lowers INTA# */
 		v->isr = 0;
+		kb_pci_intx(&v->pci, false);
 	}
 	pthread_mutex_unlock(&v->lock);
 }

@@ -66,7 +66,7 @@ int kb_virtio_open(struct kb_vdev *d, unsigned virtio_id, uint64_t want, const c
 			uint32_t t = kb_pci_cfg_read((unsigned)slot, p + 4);
 
 			d->msix = (volatile uint32_t *)(bar((unsigned)slot, t & 7) + (t & ~7u));
-			kb_pci_cfg_write((unsigned)slot, p, h | 0x80000000u); /* enable */
+			d->msix_cap = p; /* enabled by the first queue that wants a vector */
 			continue;
 		}
 		if ((h & 0xff) != 0x09)
@@ -114,14 +114,31 @@ int kb_virtio_open(struct kb_vdev *d, unsigned virtio_id, uint64_t want, const c
 }
 
 static struct kb_vring *by_vector[256];
+static struct kb_vdev *intx_dev[256];
 
 static void on_irq(struct kb_frame *f)
 {
 	struct kb_vring *r = by_vector[f->vector & 0xff];
+	struct kb_vdev *d = intx_dev[f->vector & 0xff];
 
+	if (d)
+		(void)*d->isr; /* INTA# is level-triggered: the read lowers it, before the EOI */
 	if (r)
 		r->irqs++;
 	kb_lapic_eoi();
+}
+
+/* IOAPIC redirection entry for gsi: vector, level-triggered, active low
+ * (PCI INTx), fixed delivery to this CPU. */
+static void ioapic_route(unsigned gsi, unsigned vector)
+{
+	volatile uint32_t *sel = (volatile uint32_t *)(uintptr_t)KB_IOAPIC_ADDR;
+	volatile uint32_t *win = (volatile uint32_t *)(uintptr_t)(KB_IOAPIC_ADDR + 0x10);
+
+	*sel = 0x11 + 2 * gsi;
+	*win = kb_lapic_id() << 24;
+	*sel = 0x10 + 2 * gsi;
+	*win = vector | 1u << 13 | 1u << 15; /* active low, level; unmasked */
 }
 
 int kb_virtio_queue(struct kb_vdev *d, unsigned q, struct kb_vring *r, uint16_t size, int vector,
@@ -143,9 +160,18 @@ int kb_virtio_queue(struct kb_vdev *d, unsigned q, struct kb_vring *r, uint16_t 
 		r->desc[i].next = (uint16_t)(i + 1);
 	r->nfree = size;
 	r->vector = 0xffff;
-	if (vector >= 0 && d->msix) {
+	if (vector == KB_VIRTIO_INTX) {
+		kb_lapic_enable();
+		by_vector[idt_vector & 0xff] = r;
+		intx_dev[idt_vector & 0xff] = d;
+		kb_set_handler(idt_vector, on_irq);
+		ioapic_route(kb_pci_cfg_read((unsigned)d->slot, 0x3c) & 0xff, idt_vector);
+		r->vector = 0xfffe; /* wait with HLT, as for MSI-X */
+	} else if (vector >= 0 && d->msix) {
 		volatile uint32_t *e = d->msix + 4 * vector;
 
+		kb_pci_cfg_write((unsigned)d->slot, d->msix_cap,
+				 kb_pci_cfg_read((unsigned)d->slot, d->msix_cap) | 0x80000000u);
 		kb_lapic_enable();
 		by_vector[idt_vector & 0xff] = r;
 		kb_set_handler(idt_vector, on_irq);
@@ -155,7 +181,7 @@ int kb_virtio_queue(struct kb_vdev *d, unsigned q, struct kb_vring *r, uint16_t 
 		e[3] = 0; /* unmasked */
 		r->vector = (uint16_t)vector;
 	}
-	C16(d, 0x1a) = r->vector;
+	C16(d, 0x1a) = r->vector == 0xfffe ? 0xffff : r->vector;
 	*(volatile uint64_t *)(d->common + 0x20) = (uintptr_t)r->desc;
 	*(volatile uint64_t *)(d->common + 0x28) = (uintptr_t)r->avail;
 	*(volatile uint64_t *)(d->common + 0x30) = (uintptr_t)r->used;

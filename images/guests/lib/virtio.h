@@ -34,6 +34,7 @@ struct kb_vring {
 
 struct kb_vdev {
 	int slot;
+	unsigned msix_cap; /* config offset of the MSI-X capability, or 0 */
 	volatile uint8_t *common, *isr, *device, *notify;
 	volatile uint32_t *msix;
 	uint32_t notify_mult;
@@ -53,8 +54,10 @@ struct kb_vbuf {
  * negotiate VERSION_1 plus want & offered.  0, or -1 with *why. */
 int kb_virtio_open(struct kb_vdev *d, unsigned virtio_id, uint64_t want, const char **why);
 /* Set up queue q with size entries (0: the device's); vector: an MSI-X
- * vector whose interrupts go to IDT vector idt_vector on this CPU, or -1
- * to poll.  Then kb_virtio_ready(). */
+ * vector whose interrupts go to IDT vector idt_vector on this CPU,
+ * KB_VIRTIO_INTX for the legacy INTA# line (through the IOAPIC, the ISR
+ * read in the handler), or -1 to poll.  Then kb_virtio_ready(). */
+#define KB_VIRTIO_INTX (-2)
 int kb_virtio_queue(struct kb_vdev *d, unsigned q, struct kb_vring *r, uint16_t size, int vector,
 		    unsigned idt_vector);
 void kb_virtio_ready(struct kb_vdev *d);
