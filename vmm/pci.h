@@ -83,7 +83,8 @@ int kb_pci_msix(struct kb_pci_dev *d, unsigned nvec, unsigned bar, uint32_t tabl
 		uint32_t pba_off);
 
 /* Raise MSI-X vector v (from any thread): through its irqfd, or into the
- * PBA while masked.  Without MSI-X enabled nothing is sent (no INTx). */
+ * PBA while masked.  Without MSI-X enabled nothing is sent (virtio falls
+ * back to INTA#, kb_pci_intx). */
 void kb_pci_notify(struct kb_pci_dev *d, unsigned v);
 
 /* Is MSI-X enabled (then interrupts go as messages, not INTx)? */
