@@ -290,6 +290,7 @@ ASAN_RUNS = [
     ("blkio", ["-drive", "file={disk},if=virtio,cache=none"], "qd=32 n=16"),
     ("netio", ["-netdev", "loopback,id=n0", "-device", "virtio-net-pci,netdev=n0"], "n=16"),
     ("rng", ["-device", "virtio-rng-pci,ioeventfd=off"], "n=4"),
+    ("rng", ["-device", "virtio-rng-pci"], "irq=intx n=4"),
 ]
 
 
