@@ -84,21 +84,21 @@ def test_linux_scenario_runs_or_records_why_not(kvm, tmp_path):
         assert {r[1] for r in rows} == {"pass"}, rows
 
 
+def run_scenario(tmp_path, name, workload_keys):
+    """kvmbench run on a one-workload scenario; the finished process."""
+    from test_harness import kb, write
+    sc = write(tmp_path, name, "[scenario]\nrepeats = 1\n[matrix]\nworkload = hello\n"
+               f"[workload.hello]\n{workload_keys}\n")
+    return kb("run", sc, "--db", tmp_path / "k.db", timeout=60)
+
+
 def test_missing_initrd_is_named_before_any_run(kvm, tmp_path):
-    sc = tmp_path / "rd.ini"
-    sc.write_text("[scenario]\nrepeats = 1\n[matrix]\nworkload = hello\n"
-                  "[workload.hello]\ninitrd = /nonexistent/initrd.gz\n")
-    p = subprocess.run([str(KB), "run", str(sc), "--db", str(tmp_path / "k.db")],
-                       capture_output=True, text=True, timeout=60)
+    p = run_scenario(tmp_path, "rd.ini", "initrd = /nonexistent/initrd.gz")
     assert p.returncode != 0
     assert "rd.ini:" in p.stderr and "initrd /nonexistent/initrd.gz" in p.stderr, p.stderr
 
 
 def test_bad_needs_value_names_the_line(kvm, tmp_path):
-    sc = tmp_path / "needs.ini"
-    sc.write_text("[scenario]\nrepeats = 1\n[matrix]\nworkload = hello\n"
-                  "[workload.hello]\nneeds = magic\n")
-    p = subprocess.run([str(KB), "run", str(sc), "--db", str(tmp_path / "k.db")],
-                       capture_output=True, text=True, timeout=60)
+    p = run_scenario(tmp_path, "needs.ini", "needs = magic")
     assert p.returncode != 0 and "needs.ini:6" in p.stderr and "linux-userspace" in p.stderr, \
         p.stderr
