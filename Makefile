@@ -5,6 +5,7 @@
 #   make bench      run a scenario end to end (SCENARIO=smoke by default,
 #                   DB=results/kvmbench.db) and print its summary
 #   make images     the Linux initramfs (busybox + virtio modules) in build/images
+#   make lab        the lab's kernel and initramfs in build/lab (kvmbench lab)
 #   make report     report on the newest campaign (CAMPAIGN=ID for another)
 #   make nightly    ci/nightly: nightly campaign, report, compare with the last
 #   make qualify    ci/qualify: qualification campaign, gates, JUnit XML
@@ -96,7 +97,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/unit.o $(VMM_LIB_O
 
 # --- targets ------------------------------------------------------------------
 .PHONY: all test unit format-check integration bench bench-vmm bench-harness bench-report \
-	report images nightly qualify install clean deps fuzz fuzz-smoke bench-devices
+	report images nightly qualify install clean deps fuzz fuzz-smoke bench-devices lab
 
 all: $(BUILD)/kvmbench-vmm $(BUILD)/kvm-floor $(BUILD)/kvmbench $(GUEST_ELFS) $(MB_IMAGES) \
 	$(UNIT_BIN)
@@ -112,7 +113,7 @@ format-check: | $(DEPS_STAMP)
 integration: all $(BUILD)/kvmbench-vmm-asan
 	$(Q)$(PYTHON) -m pytest -q tests
 
-test: all $(BUILD)/kvmbench-vmm-asan
+test: all $(BUILD)/kvmbench-vmm-asan $(LAB_IMAGES) $(BUILD)/images/initramfs.cpio.gz
 	$(Q)PYTHON=$(PYTHON) tests/run-all
 
 SCENARIO ?= smoke
@@ -127,6 +128,12 @@ bench: all
 	exit $$rc
 
 images: $(BUILD)/images/initramfs.cpio.gz
+
+# the lab's kernel and initramfs (kvmbench lab builds them too, on first use)
+LAB_IMAGES := $(BUILD)/lab/vmlinuz $(BUILD)/lab/initrd.cpio.gz
+lab: $(LAB_IMAGES)
+$(LAB_IMAGES) &: images/lab/mklab images/lab/init images/lab/SHA256SUMS | $(DEPS_STAMP)
+	$(Q)images/lab/mklab $(BUILD)/lab
 
 $(BUILD)/images/initramfs.cpio.gz: images/linux/mkinitramfs images/linux/init \
 		images/linux/SHA256SUMS | $(DEPS_STAMP)

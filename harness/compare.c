@@ -31,6 +31,8 @@ struct series {
 struct table {
 	struct series *s;
 	size_t n, cap;
+	char kinds[2][64]; /* each side's host kinds (vmx, svm, pvm, lab), comma-joined */
+	int emulated[2];   /* a side has runs with emulated timings (the lab) */
 };
 
 static struct series *find_or_add(struct table *t, const char *key, const char *params,
@@ -130,9 +132,11 @@ static int side_sql(const struct kb_compare_opts *o, char *where, size_t wlen, c
 		snprintf(where, wlen, "c.id = ?1");
 	} else if (!strcmp(by, "paging")) {
 		*key = "replace(r.params, ' paging=' || r.paging, '')";
+		/* host and tdp runs ran in the host's mode; tdp selects ept and npt */
 		snprintf(where, wlen,
-			 "(CASE r.paging WHEN 'host' THEN h.paging ELSE r.paging END) "
-			 "= ?1");
+			 "((CASE WHEN r.paging IN ('host', 'tdp') THEN h.paging ELSE r.paging END)"
+			 " = ?1 OR (?1 = 'tdp' AND h.paging IN ('ept', 'npt') AND r.paging IN "
+			 "('host', 'tdp', 'ept', 'npt')))");
 	} else if (!strcmp(by, "host")) {
 		*key = "r.point_key";
 		snprintf(where, wlen,
@@ -208,7 +212,39 @@ static int load_side(sqlite3 *db, const struct kb_compare_opts *o, int side, con
 			 o->by ? o->by : "campaign", sel);
 		return -1;
 	}
+	/* the kinds of host the side's runs come from */
+	snprintf(sql, sizeof(sql),
+		 "SELECT group_concat(DISTINCT IFNULL(h.kind, h.kvm_module)),"
+		 " max(h.timings_emulated) FROM runs r"
+		 " JOIN campaigns c ON c.id = r.campaign_id JOIN hosts h ON h.id = c.host_id"
+		 " LEFT JOIN builds b ON b.id = c.build_id"
+		 " WHERE r.warmup = 0 AND r.status = 'pass' AND %s%s",
+		 where, camps);
+	if (!(st = kb_db_prepare(db, sql, err, errlen)))
+		return -1;
+	sqlite3_bind_text(st, 1, sel, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
+		snprintf(t->kinds[side], sizeof(t->kinds[side]), "%s",
+			 (const char *)sqlite3_column_text(st, 0));
+		t->emulated[side] = sqlite3_column_int(st, 1);
+	}
+	sqlite3_finalize(st);
 	return 0;
+}
+
+/* Timings from different kinds of host do not compare (docs/hosts.md). */
+static int check_kinds(const struct table *t, const struct kb_compare_opts *o, char *err,
+		       size_t errlen)
+{
+	if (o->mixed_hosts || (!strcmp(t->kinds[0], t->kinds[1]) && !strchr(t->kinds[0], ',')))
+		return 0;
+	snprintf(err, errlen,
+		 "the baseline's runs come from %s hosts and the candidate's from %s: their "
+		 "timings do not compare (the lab's are emulated by QEMU, kvm_pvm's run guest "
+		 "code in KVM's emulator); compare runs from one kind of host, or pass "
+		 "--mixed-hosts",
+		 t->kinds[0], t->kinds[1]);
+	return -1;
 }
 
 /* The scenario file's [metric.*] sections, if it can be read. */
@@ -310,10 +346,15 @@ static void judge(const struct series *s, const struct kb_scenario *sc, double d
 }
 
 static void print_text(FILE *out, struct verdict *v, size_t n, const struct kb_compare_opts *o,
-		       const char *a, const char *b)
+		       const char *a, const char *b, const struct table *t)
 {
 	fprintf(out, "compare %s %s -> %s (threshold %.1f%% unless a scenario says)\n",
 		o->by ? o->by : "campaign", a, b, o->threshold * 100);
+	fprintf(out, "hosts: %s -> %s%s\n", t->kinds[0], t->kinds[1],
+		t->emulated[0] || t->emulated[1]
+		    ? "  (timings emulated: the lab's QEMU TCG; exit counts and KVM statistics "
+		      "are real)"
+		    : "");
 	fprintf(out, "%-10s %8s  %-19s %-24s %5s %5s  %s\n", "verdict", "change", "95% interval",
 		"metric", "n_a", "n_b", "point");
 	for (size_t i = 0; i < n; i++) {
@@ -330,10 +371,13 @@ static void print_text(FILE *out, struct verdict *v, size_t n, const struct kb_c
 }
 
 static void print_json(FILE *out, struct verdict *v, size_t n, const struct kb_compare_opts *o,
-		       const char *a, const char *b)
+		       const char *a, const char *b, const struct table *t)
 {
-	fprintf(out, "{\"by\": \"%s\", \"baseline\": \"%s\", \"candidate\": \"%s\", \"results\": [",
-		o->by ? o->by : "campaign", a, b);
+	fprintf(out,
+		"{\"by\": \"%s\", \"baseline\": \"%s\", \"candidate\": \"%s\", "
+		"\"host_kinds\": [\"%s\", \"%s\"], \"timings_emulated\": %s, \"results\": [",
+		o->by ? o->by : "campaign", a, b, t->kinds[0], t->kinds[1],
+		t->emulated[0] || t->emulated[1] ? "true" : "false");
 	int first = 1;
 
 	for (size_t i = 0; i < n; i++) {
@@ -393,7 +437,8 @@ int kb_compare(const struct kb_compare_opts *o, FILE *out, char *err, size_t err
 		snprintf(a, sizeof(a), "%lld", (long long)ida);
 		snprintf(b, sizeof(b), "%lld", (long long)idb);
 	}
-	if (load_side(db, o, 0, a, &t, err, errlen) || load_side(db, o, 1, b, &t, err, errlen))
+	if (load_side(db, o, 0, a, &t, err, errlen) || load_side(db, o, 1, b, &t, err, errlen) ||
+	    check_kinds(&t, o, err, errlen))
 		goto out;
 	load_defs(db, o, ida, sc);
 	v = calloc(t.n ? t.n : 1, sizeof(*v));
@@ -418,11 +463,11 @@ int kb_compare(const struct kb_compare_opts *o, FILE *out, char *err, size_t err
 		goto out;
 	}
 	if (!strcmp(fmt, "json"))
-		print_json(out, v, common, o, a, b);
+		print_json(out, v, common, o, a, b, &t);
 	else if (!strcmp(fmt, "csv"))
 		print_csv(out, v, common);
 	else {
-		print_text(out, v, common, o, a, b);
+		print_text(out, v, common, o, a, b, &t);
 		fprintf(out, "summary: %zu regressed, %zu improved, %zu unchanged, %zu noisy\n",
 			counts[0], counts[1], counts[2], counts[3]);
 	}

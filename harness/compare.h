@@ -7,6 +7,7 @@
 #define KB_COMPARE_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@ struct kb_compare_opts {
 	const char *scenario;  /* [metric.*] overrides; default: the campaign's file */
 	int64_t campaigns[64]; /* restrict --by paging/host/build to these */
 	unsigned ncampaigns;
+	bool mixed_hosts; /* compare timings across host kinds anyway */
 };
 
 /* Returns 0 (nothing regressed), KB_EXIT_REGRESSED, or -1 with err. */

@@ -20,6 +20,8 @@
 #include "render.h"
 #include "db.h"
 #include "ingest.h"
+#include "lab.h"
+#include "host.h"
 #include "report.h"
 #include "runner.h"
 #include "scenario.h"
@@ -31,6 +33,8 @@ static void usage(FILE *f)
 	       "  run SCENARIO [--repeat N] [--jobs N] [--shard K/N] [--tag T] [--db PATH]\n"
 	       "               [--kind bench|nightly|qualify] [--resume] [--dry-run]\n"
 	       "               [--allow-kvm-reload] [--vmm-args ARGS] [--quiet]\n"
+	       "               [--host auto|native|lab]   lab: QEMU TCG emulating SVM (auto:\n"
+	       "               when this host has no usable KVM or lacks a paging mode)\n"
 	       "  scenarios                      list the scenarios in scenarios/\n"
 	       "  show SCENARIO                  print the expanded points\n"
 	       "  list [--db PATH]               list campaigns\n"
@@ -38,11 +42,15 @@ static void usage(FILE *f)
 	       "  merge A.db B.db ... -o ALL.db  union databases, no duplicates\n"
 	       "  compare BASELINE CANDIDATE [--by campaign|paging|host|build]\n"
 	       "          [--threshold 5%%] [--format text|json|csv] [--scenario FILE]\n"
-	       "          [--campaign N]...   exit 10 when something regressed\n"
+	       "          [--campaign N]... [--mixed-hosts]   exit 10 when something regressed\n"
 	       "  report [CAMPAIGN...] [--out DIR] [--name NAME] [--png] [--format text|json|csv]\n"
 	       "  gates CAMPAIGN --gates FILE [--junit FILE]   release qualification\n"
 	       "  images [--manifest FILE]       the manifest's images: cached, missing, corrupt\n"
 	       "  fetch [IMAGE...] [--manifest FILE] [--offline]   download into the cache\n"
+	       "  host                           this host's kind, KVM module, paging; exit 3\n"
+	       "                                 when /dev/kvm is not usable here\n"
+	       "  lab [--npt on|off] [--timeout S] [-- CMD...]   run CMD (or a shell) in the\n"
+	       "                                 lab: QEMU TCG emulating SVM, kvm_amd inside\n"
 	       "Campaigns: an id, tag:T, last:KIND or prev:KIND.\n"
 	       "Default database: results/kvmbench.db.  Exit status: 0 ok, 1 error,\n"
 	       "2 some runs failed, 10 regression or failed gate, 130 interrupted\n"
@@ -117,6 +125,10 @@ enum {
 	O_JUNIT,
 	O_MANIFEST,
 	O_OFFLINE,
+	O_HOST,
+	O_PAGING_ONLY,
+	O_LOGS,
+	O_MIXED,
 };
 
 static const struct option long_opts[] = {
@@ -143,6 +155,10 @@ static const struct option long_opts[] = {
     {"junit", required_argument, 0, O_JUNIT},
     {"manifest", required_argument, 0, O_MANIFEST},
     {"offline", no_argument, 0, O_OFFLINE},
+    {"host", required_argument, 0, O_HOST},
+    {"paging-only", required_argument, 0, O_PAGING_ONLY},
+    {"logs", required_argument, 0, O_LOGS},
+    {"mixed-hosts", no_argument, 0, O_MIXED},
     {"help", no_argument, 0, 'h'},
     {0, 0, 0, 0},
 };
@@ -301,6 +317,20 @@ static int cmd_images(const struct kb_env *env, const char *manifest, bool offli
 	return failed ? 1 : 0;
 }
 
+/* host: what kvmbench-vmm would record here, and whether KVM is usable. */
+static int cmd_host(void)
+{
+	struct kb_host h;
+	const char *why = kb_kvm_unusable(), *qemu = kb_lab_qemu_missing();
+
+	kb_host_detect(&h);
+	printf("kind          %s%s\nkvm_module    %s\npaging        %s\ncpu           %s\n"
+	       "kernel        %s\nkvm           %s\nlab           %s\n",
+	       h.kind, h.emulated ? " (timings emulated)" : "", h.kvm_module, h.paging, h.cpu_model,
+	       h.kernel, why ? why : "usable", qemu ? qemu : "available");
+	return why ? 3 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct kb_env env;
@@ -320,6 +350,11 @@ int main(int argc, char **argv)
 	find_env(&env);
 	snprintf(db, sizeof(db), "%s/kvmbench.db", env.results);
 	const char *cmd = argv[1];
+
+	if (!strcmp(cmd, "lab")) /* its own options; the rest is the command */
+		return kb_lab_main(&env, argc - 2, argv + 2);
+	if (!strcmp(cmd, "host") && argc == 2)
+		return cmd_host();
 
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "o:h", long_opts, NULL)) != -1) {
@@ -363,6 +398,18 @@ int main(int argc, char **argv)
 		case O_JUNIT: junit = optarg; break;
 		case O_MANIFEST: manifest = o.manifest = optarg; break;
 		case O_OFFLINE: offline = o.offline = true; break;
+		case O_HOST:
+			if (strcmp(optarg, "auto") && strcmp(optarg, "native") &&
+			    strcmp(optarg, "lab")) {
+				fprintf(stderr, "kvmbench: --host %s: want auto, native or lab\n",
+					optarg);
+				return 1;
+			}
+			o.host = optarg;
+			break;
+		case O_PAGING_ONLY: o.paging_only = optarg; break;
+		case O_LOGS: o.logs = optarg; break;
+		case O_MIXED: co.mixed_hosts = true; break;
 		case O_NAME: ro.name = optarg; break;
 		case O_PNG: ro.png = true; break;
 		case O_SCENARIO: co.scenario = optarg; break;

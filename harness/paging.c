@@ -30,11 +30,17 @@ int kb_paging_decide(const char *want, const char *module, const char *host_pagi
 	bool intel = !strcmp(module, "kvm_intel"), amd = !strcmp(module, "kvm_amd");
 
 	need[0] = 0;
+	if (!strcmp(want, "tdp")) /* two-dimensional paging, whichever the vendor has */
+		want = !strcmp(host_paging, "ept") || !strcmp(host_paging, "npt") ? host_paging
+		       : intel							  ? "ept"
+		       : amd							  ? "npt"
+										  : "tdp";
 	if (!strcmp(want, "host") || !strcmp(want, host_paging))
 		return 0;
-	if (!strcmp(module, "kvm_pvm")) {
-		snprintf(why, wlen, "paging=%s: the host is kvm_pvm, which has shadow paging only",
-			 want);
+	if (!strcmp(module, "kvm_pvm") || !strcmp(want, "tdp")) {
+		snprintf(why, wlen, "paging=%s: the host is %s, which has shadow paging only%s",
+			 want, module,
+			 " (kvmbench run --host lab gives npt and shadow on any machine)");
 		return -1;
 	}
 	if ((!strcmp(want, "ept") && !intel) || (!strcmp(want, "npt") && !amd)) {
@@ -140,6 +146,18 @@ int kb_paging_switch(const char *module, const char *mode, char *err, size_t err
 		return -1;
 	}
 	return 0;
+}
+
+bool kb_paging_listed(const char *list, const char *value)
+{
+	size_t n = strlen(value);
+
+	if (!list)
+		return true;
+	for (const char *p = list; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ','))
+		if (strcspn(p, ",") == n && !strncmp(p, value, n))
+			return true;
+	return false;
 }
 
 int kb_needs_decide(const char *needs, const char *module, char *why, size_t wlen)

@@ -28,6 +28,9 @@ int kb_paging_other_vms(void);
 
 /* A workload's needs= against the host's KVM module: 0 when it can run,
  * else -1 with the skip reason in why. */
+/* True when LIST (comma-separated paging values; NULL: all) has VALUE. */
+bool kb_paging_listed(const char *list, const char *value);
+
 int kb_needs_decide(const char *needs, const char *module, char *why, size_t wlen);
 
 #endif

@@ -188,7 +188,8 @@ int kb_plot_load_points(struct kb_plotctx *c, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = kb_plot_query(
 	    c, "SELECT " KB_PLOT_IDENT ", min(r.params), min(r.workload), min(r.topology),"
-	       " min(r.vcpus), min(CASE r.paging WHEN 'host' THEN h.paging ELSE r.paging END),"
+	       " min(r.vcpus), min(CASE WHEN r.paging IN ('host', 'tdp') THEN h.paging ELSE "
+	       "r.paging END),"
 	       " r.point_key FROM runs r JOIN campaigns c ON c.id = r.campaign_id JOIN hosts h"
 	       " ON h.id = c.host_id WHERE r.campaign_id IN (%s) AND r.warmup = 0"
 	       " GROUP BY r.campaign_id, r.point_key ORDER BY r.campaign_id, min(r.seq)");

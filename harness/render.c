@@ -63,11 +63,12 @@ static void page_start(FILE *f, const char *title)
 
 static void header(struct kb_plotctx *c, FILE *f)
 {
+	int emulated = 0;
 	sqlite3_stmt *st = kb_plot_query(
 	    c, "SELECT c.id, c.scenario, c.kind, c.state, c.started, IFNULL(c.finished, ''),"
 	       " h.hostname, h.cpu_model, h.kernel, h.kvm_module, h.paging, h.online_cpus,"
 	       " IFNULL(b.version, '?') || ' ' || IFNULL(b.git, '?'), IFNULL(c.tag, ''),"
-	       " IFNULL(c.vmm_args, ''),"
+	       " IFNULL(c.vmm_args, ''), IFNULL(h.kind, '?'), h.timings_emulated,"
 	       " (SELECT sum(status = 'pass') || ' pass, ' || sum(status = 'fail') || ' fail, ' ||"
 	       "  sum(status = 'skip') || ' skipped' FROM runs r WHERE r.campaign_id = c.id"
 	       "  AND r.warmup = 0)"
@@ -92,18 +93,27 @@ static void header(struct kb_plotctx *c, FILE *f)
 		html_escape(f, (const char *)sqlite3_column_text(st, 7));
 		fprintf(f, ", %d CPUs, kernel ", sqlite3_column_int(st, 11));
 		html_escape(f, (const char *)sqlite3_column_text(st, 8));
-		fprintf(f, "</td><td class=l>%s / %s</td><td class=l>", sqlite3_column_text(st, 9),
-			sqlite3_column_text(st, 10));
+		fprintf(f, "</td><td class=l>%s: %s / %s%s</td><td class=l>",
+			sqlite3_column_text(st, 15), sqlite3_column_text(st, 9),
+			sqlite3_column_text(st, 10),
+			sqlite3_column_int(st, 16) ? " (timings emulated)" : "");
 		html_escape(f, (const char *)sqlite3_column_text(st, 12));
 		if (sqlite3_column_bytes(st, 14)) {
 			fprintf(f, " (VMM args: ");
 			html_escape(f, (const char *)sqlite3_column_text(st, 14));
 			fprintf(f, ")");
 		}
-		fprintf(f, "</td><td class=l>%s</td></tr>\n", sqlite3_column_text(st, 15));
+		fprintf(f, "</td><td class=l>%s</td></tr>\n", sqlite3_column_text(st, 17));
+		emulated |= sqlite3_column_int(st, 16);
 	}
 	sqlite3_finalize(st);
 	fprintf(f, "</table>\n");
+	if (emulated)
+		fprintf(f, "<p><b>Timings emulated.</b> Campaigns marked <i>lab</i> ran in the "
+			   "kvmbench lab: QEMU's TCG emulating an AMD CPU with SVM, KVM inside it. "
+			   "Their exit counts and KVM statistics are real KVM behaviour; their "
+			   "cycles and times are QEMU's emulation, comparable only with other lab "
+			   "runs (docs/hosts.md).</p>\n");
 }
 
 int kb_report(const struct kb_report_opts *o, FILE *out, char *err, size_t errlen)

@@ -21,7 +21,7 @@ int kb_list(const char *db_path, FILE *out, char *err, size_t errlen)
 	st = kb_db_prepare(
 	    db,
 	    "SELECT c.id, c.scenario, c.kind, IFNULL(c.tag, ''), IFNULL(c.shard, ''),"
-	    " c.state, c.started, h.hostname, h.kvm_module, h.paging,"
+	    " c.state, c.started, h.hostname, IFNULL(h.kind, h.kvm_module), h.paging,"
 	    " (SELECT count(*) FROM runs r WHERE r.campaign_id = c.id AND r.warmup = 0),"
 	    " (SELECT count(*) FROM runs r WHERE r.campaign_id = c.id AND r.warmup = 0"
 	    "  AND r.status = 'fail')"
@@ -108,7 +108,8 @@ int kb_summary(const char *db_path, const char *campaign, FILE *out, char *err, 
 	}
 	head = kb_db_prepare(db,
 			     "SELECT c.scenario, c.kind, c.state, c.started, h.hostname,"
-			     " h.cpu_model, h.kvm_module, h.paging, b.version, b.git"
+			     " h.cpu_model, h.kvm_module, h.paging, b.version, b.git,"
+			     " IFNULL(h.kind, '?'), h.timings_emulated"
 			     " FROM campaigns c JOIN hosts h ON h.id = c.host_id"
 			     " LEFT JOIN builds b ON b.id = c.build_id WHERE c.id = ?",
 			     err, errlen);
@@ -139,13 +140,18 @@ int kb_summary(const char *db_path, const char *campaign, FILE *out, char *err, 
 		goto out;
 	}
 	fprintf(out,
-		"campaign %lld: %s (%s, %s), started %s\n  host %s, %s, %s, paging %s; "
-		"build %s %s\n",
+		"campaign %lld: %s (%s, %s), started %s\n  host %s (%s), %s, %s, paging %s; "
+		"build %s %s\n%s",
 		id, sqlite3_column_text(head, 0), sqlite3_column_text(head, 1),
 		sqlite3_column_text(head, 2), sqlite3_column_text(head, 3),
-		sqlite3_column_text(head, 4), sqlite3_column_text(head, 5),
-		sqlite3_column_text(head, 6), sqlite3_column_text(head, 7),
-		sqlite3_column_text(head, 8), sqlite3_column_text(head, 9));
+		sqlite3_column_text(head, 4), sqlite3_column_text(head, 10),
+		sqlite3_column_text(head, 5), sqlite3_column_text(head, 6),
+		sqlite3_column_text(head, 7), sqlite3_column_text(head, 8),
+		sqlite3_column_text(head, 9),
+		sqlite3_column_int(head, 11)
+		    ? "  timings emulated (the lab: QEMU TCG); exit counts and KVM statistics are "
+		      "real\n"
+		    : "");
 	sqlite3_bind_int64(pts, 1, id);
 	while (sqlite3_step(pts) == SQLITE_ROW) {
 		const char *key = (const char *)sqlite3_column_text(pts, 0);

@@ -6,6 +6,7 @@
  * to `jobs` VMMs run at once; the loop waits in poll() on their pidfds and
  * a signalfd for SIGINT/SIGTERM, with the nearest deadline as timeout.
  */
+#include "labrun.h"
 #include "runner.h"
 
 #include <errno.h>
@@ -472,7 +473,16 @@ int kb_campaign_run(const struct kb_env *env, const struct kb_run_opts *o, char 
 	kb_scenario_path(env, o->scenario, path, sizeof(path));
 	if (!sc || kb_scenario_load(path, env->guest_dir, sc, err, errlen))
 		goto out;
-	if (fetch_images(env, o, sc, err, errlen) || kb_plan_make(sc, o, &plan, err, errlen))
+	if (fetch_images(env, o, sc, err, errlen))
+		goto out;
+	char labwhy[512];
+	const char *why = o->dry_run ? NULL : kb_lab_reason(sc, o, labwhy, sizeof(labwhy));
+
+	if (why) {
+		code = kb_lab_campaign(env, o, sc, why, err, errlen);
+		goto out;
+	}
+	if (kb_plan_make(sc, o, &plan, err, errlen))
 		goto out;
 	if (o->dry_run) {
 		kb_plan_print(&plan, stdout);
@@ -492,9 +502,13 @@ int kb_campaign_run(const struct kb_env *env, const struct kb_run_opts *o, char 
 		goto out;
 	sqlite3_bind_int64(st, 1, L.campaign);
 	sqlite3_step(st);
-	snprintf(L.logroot, sizeof(L.logroot), "%.*s/logs/%lld-%s",
-		 slash ? (int)(slash - o->db) : 1, slash ? o->db : ".", (long long)L.campaign,
-		 sqlite3_column_text(st, 0));
+	if (o->logs) /* a lab's part: logs on the real machine */
+		snprintf(L.logroot, sizeof(L.logroot), "%s/%lld-%s", o->logs, (long long)L.campaign,
+			 sqlite3_column_text(st, 0));
+	else
+		snprintf(L.logroot, sizeof(L.logroot), "%.*s/logs/%lld-%s",
+			 slash ? (int)(slash - o->db) : 1, slash ? o->db : ".",
+			 (long long)L.campaign, sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
 	if (kb_mkdirs(L.logroot)) {
 		snprintf(err, errlen, "%s: cannot create: %m", L.logroot);

@@ -28,6 +28,9 @@ struct kb_run_opts {
 	unsigned repeat, jobs; /* 0: the scenario's */
 	unsigned shard_k, shard_n;
 	bool resume, dry_run, allow_reload, quiet;
+	const char *host;	 /* auto (default), native or lab: where the runs go */
+	const char *paging_only; /* comma list: only points with these paging values */
+	const char *logs;	 /* run logs below this directory, not beside the db */
 };
 
 /* Run it; returns the process exit status (0 all pass, 1 error, 2 some

@@ -177,9 +177,10 @@ static int check_value(struct kb_parse *p, enum kb_axis a, const char *v)
 			return kb_parse_err(p, "ioeventfd: '%s' (want on or off)", v), -1;
 		return 0;
 	case KB_AX_PAGING:
-		if (strcmp(v, "host") && strcmp(v, "ept") && strcmp(v, "npt") &&
+		if (strcmp(v, "host") && strcmp(v, "ept") && strcmp(v, "npt") && strcmp(v, "tdp") &&
 		    strcmp(v, "shadow"))
-			return kb_parse_err(p, "paging: '%s' (want host, ept, npt or shadow)", v),
+			return kb_parse_err(p, "paging: '%s' (want host, ept, npt, tdp or shadow)",
+					    v),
 			       -1;
 		return 0;
 	default: return 0;

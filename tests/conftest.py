@@ -80,3 +80,59 @@ def vmm(kvm, tmp_path):
         return Run(proc, stats_path, time.monotonic() - t0)
 
     return run
+
+
+# --- where a test runs -------------------------------------------------------
+# make test (tests/run-all) runs pytest natively when /dev/kvm is usable,
+# and boots the kvmbench lab (QEMU TCG emulating SVM, kvm_amd inside) for
+# what the host's KVM cannot do, selecting with these markers:
+#   kvm        the test needs a KVM (it uses the kvm fixture): in the lab
+#              when this host has none
+#   lab_lane   it needs a VMX/SVM KVM (Linux to init; the svm_kvm fixture):
+#              on a kvm_pvm host it runs in the lab lane of every make test
+#   starts_lab it boots labs itself (the lab fixture): never inside a lab
+
+def in_lab():
+    try:
+        return "kblab.npt=" in Path("/proc/cmdline").read_text()
+    except OSError:
+        return False
+
+
+PVM_LINUX_REASON = ("needs a VMX/SVM KVM: this host's kvm_pvm stops Linux with KVM internal "
+                    "errors (int3, clac) before init; make test runs this in its lab lane")
+
+
+@pytest.fixture(scope="session")
+def svm_kvm(kvm):
+    """A KVM that boots Linux to user space (VMX or SVM, the lab included)."""
+    if host_is_pvm():
+        pytest.skip(PVM_LINUX_REASON)
+
+
+@pytest.fixture(scope="session")
+def lab():
+    """Tests that boot labs themselves (kvmbench lab, run --host lab)."""
+    if in_lab():
+        pytest.skip("boots labs itself, and a lab cannot run inside the lab")
+    out = subprocess.run([str(BUILD / "kvmbench"), "host"], capture_output=True, text=True)
+    if "lab           available" not in out.stdout:
+        pytest.fail(f"the lab cannot run here: {out.stdout}{out.stderr}")
+
+
+def pytest_configure(config):
+    for name, what in (("kvm", "needs a KVM (native, or the lab)"),
+                       ("lab_lane", "needs a VMX/SVM KVM: Linux to init"),
+                       ("starts_lab", "boots labs itself")):
+        config.addinivalue_line("markers", f"{name}: {what}")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if "kvm" in names:
+            item.add_marker(pytest.mark.kvm)
+        if "svm_kvm" in names:
+            item.add_marker(pytest.mark.lab_lane)
+        if "lab" in names:
+            item.add_marker(pytest.mark.starts_lab)

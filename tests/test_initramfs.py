@@ -22,6 +22,8 @@ def test_initramfs_builds_with_init_busybox_and_modules(tmp_path):
                              capture_output=True, text=True, check=True).stdout.splitlines()
     names = {l.split()[-1]: l.split()[0] for l in listing}
     assert names["init"].startswith("-rwx") and names["bin/busybox"].startswith("-rwx")
+    # /init is a #!/bin/sh script: without bin/sh Linux panics "Failed to execute /init"
+    assert any(l.startswith("l") and l.endswith("bin/sh -> busybox") for l in listing), listing
     mods = sorted(n for n in names if n.startswith("lib/modules/"))
     assert len(mods) == 10 and "lib/modules/virtio_blk.ko" in mods
     for d in ("proc", "sys", "dev", "tmp"):

@@ -35,7 +35,7 @@ def chromium(page, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def smoke_db(tmp_path_factory):
+def smoke_db(kvm, tmp_path_factory):
     d = tmp_path_factory.mktemp("smoke")
     db = d / "k.db"
     kb("run", "smoke", "--db", db, "--quiet", check=0)

@@ -5,6 +5,8 @@
  */
 #include "host.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -97,6 +99,37 @@ static void kvm_flavour(struct kb_host *h)
 		snprintf(h->tdp_mmu, sizeof(h->tdp_mmu), "%.3s", v);
 }
 
+/* True when this kernel runs inside the kvmbench lab (images/lab/init). */
+static bool in_lab(void)
+{
+	char buf[4096];
+	FILE *f = fopen("/proc/cmdline", "re");
+	bool lab = false;
+
+	if (!f)
+		return false;
+	if (fgets(buf, sizeof(buf), f))
+		lab = strstr(buf, "kblab.npt=") != NULL;
+	fclose(f);
+	return lab;
+}
+
+const char *kb_kvm_unusable(void)
+{
+	static char why[160];
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0) {
+		close(fd);
+		return NULL;
+	}
+	snprintf(why, sizeof(why), "%s",
+		 errno == ENOENT   ? "/dev/kvm does not exist on this host (no KVM module bound)"
+		 : errno == EACCES ? "no read/write permission on /dev/kvm"
+				   : strerror(errno));
+	return why;
+}
+
 void kb_host_detect(struct kb_host *h)
 {
 	struct utsname u;
@@ -113,5 +146,11 @@ void kb_host_detect(struct kb_host *h)
 		snprintf(h->kernel, sizeof(h->kernel), "%s", u.release);
 	kvm_flavour(h);
 	thp_mode(h);
+	snprintf(h->kind, sizeof(h->kind), "%s",
+		 h->pvm				       ? "pvm"
+		 : !strcmp(h->kvm_module, "kvm_intel") ? "vmx"
+		 : !strcmp(h->kvm_module, "kvm_amd")   ? (in_lab() ? "lab" : "svm")
+						       : "none");
+	h->emulated = !strcmp(h->kind, "lab");
 	h->online_cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
 }

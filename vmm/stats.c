@@ -62,6 +62,8 @@ static void put_host(struct kb_json *j, const struct kb_vm *vm)
 	kb_json_str(j, "kvm_module", h.kvm_module);
 	kb_json_str(j, "paging", h.paging);
 	kb_json_bool(j, "pvm", h.pvm);
+	kb_json_str(j, "kind", h.kind);
+	kb_json_bool(j, "timings_emulated", h.emulated);
 	kb_json_str(j, "tdp_mmu", h.tdp_mmu);
 	kb_json_str(j, "thp", h.thp);
 	kb_json_i64(j, "online_cpus", h.online_cpus);

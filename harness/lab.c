@@ -1,0 +1,518 @@
+/*
+ * kvmbench lab (see lab.h).  The lab is QEMU started with the kernel and
+ * initramfs that images/lab/mklab builds from Debian's packages; the
+ * command to run is written as a shell script into a run directory of the
+ * project tree, which the lab mounts at the same path, and the lab's init
+ * leaves the command's exit status next to it before powering off.  The
+ * console is copied to stdout as it comes and watched for the lab kernel's
+ * own failures (panic, soft lockup, RCU stall), which end the lab (panic=-1,
+ * softlockup_panic=1, panic_on_rcu_stall=1, -no-reboot) and are reported.
+ */
+#include "lab.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define QEMU "qemu-system-x86_64"
+#define QEMU_MIN_MAJOR 10 /* 7.2's TCG locked the lab kernel up under load */
+
+const char *kb_lab_qemu_missing(void)
+{
+	static char why[256];
+	char line[256] = "";
+	int major = 0, minor = 0;
+	FILE *p = popen(QEMU " --version 2>/dev/null", "r");
+
+	if (p) {
+		if (!fgets(line, sizeof(line), p))
+			line[0] = 0;
+		pclose(p);
+	}
+	const char *v = strstr(line, "version ");
+
+	if (!v || sscanf(v + 8, "%d.%d", &major, &minor) != 2) {
+		snprintf(why, sizeof(why),
+			 "%s is not installed: ci/install-deps installs it (Debian's "
+			 "qemu-system-x86 from bookworm-backports)",
+			 QEMU);
+		return why;
+	}
+	if (major < QEMU_MIN_MAJOR) {
+		snprintf(why, sizeof(why),
+			 "%s is version %d.%d; the lab needs %d or later (older TCG locked the "
+			 "lab kernel up): ci/install-deps installs it from bookworm-backports",
+			 QEMU, major, minor, QEMU_MIN_MAJOR);
+		return why;
+	}
+	return NULL;
+}
+
+static double mtime(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? -1 : (double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec * 1e-9;
+}
+
+int kb_lab_prepare(const struct kb_env *env, char *err, size_t errlen)
+{
+	static const char *const recipe[] = {"images/lab/init", "images/lab/mklab",
+					     "images/lab/SHA256SUMS"};
+	static const char *const outputs[] = {"build/lab/vmlinuz", "build/lab/initrd.cpio.gz"};
+	char path[1300], cmd[2800];
+	double oldest = 1e300, newest = 0;
+	const char *why = kb_lab_qemu_missing();
+
+	if (why) {
+		snprintf(err, errlen, "lab: %s", why);
+		return -1;
+	}
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", env->root, outputs[i]);
+		double t = mtime(path);
+
+		oldest = t < oldest ? t : oldest;
+	}
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s", env->root, recipe[i]);
+		double t = mtime(path);
+
+		newest = t > newest ? t : newest;
+	}
+	if (oldest >= newest)
+		return 0;
+	fprintf(stderr, "kvmbench lab: building the lab kernel and initramfs (images/lab/mklab)\n");
+	snprintf(cmd, sizeof(cmd), "'%s/images/lab/mklab' '%s/build/lab' >&2", env->root,
+		 env->root);
+	int st = system(cmd);
+
+	if (st != 0) {
+		snprintf(err, errlen, "lab: images/lab/mklab failed (status %d): see above",
+			 WIFEXITED(st) ? WEXITSTATUS(st) : st);
+		return -1;
+	}
+	return 0;
+}
+
+/* Write VALUE as one single-quoted shell word. */
+static void sh_quote(FILE *f, const char *v)
+{
+	fputc('\'', f);
+	for (; *v; v++)
+		if (*v == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(*v, f);
+	fputc('\'', f);
+}
+
+static bool env_name_ok(const char *e, size_t n)
+{
+	static const char *const skip[] = {"KVMBENCH_HOST", "PWD", "OLDPWD", "SHLVL", "_"};
+
+	if (!n || !(isalpha((unsigned char)e[0]) || e[0] == '_'))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)e[i]) && e[i] != '_')
+			return false;
+	for (size_t i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
+		if (strlen(skip[i]) == n && !strncmp(skip[i], e, n))
+			return false;
+	return true;
+}
+
+/* RUNDIR/cmd: the caller's environment and directory, then argv. */
+static int write_cmd(const char *rundir, const char *cwd, char *const argv[], char *err,
+		     size_t errlen)
+{
+	extern char **environ;
+	char path[1200];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/cmd", rundir);
+	if (!(f = fopen(path, "we"))) {
+		snprintf(err, errlen, "lab: %s: %s", path, strerror(errno));
+		return -1;
+	}
+	fputs("# written by kvmbench lab: run inside the lab's chroot\n", f);
+	for (char **e = environ; *e; e++) {
+		const char *eq = strchr(*e, '=');
+
+		if (!eq || !env_name_ok(*e, (size_t)(eq - *e)))
+			continue;
+		fprintf(f, "export %.*s=", (int)(eq - *e), *e);
+		sh_quote(f, eq + 1);
+		fputc('\n', f);
+	}
+	fputs("cd ", f);
+	sh_quote(f, cwd);
+	fputs(" || exit 125\n", f);
+	/* The lab's console is a terminal; ours may not be: then the command's
+	 * output goes through a pipe, so it does not draw progress lines and
+	 * colours for a terminal nobody sees. */
+	bool tty = isatty(1);
+
+	fputs(tty ? "" : "( ", f);
+	for (int i = 0; argv[i]; i++) {
+		fputs(i ? " " : "", f);
+		sh_quote(f, argv[i]);
+	}
+	fputs(tty ? "\n"
+		  : "; echo $? >/tmp/.kvmbench-lab-rc ) 2>&1 | cat\n"
+		    "exit \"$(cat /tmp/.kvmbench-lab-rc 2>/dev/null || echo 125)\"\n",
+	      f);
+	if (fclose(f)) {
+		snprintf(err, errlen, "lab: writing %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The QEMU command line; strings live in buf. */
+static void qemu_argv(const struct kb_env *env, const char *root, const struct kb_lab_opts *o,
+		      bool interactive, char *buf, size_t blen, char **av)
+{
+	int n = 0;
+	size_t used = 0;
+#define PUT(...)                                                                    \
+	do {                                                                        \
+		av[n++] = buf + used;                                               \
+		used += (size_t)snprintf(buf + used, blen - used, __VA_ARGS__) + 1; \
+	} while (0)
+
+	PUT(QEMU);
+	PUT("-accel");
+	PUT("tcg,thread=multi");
+	PUT("-cpu");
+	PUT("qemu64,+svm,+npt");
+	PUT("-smp");
+	PUT("%u", o->smp);
+	PUT("-m");
+	PUT("%uM", o->mem_mib);
+	PUT("-nodefaults");
+	PUT("-no-user-config");
+	PUT("-display");
+	PUT("none");
+	PUT("-no-reboot");
+	PUT("-serial");
+	PUT("%s", interactive ? "mon:stdio" : "stdio");
+	PUT("-kernel");
+	PUT("%s/build/lab/vmlinuz", env->root);
+	PUT("-initrd");
+	PUT("%s/build/lab/initrd.cpio.gz", env->root);
+	PUT("-append");
+	char host[64] = "";
+
+	gethostname(host, sizeof(host) - 1);
+	host[strcspn(host, " \t\n'\"\\")] = 0;
+	PUT("console=ttyS0 quiet panic=-1 softlockup_panic=1 sysctl.kernel.panic_on_rcu_stall=1 "
+	    "kblab.npt=%d kblab.tree=%s kblab.host=%s-lab%s%s",
+	    o->npt, root, host[0] ? host : "kvmbench",
+	    interactive ? "" : " kblab.run=", interactive ? "" : o->rundir);
+	PUT("-virtfs");
+	PUT("local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap");
+	PUT("-virtfs");
+	PUT("local,path=%s,mount_tag=tree,security_model=none,multidevs=remap", root);
+	PUT("-device");
+	PUT("isa-debug-exit,iobase=0xf4,iosize=4");
+	av[n] = NULL;
+#undef PUT
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+/* A console line that means the lab kernel itself failed. */
+static bool lab_failure_line(const char *l)
+{
+	return strstr(l, "Kernel panic - not syncing") || strstr(l, "soft lockup - CPU") ||
+	       strstr(l, "self-detected stall") || strstr(l, "detected stalls on CPUs") ||
+	       strstr(l, "kvmbench lab: ");
+}
+
+struct console {
+	char line[1024];
+	size_t len;
+	char failure[1024]; /* the first failure line */
+	double ready;	    /* seconds from start to "KVMBENCH LAB ready" */
+};
+
+static void console_feed(struct console *c, const char *buf, size_t n, double t0, bool quiet)
+{
+	fwrite(buf, 1, n, stdout);
+	fflush(stdout);
+	for (size_t i = 0; i < n; i++) {
+		if (buf[i] != '\n' && buf[i] != '\r') {
+			if (c->len < sizeof(c->line) - 1)
+				c->line[c->len++] = buf[i];
+			continue;
+		}
+		c->line[c->len] = 0;
+		if (!c->ready && !strncmp(c->line, "KVMBENCH LAB ready", 18)) {
+			c->ready = now_s() - t0;
+			if (!quiet)
+				fprintf(stderr, "kvmbench lab: booted in %.1f s\n", c->ready);
+		} else if (!c->failure[0] && lab_failure_line(c->line)) {
+			snprintf(c->failure, sizeof(c->failure), "%s", c->line);
+		}
+		c->len = 0;
+	}
+}
+
+/* Run QEMU with its console on a pipe we copy and watch; wait for it. */
+static int supervise(char **av, const struct kb_lab_opts *o, struct console *c, bool *timed_out,
+		     int *qemu_status)
+{
+	int fd[2];
+	double t0 = now_s();
+
+	if (pipe2(fd, O_CLOEXEC))
+		return -1;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* nothing outlives the harness */
+		dup2(null, 0);
+		dup2(fd[1], 1);
+		dup2(fd[1], 2);
+		execvp(av[0], av);
+		fprintf(stderr, "kvmbench lab: cannot start %s: %s\n", av[0], strerror(errno));
+		_exit(127);
+	}
+	close(fd[1]);
+	for (;;) {
+		double left = o->timeout > 0 ? o->timeout - (now_s() - t0) : 1e9;
+		struct pollfd p = {fd[0], POLLIN, 0};
+		char buf[4096];
+
+		if (left <= 0) {
+			*timed_out = true;
+			kill(pid, SIGKILL);
+			break;
+		}
+		int r = poll(&p, 1, left > 1000 ? 1000000 : (int)(left * 1000) + 1);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			continue;
+		ssize_t got = read(fd[0], buf, sizeof(buf));
+
+		if (got <= 0)
+			break;
+		console_feed(c, buf, (size_t)got, t0, o->quiet);
+	}
+	close(fd[0]);
+	while (waitpid(pid, qemu_status, 0) < 0 && errno == EINTR)
+		;
+	return 0;
+}
+
+static int read_status(const char *rundir)
+{
+	char path[1200];
+	int st = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/status", rundir);
+	if (!(f = fopen(path, "re")))
+		return -1;
+	if (fscanf(f, "%d", &st) != 1 || st < 0 || st > 255)
+		st = -1;
+	fclose(f);
+	return st;
+}
+
+int kb_lab_run(const struct kb_env *env, struct kb_lab_opts *o, char *const argv[], char *err,
+	       size_t errlen)
+{
+	char root[PATH_MAX], cwd[PATH_MAX], buf[8192], path[1200], *av[64];
+	struct console c = {0};
+	bool timed_out = false;
+	int qst = 0;
+
+	o->rundir[0] = 0;
+	if (!o->smp)
+		o->smp = 2;
+	if (!o->mem_mib)
+		o->mem_mib = 8192;
+	if (kb_lab_prepare(env, err, errlen))
+		return -1;
+	if (!realpath(env->root, root)) {
+		snprintf(err, errlen, "lab: %s: %s", env->root, strerror(errno));
+		return -1;
+	}
+	if (strpbrk(root, " \t\n'\"\\")) {
+		snprintf(err, errlen,
+			 "lab: the project path '%s' has spaces or quotes; the lab's kernel "
+			 "command line cannot carry it: move the tree",
+			 root);
+		return -1;
+	}
+	if (!argv) {
+		qemu_argv(env, root, o, true, buf, sizeof(buf), av);
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			execvp(av[0], av);
+			_exit(127);
+		}
+		if (pid < 0 || waitpid(pid, &qst, 0) < 0) {
+			snprintf(err, errlen, "lab: cannot run %s: %s", QEMU, strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	if (!getcwd(cwd, sizeof(cwd)) || strncmp(cwd, root, strlen(root)) ||
+	    (cwd[strlen(root)] && cwd[strlen(root)] != '/'))
+		snprintf(cwd, sizeof(cwd), "%s", root);
+	snprintf(path, sizeof(path), "%s/build/lab", root);
+	mkdir(path, 0755);
+	snprintf(o->rundir, sizeof(o->rundir), "%s/build/lab/run-XXXXXX", root);
+	if (!mkdtemp(o->rundir)) {
+		snprintf(err, errlen, "lab: cannot make a run directory in %s: %s", path,
+			 strerror(errno));
+		o->rundir[0] = 0;
+		return -1;
+	}
+	if (write_cmd(o->rundir, cwd, argv, err, errlen))
+		return -1;
+	qemu_argv(env, root, o, false, buf, sizeof(buf), av);
+	if (!o->quiet)
+		fprintf(stderr,
+			"kvmbench lab: booting (QEMU TCG, SVM, kvm_amd npt=%d, %u CPUs, %u MiB)\n",
+			o->npt, o->smp, o->mem_mib);
+	if (supervise(av, o, &c, &timed_out, &qst)) {
+		snprintf(err, errlen, "lab: cannot run %s: %s", QEMU, strerror(errno));
+		return -1;
+	}
+	int st = read_status(o->rundir);
+
+	snprintf(path, sizeof(path), "%s/cmd", o->rundir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/status", o->rundir);
+	unlink(path);
+	if (st >= 0 && !timed_out)
+		return st;
+	if (timed_out)
+		snprintf(err, errlen, "lab: ended after its %g s timeout%s%s", o->timeout,
+			 c.failure[0] ? "; the lab's console said: " : "", c.failure);
+	else if (c.failure[0])
+		snprintf(err, errlen, "lab: the lab failed before the command ended: %s",
+			 c.failure);
+	else if (!c.ready)
+		snprintf(err, errlen, "lab: the lab did not boot (QEMU exit status %d)",
+			 WIFEXITED(qst) ? WEXITSTATUS(qst) : -1);
+	else
+		snprintf(err, errlen,
+			 "lab: the lab ended without the command's exit status (QEMU exit "
+			 "status %d)",
+			 WIFEXITED(qst) ? WEXITSTATUS(qst) : -1);
+	return -1;
+}
+
+void kb_lab_done(struct kb_lab_opts *o)
+{
+	char cmd[1300];
+
+	if (!o->rundir[0] || strstr(o->rundir, "'"))
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", o->rundir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "kvmbench lab: could not remove %s\n", o->rundir);
+	o->rundir[0] = 0;
+}
+
+static int lab_usage(void)
+{
+	fprintf(stderr, "usage: kvmbench lab [--npt on|off] [--smp N] [--mem MiB] [--timeout SEC] "
+			"[--quiet] [-- CMD [ARG...]]\n"
+			"  without CMD: an interactive shell in the lab (Ctrl-A X quits QEMU)\n");
+	return 1;
+}
+
+static int lab_number(const char *opt, const char *v, double lo, double hi, double *out)
+{
+	char *end;
+	double d = strtod(v, &end);
+
+	if (!*v || *end || !(d >= lo && d <= hi)) {
+		fprintf(stderr, "kvmbench lab: %s %s: want a number from %g to %g\n", opt, v, lo,
+			hi);
+		return -1;
+	}
+	*out = d;
+	return 0;
+}
+
+int kb_lab_main(const struct kb_env *env, int argc, char **argv)
+{
+	struct kb_lab_opts o = {.npt = 1, .timeout = 0};
+	char err[2048];
+	double d;
+	int i;
+
+	for (i = 0; i < argc && strcmp(argv[i], "--"); i++) {
+		const char *v = i + 1 < argc && strcmp(argv[i + 1], "--") ? argv[i + 1] : NULL;
+
+		if (!strcmp(argv[i], "--quiet")) {
+			o.quiet = true;
+			continue;
+		}
+		if (!v || (strcmp(argv[i], "--npt") && strcmp(argv[i], "--smp") &&
+			   strcmp(argv[i], "--mem") && strcmp(argv[i], "--timeout"))) {
+			fprintf(stderr, "kvmbench lab: %s: %s\n", argv[i],
+				v ? "unknown option" : "needs a value");
+			return lab_usage();
+		}
+		i++;
+		if (!strcmp(argv[i - 1], "--npt")) {
+			if (strcmp(v, "on") && strcmp(v, "off") && strcmp(v, "1") &&
+			    strcmp(v, "0")) {
+				fprintf(stderr, "kvmbench lab: --npt %s: want on or off\n", v);
+				return 1;
+			}
+			o.npt = !strcmp(v, "on") || !strcmp(v, "1");
+		} else if (!strcmp(argv[i - 1], "--smp")) {
+			if (lab_number("--smp", v, 1, 8, &d))
+				return 1;
+			o.smp = (unsigned)d;
+		} else if (!strcmp(argv[i - 1], "--mem")) {
+			if (lab_number("--mem", v, 512, 65536, &d))
+				return 1;
+			o.mem_mib = (unsigned)d;
+		} else if (lab_number("--timeout", v, 1, 86400, &o.timeout)) {
+			return 1;
+		}
+	}
+	bool have_cmd = i < argc && i + 1 < argc;
+	int st = kb_lab_run(env, &o, have_cmd ? argv + i + 1 : NULL, err, sizeof(err));
+
+	kb_lab_done(&o);
+	if (st < 0) {
+		fprintf(stderr, "kvmbench %s\n", err);
+		return strstr(err, "timeout") ? KB_LAB_TIMEOUT : KB_LAB_FAILED;
+	}
+	return st;
+}

@@ -1,0 +1,265 @@
+/*
+ * Campaigns in the lab: `kvmbench run SCENARIO --host lab`, or by itself
+ * where this host has no usable KVM or cannot give a paging mode the
+ * scenario asks for (see lab.h for the lab itself).
+ *
+ * The points are split by the paging mode they need: shadow points run in
+ * a lab booted with kvm_amd npt=0, all others in one with npt=1 (ept points
+ * are recorded there as skipped: the lab is AMD).  In each lab the same
+ * kvmbench runs its part (--paging-only) into a database on the lab's
+ * tmpfs (SQLite's WAL needs shared memory that 9p does not give), with its
+ * logs on the real machine, and copies the database out with VACUUM INTO;
+ * here it is merged into --db.  So each part is a campaign of its own,
+ * recorded with its own host (kind lab, paging npt or shadow, timings
+ * emulated), and both sides of a paging comparison come from lab hosts.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "db.h"
+#include "host.h"
+#include "lab.h"
+#include "labrun.h"
+#include "paging.h"
+#include "report.h"
+#include "util.h"
+
+const char *kb_lab_reason(const struct kb_scenario *sc, const struct kb_run_opts *o, char *buf,
+			  size_t len)
+{
+	struct kb_host h;
+	const char *why;
+
+	if (o->host && !strcmp(o->host, "native"))
+		return NULL;
+	if (o->host && !strcmp(o->host, "lab"))
+		return "--host lab";
+	kb_host_detect(&h);
+	if (!strcmp(h.kind, "lab"))
+		return NULL; /* already in one */
+	if ((why = kb_kvm_unusable())) {
+		snprintf(buf, len, "no usable KVM here (%s)", why);
+		return buf;
+	}
+	for (unsigned i = 0; i < sc->npoints; i++) {
+		const char *v = sc->points[i].v[KB_AX_PAGING];
+		char need[16], no[256];
+
+		if (strcmp(v, "npt") && strcmp(v, "tdp") && strcmp(v, "shadow"))
+			continue; /* host: here; ept: no lab gives it either */
+		if (kb_paging_decide(v, h.kvm_module, h.paging, o->allow_reload, need, sizeof(need),
+				     no, sizeof(no))) {
+			snprintf(buf, len, "this host (%s, %s) cannot give paging=%s", h.kvm_module,
+				 h.paging, v);
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+/* Where the lab's runs keep their logs: beside --db when the lab can write
+ * there (the project tree), else the project's results/logs. */
+static void logs_dir(const char *root, const char *db, char *out, size_t len)
+{
+	char dir[PATH_MAX], real[PATH_MAX];
+	const char *slash = strrchr(db, '/');
+
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - db) : 1, slash ? db : ".");
+	if (realpath(dir, real) && !strncmp(real, root, strlen(root)) &&
+	    (real[strlen(root)] == '/' || !real[strlen(root)]))
+		snprintf(out, len, "%s/logs", real);
+	else
+		snprintf(out, len, "%s/results/logs", root);
+}
+
+/* The inner kvmbench run's arguments, after "run SCENARIO". */
+static int inner_argv(const struct kb_run_opts *o, const char *only, const char *logs, char **av,
+		      int max, char *num, size_t nlen)
+{
+	int n = 0;
+#define ARG(x)                         \
+	do {                           \
+		if (n + 1 >= max)      \
+			return -1;     \
+		av[n++] = (char *)(x); \
+	} while (0)
+	ARG("--host");
+	ARG("native");
+	ARG("--offline"); /* the lab has no network: the images were fetched here */
+	ARG("--paging-only");
+	ARG(only);
+	ARG("--logs");
+	ARG(logs);
+	if (o->repeat) {
+		snprintf(num, nlen, "%u", o->repeat);
+		ARG("--repeat");
+		ARG(num);
+	}
+	if (o->jobs) {
+		snprintf(num + 16, nlen - 16, "%u", o->jobs);
+		ARG("--jobs");
+		ARG(num + 16);
+	}
+	if (o->shard_n) {
+		snprintf(num + 32, nlen - 32, "%u/%u", o->shard_k, o->shard_n);
+		ARG("--shard");
+		ARG(num + 32);
+	}
+	if (o->tag) {
+		ARG("--tag");
+		ARG(o->tag);
+	}
+	if (o->kind) {
+		ARG("--kind");
+		ARG(o->kind);
+	}
+	if (o->vmm_args) {
+		ARG("--vmm-args");
+		ARG(o->vmm_args);
+	}
+	if (o->manifest) {
+		ARG("--manifest");
+		ARG(o->manifest);
+	}
+	if (o->quiet)
+		ARG("--quiet");
+	av[n] = NULL;
+#undef ARG
+	return 0;
+}
+
+/* The id --db gave the part's campaign when it was merged. */
+static long long merged_id(const char *db_path, const char *part)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char err[512];
+	long long id = -1;
+
+	if (kb_db_open(db_path, false, false, &db, err, sizeof(err)))
+		return -1;
+	st = kb_db_prepare(db, "ATTACH DATABASE ? AS part", err, sizeof(err));
+	if (st) {
+		sqlite3_bind_text(st, 1, part, -1, SQLITE_TRANSIENT);
+		sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+	st = kb_db_prepare(db,
+			   "SELECT max(c.id) FROM main.campaigns c JOIN part.campaigns p ON "
+			   "p.uuid = c.uuid",
+			   err, sizeof(err));
+	if (st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	kb_db_close(db);
+	return id;
+}
+
+/* One lab boot for one part; its exit status, -1 when the lab failed. */
+static int run_part(const struct kb_env *env, const struct kb_run_opts *o, const char *scenario,
+		    int npt, const char *only, const char *logs, const char *part, char *err,
+		    size_t errlen)
+{
+	static const char script[] =
+	    "db=/tmp/kvmbench-lab.db; \"$0\" run \"$@\" --db \"$db\"; rc=$?; "
+	    "[ -f \"$db\" ] || exit $rc; "
+	    "sqlite3 \"$db\" \"VACUUM INTO '$KVMBENCH_LAB_PART'\" || rc=1; exit $rc";
+	char kb[1200], num[64], *av[48] = {"sh", "-c", (char *)script, kb, "run"};
+	struct kb_lab_opts lo = {.npt = npt, .quiet = o->quiet};
+	const char *tmo = getenv("KVMBENCH_LAB_TIMEOUT");
+
+	snprintf(kb, sizeof(kb), "%s/build/kvmbench", env->root);
+	av[4] = (char *)scenario;
+	if (inner_argv(o, only, logs, av + 5, 43, num, sizeof(num))) {
+		snprintf(err, errlen, "lab: too many options");
+		return -1;
+	}
+	lo.timeout = tmo && atof(tmo) > 0 ? atof(tmo) : 0;
+	setenv("KVMBENCH_LAB_PART", part, 1);
+	int st = kb_lab_run(env, &lo, av, err, errlen);
+
+	unsetenv("KVMBENCH_LAB_PART");
+	kb_lab_done(&lo);
+	return st;
+}
+
+int kb_lab_campaign(const struct kb_env *env, const struct kb_run_opts *o,
+		    const struct kb_scenario *sc, const char *why, char *err, size_t errlen)
+{
+	char root[PATH_MAX], scen[PATH_MAX], logs[PATH_MAX + 8], parts[PATH_MAX],
+	    part[PATH_MAX + 16];
+	bool want[2] = {false, false}; /* [npt] */
+	long long ids[2] = {-1, -1};
+	int code = 0;
+
+	for (unsigned i = 0; i < sc->npoints; i++)
+		want[strcmp(sc->points[i].v[KB_AX_PAGING], "shadow") != 0] = true;
+	if (!realpath(env->root, root) || !realpath(sc->path, scen)) {
+		snprintf(err, errlen, "lab: %s: %s", sc->path, strerror(errno));
+		return 1;
+	}
+	logs_dir(root, o->db, logs, sizeof(logs));
+	snprintf(parts, sizeof(parts), "%s/build/lab", root);
+	if (kb_mkdirs(logs) || kb_mkdirs(parts) ||
+	    (snprintf(parts, sizeof(parts), "%s/build/lab/parts-XXXXXX", root), !mkdtemp(parts))) {
+		snprintf(err, errlen, "lab: cannot make %s or %s: %s", logs, parts,
+			 strerror(errno));
+		return 1;
+	}
+	/* one line, even with --quiet: the figures are emulated */
+	fprintf(stderr,
+		"kvmbench: %s: %s: running it in the lab (QEMU TCG emulating SVM, kvm_amd "
+		"inside; timings emulated), %s%s%s\n",
+		sc->name, why, want[1] ? "npt=1" : "", want[1] && want[0] ? " then " : "",
+		want[0] ? "npt=0" : "");
+	for (int npt = 1; npt >= 0; npt--) {
+		if (!want[npt])
+			continue;
+		snprintf(part, sizeof(part), "%s/npt%d.db", parts, npt);
+		int st = run_part(env, o, scen, npt, npt ? "host,ept,npt,tdp" : "shadow", logs,
+				  part, err, errlen);
+		struct stat sb;
+
+		if (stat(part, &sb) == 0) {
+			char *src[] = {part};
+			char merr[1024];
+
+			if (kb_merge(o->db, src, 1, merr, sizeof(merr))) {
+				snprintf(err, errlen, "lab: merging npt=%d's results: %s", npt,
+					 merr);
+				code = 1;
+				break;
+			}
+			ids[npt] = merged_id(o->db, part);
+		}
+		if (st < 0) { /* err says how the lab failed */
+			code = 1;
+			break;
+		}
+		if (st > code)
+			code = st;
+	}
+	char cmd[PATH_MAX + 16];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", parts);
+	if (!strchr(parts, '\'') && system(cmd) != 0)
+		fprintf(stderr, "kvmbench: could not remove %s\n", parts);
+	if (!o->quiet && (ids[0] > 0 || ids[1] > 0)) {
+		printf("lab campaigns in %s:", o->db);
+		for (int npt = 1; npt >= 0; npt--)
+			if (ids[npt] > 0)
+				printf(" %lld (npt=%d)", ids[npt], npt);
+		printf("\n  summary:  kvmbench summary %lld --db %s\n",
+		       ids[1] > 0 ? ids[1] : ids[0], o->db);
+		if (ids[0] > 0 && ids[1] > 0)
+			printf(
+			    "  compare:  kvmbench compare npt shadow --by paging --campaign %lld "
+			    "--campaign %lld --db %s\n",
+			    ids[1], ids[0], o->db);
+	}
+	return code;
+}

@@ -1,0 +1,136 @@
+"""The kvmbench lab (QEMU TCG emulating SVM, kvm_amd inside): kvmbench lab
+itself, and campaigns run through it (run --host lab, paging npt against
+shadow).  Each lab boot takes 10-20 s of this machine's time, so the tests
+share boots where they can.  These tests boot labs: they run on the host
+(marker starts_lab), never inside a lab."""
+import os
+import sqlite3
+
+import pytest
+
+from conftest import ROOT, kvm_unusable_reason
+from test_harness import kb, write
+
+TREE_TMP = ROOT / "build" / "lab"
+
+
+def test_lab_options_are_checked_before_any_boot():
+    for args, word in ((["--npt", "maybe"], "--npt maybe: want on or off"),
+                       (["--smp", "0"], "--smp 0: want a number"),
+                       (["--timeout", "nan"], "--timeout nan: want a number"),
+                       (["--frobnicate", "1"], "--frobnicate: unknown option"),
+                       (["--mem"], "--mem: needs a value")):
+        p = kb("lab", *args, "--", "true", timeout=10)
+        assert p.returncode == 1 and word in p.stderr, (args, p.stderr)
+    p = kb("run", "smoke", "--host", "elsewhere", timeout=10)
+    assert p.returncode == 1 and "--host elsewhere: want auto, native or lab" in p.stderr
+
+
+def test_lab_runs_a_command_on_its_kvm_and_returns_its_status(lab, tmp_path):
+    TREE_TMP.mkdir(parents=True, exist_ok=True)
+    mark = TREE_TMP / f"written-in-lab-{os.getpid()}"
+    mark.unlink(missing_ok=True)
+    script = ("build/kvmbench host; cat /sys/module/kvm_amd/parameters/npt; "
+              f"echo from-the-lab > {mark}; echo \"env=$KB_TEST_VAR\"; "
+              "touch /etc/kvmbench-lab-probe && echo root-overlay-writable; "
+              "build/kvmbench-vmm -kernel build/guests/hello.elf; exit 7")
+    p = kb("lab", "--npt", "on", "--timeout", "300", "--", "sh", "-c", script,
+           env={"KB_TEST_VAR": "it's passed"}, timeout=400)
+    assert p.returncode == 7, p.stdout[-3000:] + p.stderr[-3000:]
+    assert "kind          lab (timings emulated)" in p.stdout
+    assert "kvm_module    kvm_amd" in p.stdout and "paging        npt" in p.stdout
+    assert "kvm           usable" in p.stdout
+    assert "env=it's passed" in p.stdout  # the caller's environment, quoting intact
+    assert "Hello from kvmbench guest" in p.stdout
+    assert "kvmbench lab: booted in" in p.stderr
+    # the project tree is the real one, read-write; the host's / is only an overlay
+    assert mark.read_text() == "from-the-lab\n"
+    mark.unlink()
+    assert "root-overlay-writable" in p.stdout and not os.path.exists("/etc/kvmbench-lab-probe")
+    # nothing of the run is left behind
+    assert not [d for d in TREE_TMP.iterdir() if d.name.startswith(("run-", "parts-"))]
+
+
+def test_a_stuck_lab_is_ended_by_its_timeout_and_says_so(lab):
+    p = kb("lab", "--timeout", "40", "--", "sleep", "1000", timeout=120)
+    assert p.returncode == 124, p.stderr
+    assert "kvmbench lab: ended after its 40 s timeout" in p.stderr
+
+
+PAGING = """[scenario]
+description = npt against shadow in the lab
+repeats = 3
+warmup = 0
+timeout = 120
+[matrix]
+workload = memtouch, ptchurn
+paging = npt, shadow
+memory = 256M
+[workload.memtouch]
+args = mib=16
+[workload.ptchurn]
+args = ms=50
+"""
+
+
+@pytest.fixture(scope="module")
+def paging_db(lab, tmp_path_factory):
+    d = tmp_path_factory.mktemp("labpaging")
+    sc = write(d, "labpaging.ini", PAGING)
+    db = d / "k.db"
+    p = kb("run", sc, "--db", db, "--host", "lab", timeout=1500)
+    return db, p
+
+
+def test_paging_runs_npt_and_shadow_in_two_labs(paging_db):
+    db, p = paging_db
+    assert p.returncode == 0, p.stdout[-4000:] + p.stderr[-3000:]
+    assert "running it in the lab" in p.stderr and "npt=1 then npt=0" in p.stderr
+    with sqlite3.connect(db) as c:
+        camps = c.execute("SELECT c.id, h.kind, h.paging, h.timings_emulated, h.kvm_module"
+                          " FROM campaigns c JOIN hosts h ON h.id = c.host_id"
+                          " ORDER BY c.id").fetchall()
+        assert [(k, pg, e, m) for _, k, pg, e, m in camps] == [
+            ("lab", "npt", 1, "kvm_amd"), ("lab", "shadow", 1, "kvm_amd")]
+        runs = c.execute("SELECT c.id, r.paging, r.status, count(*) FROM runs r"
+                         " JOIN campaigns c ON c.id = r.campaign_id"
+                         " GROUP BY 1, 2, 3 ORDER BY 1, 2").fetchall()
+        # each lab ran its own half, every run passed
+        assert runs == [(camps[0][0], "npt", "pass", 6), (camps[1][0], "shadow", "pass", 6)]
+        stats = dict(c.execute(
+            "SELECT r.paging || '.' || k.name, sum(k.value) FROM kvm_stats k"
+            " JOIN runs r ON r.id = k.run_id WHERE k.scope = 'vm' GROUP BY 1").fetchall())
+        logs = [r[0] for r in c.execute("SELECT log_dir FROM runs")]
+    # KVM's own MMU statistics tell the two modes apart: the shadow MMU builds
+    # and zaps shadow pages, two-dimensional paging does not
+    shadow_work = sum(stats.get(f"shadow.{n}", 0) for n in ("mmu_cache_miss", "mmu_pte_write"))
+    npt_work = sum(stats.get(f"npt.{n}", 0) for n in ("mmu_cache_miss", "mmu_pte_write"))
+    print(f"[lab] vm stats: shadow mmu_cache_miss+mmu_pte_write={shadow_work}, npt={npt_work}")
+    assert shadow_work > 10 * max(npt_work, 1), stats
+    # logs are on the real machine, where the database says
+    assert logs and all(os.path.isdir(l) for l in logs), logs[:3]
+
+
+def test_compare_npt_against_shadow_and_refuse_mixed_kinds(paging_db, tmp_path):
+    db, _ = paging_db
+    p = kb("compare", "npt", "shadow", "--by", "paging", "--db", db)
+    assert p.returncode in (0, 10), p.stderr
+    assert "hosts: lab -> lab  (timings emulated" in p.stdout
+    assert "memtouch" in p.stdout and "ptchurn" in p.stdout
+    if kvm_unusable_reason():
+        pytest.skip(f"the mixed-kinds half needs a native KVM: {kvm_unusable_reason()}")
+    # a native campaign in the same database: one side then mixes host kinds
+    sc = write(tmp_path, "native.ini", PAGING.replace("paging = npt, shadow",
+                                                      "paging = host"))
+    kb("run", sc, "--db", db, "--host", "native", "--quiet", timeout=600, check=0)
+    native = dict(sqlite3.connect(db).execute(
+        "SELECT h.kind, h.paging FROM hosts h WHERE h.kind != 'lab'").fetchall())
+    assert len(native) == 1, native
+    (kind, paging), = native.items()
+    a, b = ("npt", "shadow") if paging == "shadow" else ("tdp", "shadow")
+    p = kb("compare", a, b, "--by", "paging", "--db", db)
+    assert p.returncode == 1, p.stdout
+    assert "their timings do not compare" in p.stderr and kind in p.stderr, p.stderr
+    assert "--mixed-hosts" in p.stderr
+    p = kb("compare", a, b, "--by", "paging", "--db", db, "--mixed-hosts")
+    assert p.returncode in (0, 10), p.stderr
