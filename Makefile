@@ -13,6 +13,8 @@
 #                   time and the VMM's memory overhead
 #   make bench-harness, make bench-report: the harness's own costs
 #   make bench-devices  virtio exits per I/O and IOPS, ioeventfd on vs off
+#   make bench-boot     Linux to init: kvmbench-vmm against QEMU microvm and pc
+#                       (in the lab where this host's KVM cannot boot Linux)
 #   make fuzz           the virtqueue parser under libFuzzer (clang)
 #   make install    install kvmbench-vmm into $(PREFIX)/bin
 #
@@ -97,7 +99,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/unit.o $(VMM_LIB_O
 
 # --- targets ------------------------------------------------------------------
 .PHONY: all test unit format-check integration bench bench-vmm bench-harness bench-report \
-	report images nightly qualify install clean deps fuzz fuzz-smoke bench-devices lab
+	report images nightly qualify install clean deps fuzz fuzz-smoke bench-devices lab bench-boot
 
 all: $(BUILD)/kvmbench-vmm $(BUILD)/kvm-floor $(BUILD)/kvmbench $(GUEST_ELFS) $(MB_IMAGES) \
 	$(UNIT_BIN)
@@ -159,6 +161,9 @@ bench-report: all
 
 bench-devices: all
 	$(Q)$(PYTHON) tests/bench/bench_devices.py
+
+bench-boot: all $(LAB_IMAGES) $(BUILD)/images/initramfs.cpio.gz
+	$(Q)$(PYTHON) tests/bench/bench_boot.py
 
 install: $(BUILD)/kvmbench-vmm $(BUILD)/kvmbench
 	install -D -m 0755 $(BUILD)/kvmbench-vmm $(DESTDIR)$(PREFIX)/bin/kvmbench-vmm

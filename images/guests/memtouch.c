@@ -12,7 +12,6 @@ int main(void)
 	uint64_t mib = kb_arg_u64("mib", 32), pages, t0, t1, t2;
 	uint64_t *root;
 	volatile uint8_t *mem;
-	uint64_t old = read_cr3();
 
 	mem = kb_pt_region(mib, &root);
 	pages = (mib << 20) >> 12;
@@ -24,7 +23,7 @@ int main(void)
 	for (uint64_t p = 0; p < pages; p++)
 		mem[p << 12] = 2;
 	t2 = rdtsc();
-	write_cr3(old);
+	write_cr3(kb_pt_boot_root());
 	kb_metric("memtouch_first", (int64_t)((t1 - t0) * 1000 / pages), -3, "cycles");
 	kb_metric("memtouch_retouch", (int64_t)((t2 - t1) * 1000 / pages), -3, "cycles");
 	kb_metric("memtouch_pages", (int64_t)pages, 0, "count");

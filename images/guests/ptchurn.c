@@ -33,7 +33,7 @@ static const struct kb_case cases[] = {
 
 int main(void)
 {
-	boot_cr3 = read_cr3();
+	boot_cr3 = kb_pt_boot_root();
 	root = kb_pt_new_root();
 	frames = kb_alloc(PAGES * 4096, 4096);
 	for (unsigned p = 0; p < PAGES; p++)

@@ -80,6 +80,7 @@ static inline void wrmsr(uint32_t msr, uint64_t v)
 {
 	__asm__ volatile("wrmsr" ::"c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
 }
+/* Not for finding the boot page tables: see kb_pt_boot_root() in pt.h. */
 static inline uint64_t read_cr3(void)
 {
 	uint64_t v;

@@ -13,7 +13,7 @@
 uint64_t *kb_pt_new_root(void)
 {
 	uint64_t *root = kb_alloc(4096, 4096);
-	const uint64_t *boot = (const uint64_t *)(read_cr3() & ADDR_MASK);
+	const uint64_t *boot = (const uint64_t *)kb_pt_boot_root();
 
 	memset(root, 0, 4096);
 	root[0] = boot[0]; /* identity map of RAM, MMIO hole and APIC */

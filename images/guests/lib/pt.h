@@ -4,7 +4,22 @@
 
 #include <stdint.h>
 
+#include "layout.h"
+
 #define KB_PT_TEST_VA 0x8000000000ull /* PML4 slot 1: 512 GiB */
+
+/*
+ * The root of the VMM's boot page tables, from the guest <-> VMM ABI.
+ * Guests take it from here, never from `mov %cr3`: under QEMU 10.0's TCG
+ * emulating SVM, with kvm_amd npt=0, CR3 reads are checked against the
+ * CR0-read intercept, which KVM drops once the guest's CR0 matches the
+ * hardware's, so the guest reads KVM's shadow root instead of its own
+ * (docs/hosts.md).  The same goes for CR4 reads.
+ */
+static inline uint64_t kb_pt_boot_root(void)
+{
+	return KB_PT_ADDR;
+}
 
 /* A new PML4 that shares the boot identity map. */
 uint64_t *kb_pt_new_root(void);
