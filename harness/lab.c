@@ -217,7 +217,10 @@ static void qemu_argv(const struct kb_env *env, const char *root, const struct k
 
 	gethostname(host, sizeof(host) - 1);
 	host[strcspn(host, " \t\n'\"\\")] = 0;
-	PUT("console=ttyS0 quiet panic=-1 softlockup_panic=1 sysctl.kernel.panic_on_rcu_stall=1 "
+	/* loglevel=2: the lab kernel's own failures (panic, soft lockup) reach the console,
+	 * its KVM's chatter about guests (unhandled MSRs) does not */
+	PUT("console=ttyS0 loglevel=2 panic=-1 softlockup_panic=1 "
+	    "sysctl.kernel.panic_on_rcu_stall=1 "
 	    "kblab.npt=%d kblab.tree=%s kblab.host=%s-lab%s%s",
 	    o->npt, root, host[0] ? host : "kvmbench",
 	    interactive ? "" : " kblab.run=", interactive ? "" : o->rundir);

@@ -1,7 +1,11 @@
 /*
  * Guest RAM allocation and its KVM memory slots.  The backing page size is
  * part of what a paging benchmark measures (2 MiB host pages let EPT/NPT
- * use large mappings), so it is chosen explicitly and recorded.
+ * use large mappings), so it is recorded.  By default (-mem-thp auto) RAM
+ * is backed by transparent huge pages where the host's THP mode allows it,
+ * and anonymous RAM is aligned to 2 MiB so guest-physical 2 MiB frames can
+ * be host huge pages: with 4 KiB backing a memory-bound guest ran 1.5x
+ * slower than under QEMU (which does the same) in the lab.
  */
 #include "memory.h"
 
@@ -47,6 +51,42 @@ static int open_hugetlbfs(struct kb_mem *m, const char *dir, char *err, size_t e
 	return 0;
 }
 
+/* The host's THP mode lets an madvise(MADV_HUGEPAGE) region have huge pages. */
+static bool host_thp_allowed(void)
+{
+	char buf[128] = "";
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "re");
+
+	if (!f)
+		return false;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	return strstr(buf, "[always]") || strstr(buf, "[madvise]");
+}
+
+/* mmap guest RAM; anonymous RAM starts on a 2 MiB boundary.  0 or -1. */
+static int map_ram(struct kb_mem *m, int flags)
+{
+	const uint64_t huge = 2 << 20;
+	uint64_t len = m->fd < 0 ? m->size + huge : m->size;
+	uint8_t *p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, m->fd, 0);
+
+	if (p == MAP_FAILED)
+		return -1;
+	if (m->fd < 0) {
+		uint8_t *a = (uint8_t *)(((uintptr_t)p + huge - 1) & ~(uintptr_t)(huge - 1));
+
+		if (a > p)
+			munmap(p, (size_t)(a - p));
+		if (a + m->size < p + len)
+			munmap(a + m->size, (size_t)(p + len - (a + m->size)));
+		p = a;
+	}
+	m->host = p;
+	return 0;
+}
+
 int kb_mem_init(struct kb_mem *m, const struct kb_config *cfg, char *err, size_t errlen)
 {
 	int flags = MAP_NORESERVE;
@@ -63,14 +103,16 @@ int kb_mem_init(struct kb_mem *m, const struct kb_config *cfg, char *err, size_t
 	flags |= m->fd >= 0 ? MAP_SHARED : MAP_PRIVATE | MAP_ANONYMOUS;
 	if (cfg->mem_prealloc)
 		flags |= MAP_POPULATE;
-	m->host = mmap(NULL, m->size, PROT_READ | PROT_WRITE, flags, m->fd, 0);
-	if (m->host == MAP_FAILED) {
-		m->host = NULL;
+	if (map_ram(m, flags)) {
 		kb_errf(err, errlen, "cannot map %llu MiB of guest RAM: %s",
 			(unsigned long long)(m->size >> 20), strerror(errno));
 		goto fail;
 	}
-	if (cfg->thp == KB_THP_ON) {
+	if (cfg->thp == KB_THP_AUTO && m->fd < 0 && host_thp_allowed() &&
+	    madvise(m->host, m->size, MADV_HUGEPAGE) == 0) {
+		m->page_size = 2 << 20;
+		snprintf(m->backing, sizeof(m->backing), "anonymous+thp");
+	} else if (cfg->thp == KB_THP_ON) {
 		if (madvise(m->host, m->size, MADV_HUGEPAGE)) {
 			kb_errf(err, errlen,
 				"-mem-thp on: madvise(MADV_HUGEPAGE) failed: %s "

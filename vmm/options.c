@@ -281,7 +281,7 @@ static const struct {
     {"cpu", O_CPU, true, "host  CPU model (only 'host')"},
     {"accel", O_ACCEL, true, "kvm  accelerator (only 'kvm')"},
     {"mem-path", O_MEM_PATH, true, "DIR  back RAM with hugetlbfs files"},
-    {"mem-thp", O_MEM_THP, true, "on|off  ask for transparent huge pages"},
+    {"mem-thp", O_MEM_THP, true, "on|off|auto  transparent huge pages (auto: if the host allows)"},
     {"stats", O_STATS, true, "FILE  write the stats JSON here"},
     {"timeout", O_TIMEOUT, true, "SEC  stop the guest after SEC seconds (exit 124)"},
     {"vcpu-pin", O_PIN, true, "CPULIST  pin vCPU threads round-robin"},
@@ -353,9 +353,11 @@ static int apply(enum opt_id id, const char *name, const char *v, struct kb_conf
 		return 0;
 	case O_MEM_PATH: cfg->mem_path = v; return 0;
 	case O_MEM_THP:
-		if (strcmp(v, "on") && strcmp(v, "off"))
-			return kb_errf(err, errlen, "-mem-thp %s: expected on or off", v);
-		cfg->thp = strcmp(v, "on") ? KB_THP_OFF : KB_THP_ON;
+		if (strcmp(v, "on") && strcmp(v, "off") && strcmp(v, "auto"))
+			return kb_errf(err, errlen, "-mem-thp %s: expected on, off or auto", v);
+		cfg->thp = !strcmp(v, "on")    ? KB_THP_ON
+			   : !strcmp(v, "off") ? KB_THP_OFF
+					       : KB_THP_AUTO;
 		return 0;
 	case O_STATS: cfg->stats_path = v; return 0;
 	case O_TIMEOUT:
@@ -416,7 +418,7 @@ int kb_options_parse(int argc, char **argv, struct kb_config *cfg, char *err, si
 	cfg->append = "";
 	cfg->name = "kvmbench";
 	cfg->serial = KB_SERIAL_STDIO;
-	cfg->thp = KB_THP_OFF;
+	cfg->thp = KB_THP_AUTO;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];

@@ -16,7 +16,9 @@
 #include "numa.h"
 
 enum kb_serial { KB_SERIAL_STDIO, KB_SERIAL_FILE, KB_SERIAL_NONE };
-enum kb_thp { KB_THP_OFF, KB_THP_ON };
+/* -mem-thp: auto (default) asks for transparent huge pages when the host's
+ * THP mode allows it (always or madvise), as QEMU does */
+enum kb_thp { KB_THP_OFF, KB_THP_ON, KB_THP_AUTO };
 
 struct kb_smp {
 	unsigned cpus;	  /* vCPUs created */
