@@ -138,6 +138,7 @@ $(LAB_IMAGES) &: images/lab/mklab images/lab/init images/lab/SHA256SUMS | $(DEPS
 	$(Q)images/lab/mklab $(BUILD)/lab
 
 $(BUILD)/images/initramfs.cpio.gz: images/linux/mkinitramfs images/linux/init \
+		images/linux/pktloop.c images/linux/outb.c \
 		images/linux/SHA256SUMS | $(DEPS_STAMP)
 	$(Q)images/linux/mkinitramfs $@
 

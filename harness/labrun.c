@@ -240,6 +240,12 @@ int kb_lab_campaign(const struct kb_env *env, const struct kb_run_opts *o,
 			code = 1;
 			break;
 		}
+		if (st == 1) {
+			snprintf(err, errlen, "the campaign's part in the lab (npt=%d) failed: %s", npt,
+				 "its error is above");
+			code = 1;
+			break;
+		}
 		if (st > code)
 			code = st;
 	}

@@ -398,9 +398,15 @@ int kb_virtio_init(struct kb_virtio_dev *v, const struct kb_virtio_ops *ops, con
 	memcpy(cap + 16, &(uint32_t){KB_VIRTIO_NOTIFY_MULT}, 4);
 	kb_pci_cap(&v->pci, cap, 20);
 	vcap(cap, 3, KB_VIRTIO_ISR_OFF, 1, 16);
-	kb_pci_cap(&v->pci, cap, 16);
-	vcap(cap, 4, KB_VIRTIO_DEVICE_OFF, config_len, 16);
-	if (!kb_pci_cap(&v->pci, cap, 16))
+	bool fits = kb_pci_cap(&v->pci, cap, 16);
+
+	/* A device without configuration (virtio-rng) has no capability for it:
+	 * Linux refuses a zero-length one ("bad capability len 0", -EINVAL). */
+	if (config_len) {
+		vcap(cap, 4, KB_VIRTIO_DEVICE_OFF, config_len, 16);
+		fits = kb_pci_cap(&v->pci, cap, 16);
+	}
+	if (!fits)
 		return kb_errf(err, errlen, "%s: PCI capabilities overflow", name);
 	if ((r = kb_pci_msix(&v->pci, ops->nqueues + 1, 1, 0, KB_VIRTIO_MSIX_PBA_OFF)))
 		return kb_errf(err, errlen, "%s: MSI-X: %s", name, strerror(-r));
