@@ -241,8 +241,10 @@ int kb_lab_campaign(const struct kb_env *env, const struct kb_run_opts *o,
 			break;
 		}
 		if (st == 1) {
-			snprintf(err, errlen, "the campaign's part in the lab (npt=%d) failed: %s", npt,
-				 "its error is above");
+			snprintf(
+			    err, errlen,
+			    "the campaign's part in the lab (npt=%d) failed: its error is above",
+			    npt);
 			code = 1;
 			break;
 		}
