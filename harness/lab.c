@@ -385,7 +385,15 @@ int kb_lab_run(const struct kb_env *env, struct kb_lab_opts *o, char *const argv
 			snprintf(err, errlen, "lab: cannot run %s: %s", QEMU, strerror(errno));
 			return -1;
 		}
-		return 0;
+		/* the shell's status through isa-debug-exit: (status << 1) | 1; 0 when
+		 * QEMU was quit (Ctrl-A X); 255 when the lab's init failed */
+		int rc = WIFEXITED(qst) ? WEXITSTATUS(qst) : 255;
+
+		if (rc == 255 || (rc && !(rc & 1))) {
+			snprintf(err, errlen, "lab: the lab failed (QEMU exit status %d)", rc);
+			return -1;
+		}
+		return rc >> 1;
 	}
 	if (!getcwd(cwd, sizeof(cwd)) || strncmp(cwd, root, strlen(root)) ||
 	    (cwd[strlen(root)] && cwd[strlen(root)] != '/'))
