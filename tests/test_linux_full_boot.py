@@ -1,11 +1,17 @@
 """Linux to user space: Debian's cloud kernel with the kvmbench initramfs
-(images/linux, `make images`), as a bzImage and as a PVH vmlinux, and the
-linux scenario through the harness.
+(images/linux, `make images`), as a bzImage and as a PVH vmlinux, how it
+ends (reboot, poweroff, panic), and the linux scenario through the harness.
 
 Booting to init needs VMX/SVM: on a kvm_pvm host Linux stops with KVM
 internal errors long before init, so the boots are skipped there with that
-reason, and the scenario is checked to record every point as skipped with
-it (nothing pretends to have run).
+reason (make test runs them in its lab lane), and the scenario is checked
+to record every point as skipped with it (nothing pretends to have run).
+
+Measured in the lab (kvm_amd): on the default, hardware-reduced machine
+Linux reboots through EFI and then the BIOS (efi_reboot_required() is true
+with hardware-reduced ACPI; no EFI, so it jumps to f000:fff0 in real mode),
+where the VMM's reset-vector stub resets through the i8042; its poweroff
+becomes a halt ("reboot: System halted": no S5 to power off with).
 """
 import json
 import pathlib
@@ -18,12 +24,15 @@ from conftest import ROOT, VMM, host_is_pvm
 from test_linux import extract_vmlinux, kernel  # noqa: F401  (the fixture)
 
 KB = ROOT / "build" / "kvmbench"
-PVM_REASON = ("this host's KVM is kvm_pvm: Linux stops with KVM internal errors "
-              "(int3, clac) before init, so a full boot needs a VMX/SVM host")
 
 
 @pytest.fixture(scope="module")
 def initramfs(tmp_path_factory):
+    """`make images`'s initramfs when it is built (the lab has no network
+    for mkinitramfs's apt-get download), else one built here."""
+    built = ROOT / "build/images/initramfs.cpio.gz"
+    if built.exists():
+        return built
     out = tmp_path_factory.mktemp("initramfs") / "initramfs.cpio.gz"
     p = subprocess.run([str(ROOT / "images/linux/mkinitramfs"), str(out)],
                        capture_output=True, text=True, timeout=600)
@@ -31,36 +40,92 @@ def initramfs(tmp_path_factory):
     return out
 
 
-def boot_to_init(kernel_path, initrd, tmp_path):
+def boot(kernel_path, initrd, tmp_path, append, *args, timeout=120):
+    """One Linux boot on 2 vCPUs: (exit status, stats, console)."""
     stats = tmp_path / "stats.json"
     p = subprocess.run([str(VMM), "-kernel", str(kernel_path), "-initrd", str(initrd),
-                        "-m", "1G", "-smp", "2", "-timeout", "120",
-                        "-append", "console=ttyS0 kvmbench.workload=boot,forkexec kvmbench.n=200",
+                        "-m", "1G", "-smp", "2", "-timeout", str(timeout),
+                        "-append", f"console=ttyS0 {append}", *args,
                         "-serial", f"file:{tmp_path / 'console.log'}", "-stats", str(stats)],
-                       capture_output=True, text=True, timeout=150)
+                       capture_output=True, text=True, timeout=timeout + 30)
     log = (tmp_path / "console.log").read_text(errors="replace")
-    assert p.returncode == 0, p.stderr + log[-3000:]
-    s = json.loads(stats.read_text())
-    assert s["result"]["status"] == "reset"  # the init's i8042 reset
+    return p.returncode, json.loads(stats.read_text()), p.stderr + log[-3000:]
+
+
+def ended_promptly(s, after_ns):
+    """The VM ended within seconds of after_ns, not at its -timeout."""
+    t = s["timings_ns"]
+    assert 0 < t["result"] and t["total"] - after_ns < 20e9, (after_ns, t)
+
+
+def boot_to_init(kernel_path, initrd, tmp_path):
+    rc, s, log = boot(kernel_path, initrd, tmp_path,
+                      "kvmbench.workload=boot,forkexec kvmbench.n=200")
+    assert rc == 0, log
+    # The init resets through the i8042 itself, or (an init that cannot
+    # write ports) with reboot -f: Linux's default reboot here jumps to the
+    # BIOS, whose reset-vector stub resets through the i8042 too.
+    assert s["result"]["status"] == "reset", s["result"]
+    assert "guest reset the machine through the i8042" in s["result"]["reason"], s["result"]
     marks = [m["name"] for m in s["marks"]]
     assert {"init", "modules", "done"} <= set(marks), marks
     assert marks.index("init") < marks.index("done")
     metrics = {m["name"]: m["value"] for m in s["metrics"]}
     assert metrics["forkexec_per_s"] > 0
+    ended_promptly(s, s["marks"][marks.index("done")]["t_ns"])
     return s
 
 
-@pytest.mark.skipif(host_is_pvm(), reason=PVM_REASON)
-def test_bzimage_boots_to_init(kvm, kernel, initramfs, tmp_path):
+def test_bzimage_boots_to_init(svm_kvm, kernel, initramfs, tmp_path):
     s = boot_to_init(kernel, initramfs, tmp_path)
     assert s["config"]["boot_protocol"] == "linux64"
 
 
-@pytest.mark.skipif(host_is_pvm(), reason=PVM_REASON)
-def test_pvh_vmlinux_boots_to_init(kvm, kernel, initramfs, tmp_path):
+def test_pvh_vmlinux_boots_to_init(svm_kvm, kernel, initramfs, tmp_path):
     vmlinux = extract_vmlinux(pathlib.Path(kernel), tmp_path / "vmlinux")
     s = boot_to_init(vmlinux, initramfs, tmp_path)
     assert s["config"]["boot_protocol"] == "pvh"
+
+
+# busybox as init, its arguments after "--": no init script, straight to reboot(2)
+REBOOT = "rdinit=/bin/busybox -- reboot -f"
+POWEROFF = "rdinit=/bin/busybox -- poweroff -f"
+
+
+@pytest.mark.parametrize("append, args, status, reason", [
+    # the ACPI reset register (the FADT's: 0xFE to port 0x64), Linux's first choice
+    # when the FADT is not hardware-reduced
+    (REBOOT, ["-machine", "acpi-pm=on"], "reset", "guest reset the machine through the i8042"),
+    ("reboot=k " + REBOOT, [], "reset", "guest reset the machine through the i8042"),
+    ("reboot=t " + REBOOT, [], "reset", "by a triple fault (KVM_EXIT_SHUTDOWN) after its kernel"),
+    ("reboot=p " + REBOOT, [], "reset", "through port 0xCF9 (0x0e)"),
+    (POWEROFF, [], "poweroff", "guest kernel halted the machine (\"System halted\")"),
+    (POWEROFF, ["-machine", "acpi-pm=on"], "poweroff", "guest powered off through ACPI (S5)"),
+], ids=["acpi-reset-register", "reboot=k", "reboot=t", "reboot=pci", "poweroff-halts",
+        "poweroff-acpi-s5"])
+def test_linux_reboot_and_poweroff_end_the_vm(svm_kvm, kernel, initramfs, tmp_path, append,
+                                              args, status, reason):
+    rc, s, log = boot(kernel, initramfs, tmp_path, append, *args)
+    assert rc == 0, log
+    assert s["result"]["status"] == status and reason in s["result"]["reason"], s["result"]
+    assert "reset vector" not in s["result"]["reason"]
+    ended_promptly(s, s["timings_ns"]["result"])
+
+
+@pytest.mark.parametrize("panic", ["", "panic=-1", "panic=1"])
+def test_linux_panic_is_a_crash(svm_kvm, kernel, initramfs, tmp_path, panic):
+    """No init (the initramfs has no /nonexistent, there is no root disk):
+    Linux panics.  panic=0 stops there, panic=-1 resets at once, panic=1
+    after a second: a crash all the same, decided at the panic."""
+    rc, s, log = boot(kernel, initramfs, tmp_path, f"rdinit=/nonexistent {panic}")
+    assert rc == 3, log
+    res = s["result"]
+    assert res["status"] == "crash" and res["exit_code"] == 3
+    assert res["reason"].startswith("guest kernel panic: VFS: Unable to mount root fs"), res
+    if panic == "panic=-1":
+        assert "(then: guest reset the machine" in res["reason"], res
+    assert "Kernel panic - not syncing" in log and "Call Trace" in log  # the backtrace is kept
+    ended_promptly(s, s["timings_ns"]["result"])
 
 
 def test_linux_scenario_runs_or_records_why_not(kvm, tmp_path):

@@ -57,6 +57,9 @@ def test_timeout(vmm):
     assert "0.5 s" in r.stats["result"]["reason"]
     assert 0.5 <= r.wall < 5
     assert "Hello from kvmbench" in r.out  # what the guest said is kept
+    # where each vCPU was, for the post-mortem of a hung guest
+    assert "vCPU 0 (APIC 0) was at rip" in r.err and "cr3 " in r.err, r.err
+    assert "vCPU 1 (APIC 1) was at rip" in r.err and "halted" in r.err, r.err
 
 
 def test_missing_kernel(vmm, tmp_path):

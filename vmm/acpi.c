@@ -200,6 +200,36 @@ static void pci_root(struct aml *scope)
 	aml_pkg(scope, device_op, 2, &dev);
 }
 
+/* Device (PEVT): QEMU's ISA pvpanic, which Linux's pvpanic-mmio driver
+ * finds by its _HID QEMU0001 (devices/platform.c). */
+static void pvpanic(struct aml *scope)
+{
+	static const uint8_t crs[] = {
+	    0x47,
+	    0x01,
+	    (uint8_t)KB_PORT_PVPANIC,
+	    KB_PORT_PVPANIC >> 8,
+	    (uint8_t)KB_PORT_PVPANIC,
+	    KB_PORT_PVPANIC >> 8,
+	    0x01,
+	    0x01, /* IO (Decode16, 0x505, 0x505, 1, 1) */
+	    0x79,
+	    0x00, /* end tag */
+	};
+	static const uint8_t buffer_op = 0x11, device_op[] = {0x5b, 0x82};
+	struct aml buf = {0}, dev = {0};
+
+	aml_bytes(&buf, (const uint8_t[]){0x0a, sizeof(crs)}, 2);
+	aml_bytes(&buf, crs, sizeof(crs));
+	aml_bytes(&dev, "PEVT", 4);
+	aml_bytes(&dev, (const uint8_t[]){0x08, '_', 'H', 'I', 'D', 0x0d}, 6);
+	aml_bytes(&dev, "QEMU0001", 9); /* String, with its NUL */
+	aml_bytes(&dev, (const uint8_t[]){0x08, '_', 'S', 'T', 'A', 0x0a, 0x0f}, 7);
+	aml_bytes(&dev, (const uint8_t[]){0x08, '_', 'C', 'R', 'S'}, 5);
+	aml_pkg(&dev, &buffer_op, 1, &buf);
+	aml_pkg(scope, device_op, 2, &dev);
+}
+
 static void dsdt_body(struct aml *out, bool acpi_pm)
 {
 	static const uint8_t crs[] = {
@@ -222,6 +252,7 @@ static void dsdt_body(struct aml *out, bool acpi_pm)
 	aml_bytes(&scope, "\\_SB_", 5);
 	aml_pkg(&scope, device_op, 2, &dev);
 	pci_root(&scope);
+	pvpanic(&scope);
 	aml_pkg(out, &scope_op, 1, &scope);
 	if (acpi_pm) /* Name (_S5, Package (2) { S5_TYP, S5_TYP }) */
 		aml_bytes(out,

@@ -129,7 +129,9 @@ static enum kb_exit_action fatal_reason(struct kvm_run *run, char *why, size_t w
 		snprintf(why, whylen, "system event %u (%s)", run->system_event.type,
 			 run->system_event.type == KVM_SYSTEM_EVENT_RESET      ? "reset"
 			 : run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN ? "shutdown"
-									       : "crash or other");
+			 : run->system_event.type == KVM_SYSTEM_EVENT_CRASH    ? "crash"
+			 : run->system_event.type == 6 ? "SEV-ES termination"
+						       : "unknown to this VMM");
 		break;
 	default: {
 		const char *name = kb_exit_reason_name(run->exit_reason);

@@ -45,7 +45,10 @@ enum kb_exit_action {
  * Handle the exit in run for vCPU vcpu.  run_size is the size of the
  * kvm_run mapping, used to bounds-check the PIO data area.  Returns
  * KB_EXIT_FATAL with a one-line reason in why[whylen] for exits that end
- * the VM (shutdown, internal error, failed entry, unknown reasons).
+ * the VM (shutdown, system events, internal error, failed entry, unknown
+ * reasons).  The vCPU thread (vcpu.c) ends some of them cleanly instead of
+ * as a crash: a system event reset or shutdown, and a shutdown after the
+ * guest kernel announced a restart.
  */
 enum kb_exit_action kb_exit_dispatch(struct kvm_run *run, size_t run_size, const struct kb_bus *bus,
 				     struct kb_acct *acct, unsigned vcpu, char *why, size_t whylen);

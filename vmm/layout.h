@@ -18,6 +18,10 @@
  *   0x0001_0000  boot page tables: PML4, PDPT, then one PD per GiB mapped
  *   0x000a_0000  legacy VGA / BIOS hole (RAM, but never loaded into)
  *   0x000e_0000  ACPI: RSDP first (the BIOS search area), then the tables
+ *   0x000f_0000  BIOS area: no BIOS, but at the reset vector (f000:fff0,
+ *                0xffff0) a stub that resets the machine through the
+ *                i8042, for kernels that reboot by jumping there (Linux's
+ *                EFI/BIOS reboot, its default with hardware-reduced ACPI)
  *   0x0010_0000  first byte a kernel image may load to
  *   ...          RAM up to min(size, 3 GiB)
  *   0xc000_0000  32-bit MMIO hole (unbacked: accesses exit to the VMM)
@@ -45,7 +49,8 @@
 #define KB_PT_END 0xa0000ULL	/* page tables may not reach this */
 #define KB_LOAD_MIN 0x100000ULL /* lowest address an image may use */
 #define KB_ACPI_ADDR 0xe0000ULL /* RSDP, then the other tables */
-#define KB_ACPI_END 0x100000ULL
+#define KB_ACPI_END 0xf0000ULL
+#define KB_RESET_VECTOR 0xffff0ULL /* real mode f000:fff0 */
 
 /* Boot page tables identity-map [0, KB_PT_MAX_GIB GiB) with 2 MiB pages. */
 #define KB_PT_MAX_GIB ((KB_PT_END - KB_PT_ADDR) / 4096 - 2)
@@ -89,6 +94,11 @@
 #define KB_ACPI_PM_TMR_HZ 3579545
 #define KB_ACPI_SCI_IRQ 9
 #define KB_ACPI_S5_TYP 5 /* SLP_TYP of \_S5 in the DSDT */
+/* 0x0505 - QEMU's ISA pvpanic (ACPI device QEMU0001): reads the events it
+ * knows (1 panicked, 2 crash kernel loaded), a write of one ends the VM */
+#define KB_PORT_PVPANIC 0x505
+#define KB_PVPANIC_PANICKED 1
+#define KB_PVPANIC_CRASH_LOADED 2
 /* 0x0510 - 0x0511 - QEMU fw_cfg, legacy I/O: selector (16 bit), data (8 bit) */
 #define KB_PORT_FWCFG 0x510
 #define KB_PORT_FWCFG_LEN 2
@@ -97,9 +107,13 @@
 /* 0x0cf8 - 0x0cff - PCI configuration mechanism #1: address, data */
 #define KB_PORT_PCI_ADDR 0xcf8
 #define KB_PORT_PCI_DATA 0xcfc
+/* 0x0cf9 - reset control register (byte accesses inside 0xcf8's dword, as
+ * on PIIX/ICH): writing a value with bit 2 set resets the machine */
+#define KB_PORT_RESET_CONTROL 0xcf9
 /* 0x03f8 - 0x03ff - 8250 UART, COM1 */
 #define KB_PORT_COM1 0x3f8
 #define KB_PORT_COM1_LEN 8
+#define KB_IRQ_COM1 4
 /* 0x04b0 - 0x04b3 - kvmbench bench device (a 32-bit write of a request GPA) */
 #define KB_PORT_BENCH 0x4b0
 #define KB_PORT_BENCH_LEN 4

@@ -218,6 +218,21 @@ static void pci_io(struct kb_io *io, void *opaque)
 	struct kb_pci *pci = opaque;
 
 	pthread_mutex_lock(&pci->lock);
+	if (io->addr == KB_PORT_RESET_CONTROL && io->len == 1) {
+		/* PIIX's reset control, as QEMU: RST_CPU (bit 2) resets, SYS_RST
+		 * (bit 1, hard or soft) is kept; Linux's reboot=pci writes 0x02
+		 * then 0x06 (0x0e for a cold reboot) */
+		if (io->write && (io->data[0] & 0x04) && pci->result)
+			kb_result_set(pci->result, KB_EXIT_PASS, "reset", (int)io->vcpu,
+				      "guest reset the machine through port 0xCF9 (0x%02x)",
+				      io->data[0]);
+		else if (io->write)
+			pci->rcr = io->data[0] & 0x02;
+		else
+			io->data[0] = pci->rcr;
+		pthread_mutex_unlock(&pci->lock);
+		return;
+	}
 	if (io->addr < KB_PORT_PCI_DATA) { /* 0xCF8: only whole dwords */
 		if (io->len == 4 && io->write)
 			memcpy(&pci->addr, io->data, 4);

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "bus.h"
+#include "result.h"
 
 #define KB_PCI_SLOTS 32
 #define KB_PCI_MAX_VECTORS 8
@@ -54,13 +55,16 @@ struct kb_pci {
 	struct kb_bus *bus;
 	struct kb_pci_dev *dev[KB_PCI_SLOTS];
 	struct kb_pci_dev host_bridge;
-	uint32_t addr; /* 0xCF8 */
+	uint32_t addr;		  /* 0xCF8 */
+	uint8_t rcr;		  /* 0xCF9, the reset control register: bit 1 kept */
+	struct kb_result *result; /* a reset through 0xCF9 ends the VM; NULL: ignored */
 	uint64_t mmio_next;
 	int next_gsi;
 	bool routes_dirty;
 };
 
-/* The host bridge at slot 0 and the 0xCF8/0xCFC ports.  Returns 0 or -errno. */
+/* The host bridge at slot 0 and the 0xCF8/0xCFC ports (with the reset
+ * control register at 0xCF9: set pci->result).  Returns 0 or -errno. */
 int kb_pci_init(struct kb_pci *pci, struct kb_bus *bus, int vm_fd);
 
 /* Put d in the next free slot with the IDs and class given. */

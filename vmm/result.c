@@ -40,6 +40,36 @@ void kb_result_init(struct kb_result *r)
 	r->vcpu = -1;
 }
 
+/* With the lock held: make the pending outcome the result. */
+static void commit_locked(struct kb_result *r)
+{
+	r->exit_code = r->p_code;
+	memcpy(r->status, r->p_status, sizeof(r->status));
+	memcpy(r->reason, r->p_reason, sizeof(r->reason));
+	r->vcpu = r->p_vcpu;
+	r->t_ns = r->p_t_ns;
+	r->pending = false;
+	__atomic_store_n(&r->set, true, __ATOMIC_RELEASE);
+}
+
+/* With the lock held: append to the reason, cut at its size. */
+static void vnote_locked(struct kb_result *r, const char *fmt, va_list ap)
+{
+	size_t n = strlen(r->reason);
+
+	if (n < sizeof(r->reason) - 1)
+		vsnprintf(r->reason + n, sizeof(r->reason) - n, fmt, ap);
+}
+
+static void note_locked(struct kb_result *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vnote_locked(r, fmt, ap);
+	va_end(ap);
+}
+
 bool kb_result_set(struct kb_result *r, int code, const char *status, int vcpu, const char *fmt,
 		   ...)
 {
@@ -47,7 +77,16 @@ bool kb_result_set(struct kb_result *r, int code, const char *status, int vcpu, 
 	bool won = false;
 
 	pthread_mutex_lock(&r->lock);
-	if (!r->set) {
+	if (!r->set && r->pending) {
+		char then[200];
+
+		/* the pending outcome came first; say what followed it */
+		va_start(ap, fmt);
+		vsnprintf(then, sizeof(then), fmt, ap);
+		va_end(ap);
+		commit_locked(r);
+		note_locked(r, " (then: %s)", then);
+	} else if (!r->set) {
 		r->exit_code = code;
 		snprintf(r->status, sizeof(r->status), "%s", status);
 		va_start(ap, fmt);
@@ -65,4 +104,66 @@ bool kb_result_set(struct kb_result *r, int code, const char *status, int vcpu, 
 bool kb_result_is_set(struct kb_result *r)
 {
 	return __atomic_load_n(&r->set, __ATOMIC_ACQUIRE);
+}
+
+bool kb_result_pend(struct kb_result *r, uint64_t grace_ns, int code, const char *status, int vcpu,
+		    const char *fmt, ...)
+{
+	va_list ap;
+	bool won = false;
+
+	pthread_mutex_lock(&r->lock);
+	if (!r->set && !r->pending) {
+		r->p_code = code;
+		snprintf(r->p_status, sizeof(r->p_status), "%s", status);
+		va_start(ap, fmt);
+		vsnprintf(r->p_reason, sizeof(r->p_reason), fmt, ap);
+		va_end(ap);
+		r->p_vcpu = vcpu;
+		r->p_t_ns = kb_now_ns();
+		r->p_deadline_ns = r->p_t_ns + grace_ns;
+		r->pending = true;
+		won = true;
+	}
+	pthread_mutex_unlock(&r->lock);
+	if (won && r->wake)
+		r->wake(r->wake_arg);
+	return won;
+}
+
+bool kb_result_commit(struct kb_result *r)
+{
+	bool done = false;
+
+	pthread_mutex_lock(&r->lock);
+	if (!r->set && r->pending) {
+		commit_locked(r);
+		done = true;
+	}
+	pthread_mutex_unlock(&r->lock);
+	return done;
+}
+
+bool kb_result_deadline(struct kb_result *r, uint64_t *deadline_ns)
+{
+	bool pending;
+
+	pthread_mutex_lock(&r->lock);
+	pending = !r->set && r->pending;
+	*deadline_ns = r->p_deadline_ns;
+	pthread_mutex_unlock(&r->lock);
+	return pending;
+}
+
+void kb_result_note(struct kb_result *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&r->lock);
+	if (r->set) {
+		va_start(ap, fmt);
+		vnote_locked(r, fmt, ap);
+		va_end(ap);
+	}
+	pthread_mutex_unlock(&r->lock);
 }

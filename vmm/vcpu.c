@@ -132,11 +132,99 @@ static void dump_registers(struct kb_vcpu *v)
 		s.idt.limit, s.gdt.base, s.gdt.limit);
 }
 
+void kb_vcpu_report_state(struct kb_vcpu *v)
+{
+	static const char *const mp_name[] = {"runnable", "uninitialized", "init-received",
+					      "halted",	  "sipi-received", "stopped"};
+	struct kvm_mp_state mp = {0};
+	struct kvm_vcpu_events ev = {0};
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	if (ioctl(v->fd, KVM_GET_REGS, &r) || ioctl(v->fd, KVM_GET_SREGS, &s) ||
+	    ioctl(v->fd, KVM_GET_MP_STATE, &mp) || ioctl(v->fd, KVM_GET_VCPU_EVENTS, &ev)) {
+		fprintf(stderr, "kvmbench-vmm: vCPU %u: cannot read its state: %s\n", v->index,
+			strerror(errno));
+		return;
+	}
+	fprintf(stderr,
+		"kvmbench-vmm: vCPU %u (APIC %u) was at rip %016llx rsp %016llx rflags %llx "
+		"cs %04x cr0 %llx cr3 %llx, %s%s%s\n",
+		v->index, v->apic_id, r.rip, r.rsp, r.rflags, s.cs.selector, s.cr0, s.cr3,
+		mp.mp_state < sizeof(mp_name) / sizeof(mp_name[0]) ? mp_name[mp.mp_state]
+								   : "mp_state unknown",
+		ev.nmi.masked ? ", NMIs masked" : "", ev.nmi.pending ? ", an NMI pending" : "");
+}
+
 static uint64_t guest_rip(struct kb_vcpu *v)
 {
 	struct kvm_regs r;
 
 	return ioctl(v->fd, KVM_GET_REGS, &r) ? 0 : r.rip;
+}
+
+/*
+ * Exits that end the VM without a crash: KVM's system events (reset,
+ * shutdown) and a triple fault after the guest kernel announced a restart
+ * on the console (Linux's reboot=triple, and the last resort of its reboot:
+ * with the IDT gone, int3 escalates to a shutdown).  True when the outcome
+ * is recorded.
+ */
+static bool clean_end(struct kb_vcpu *v)
+{
+	struct kb_vm *vm = v->vm;
+	struct kvm_run *run = v->run;
+
+	if (run->exit_reason == KVM_EXIT_SYSTEM_EVENT &&
+	    run->system_event.type == KVM_SYSTEM_EVENT_RESET) {
+		kb_result_set(&vm->result, KB_EXIT_PASS, "reset", (int)v->index,
+			      "guest reset the machine (KVM_EXIT_SYSTEM_EVENT reset)");
+		return true;
+	}
+	if (run->exit_reason == KVM_EXIT_SYSTEM_EVENT &&
+	    run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN) {
+		kb_result_set(&vm->result, KB_EXIT_PASS, "poweroff", (int)v->index,
+			      "guest powered off (KVM_EXIT_SYSTEM_EVENT shutdown)");
+		return true;
+	}
+	if (run->exit_reason == KVM_EXIT_SHUTDOWN &&
+	    __atomic_load_n(&vm->bench.restart_announced, __ATOMIC_ACQUIRE)) {
+		kb_result_set(&vm->result, KB_EXIT_PASS, "reset", (int)v->index,
+			      "guest reset the machine by a triple fault (KVM_EXIT_SHUTDOWN) "
+			      "after its kernel said \"Restarting system\"");
+		return true;
+	}
+	return false;
+}
+
+/* Whether the registers are the reset state (rip fff0, cs f000), which is
+ * what SVM's KVM leaves after a shutdown: it reinitialises the vCPU. */
+static bool in_reset_state(struct kb_vcpu *v)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	return !ioctl(v->fd, KVM_GET_REGS, &r) && !ioctl(v->fd, KVM_GET_SREGS, &s) &&
+	       r.rip == 0xfff0 && s.cs.selector == 0xf000;
+}
+
+/* The i8042 reset that decided the outcome came from the reset vector's
+ * stub (boot/bootmem.c): say so, it means the guest rebooted through the
+ * BIOS. */
+static void note_reset_source(struct kb_vcpu *v)
+{
+	struct kb_vm *vm = v->vm;
+	struct kvm_sregs s;
+	struct kvm_regs r;
+
+	if (v->run->exit_reason != KVM_EXIT_IO || v->run->io.port != KB_PORT_I8042_CMD ||
+	    vm->result.vcpu != (int)v->index || strcmp(vm->result.status, "reset") ||
+	    ioctl(v->fd, KVM_GET_SREGS, &s) || ioctl(v->fd, KVM_GET_REGS, &r))
+		return;
+	if (!(s.cr0 & 1) && s.cs.base + r.rip >= KB_RESET_VECTOR &&
+	    s.cs.base + r.rip < KB_RESET_VECTOR + 16)
+		kb_result_note(&vm->result, ", from the reset vector's stub: the guest jumped to "
+					    "the BIOS to reboot");
 }
 
 /* Test-only cost injection (-test-exit-delay): spin for ns nanoseconds. */
@@ -180,6 +268,17 @@ void *kb_vcpu_thread(void *arg)
 		v->acct.handle_cycles += dt;
 		if (dt > v->acct.handle_max_cycles)
 			v->acct.handle_max_cycles = dt;
+		if (act == KB_EXIT_FATAL && clean_end(v))
+			break;
+		if (act == KB_EXIT_FATAL && v->run->exit_reason == KVM_EXIT_SHUTDOWN &&
+		    in_reset_state(v)) {
+			if (kb_result_set(&vm->result, KB_EXIT_GUEST_CRASH, "crash", (int)v->index,
+					  "vCPU %u: %s; where is unknown: KVM reset the vCPU "
+					  "(as on SVM)",
+					  v->index, why))
+				fprintf(stderr, "kvmbench-vmm: vCPU %u: %s\n", v->index, why);
+			break;
+		}
 		if (act == KB_EXIT_FATAL) {
 			uint64_t rip = guest_rip(v);
 
@@ -191,8 +290,10 @@ void *kb_vcpu_thread(void *arg)
 			}
 			break;
 		}
-		if (kb_result_is_set(&vm->result))
+		if (kb_result_is_set(&vm->result)) {
+			note_reset_source(v);
 			break;
+		}
 	}
 	kb_vm_stop(vm);
 	return NULL;

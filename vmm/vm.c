@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "acpi.h"
+#include "boot/bootmem.h"
 #include "boot/longmode.h"
 #include "boot/bzimage.h"
 #include "boot/multiboot.h"
@@ -175,12 +176,25 @@ static int create_devices(struct kb_vm *vm, char *err, size_t errlen)
 	    (r = kb_uart_init(&vm->uart, &vm->bus, vm->serial_out, &vm->bench)) ||
 	    (r = kb_debugexit_init(&vm->bus, &vm->result)) ||
 	    (r = kb_i8042_init(&vm->bus, &vm->result)) ||
+	    (r = kb_pvpanic_init(&vm->bus, &vm->result)) ||
 	    (r = kb_fwcfg_init(&vm->fwcfg, &vm->bus, vm->cfg->mem_size, vm->cfg->smp.cpus,
 			       vm->cfg->smp.maxcpus)) ||
 	    (r = kb_rtc_init(&vm->rtc, &vm->bus)) ||
 	    (vm->cfg->acpi_pm && (r = kb_acpipm_init(&vm->acpipm, &vm->bus, &vm->result))))
 		return kb_errf(err, errlen, "device registration failed: %s", strerror(-r));
-	return create_pci(vm, err, errlen);
+	kb_uart_set_irq(&vm->uart, vm->vm_fd, KB_IRQ_COM1);
+	if (create_pci(vm, err, errlen))
+		return -1;
+	vm->pci.result = &vm->result;
+	return 0;
+}
+
+/* An outcome became pending: the main thread recomputes its deadline. */
+static void wake_main(void *arg)
+{
+	struct kb_vm *vm = arg;
+
+	pthread_kill(vm->main_thread, KB_SIG_DONE);
 }
 
 static void kick_handler(int sig)
@@ -222,6 +236,8 @@ int kb_vm_create(struct kb_vm *vm, const struct kb_config *cfg, char *err, size_
 	vm->tsc_begin = kb_rdtsc();
 	vm->ns_begin = kb_now_ns();
 	kb_result_init(&vm->result);
+	vm->result.wake = wake_main;
+	vm->result.wake_arg = vm;
 	kb_bus_init(&vm->bus);
 	kb_host_detect(&vm->host);
 	if (open_kvm(vm, err, errlen) || check_topology(vm, err, errlen) ||
@@ -334,6 +350,7 @@ int kb_vm_load(struct kb_vm *vm, char *err, size_t errlen)
 		free(buf);
 		return -1;
 	}
+	kb_boot_reset_stub(&vm->mem);
 	if (load_kernel(vm, buf, size, why, sizeof(why))) {
 		static const char *const kind[] = {"", "Multiboot: ", "Linux: ", "PVH: "};
 
@@ -435,37 +452,33 @@ void kb_vm_stop(struct kb_vm *vm)
 void kb_vm_wait(struct kb_vm *vm)
 {
 	sigset_t set;
-	struct timespec deadline, now, left;
 	bool timed = vm->cfg->timeout_s > 0;
+	uint64_t timeout_ns = kb_now_ns() + (uint64_t)(vm->cfg->timeout_s * 1e9);
 
 	sigemptyset(&set);
 	sigaddset(&set, KB_SIG_DONE);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += (time_t)vm->cfg->timeout_s;
-	deadline.tv_nsec += (long)((vm->cfg->timeout_s - (double)(time_t)vm->cfg->timeout_s) * 1e9);
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
 	while (!__atomic_load_n(&vm->stopping, __ATOMIC_SEQ_CST)) {
+		uint64_t now = kb_now_ns(), pending_ns, until = timeout_ns;
+		bool pending = kb_result_deadline(&vm->result, &pending_ns);
+		struct timespec left;
 		int sig;
 
-		if (timed) {
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			left.tv_sec = deadline.tv_sec - now.tv_sec;
-			left.tv_nsec = deadline.tv_nsec - now.tv_nsec;
-			if (left.tv_nsec < 0) {
-				left.tv_sec--;
-				left.tv_nsec += 1000000000L;
-			}
-			if (left.tv_sec < 0) {
-				kb_result_set(&vm->result, KB_EXIT_TIMEOUT, "timeout", -1,
-					      "no result within %g s (-timeout)",
-					      vm->cfg->timeout_s);
-				break;
-			}
+		if (pending && now >= pending_ns) {
+			kb_result_commit(&vm->result); /* its grace period is over */
+			break;
+		}
+		if (timed && now >= timeout_ns) {
+			kb_result_set(&vm->result, KB_EXIT_TIMEOUT, "timeout", -1,
+				      "no result within %g s (-timeout)", vm->cfg->timeout_s);
+			break;
+		}
+		if (pending && (!timed || pending_ns < until))
+			until = pending_ns;
+		if (timed || pending) {
+			left.tv_sec = (time_t)((until - now) / 1000000000u);
+			left.tv_nsec = (long)((until - now) % 1000000000u);
 			sig = sigtimedwait(&set, NULL, &left);
 		} else {
 			sig = sigwaitinfo(&set, NULL);
@@ -505,6 +518,11 @@ void kb_vm_finish(struct kb_vm *vm)
 			vm->vcpus[i].started = false;
 		}
 	vm->t.end = kb_now_ns();
+	kb_result_commit(&vm->result); /* a panic still pending when the VM stopped */
+	/* A hung guest: say where every vCPU was, for the post-mortem. */
+	if (vm->result.set && !strcmp(vm->result.status, "timeout"))
+		for (unsigned i = 0; i < vm->nvcpus; i++)
+			kb_vcpu_report_state(&vm->vcpus[i]);
 	for (unsigned i = 0; i < vm->nvdev; i++) /* their counters are final now */
 		kb_virtio_stop(&vm->vdev[i]);
 	kb_uart_flush(&vm->uart);

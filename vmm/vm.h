@@ -109,6 +109,8 @@ void kb_vm_destroy(struct kb_vm *vm);
 void *kb_vcpu_thread(void *arg);
 int kb_vcpu_create(struct kb_vm *vm, struct kb_vcpu *v, unsigned index, char *err, size_t errlen);
 void kb_vcpu_destroy(struct kb_vcpu *v);
+/* One line on stderr: where the vCPU is (rip, mode, run state). */
+void kb_vcpu_report_state(struct kb_vcpu *v);
 
 /* Write the stats JSON (stats.c).  vm may be partly set up or NULL. */
 int kb_stats_write(const char *path, const struct kb_config *cfg, struct kb_vm *vm,

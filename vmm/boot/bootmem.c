@@ -38,3 +38,20 @@ int kb_boot_place_initrd(struct kb_mem *m, const uint8_t *initrd, size_t size, u
 	memcpy(m->host + *at, initrd, size);
 	return 0;
 }
+
+void kb_boot_reset_stub(struct kb_mem *m)
+{
+	static const uint8_t stub[] = {
+	    0xb0, 0xfe, /* mov al, 0xfe */
+	    0xe6, 0x64, /* out 0x64, al: pulse the reset line */
+	    0xfa,	/* cli */
+	    0xf4,	/* hlt */
+	    0xeb, 0xfd, /* jmp to the hlt */
+	};
+	uint8_t *p = kb_mem_gpa(m, KB_RESET_VECTOR, 16);
+
+	if (!p)
+		return; /* RAM ends below 1 MiB: nothing to jump to anyway */
+	memset(p, 0xf4, 16);
+	memcpy(p, stub, sizeof(stub));
+}

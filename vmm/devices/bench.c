@@ -172,6 +172,44 @@ int kb_bench_init(struct kb_bench *b, struct kb_bus *bus, const char *until,
 	return id < 0 ? id : 0;
 }
 
+/*
+ * What Linux says on its console about how it ends:
+ *   "Kernel panic - not syncing: WHY"  a panic: a pending crash, so the
+ *       backtrace that follows still reaches the console; it commits at
+ *   "---[ end Kernel panic"  (panic=0: the kernel stops here), or
+ *   "Rebooting in N seconds"  (panic=N), or whatever the guest does next
+ *       (a reset with panic=-1, pvpanic), or KB_PANIC_GRACE_NS later.
+ *   "Restarting system"  reboot(2) or kernel_restart(): a triple fault
+ *       after it is a reset (Linux's reboot=t, and the last resort of its
+ *       reboot), not a crash.
+ *   "reboot: System halted"  every CPU stops with interrupts off, for good:
+ *       the end, as a poweroff (Linux's poweroff becomes a halt when it has
+ *       no way to power off, as on the hardware-reduced machine).
+ */
+static void kernel_line(struct kb_bench *b, const char *line, unsigned vcpu)
+{
+	static const char panic[] = "Kernel panic - not syncing: ";
+	const char *p;
+
+	if (strstr(line, "---[ end Kernel panic") || strstr(line, "Rebooting in ")) {
+		kb_result_commit(b->result);
+	} else if ((p = strstr(line, panic))) {
+		char why[160];
+
+		p += sizeof(panic) - 1;
+		clean_copy(why, sizeof(why), p, strlen(p));
+		kb_result_pend(b->result, KB_PANIC_GRACE_NS, KB_EXIT_GUEST_CRASH, "crash",
+			       (int)vcpu, "guest kernel panic: %s", why);
+	} else if (strstr(line, "Restarting system")) {
+		__atomic_store_n(&b->restart_announced, true, __ATOMIC_RELEASE);
+	} else if (strstr(line, "reboot: System halted")) {
+		kb_result_set(b->result, KB_EXIT_PASS, "poweroff", (int)vcpu,
+			      "guest kernel halted the machine (\"System halted\"): Linux's "
+			      "poweroff without a way to power off (hardware-reduced ACPI has no "
+			      "S5; -machine acpi-pm=on has), or its halt");
+	}
+}
+
 void kb_bench_console_line(struct kb_bench *b, const char *line, unsigned vcpu)
 {
 	char name[KB_BENCH_NAME_MAX], unit[KB_BENCH_UNIT_MAX];
@@ -183,6 +221,7 @@ void kb_bench_console_line(struct kb_bench *b, const char *line, unsigned vcpu)
 		kb_result_set(b->result, KB_EXIT_PASS, "until", (int)vcpu,
 			      "the console matched /%s/: %.150s", b->until_src, line);
 	}
+	kernel_line(b, line, vcpu);
 	line = strstr(line, "KVMBENCH ");
 	if (!line)
 		return;

@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 #include <regex.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -45,13 +46,18 @@ struct kb_bench {
 	uint64_t bad_requests; /* malformed or outside RAM */
 	const char *until_src; /* -until: the pattern, and compiled */
 	regex_t until;
+	bool restart_announced; /* the guest kernel said it restarts */
 };
+
+/* How long a guest kernel's panic may go on printing before the VM ends. */
+#define KB_PANIC_GRACE_NS 3000000000ull
 
 /* until: a regex ending the VM when a console line matches, or NULL */
 int kb_bench_init(struct kb_bench *b, struct kb_bus *bus, const char *until,
 		  const struct kb_mem *mem, struct kb_result *result);
 /* A console line "KVMBENCH MARK name" or "KVMBENCH METRIC name value
- * unit" is recorded as if sent to the device; other lines are ignored. */
+ * unit" is recorded as if sent to the device; Linux's lines about a panic
+ * or a restart are noted (see bench.c); other lines are ignored. */
 void kb_bench_console_line(struct kb_bench *b, const char *line, unsigned vcpu);
 void kb_bench_destroy(struct kb_bench *b);
 
@@ -64,9 +70,16 @@ struct kb_uart {
 	char line[256];
 	size_t linelen;
 	uint64_t bytes_out;
+	/* the interrupt: "THR empty" pending, and the line as last driven */
+	int vm_fd; /* -1: no irqchip (unit tests): the line is not driven */
+	unsigned irq;
+	bool thr_ipending, irq_level;
+	uint64_t interrupts; /* rising edges of the line */
 };
 
 int kb_uart_init(struct kb_uart *u, struct kb_bus *bus, FILE *out, struct kb_bench *bench);
+/* Drive ISA IRQ irq of the in-kernel irqchip of vm_fd (KVM_IRQ_LINE). */
+void kb_uart_set_irq(struct kb_uart *u, int vm_fd, unsigned irq);
 void kb_uart_flush(struct kb_uart *u);
 
 /* --- QEMU fw_cfg on its legacy ports (0x510 selector, 0x511 data) --- */
@@ -110,5 +123,7 @@ int kb_acpipm_init(struct kb_acpipm *pm, struct kb_bus *bus, struct kb_result *r
 /* --- isa-debug-exit (0xf4) and i8042 reset (0x64 <- 0xfe) --- */
 int kb_debugexit_init(struct kb_bus *bus, struct kb_result *result);
 int kb_i8042_init(struct kb_bus *bus, struct kb_result *result);
+/* --- pvpanic (0x505): a guest's panic ends the VM as a crash --- */
+int kb_pvpanic_init(struct kb_bus *bus, struct kb_result *result);
 
 #endif

@@ -5,6 +5,9 @@
  * (v << 1) | 1, exactly as QEMU's device, so QEMU-targeted test images run
  * unchanged.  i8042 (0x60, 0x64): command 0xFE on 0x64 pulses the reset
  * line, which ends the VM as QEMU -no-reboot does; reads say "no data".
+ * pvpanic (0x505, QEMU's ISA device): reads give the events it knows, a
+ * write of PANICKED or CRASH_LOADED ends the VM as a crash (Linux's
+ * pvpanic driver does it from its panic notifier, after the backtrace).
  */
 #include "devices.h"
 
@@ -51,5 +54,28 @@ int kb_i8042_init(struct kb_bus *bus, struct kb_result *result)
 	if (id < 0)
 		return id;
 	id = kb_bus_register(bus, KB_SPACE_PIO, KB_PORT_I8042_CMD, 1, "i8042", i8042_io, result);
+	return id < 0 ? id : 0;
+}
+
+static void pvpanic_io(struct kb_io *io, void *opaque)
+{
+	if (!io->write) {
+		io->data[0] = KB_PVPANIC_PANICKED | KB_PVPANIC_CRASH_LOADED;
+		return;
+	}
+	if (io->data[0] & KB_PVPANIC_PANICKED)
+		kb_result_set(opaque, KB_EXIT_GUEST_CRASH, "crash", (int)io->vcpu,
+			      "guest kernel panic, reported through pvpanic");
+	else if (io->data[0] & KB_PVPANIC_CRASH_LOADED)
+		kb_result_set(opaque, KB_EXIT_GUEST_CRASH, "crash", (int)io->vcpu,
+			      "guest kernel panic, a crash kernel takes over (pvpanic "
+			      "crash-loaded)");
+}
+
+int kb_pvpanic_init(struct kb_bus *bus, struct kb_result *result)
+{
+	int id =
+	    kb_bus_register(bus, KB_SPACE_PIO, KB_PORT_PVPANIC, 1, "pvpanic", pvpanic_io, result);
+
 	return id < 0 ? id : 0;
 }
