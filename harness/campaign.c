@@ -68,7 +68,7 @@ int kb_plan_make(const struct kb_scenario *sc, const struct kb_run_opts *o, stru
 	qsort(pts, n, sizeof(*pts), cmp_addr);
 	p->npoints = n;
 	p->repeats = o->repeat ? o->repeat : sc->repeats;
-	p->warmup = sc->warmup;
+	p->warmup = o->warmup_set ? o->warmup : sc->warmup;
 	p->jobs = o->jobs ? o->jobs : sc->jobs;
 	kb_paging_host(p->host_module, sizeof(p->host_module), p->host_paging,
 		       sizeof(p->host_paging));

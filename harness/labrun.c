@@ -49,6 +49,11 @@ const char *kb_lab_reason(const struct kb_scenario *sc, const struct kb_run_opts
 		const char *v = sc->points[i].v[KB_AX_PAGING];
 		char need[16], no[256];
 
+		if (kb_needs_decide(sc->points[i].wl->needs, h.kvm_module, no, sizeof(no))) {
+			snprintf(buf, len, "this host (%s) cannot give needs=%s", h.kvm_module,
+				 sc->points[i].wl->needs);
+			return buf;
+		}
 		if (strcmp(v, "npt") && strcmp(v, "tdp") && strcmp(v, "shadow"))
 			continue; /* host: here; ept: no lab gives it either */
 		if (kb_paging_decide(v, h.kvm_module, h.paging, o->allow_reload, need, sizeof(need),
@@ -99,15 +104,20 @@ static int inner_argv(const struct kb_run_opts *o, const char *only, const char 
 		ARG("--repeat");
 		ARG(num);
 	}
+	if (o->warmup_set) {
+		snprintf(num + 96, nlen - 96, "%u", o->warmup);
+		ARG("--warmup");
+		ARG(num + 96);
+	}
 	if (o->jobs) {
-		snprintf(num + 16, nlen - 16, "%u", o->jobs);
+		snprintf(num + 32, nlen - 32, "%u", o->jobs);
 		ARG("--jobs");
-		ARG(num + 16);
+		ARG(num + 32);
 	}
 	if (o->shard_n) {
-		snprintf(num + 32, nlen - 32, "%u/%u", o->shard_k, o->shard_n);
+		snprintf(num + 64, nlen - 64, "%u/%u", o->shard_k, o->shard_n);
 		ARG("--shard");
-		ARG(num + 32);
+		ARG(num + 64);
 	}
 	if (o->tag) {
 		ARG("--tag");
@@ -168,7 +178,7 @@ static int run_part(const struct kb_env *env, const struct kb_run_opts *o, const
 	    "db=/tmp/kvmbench-lab.db; \"$0\" run \"$@\" --db \"$db\"; rc=$?; "
 	    "[ -f \"$db\" ] || exit $rc; "
 	    "sqlite3 \"$db\" \"VACUUM INTO '$KVMBENCH_LAB_PART'\" || rc=1; exit $rc";
-	char kb[1200], num[64], *av[48] = {"sh", "-c", (char *)script, kb, "run"};
+	char kb[1200], num[128], *av[48] = {"sh", "-c", (char *)script, kb, "run"};
 	struct kb_lab_opts lo = {.npt = npt, .quiet = o->quiet};
 	const char *tmo = getenv("KVMBENCH_LAB_TIMEOUT");
 

@@ -30,7 +30,8 @@ static void usage(FILE *f)
 {
 	fprintf(
 	    f, "usage: kvmbench COMMAND [options]\n"
-	       "  run SCENARIO [--repeat N] [--jobs N] [--shard K/N] [--tag T] [--db PATH]\n"
+	       "  run SCENARIO [--repeat N] [--warmup N] [--jobs N] [--shard K/N] [--tag T]\n"
+	       "               [--db PATH]\n"
 	       "               [--kind bench|nightly|qualify] [--resume] [--dry-run]\n"
 	       "               [--allow-kvm-reload] [--vmm-args ARGS] [--quiet]\n"
 	       "               [--host auto|native|lab]   lab: QEMU TCG emulating SVM (auto:\n"
@@ -129,6 +130,7 @@ enum {
 	O_PAGING_ONLY,
 	O_LOGS,
 	O_MIXED,
+	O_WARMUP,
 };
 
 static const struct option long_opts[] = {
@@ -159,6 +161,7 @@ static const struct option long_opts[] = {
     {"paging-only", required_argument, 0, O_PAGING_ONLY},
     {"logs", required_argument, 0, O_LOGS},
     {"mixed-hosts", no_argument, 0, O_MIXED},
+    {"warmup", required_argument, 0, O_WARMUP},
     {"help", no_argument, 0, 'h'},
     {0, 0, 0, 0},
 };
@@ -410,6 +413,11 @@ int main(int argc, char **argv)
 		case O_PAGING_ONLY: o.paging_only = optarg; break;
 		case O_LOGS: o.logs = optarg; break;
 		case O_MIXED: co.mixed_hosts = true; break;
+		case O_WARMUP:
+			if (strcmp(optarg, "0") && parse_count("--warmup", optarg, 100, &o.warmup))
+				return 1;
+			o.warmup_set = true;
+			break;
 		case O_NAME: ro.name = optarg; break;
 		case O_PNG: ro.png = true; break;
 		case O_SCENARIO: co.scenario = optarg; break;

@@ -171,7 +171,7 @@ int kb_needs_decide(const char *needs, const char *module, char *why, size_t wle
 	snprintf(why, wlen,
 		 "needs=%s: this host's KVM is %s, which cannot boot Linux to user space "
 		 "(kvm_pvm stops it with KVM internal errors before init; docs/hosts.md); "
-		 "run it on a VMX/SVM host",
+		 "run it on a VMX/SVM host or in the lab (--host lab)",
 		 needs, module);
 	return -1;
 }

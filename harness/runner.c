@@ -476,9 +476,11 @@ int kb_campaign_run(const struct kb_env *env, const struct kb_run_opts *o, char 
 	if (fetch_images(env, o, sc, err, errlen))
 		goto out;
 	char labwhy[512];
-	const char *why = o->dry_run ? NULL : kb_lab_reason(sc, o, labwhy, sizeof(labwhy));
+	const char *why = kb_lab_reason(sc, o, labwhy, sizeof(labwhy));
 
-	if (why) {
+	if (why && o->dry_run) /* the plan below is this host's, for comparison */
+		printf("%s: would run in the lab (QEMU TCG emulating SVM): %s\n", sc->name, why);
+	else if (why) {
 		code = kb_lab_campaign(env, o, sc, why, err, errlen);
 		goto out;
 	}

@@ -26,6 +26,8 @@ struct kb_run_opts {
 	const char *manifest;  /* for workloads with image =; default images/manifest.ini */
 	bool offline;	       /* images from the cache only */
 	unsigned repeat, jobs; /* 0: the scenario's */
+	unsigned warmup;       /* warm-up rounds, when warmup_set (else the scenario's) */
+	bool warmup_set;
 	unsigned shard_k, shard_n;
 	bool resume, dry_run, allow_reload, quiet;
 	const char *host;	 /* auto (default), native or lab: where the runs go */

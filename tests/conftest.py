@@ -136,3 +136,28 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.lab_lane)
         if "lab" in names:
             item.add_marker(pytest.mark.starts_lab)
+
+
+@pytest.fixture
+def direct_io_dir(tmp_path):
+    """A directory whose file system takes O_DIRECT (-drive cache=none):
+    tmp_path, or where that refuses it (tmpfs before Linux 6.6: the lab's
+    /tmp) a scratch directory in the project tree, removed afterwards."""
+    probe = tmp_path / ".odirect"
+    try:
+        os.close(os.open(probe, os.O_CREAT | os.O_WRONLY | os.O_DIRECT, 0o600))
+        direct = True
+    except OSError:
+        direct = False
+    probe.unlink(missing_ok=True)
+    if direct:
+        yield tmp_path
+        return
+    import shutil
+    import tempfile
+    (BUILD / "tmp").mkdir(parents=True, exist_ok=True)
+    d = Path(tempfile.mkdtemp(prefix="odirect-", dir=BUILD / "tmp"))
+    try:
+        yield d
+    finally:
+        shutil.rmtree(d, ignore_errors=True)

@@ -57,8 +57,12 @@ def test_pio_exit_counts_agree_with_kvm(vmm):
     # the VMM charges exactly one unhandled-port exit per iteration
     unhandled = {u["addr"]: u["count"] for u in r.stats["exits"]["unhandled"]}
     assert unhandled[0xE0] == iters
+    # the VMM's I/O exits: the iterations plus the guest's console and bench-port
+    # writes; KVM counted each of those, plus any it answered in the kernel
+    vmm_io = r.stats["exits"]["by_reason"]["io"]
+    assert iters < vmm_io < iters + 400, (vmm_io, iters)
     kvm, which = kvm_io_exits(r)
-    assert abs(kvm - iters) <= 0.01 * iters, (which, kvm, iters)
+    assert vmm_io <= kvm <= vmm_io + max(16, vmm_io // 100), (which, kvm, vmm_io, iters)
     # and KVM saw at least every exit the VMM handled
     assert r.stats["kvm_stats"]["vcpu"]["exits"] >= r.stats["exits"]["total"]
     assert r.metrics()["pio"] > 0 and r.metrics()["pio_ns"] > 0

@@ -198,9 +198,17 @@ def test_sigint_marks_the_campaign_interrupted(kvm, tmp_path):
     db = tmp_path / "k.db"
     p = subprocess.Popen([str(KB), "run", str(f), "--db", str(db)], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
-    time.sleep(0.5)
+    # interrupt once the first run is recorded (in the lab a run takes seconds)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        try:
+            if rows(db, "SELECT count(*) FROM runs")[0][0] > 0:
+                break
+        except sqlite3.Error:
+            pass  # not created yet
     p.send_signal(signal.SIGINT)
-    out, err = p.communicate(timeout=30)
+    out, err = p.communicate(timeout=60)
     assert p.returncode == 130, err
     assert "--resume" in err
     assert rows(db, "SELECT state FROM campaigns") == [("interrupted",)]

@@ -25,8 +25,8 @@ def device(r, i=0):
 
 
 @pytest.fixture
-def disk(tmp_path):
-    p = tmp_path / "disk.img"
+def disk(direct_io_dir):
+    p = direct_io_dir / "disk.img"  # some tests open it with cache=none (O_DIRECT)
     p.write_bytes(b"\xab" * (1 << 20))
     return p
 
