@@ -83,6 +83,27 @@ static int push(struct series *s, int side, double v, int64_t pair)
 	return 0;
 }
 
+unsigned kb_campaign_group(sqlite3 *db, int64_t id, int64_t *ids, unsigned max)
+{
+	char err[256];
+	sqlite3_stmt *st =
+	    kb_db_prepare(db,
+			  "SELECT id FROM campaigns WHERE id = ?1 OR run_group ="
+			  " (SELECT run_group FROM campaigns WHERE id = ?1) ORDER BY id",
+			  err, sizeof(err));
+	unsigned n = 0;
+
+	if (st) {
+		sqlite3_bind_int64(st, 1, id);
+		while (n < max && sqlite3_step(st) == SQLITE_ROW)
+			ids[n++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (!n && max)
+		ids[n++] = id;
+	return n;
+}
+
 int64_t kb_campaign_resolve(sqlite3 *db, const char *sel, char *err, size_t errlen)
 {
 	char sql[512], *end;

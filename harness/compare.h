@@ -36,4 +36,10 @@ int kb_compare(const struct kb_compare_opts *o, FILE *out, char *err, size_t err
  */
 int64_t kb_campaign_resolve(sqlite3 *db, const char *sel, char *err, size_t errlen);
 
+/*
+ * The campaigns one `kvmbench run` made with campaign id (one per lab when
+ * it ran in labs: npt=1 and npt=0), id among them, in order; at most max.
+ */
+unsigned kb_campaign_group(sqlite3 *db, int64_t id, int64_t *ids, unsigned max);
+
 #endif

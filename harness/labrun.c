@@ -169,6 +169,24 @@ static long long merged_id(const char *db_path, const char *part)
 	return id;
 }
 
+/* Mark the parts as one run's (summary and report show them together). */
+static int group_parts(const char *db_path, const long long ids[2], char *err, size_t errlen)
+{
+	sqlite3 *db;
+	char sql[256];
+
+	if (kb_db_open(db_path, false, true, &db, err, errlen))
+		return -1;
+	snprintf(sql, sizeof(sql),
+		 "UPDATE campaigns SET run_group = (SELECT uuid FROM campaigns WHERE id = %lld) "
+		 "WHERE id IN (%lld, %lld)",
+		 ids[1], ids[0], ids[1]);
+	int rc = kb_db_exec(db, sql, err, errlen);
+
+	kb_db_close(db);
+	return rc;
+}
+
 /* One lab boot for one part; its exit status, -1 when the lab failed. */
 static int run_part(const struct kb_env *env, const struct kb_run_opts *o, const char *scenario,
 		    int npt, const char *only, const char *logs, const char *part, char *err,
@@ -261,6 +279,8 @@ int kb_lab_campaign(const struct kb_env *env, const struct kb_run_opts *o,
 		if (st > code)
 			code = st;
 	}
+	if (ids[0] > 0 && ids[1] > 0 && group_parts(o->db, ids, err, errlen))
+		code = 1;
 	char cmd[PATH_MAX + 16];
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", parts);

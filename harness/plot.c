@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "compare.h"
 #include "db.h"
 #include "figure.h"
 #include "scenario.h"
@@ -66,7 +67,13 @@ int kb_plot_newest(struct kb_plotctx *c, char *err, size_t errlen)
 	int rc = -1;
 
 	if (st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-		snprintf(c->in, sizeof(c->in), "%lld", (long long)sqlite3_column_int64(st, 0));
+		int64_t group[8];
+		unsigned n = kb_campaign_group(c->db, sqlite3_column_int64(st, 0), group, 8);
+
+		c->in[0] = 0;
+		for (unsigned k = 0; k < n; k++)
+			snprintf(c->in + strlen(c->in), sizeof(c->in) - strlen(c->in), "%s%lld",
+				 k ? "," : "", (long long)group[k]);
 		rc = 0;
 	} else if (st) {
 		snprintf(err, errlen, "the database has no campaigns to report on");

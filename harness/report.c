@@ -177,6 +177,22 @@ out:
 	sqlite3_finalize(pts);
 	sqlite3_finalize(met);
 	sqlite3_finalize(ex);
+	/* the other campaigns of the same run (its other lab), after it */
+	int64_t group[8];
+	static int depth;
+	unsigned n = rc || depth ? 0 : kb_campaign_group(db, id, group, 8);
+
 	kb_db_close(db);
+	depth++;
+	for (unsigned k = 0; k < n && !rc; k++) {
+		char sel[32];
+
+		if (group[k] == id)
+			continue;
+		snprintf(sel, sizeof(sel), "%lld", (long long)group[k]);
+		fprintf(out, "\n");
+		rc = kb_summary(db_path, sel, out, err, errlen);
+	}
+	depth--;
 	return rc;
 }

@@ -49,8 +49,10 @@ static const char kb_schema_v2[] = "ALTER TABLE campaigns ADD COLUMN vmm_args TE
 
 /* 3: the host kind (vmx, svm, pvm, lab, none; docs/hosts.md) and whether its
  * timings are emulated (the lab).  Hosts recorded before are filled from
- * their KVM module: kvm_pvm is pvm, kvm_intel vmx, kvm_amd svm. */
+ * their KVM module: kvm_pvm is pvm, kvm_intel vmx, kvm_amd svm.  And the
+ * group of campaigns one `kvmbench run` made (one per lab: npt and shadow). */
 static const char kb_schema_v3[] =
+    "ALTER TABLE campaigns ADD COLUMN run_group TEXT;"
     "ALTER TABLE hosts ADD COLUMN kind TEXT;"
     "ALTER TABLE hosts ADD COLUMN timings_emulated INTEGER NOT NULL DEFAULT 0;"
     "UPDATE hosts SET kind = CASE kvm_module WHEN 'kvm_pvm' THEN 'pvm' WHEN 'kvm_intel' THEN"

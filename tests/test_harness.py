@@ -376,6 +376,7 @@ def test_schema_migration_keeps_data(tmp_path):
         c.execute("ALTER TABLE campaigns DROP COLUMN vmm_args")
         c.execute("ALTER TABLE hosts DROP COLUMN kind")
         c.execute("ALTER TABLE hosts DROP COLUMN timings_emulated")
+        c.execute("ALTER TABLE campaigns DROP COLUMN run_group")
         c.execute("PRAGMA user_version = 1")
     os.chmod(db, 0o444)
     if os.geteuid() != 0:  # root may write anyway

@@ -101,6 +101,9 @@ def test_paging_runs_npt_and_shadow_in_two_labs(paging_db):
             "SELECT r.paging || '.' || k.name, sum(k.value) FROM kvm_stats k"
             " JOIN runs r ON r.id = k.run_id WHERE k.scope = 'vm' GROUP BY 1").fetchall())
         logs = [r[0] for r in c.execute("SELECT log_dir FROM runs")]
+        # one kvmbench run: its two campaigns are one group
+        assert c.execute("SELECT count(DISTINCT run_group), count(*) FROM campaigns"
+                         " WHERE run_group IS NOT NULL").fetchall() == [(1, 2)]
     # KVM's own MMU statistics tell the two modes apart: the shadow MMU builds
     # and zaps shadow pages, two-dimensional paging does not
     shadow_work = sum(stats.get(f"shadow.{n}", 0) for n in ("mmu_cache_miss", "mmu_pte_write"))
@@ -109,6 +112,15 @@ def test_paging_runs_npt_and_shadow_in_two_labs(paging_db):
     assert shadow_work > 10 * max(npt_work, 1), stats
     # logs are on the real machine, where the database says
     assert logs and all(os.path.isdir(l) for l in logs), logs[:3]
+    # the summary of either part shows both, each saying its timings are emulated
+    out = kb("summary", str(camps[1][0]), "--db", db, check=0).stdout
+    assert "paging npt" in out and "paging shadow" in out, out[:2000]
+    assert out.count("timings emulated (the lab: QEMU TCG)") == 2
+    # and so does the report, which says so on its page
+    rep = db.parent / "report"
+    kb("report", str(camps[0][0]), "--db", db, "--out", rep, check=0)
+    html = (rep / "index.html").read_text()
+    assert html.count("(timings emulated)") == 2 and "<b>Timings emulated.</b>" in html
 
 
 def test_compare_npt_against_shadow_and_refuse_mixed_kinds(paging_db, tmp_path):
