@@ -94,10 +94,18 @@ int kb_lab_prepare(const struct kb_env *env, char *err, size_t errlen)
 	if (oldest >= newest)
 		return 0;
 	fprintf(stderr, "kvmbench lab: building the lab kernel and initramfs (images/lab/mklab)\n");
-	snprintf(cmd, sizeof(cmd), "'%s/images/lab/mklab' '%s/build/lab' >&2", env->root,
-		 env->root);
-	int st = system(cmd);
+	snprintf(cmd, sizeof(cmd), "%s/images/lab/mklab", env->root);
+	snprintf(path, sizeof(path), "%s/build/lab", env->root);
+	int st = -1;
+	pid_t pid = fork();
 
+	if (pid == 0) {
+		dup2(2, 1);
+		execl(cmd, cmd, path, (char *)NULL);
+		_exit(127);
+	}
+	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
 	if (st != 0) {
 		snprintf(err, errlen, "lab: images/lab/mklab failed (status %d): see above",
 			 WIFEXITED(st) ? WEXITSTATUS(st) : st);
@@ -120,7 +128,9 @@ static void sh_quote(FILE *f, const char *v)
 
 static bool env_name_ok(const char *e, size_t n)
 {
-	static const char *const skip[] = {"KVMBENCH_HOST", "PWD", "OLDPWD", "SHLVL", "_"};
+	static const char *const skip[] = {
+	    "KVMBENCH_HOST", "PWD",	  "OLDPWD",   "SHLVL",	       "_",	"UID", "EUID",
+	    "PPID",	     "SHELLOPTS", "BASHOPTS", "BASH_VERSINFO", "GROUPS"};
 
 	if (!n || !(isalpha((unsigned char)e[0]) || e[0] == '_'))
 		return false;
@@ -146,7 +156,10 @@ static int write_cmd(const char *rundir, const char *cwd, char *const argv[], ch
 		snprintf(err, errlen, "lab: %s: %s", path, strerror(errno));
 		return -1;
 	}
-	fputs("# written by kvmbench lab: run inside the lab's chroot\n", f);
+	fputs("# written by kvmbench lab: run inside the lab's chroot\n"
+	      "rm -f -- \"$0\" # it holds the caller's environment\n"
+	      "rc=\"${0%/cmd}/rc\"\n",
+	      f);
 	for (char **e = environ; *e; e++) {
 		const char *eq = strchr(*e, '=');
 
@@ -169,10 +182,22 @@ static int write_cmd(const char *rundir, const char *cwd, char *const argv[], ch
 		fputs(i ? " " : "", f);
 		sh_quote(f, argv[i]);
 	}
-	fputs(tty ? "\n"
-		  : "; echo $? >/tmp/.kvmbench-lab-rc ) 2>&1 | cat\n"
-		    "exit \"$(cat /tmp/.kvmbench-lab-rc 2>/dev/null || echo 125)\"\n",
-	      f);
+	/* Without a terminal: the command's status goes to a file as it ends,
+	 * and the script does not wait for processes it left behind holding
+	 * the pipe (the lab powers off under them), only for cat to copy what
+	 * was written (2 s at most). */
+	fputs(
+	    tty ? "\n"
+		: "; echo $? >\"$rc\" ) 2>&1 | cat &\n"
+		  "cat_pid=$!\n"
+		  "while [ ! -s \"$rc\" ] && kill -0 \"$cat_pid\" 2>/dev/null; do sleep 0.1; done\n"
+		  "i=0\n"
+		  "while kill -0 \"$cat_pid\" 2>/dev/null && [ \"$i\" -lt 20 ]; do\n"
+		  "\tsleep 0.1\n\ti=$((i + 1))\ndone\n"
+		  "[ -s \"$rc\" ] && exit \"$(cat \"$rc\")\"\n"
+		  "echo \"kvmbench lab: the command's status was lost\" >&2\n"
+		  "exit 125\n",
+	    f);
 	if (fclose(f)) {
 		snprintf(err, errlen, "lab: writing %s: %s", path, strerror(errno));
 		return -1;
@@ -219,11 +244,11 @@ static void qemu_argv(const struct kb_env *env, const char *root, const struct k
 	host[strcspn(host, " \t\n'\"\\")] = 0;
 	/* loglevel=2: the lab kernel's own failures (panic, soft lockup) reach the console,
 	 * its KVM's chatter about guests (unhandled MSRs) does not */
-	PUT("console=ttyS0 loglevel=2 panic=-1 softlockup_panic=1 "
+	PUT("console=ttyS0 loglevel=2 panic=-1 oops=panic softlockup_panic=1 "
 	    "sysctl.kernel.panic_on_rcu_stall=1 "
-	    "kblab.npt=%d kblab.tree=%s kblab.host=%s-lab%s%s",
-	    o->npt, root, host[0] ? host : "kvmbench",
-	    interactive ? "" : " kblab.run=", interactive ? "" : o->rundir);
+	    "kblab.npt=%d kblab.tree=%s kblab.host=%s-lab kblab.run=%s%s",
+	    o->npt, root, host[0] ? host : "kvmbench", o->rundir,
+	    interactive ? " kblab.shell=1" : "");
 	PUT("-virtfs");
 	PUT("local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap");
 	PUT("-virtfs");
@@ -279,23 +304,41 @@ static void console_feed(struct console *c, const char *buf, size_t n, double t0
 	}
 }
 
-/* Run QEMU with its console on a pipe we copy and watch; wait for it. */
+static volatile sig_atomic_t lab_signal;
+
+static void on_signal(int sig)
+{
+	lab_signal = sig;
+}
+
+/* Run QEMU with its console on a pipe we copy and watch; wait for it.  QEMU
+ * gets a process group of its own: a Ctrl-C reaches us, and we stop it. */
 static int supervise(char **av, const struct kb_lab_opts *o, struct console *c, bool *timed_out,
-		     int *qemu_status)
+		     bool *interrupted, int *qemu_status)
 {
 	int fd[2];
 	double t0 = now_s();
+	struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
 
 	if (pipe2(fd, O_CLOEXEC))
 		return -1;
-	pid_t pid = fork();
+	pid_t parent = getpid(), pid = fork();
 
-	if (pid < 0)
+	if (pid < 0) {
+		close(fd[0]);
+		close(fd[1]);
 		return -1;
+	}
 	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY);
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		sigset_t none;
 
+		setpgid(0, 0);
 		prctl(PR_SET_PDEATHSIG, SIGKILL); /* nothing outlives the harness */
+		if (getppid() != parent)
+			_exit(127);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
 		dup2(null, 0);
 		dup2(fd[1], 1);
 		dup2(fd[1], 2);
@@ -304,11 +347,20 @@ static int supervise(char **av, const struct kb_lab_opts *o, struct console *c, 
 		_exit(127);
 	}
 	close(fd[1]);
+	lab_signal = 0;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
 	for (;;) {
 		double left = o->timeout > 0 ? o->timeout - (now_s() - t0) : 1e9;
 		struct pollfd p = {fd[0], POLLIN, 0};
 		char buf[4096];
 
+		if (lab_signal) {
+			*interrupted = true;
+			kill(pid, SIGKILL);
+			break;
+		}
 		if (left <= 0) {
 			*timed_out = true;
 			kill(pid, SIGKILL);
@@ -316,10 +368,8 @@ static int supervise(char **av, const struct kb_lab_opts *o, struct console *c, 
 		}
 		int r = poll(&p, 1, left > 1000 ? 1000000 : (int)(left * 1000) + 1);
 
-		if (r < 0 && errno == EINTR)
-			continue;
 		if (r <= 0)
-			continue;
+			continue; /* EINTR: the loop looks at lab_signal */
 		ssize_t got = read(fd[0], buf, sizeof(buf));
 
 		if (got <= 0)
@@ -329,6 +379,8 @@ static int supervise(char **av, const struct kb_lab_opts *o, struct console *c, 
 	close(fd[0]);
 	while (waitpid(pid, qemu_status, 0) < 0 && errno == EINTR)
 		;
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
 	return 0;
 }
 
@@ -347,12 +399,30 @@ static int read_status(const char *rundir)
 	return st;
 }
 
+/* A project path the kernel command line and QEMU's -virtfs can carry. */
+static int check_root(const struct kb_env *env, char *root, char *err, size_t errlen)
+{
+	if (!realpath(env->root, root)) {
+		snprintf(err, errlen, "lab: %s: %s", env->root, strerror(errno));
+		return -1;
+	}
+	if (strpbrk(root, " \t\n'\"\\,") || strlen(root) > 512) {
+		snprintf(err, errlen,
+			 "lab: the project path '%s' has spaces, quotes or commas, or is over "
+			 "512 bytes; the lab's kernel command line and QEMU's -virtfs cannot "
+			 "carry it: move the tree",
+			 root);
+		return -1;
+	}
+	return 0;
+}
+
 int kb_lab_run(const struct kb_env *env, struct kb_lab_opts *o, char *const argv[], char *err,
 	       size_t errlen)
 {
 	char root[PATH_MAX], cwd[PATH_MAX], buf[8192], path[1200], *av[64];
 	struct console c = {0};
-	bool timed_out = false;
+	bool timed_out = false, interrupted = false;
 	int qst = 0;
 
 	o->rundir[0] = 0;
@@ -360,41 +430,8 @@ int kb_lab_run(const struct kb_env *env, struct kb_lab_opts *o, char *const argv
 		o->smp = 2;
 	if (!o->mem_mib)
 		o->mem_mib = 8192;
-	if (kb_lab_prepare(env, err, errlen))
-		return -1;
-	if (!realpath(env->root, root)) {
-		snprintf(err, errlen, "lab: %s: %s", env->root, strerror(errno));
-		return -1;
-	}
-	if (strpbrk(root, " \t\n'\"\\")) {
-		snprintf(err, errlen,
-			 "lab: the project path '%s' has spaces or quotes; the lab's kernel "
-			 "command line cannot carry it: move the tree",
-			 root);
-		return -1;
-	}
-	if (!argv) {
-		qemu_argv(env, root, o, true, buf, sizeof(buf), av);
-		pid_t pid = fork();
-
-		if (pid == 0) {
-			execvp(av[0], av);
-			_exit(127);
-		}
-		if (pid < 0 || waitpid(pid, &qst, 0) < 0) {
-			snprintf(err, errlen, "lab: cannot run %s: %s", QEMU, strerror(errno));
-			return -1;
-		}
-		/* the shell's status through isa-debug-exit: (status << 1) | 1; 0 when
-		 * QEMU was quit (Ctrl-A X); 255 when the lab's init failed */
-		int rc = WIFEXITED(qst) ? WEXITSTATUS(qst) : 255;
-
-		if (rc == 255 || (rc && !(rc & 1))) {
-			snprintf(err, errlen, "lab: the lab failed (QEMU exit status %d)", rc);
-			return -1;
-		}
-		return rc >> 1;
-	}
+	if (check_root(env, root, err, errlen) || kb_lab_prepare(env, err, errlen))
+		return KB_LAB_EFAILED;
 	if (!getcwd(cwd, sizeof(cwd)) || strncmp(cwd, root, strlen(root)) ||
 	    (cwd[strlen(root)] && cwd[strlen(root)] != '/'))
 		snprintf(cwd, sizeof(cwd), "%s", root);
@@ -405,31 +442,48 @@ int kb_lab_run(const struct kb_env *env, struct kb_lab_opts *o, char *const argv
 		snprintf(err, errlen, "lab: cannot make a run directory in %s: %s", path,
 			 strerror(errno));
 		o->rundir[0] = 0;
-		return -1;
+		return KB_LAB_EFAILED;
 	}
-	if (write_cmd(o->rundir, cwd, argv, err, errlen))
-		return -1;
-	qemu_argv(env, root, o, false, buf, sizeof(buf), av);
+	if (argv && write_cmd(o->rundir, cwd, argv, err, errlen))
+		return KB_LAB_EFAILED;
+	qemu_argv(env, root, o, !argv, buf, sizeof(buf), av);
 	if (!o->quiet)
 		fprintf(stderr,
 			"kvmbench lab: booting (QEMU TCG, SVM, kvm_amd npt=%d, %u CPUs, %u MiB)\n",
 			o->npt, o->smp, o->mem_mib);
-	if (supervise(av, o, &c, &timed_out, &qst)) {
+	if (!argv) { /* the terminal is QEMU's: Ctrl-C goes to the lab's shell */
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			execvp(av[0], av);
+			_exit(127);
+		}
+		while (pid > 0 && waitpid(pid, &qst, 0) < 0 && errno == EINTR)
+			;
+		if (pid < 0) {
+			snprintf(err, errlen, "lab: cannot run %s: %s", QEMU, strerror(errno));
+			return KB_LAB_EFAILED;
+		}
+		c.ready = 1; /* its console went to the terminal, not through us */
+	} else if (supervise(av, o, &c, &timed_out, &interrupted, &qst)) {
 		snprintf(err, errlen, "lab: cannot run %s: %s", QEMU, strerror(errno));
-		return -1;
+		return KB_LAB_EFAILED;
 	}
 	int st = read_status(o->rundir);
 
-	snprintf(path, sizeof(path), "%s/cmd", o->rundir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/status", o->rundir);
-	unlink(path);
+	if (interrupted) {
+		snprintf(err, errlen, "lab: interrupted; the lab was stopped");
+		return KB_LAB_EINTERRUPTED;
+	}
 	if (st >= 0 && !timed_out)
 		return st;
-	if (timed_out)
+	if (timed_out) {
 		snprintf(err, errlen, "lab: ended after its %g s timeout%s%s", o->timeout,
 			 c.failure[0] ? "; the lab's console said: " : "", c.failure);
-	else if (c.failure[0])
+		return KB_LAB_ETIMEOUT;
+	}
+	if (c.failure[0])
 		snprintf(err, errlen, "lab: the lab failed before the command ended: %s",
 			 c.failure);
 	else if (!c.ready)
@@ -440,7 +494,7 @@ int kb_lab_run(const struct kb_env *env, struct kb_lab_opts *o, char *const argv
 			 "lab: the lab ended without the command's exit status (QEMU exit "
 			 "status %d)",
 			 WIFEXITED(qst) ? WEXITSTATUS(qst) : -1);
-	return -1;
+	return KB_LAB_EFAILED;
 }
 
 void kb_lab_done(struct kb_lab_opts *o)
@@ -521,9 +575,10 @@ int kb_lab_main(const struct kb_env *env, int argc, char **argv)
 	int st = kb_lab_run(env, &o, have_cmd ? argv + i + 1 : NULL, err, sizeof(err));
 
 	kb_lab_done(&o);
-	if (st < 0) {
+	if (st < 0)
 		fprintf(stderr, "kvmbench %s\n", err);
-		return strstr(err, "timeout") ? KB_LAB_TIMEOUT : KB_LAB_FAILED;
-	}
-	return st;
+	return st == KB_LAB_ETIMEOUT	   ? KB_LAB_TIMEOUT
+	       : st == KB_LAB_EINTERRUPTED ? 130
+	       : st < 0			   ? KB_LAB_FAILED
+					   : st;
 }

@@ -41,10 +41,12 @@ int kb_lab_prepare(const struct kb_env *env, char *err, size_t errlen);
  * Boot a lab and run argv in it (in the caller's directory when that is in
  * the project tree, else the project root), with the caller's environment.
  * argv NULL: an interactive shell on the terminal.  Returns the command's
- * exit status (0-255), or -1 with err when the lab failed: it did not boot,
- * its kernel panicked or locked up (the console line is quoted), or it
- * outlived o->timeout.
+ * exit status (0-255), or with err: KB_LAB_EFAILED (the lab did not boot,
+ * its kernel panicked or locked up: the console line is quoted),
+ * KB_LAB_ETIMEOUT (it outlived o->timeout) or KB_LAB_EINTERRUPTED (SIGINT or
+ * SIGTERM: the lab was stopped).
  */
+enum { KB_LAB_EFAILED = -1, KB_LAB_ETIMEOUT = -2, KB_LAB_EINTERRUPTED = -3 };
 int kb_lab_run(const struct kb_env *env, struct kb_lab_opts *o, char *const argv[], char *err,
 	       size_t errlen);
 

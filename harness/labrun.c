@@ -131,9 +131,11 @@ static int inner_argv(const struct kb_run_opts *o, const char *only, const char 
 		ARG("--vmm-args");
 		ARG(o->vmm_args);
 	}
-	if (o->manifest) {
+	if (o->manifest) { /* absolute: the lab's run starts in the project root */
+		static char man[PATH_MAX];
+
 		ARG("--manifest");
-		ARG(o->manifest);
+		ARG(realpath(o->manifest, man) ? man : o->manifest);
 	}
 	if (o->quiet)
 		ARG("--quiet");
@@ -169,6 +171,22 @@ static long long merged_id(const char *db_path, const char *part)
 	return id;
 }
 
+/* A part whose kvmbench died in the lab still says running: it is not. */
+static void settle(const char *db_path, long long id)
+{
+	sqlite3 *db;
+	char sql[200], err[256];
+
+	if (id <= 0 || kb_db_open(db_path, false, true, &db, err, sizeof(err)))
+		return;
+	snprintf(sql, sizeof(sql),
+		 "UPDATE campaigns SET state = 'failed', pid = NULL WHERE id = %lld AND "
+		 "state = 'running'",
+		 id);
+	kb_db_exec(db, sql, err, sizeof(err));
+	kb_db_close(db);
+}
+
 /* Mark the parts as one run's (summary and report show them together). */
 static int group_parts(const char *db_path, const long long ids[2], char *err, size_t errlen)
 {
@@ -189,8 +207,8 @@ static int group_parts(const char *db_path, const long long ids[2], char *err, s
 
 /* One lab boot for one part; its exit status, -1 when the lab failed. */
 static int run_part(const struct kb_env *env, const struct kb_run_opts *o, const char *scenario,
-		    int npt, const char *only, const char *logs, const char *part, char *err,
-		    size_t errlen)
+		    int npt, const char *only, const char *logs, const char *part, double budget,
+		    char *err, size_t errlen)
 {
 	static const char script[] =
 	    "db=/tmp/kvmbench-lab.db; \"$0\" run \"$@\" --db \"$db\"; rc=$?; "
@@ -206,7 +224,8 @@ static int run_part(const struct kb_env *env, const struct kb_run_opts *o, const
 		snprintf(err, errlen, "lab: too many options");
 		return -1;
 	}
-	lo.timeout = tmo && atof(tmo) > 0 ? atof(tmo) : 0;
+	/* a hung lab ends: every run at its timeout, plus the boot, unless said */
+	lo.timeout = tmo && atof(tmo) > 0 ? atof(tmo) : budget;
 	setenv("KVMBENCH_LAB_PART", part, 1);
 	int st = kb_lab_run(env, &lo, av, err, errlen);
 
@@ -223,9 +242,14 @@ int kb_lab_campaign(const struct kb_env *env, const struct kb_run_opts *o,
 	bool want[2] = {false, false}; /* [npt] */
 	long long ids[2] = {-1, -1};
 	int code = 0;
+	bool keep = false; /* a part that could not be merged stays for the user */
 
 	for (unsigned i = 0; i < sc->npoints; i++)
 		want[strcmp(sc->points[i].v[KB_AX_PAGING], "shadow") != 0] = true;
+	double budget = 600 + (double)sc->npoints *
+				  ((o->repeat ? o->repeat : sc->repeats) +
+				   (o->warmup_set ? o->warmup : sc->warmup)) *
+				  (sc->timeout > 0 ? sc->timeout : 120);
 	if (!realpath(env->root, root) || !realpath(sc->path, scen)) {
 		snprintf(err, errlen, "lab: %s: %s", sc->path, strerror(errno));
 		return 1;
@@ -249,7 +273,7 @@ int kb_lab_campaign(const struct kb_env *env, const struct kb_run_opts *o,
 			continue;
 		snprintf(part, sizeof(part), "%s/npt%d.db", parts, npt);
 		int st = run_part(env, o, scen, npt, npt ? "host,ept,npt,tdp" : "shadow", logs,
-				  part, err, errlen);
+				  part, budget, err, errlen);
 		struct stat sb;
 
 		if (stat(part, &sb) == 0) {
@@ -257,22 +281,35 @@ int kb_lab_campaign(const struct kb_env *env, const struct kb_run_opts *o,
 			char merr[1024];
 
 			if (kb_merge(o->db, src, 1, merr, sizeof(merr))) {
-				snprintf(err, errlen, "lab: merging npt=%d's results: %s", npt,
-					 merr);
+				snprintf(err, errlen,
+					 "lab: merging npt=%d's results: %s; they are kept in %s "
+					 "(kvmbench merge %s -o %s)",
+					 npt, merr, part, part, o->db);
 				code = 1;
+				keep = true;
 				break;
 			}
 			ids[npt] = merged_id(o->db, part);
+			settle(o->db, ids[npt]);
+		}
+		if (st == KB_LAB_EINTERRUPTED) {
+			snprintf(err, errlen,
+				 "interrupted: the lab (npt=%d) was stopped and its part of the "
+				 "campaign is lost; rerun it (--resume does not reach into a lab)",
+				 npt);
+			fprintf(stderr, "kvmbench: %s\n", err);
+			code = 130;
+			break;
 		}
 		if (st < 0) { /* err says how the lab failed */
 			code = 1;
 			break;
 		}
-		if (st == 1) {
-			snprintf(
-			    err, errlen,
-			    "the campaign's part in the lab (npt=%d) failed: its error is above",
-			    npt);
+		if (st != 0 && st != 2) {
+			snprintf(err, errlen,
+				 "the campaign's part in the lab (npt=%d) failed (status %d): its "
+				 "error is above",
+				 npt, st);
 			code = 1;
 			break;
 		}
@@ -284,7 +321,7 @@ int kb_lab_campaign(const struct kb_env *env, const struct kb_run_opts *o,
 	char cmd[PATH_MAX + 16];
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", parts);
-	if (!strchr(parts, '\'') && system(cmd) != 0)
+	if (!keep && !strchr(parts, '\'') && system(cmd) != 0)
 		fprintf(stderr, "kvmbench: could not remove %s\n", parts);
 	if (!o->quiet && (ids[0] > 0 || ids[1] > 0)) {
 		printf("lab campaigns in %s:", o->db);

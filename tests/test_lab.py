@@ -4,7 +4,10 @@ shadow).  Each lab boot takes 10-20 s of this machine's time, so the tests
 share boots where they can.  These tests boot labs: they run on the host
 (marker starts_lab), never inside a lab."""
 import os
+import signal
 import sqlite3
+import subprocess
+import time
 
 import pytest
 
@@ -26,35 +29,66 @@ def test_lab_options_are_checked_before_any_boot():
     assert p.returncode == 1 and "--host elsewhere: want auto, native or lab" in p.stderr
 
 
+def lab_dirs():
+    return {d.name for d in TREE_TMP.iterdir() if d.name.startswith(("run-", "parts-"))}
+
+
+NASTY = "it's $(touch /tmp/kb-pwned) `id` \\ \"q\"\nline2"
+
+
 def test_lab_runs_a_command_on_its_kvm_and_returns_its_status(lab, tmp_path):
     TREE_TMP.mkdir(parents=True, exist_ok=True)
+    before = lab_dirs()
     mark = TREE_TMP / f"written-in-lab-{os.getpid()}"
     mark.unlink(missing_ok=True)
     script = ("build/kvmbench host; cat /sys/module/kvm_amd/parameters/npt; "
-              f"echo from-the-lab > {mark}; echo \"env=$KB_TEST_VAR\"; "
+              f"echo from-the-lab > {mark}; printf 'env=%s|\\n' \"$KB_TEST_VAR\"; "
+              "test -e /tmp/kb-pwned && echo PWNED; "
               "touch /etc/kvmbench-lab-probe && echo root-overlay-writable; "
               "build/kvmbench-vmm -kernel build/guests/hello.elf; exit 7")
     p = kb("lab", "--npt", "on", "--timeout", "300", "--", "sh", "-c", script,
-           env={"KB_TEST_VAR": "it's passed"}, timeout=400)
+           env={"KB_TEST_VAR": NASTY}, timeout=400)
     assert p.returncode == 7, p.stdout[-3000:] + p.stderr[-3000:]
     assert "kind          lab (timings emulated)" in p.stdout
     assert "kvm_module    kvm_amd" in p.stdout and "paging        npt" in p.stdout
     assert "kvm           usable" in p.stdout
-    assert "env=it's passed" in p.stdout  # the caller's environment, quoting intact
+    # the caller's environment, byte for byte, never run as code
+    assert f"env={NASTY}|" in p.stdout and "PWNED" not in p.stdout, p.stdout[-2000:]
     assert "Hello from kvmbench guest" in p.stdout
     assert "kvmbench lab: booted in" in p.stderr
     # the project tree is the real one, read-write; the host's / is only an overlay
     assert mark.read_text() == "from-the-lab\n"
     mark.unlink()
     assert "root-overlay-writable" in p.stdout and not os.path.exists("/etc/kvmbench-lab-probe")
-    # nothing of the run is left behind
-    assert not [d for d in TREE_TMP.iterdir() if d.name.startswith(("run-", "parts-"))]
+    # nothing of the run is left behind (its script held the environment)
+    assert lab_dirs() <= before
 
 
 def test_a_stuck_lab_is_ended_by_its_timeout_and_says_so(lab):
     p = kb("lab", "--timeout", "40", "--", "sleep", "1000", timeout=120)
     assert p.returncode == 124, p.stderr
     assert "kvmbench lab: ended after its 40 s timeout" in p.stderr
+    assert "booted in" in p.stderr  # it was the command that hung, not the boot
+
+
+def test_ctrl_c_stops_the_lab_and_its_qemu(lab):
+    TREE_TMP.mkdir(parents=True, exist_ok=True)
+    before = lab_dirs()
+    p = subprocess.Popen([str(ROOT / "build/kvmbench"), "lab", "--", "sleep", "1000"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (lab_dirs() - before):
+        time.sleep(0.5)
+    time.sleep(5)  # QEMU is up
+    qemu = subprocess.run(["pgrep", "-P", str(p.pid)], capture_output=True, text=True).stdout
+    assert qemu.strip(), "no QEMU under kvmbench lab"
+    p.send_signal(signal.SIGINT)  # QEMU has its own process group: only we get it
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 130 and "interrupted" in err, err
+    for pid in qemu.split():
+        assert not os.path.exists(f"/proc/{pid}") or \
+            "zombie" in open(f"/proc/{pid}/status").read().lower(), pid
+    assert lab_dirs() <= before
 
 
 PAGING = """[scenario]
