@@ -118,11 +118,11 @@ def test_linux_panic_is_a_crash(svm_kvm, kernel, initramfs, tmp_path, panic):
     Linux panics.  panic=0 stops there, panic=-1 resets at once, panic=1
     after a second: a crash all the same, decided at the panic."""
     rc, s, log = boot(kernel, initramfs, tmp_path, f"rdinit=/nonexistent {panic}")
-    if panic == "panic=-1" and "triple fault" in s["result"]["reason"]:
-        # Seen once in about 20 lab runs: the VM ended in a triple fault with no
+    if not s["result"]["reason"].startswith("guest kernel panic"):
+        # Seen in about 1 of 20 lab runs: the VM ended (a triple fault) with no
         # panic line seen first (not understood yet; issue 11's note).  Said
         # here, and tried once more: a second time fails the test.
-        print(f"[linux panic=-1] first try ended without the panic line: {s['result']}; "
+        print(f"[linux {panic}] first try ended without the panic line: {s['result']}; "
               f"console ends: {log[-400:]!r}")
         rc, s, log = boot(kernel, initramfs, tmp_path, f"rdinit=/nonexistent {panic}")
     assert rc == 3, log
