@@ -30,7 +30,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, VMM, in_lab
+from conftest import ROOT, VMM, in_lab, lab_retry, linux_host_fault
 from test_linux import kernel  # noqa: F401  (the fixture)
 
 MIB = 8  # read region, then write region
@@ -133,8 +133,6 @@ def boots(svm_kvm, kernel, initramfs, tmp_path_factory):  # noqa: F811
             if not odirect_ok(disk_dir):
                 pytest.skip(f"no O_DIRECT in {work} nor in {disk_dir}")
         disk = pathlib.Path(disk_dir) / "disk.img"
-        disk.write_bytes(os.urandom(DISK))
-        before = regions(disk)
         args = [str(VMM), "-kernel", str(kernel), "-initrd", str(initramfs), "-m", "1G",
                 "-smp", "2", "-timeout", "150",
                 "-append", f"console=ttyS0 quiet kvmbench.workload={workloads} kvmbench.mib={MIB} "
@@ -145,9 +143,19 @@ def boots(svm_kvm, kernel, initramfs, tmp_path_factory):  # noqa: F811
                 "-serial", f"file:{work / 'console.log'}", "-stats", str(work / "stats.json")]
         if nic:
             args += ["-netdev", "loopback,id=n0", "-device", f"virtio-net-pci,netdev=n0{prop}"]
-        t0 = time.monotonic()
-        p = subprocess.run(args, capture_output=True, text=True, timeout=200)
-        b = Boot(p, time.monotonic() - t0, work, disk, before)
+
+        def attempt():  # a fresh disk each time: a lost try may have written it
+            disk.write_bytes(os.urandom(DISK))
+            before = regions(disk)
+            t0 = time.monotonic()
+            p = subprocess.run(args, capture_output=True, text=True, timeout=200)
+            return Boot(p, time.monotonic() - t0, work, disk, before)
+
+        def fault(b):
+            r = b.stats["result"]
+            return linux_host_fault(r["status"], r["reason"], b.err)
+
+        b = lab_retry(f"linux virtio {name}", attempt, fault)
         marks = " ".join(f"{m['name']} {m['t_ns'] / 1e9:.1f} s" for m in b.stats["marks"])
         print(f"\n[linux-virtio] {name}: {b.wall:.1f} s, {b.stats['result']['status']}; "
               f"{marks}; {b.metrics}")

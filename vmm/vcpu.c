@@ -132,6 +132,20 @@ static void dump_registers(struct kb_vcpu *v)
 		s.idt.limit, s.gdt.base, s.gdt.limit);
 }
 
+/*
+ * A paging vCPU whose CR3 is not guest RAM cannot have put itself there:
+ * the CPU would fault on its first page walk.  Seen in the lab (QEMU's
+ * emulated SVM): after a #VMEXIT the guest's saved state held the lab
+ * kernel's own CR3 and RIP (docs/hosts.md).  Said, so a hang or a crash
+ * is not blamed on the guest.
+ */
+static bool lost_state(struct kb_vcpu *v, const struct kvm_sregs *s)
+{
+	uint64_t root = s->cr3 & 0x000ffffffffff000ull;
+
+	return (s->cr0 & 0x80000000u) && !kb_mem_gpa(&v->vm->mem, root, 4096);
+}
+
 void kb_vcpu_report_state(struct kb_vcpu *v)
 {
 	static const char *const mp_name[] = {"runnable", "uninitialized", "init-received",
@@ -149,11 +163,12 @@ void kb_vcpu_report_state(struct kb_vcpu *v)
 	}
 	fprintf(stderr,
 		"kvmbench-vmm: vCPU %u (APIC %u) was at rip %016llx rsp %016llx rflags %llx "
-		"cs %04x cr0 %llx cr3 %llx, %s%s%s\n",
+		"cs %04x cr0 %llx cr3 %llx, %s%s%s%s\n",
 		v->index, v->apic_id, r.rip, r.rsp, r.rflags, s.cs.selector, s.cr0, s.cr3,
 		mp.mp_state < sizeof(mp_name) / sizeof(mp_name[0]) ? mp_name[mp.mp_state]
 								   : "mp_state unknown",
-		ev.nmi.masked ? ", NMIs masked" : "", ev.nmi.pending ? ", an NMI pending" : "");
+		ev.nmi.masked ? ", NMIs masked" : "", ev.nmi.pending ? ", an NMI pending" : "",
+		lost_state(v, &s) ? "; " KB_LOST_STATE : "");
 }
 
 static uint64_t guest_rip(struct kb_vcpu *v)

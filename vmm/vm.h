@@ -109,8 +109,12 @@ void kb_vm_destroy(struct kb_vm *vm);
 void *kb_vcpu_thread(void *arg);
 int kb_vcpu_create(struct kb_vm *vm, struct kb_vcpu *v, unsigned index, char *err, size_t errlen);
 void kb_vcpu_destroy(struct kb_vcpu *v);
-/* One line on stderr: where the vCPU is (rip, mode, run state). */
+/* One line on stderr: where the vCPU is (rip, mode, run state), and
+ * KB_LOST_STATE when that state is one no guest can be in. */
 void kb_vcpu_report_state(struct kb_vcpu *v);
+#define KB_LOST_STATE                                                                         \
+	"its CR3 is not guest RAM: the host's KVM lost this vCPU's state (a host fault, not " \
+	"the guest's)"
 
 /* Write the stats JSON (stats.c).  vm may be partly set up or NULL. */
 int kb_stats_write(const char *path, const struct kb_config *cfg, struct kb_vm *vm,
