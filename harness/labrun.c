@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "campaign.h"
 #include "db.h"
 #include "host.h"
 #include "lab.h"
@@ -27,6 +28,9 @@
 #include "paging.h"
 #include "report.h"
 #include "util.h"
+
+/* the paging values an npt=1 lab runs (ept points are recorded as skips) */
+#define NPT_PAGING "host,ept,npt,tdp"
 
 const char *kb_lab_reason(const struct kb_scenario *sc, const struct kb_run_opts *o, char *buf,
 			  size_t len)
@@ -244,8 +248,17 @@ int kb_lab_campaign(const struct kb_env *env, const struct kb_run_opts *o,
 	int code = 0;
 	bool keep = false; /* a part that could not be merged stays for the user */
 
-	for (unsigned i = 0; i < sc->npoints; i++)
-		want[strcmp(sc->points[i].v[KB_AX_PAGING], "shadow") != 0] = true;
+	/* a lab only for a part that has points (in this shard) */
+	for (int npt = 0; npt < 2; npt++) {
+		struct kb_run_opts part_opts = *o;
+		struct kb_plan plan;
+
+		part_opts.paging_only = npt ? NPT_PAGING : "shadow";
+		if (kb_plan_make(sc, &part_opts, &plan, err, errlen))
+			return 1;
+		want[npt] = plan.npoints > 0;
+		kb_plan_free(&plan);
+	}
 	double budget = 600 + (double)sc->npoints *
 				  ((o->repeat ? o->repeat : sc->repeats) +
 				   (o->warmup_set ? o->warmup : sc->warmup)) *
@@ -272,8 +285,8 @@ int kb_lab_campaign(const struct kb_env *env, const struct kb_run_opts *o,
 		if (!want[npt])
 			continue;
 		snprintf(part, sizeof(part), "%s/npt%d.db", parts, npt);
-		int st = run_part(env, o, scen, npt, npt ? "host,ept,npt,tdp" : "shadow", logs,
-				  part, budget, err, errlen);
+		int st = run_part(env, o, scen, npt, npt ? NPT_PAGING : "shadow", logs, part,
+				  budget, err, errlen);
 		struct stat sb;
 
 		if (stat(part, &sb) == 0) {

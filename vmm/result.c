@@ -40,14 +40,27 @@ void kb_result_init(struct kb_result *r)
 	r->vcpu = -1;
 }
 
+/* With the lock held: compose the pending outcome. */
+static void compose_locked(struct kb_result *r, int code, const char *status, int vcpu,
+			   const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+static void compose_locked(struct kb_result *r, int code, const char *status, int vcpu,
+			   const char *fmt, va_list ap)
+{
+	r->p.code = code;
+	snprintf(r->p.status, sizeof(r->p.status), "%s", status);
+	vsnprintf(r->p.reason, sizeof(r->p.reason), fmt, ap);
+	r->p.vcpu = vcpu;
+	r->p.t_ns = kb_now_ns();
+}
+
 /* With the lock held: make the pending outcome the result. */
 static void commit_locked(struct kb_result *r)
 {
-	r->exit_code = r->p_code;
-	memcpy(r->status, r->p_status, sizeof(r->status));
-	memcpy(r->reason, r->p_reason, sizeof(r->reason));
-	r->vcpu = r->p_vcpu;
-	r->t_ns = r->p_t_ns;
+	r->exit_code = r->p.code;
+	memcpy(r->status, r->p.status, sizeof(r->status));
+	memcpy(r->reason, r->p.reason, sizeof(r->reason));
+	r->vcpu = r->p.vcpu;
+	r->t_ns = r->p.t_ns;
 	r->pending = false;
 	__atomic_store_n(&r->set, true, __ATOMIC_RELEASE);
 }
@@ -87,14 +100,10 @@ bool kb_result_set(struct kb_result *r, int code, const char *status, int vcpu, 
 		commit_locked(r);
 		note_locked(r, " (then: %s)", then);
 	} else if (!r->set) {
-		r->exit_code = code;
-		snprintf(r->status, sizeof(r->status), "%s", status);
 		va_start(ap, fmt);
-		vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
+		compose_locked(r, code, status, vcpu, fmt, ap);
 		va_end(ap);
-		r->vcpu = vcpu;
-		r->t_ns = kb_now_ns();
-		__atomic_store_n(&r->set, true, __ATOMIC_RELEASE);
+		commit_locked(r);
 		won = true;
 	}
 	pthread_mutex_unlock(&r->lock);
@@ -114,14 +123,10 @@ bool kb_result_pend(struct kb_result *r, uint64_t grace_ns, int code, const char
 
 	pthread_mutex_lock(&r->lock);
 	if (!r->set && !r->pending) {
-		r->p_code = code;
-		snprintf(r->p_status, sizeof(r->p_status), "%s", status);
 		va_start(ap, fmt);
-		vsnprintf(r->p_reason, sizeof(r->p_reason), fmt, ap);
+		compose_locked(r, code, status, vcpu, fmt, ap);
 		va_end(ap);
-		r->p_vcpu = vcpu;
-		r->p_t_ns = kb_now_ns();
-		r->p_deadline_ns = r->p_t_ns + grace_ns;
+		r->p_deadline_ns = r->p.t_ns + grace_ns;
 		r->pending = true;
 		won = true;
 	}

@@ -32,12 +32,16 @@ struct kb_result {
 	char reason[256];
 	int vcpu;      /* the vCPU that caused it, -1 for none */
 	uint64_t t_ns; /* when, on the VMM's clock */
-	/* a pending outcome (kb_result_pend), committed by the next event */
+	/* a pending outcome (kb_result_pend), committed by the next event;
+	 * also where kb_result_set composes its own before committing it */
 	bool pending;
-	int p_code, p_vcpu;
-	char p_status[24];
-	char p_reason[256];
-	uint64_t p_t_ns, p_deadline_ns;
+	struct {
+		int code, vcpu;
+		char status[24];
+		char reason[256];
+		uint64_t t_ns;
+	} p;
+	uint64_t p_deadline_ns;
 	/* called (outside the lock) when an outcome becomes pending, so the
 	 * thread that waits for the end can look at its deadline */
 	void (*wake)(void *arg);
