@@ -76,6 +76,7 @@ def test_gates_numbers_are_finite_with_file_and_line(tmp_path, text, line, messa
     (["run", "x.ini", "--shard", "1/4294967297"], "--shard 1/4294967297: "),
     (["run", "x.ini", "--repeat", "1e3"], "--repeat 1e3: "),
     (["run", "x.ini", "--warmup", "-0"], "--warmup -0: "),
+    (["lab", "--smp", "1.5"], "--smp 1.5: "),  # (then --db: never starts a lab)
 ])
 def test_option_numbers_are_finite_and_bounded(tmp_path, args, message):
     p = kb(*args, "--db", tmp_path / "none.db")
