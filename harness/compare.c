@@ -6,6 +6,9 @@
  *   unchanged  the interval contains 1, or |r - 1| < t
  *   regressed  the interval excludes 1 and r moved at least t the wrong way
  *   improved   the same, the right way
+ *   not comparable  no ratio to judge: a value on either side is not a
+ *              finite number >= 0, or the baseline's median is 0 (a NaN or
+ *              infinite ratio must never pass as improved or regressed)
  */
 #include "compare.h"
 
@@ -296,8 +299,26 @@ struct verdict {
 	const struct series *s;
 	double ratio, lo, hi, threshold;
 	const char *word;
-	size_t pairs; /* > 0: judged on the ratios of runs made back to back */
+	const char *why; /* not comparable: the reason */
+	size_t pairs;	 /* > 0: judged on the ratios of runs made back to back */
 };
+
+#define NOT_COMPARABLE "not comparable"
+
+/* Why a series has no ratio to judge, or NULL. */
+static const char *not_comparable(const struct series *s)
+{
+	for (int side = 0; side < 2; side++)
+		for (size_t i = 0; i < s->n[side]; i++)
+			if (!isfinite(s->v[side][i]) || s->v[side][i] < 0)
+				return side ? "the candidate has a value that is not a finite "
+					      "number >= 0"
+					    : "the baseline has a value that is not a finite "
+					      "number >= 0";
+	if (kb_median(s->v[0], s->n[0]) == 0)
+		return "the baseline's median is 0: no ratio to it";
+	return NULL;
+}
 
 /*
  * Sides that ran interleaved in one campaign (two values of an axis, as
@@ -338,6 +359,11 @@ static void judge(const struct series *s, const struct kb_scenario *sc, double d
 		v->word = NULL; /* not compared */
 		return;
 	}
+	v->ratio = v->lo = v->hi = NAN;
+	if ((v->why = not_comparable(s))) {
+		v->word = NOT_COMPARABLE;
+		return;
+	}
 	for (const char *c = s->key; *c; c++)
 		seed = (seed ^ (unsigned char)*c) * 1099511628211ull;
 	for (const char *c = s->metric; *c; c++)
@@ -354,6 +380,11 @@ static void judge(const struct series *s, const struct kb_scenario *sc, double d
 					      &v->lo, &v->hi);
 	}
 	free(r);
+	if (!isfinite(v->ratio) || !isfinite(v->lo) || !isfinite(v->hi)) {
+		v->why = "the ratio is not a finite number";
+		v->word = NOT_COMPARABLE;
+		return;
+	}
 	bool contains = v->lo <= 1 && 1 <= v->hi;
 	double worse = dir < 0 ? v->ratio - 1 : 1 - v->ratio;
 
@@ -383,12 +414,29 @@ static void print_text(FILE *out, struct verdict *v, size_t n, const struct kb_c
 			continue;
 		char iv[40];
 
+		if (v[i].why) {
+			fprintf(out, "%-40s %-24s %5zu %5zu  %s  (%s)\n", v[i].word, v[i].s->metric,
+				v[i].s->n[0], v[i].s->n[1], v[i].s->params, v[i].why);
+			continue;
+		}
+
 		snprintf(iv, sizeof(iv), "[%+.1f%%, %+.1f%%]", (v[i].lo - 1) * 100,
 			 (v[i].hi - 1) * 100);
 		fprintf(out, "%-10s %+7.1f%%  %-19s %-24s %5zu %5zu  %s%s\n", v[i].word,
 			(v[i].ratio - 1) * 100, iv, v[i].s->metric, v[i].s->n[0], v[i].s->n[1],
 			v[i].s->params, v[i].pairs ? "  [paired]" : "");
 	}
+}
+
+/* A number for JSON (null when not finite: JSON has no NaN) or CSV (empty). */
+static void put_num(FILE *out, const char *json_key, double x)
+{
+	if (json_key)
+		fprintf(out, ", \"%s\": ", json_key);
+	if (isfinite(x))
+		fprintf(out, "%.6g", x);
+	else if (json_key)
+		fputs("null", out);
 }
 
 static void print_json(FILE *out, struct verdict *v, size_t n, const struct kb_compare_opts *o,
@@ -404,16 +452,21 @@ static void print_json(FILE *out, struct verdict *v, size_t n, const struct kb_c
 	for (size_t i = 0; i < n; i++) {
 		if (!v[i].word)
 			continue;
-		fprintf(
-		    out,
-		    "%s\n  {\"point\": \"%s\", \"metric\": \"%s\", \"unit\": \"%s\", "
-		    "\"verdict\": \"%s\", \"ratio\": %.6g, \"low\": %.6g, \"high\": %.6g, "
-		    "\"threshold\": %.4g, \"median_baseline\": %.6g, \"median_candidate\": %.6g, "
-		    "\"n_baseline\": %zu, \"n_candidate\": %zu, \"pairs\": %zu}",
-		    first ? "" : ",", v[i].s->params, v[i].s->metric, v[i].s->unit, v[i].word,
-		    v[i].ratio, v[i].lo, v[i].hi, v[i].threshold,
-		    kb_median(v[i].s->v[0], v[i].s->n[0]), kb_median(v[i].s->v[1], v[i].s->n[1]),
-		    v[i].s->n[0], v[i].s->n[1], v[i].pairs);
+		fprintf(out,
+			"%s\n  {\"point\": \"%s\", \"metric\": \"%s\", \"unit\": \"%s\", "
+			"\"verdict\": \"%s\"",
+			first ? "" : ",", v[i].s->params, v[i].s->metric, v[i].s->unit, v[i].word);
+		put_num(out, "ratio", v[i].ratio);
+		put_num(out, "low", v[i].lo);
+		put_num(out, "high", v[i].hi);
+		put_num(out, "threshold", v[i].threshold);
+		put_num(out, "median_baseline", kb_median(v[i].s->v[0], v[i].s->n[0]));
+		put_num(out, "median_candidate", kb_median(v[i].s->v[1], v[i].s->n[1]));
+		fprintf(out, ", \"n_baseline\": %zu, \"n_candidate\": %zu, \"pairs\": %zu",
+			v[i].s->n[0], v[i].s->n[1], v[i].pairs);
+		if (v[i].why) /* a constant of not_comparable() or judge(): nothing to escape */
+			fprintf(out, ", \"reason\": \"%s\"", v[i].why);
+		fputc('}', out);
 		first = 0;
 	}
 	fprintf(out, "\n]}\n");
@@ -421,12 +474,21 @@ static void print_json(FILE *out, struct verdict *v, size_t n, const struct kb_c
 
 static void print_csv(FILE *out, struct verdict *v, size_t n)
 {
-	fprintf(out, "point,metric,unit,verdict,ratio,low,high,threshold,n_baseline,n_candidate\n");
-	for (size_t i = 0; i < n; i++)
-		if (v[i].word)
-			fprintf(out, "\"%s\",%s,%s,%s,%.6g,%.6g,%.6g,%.4g,%zu,%zu\n",
-				v[i].s->params, v[i].s->metric, v[i].s->unit, v[i].word, v[i].ratio,
-				v[i].lo, v[i].hi, v[i].threshold, v[i].s->n[0], v[i].s->n[1]);
+	fprintf(out, "point,metric,unit,verdict,ratio,low,high,threshold,n_baseline,n_candidate,"
+		     "reason\n");
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i].word)
+			continue;
+		fprintf(out, "\"%s\",%s,%s,%s,", v[i].s->params, v[i].s->metric, v[i].s->unit,
+			v[i].word);
+		double x[4] = {v[i].ratio, v[i].lo, v[i].hi, v[i].threshold};
+
+		for (int k = 0; k < 4; k++) {
+			put_num(out, NULL, x[k]);
+			fputc(',', out);
+		}
+		fprintf(out, "%zu,%zu,%s\n", v[i].s->n[0], v[i].s->n[1], v[i].why ? v[i].why : "");
+	}
 }
 
 int kb_compare(const struct kb_compare_opts *o, FILE *out, char *err, size_t errlen)
@@ -437,7 +499,7 @@ int kb_compare(const struct kb_compare_opts *o, FILE *out, char *err, size_t err
 	sqlite3 *db = NULL;
 	char a[64], b[64];
 	int rc = -1;
-	size_t common = 0, regressed = 0, counts[4] = {0};
+	size_t common = 0, regressed = 0, counts[5] = {0};
 	int64_t ida = 0;
 	const char *fmt = o->format ? o->format : "text";
 
@@ -471,10 +533,11 @@ int kb_compare(const struct kb_compare_opts *o, FILE *out, char *err, size_t err
 		judge(&t.s[i], sc, o->threshold > 0 ? o->threshold : 0.05, &v[common]);
 		if (v[common].word) {
 			regressed += !strcmp(v[common].word, "regressed");
-			counts[!strcmp(v[common].word, "improved")    ? 1
-			       : !strcmp(v[common].word, "unchanged") ? 2
-			       : !strcmp(v[common].word, "noisy")     ? 3
-								      : 0]++;
+			counts[!strcmp(v[common].word, "improved")	 ? 1
+			       : !strcmp(v[common].word, "unchanged")	 ? 2
+			       : !strcmp(v[common].word, "noisy")	 ? 3
+			       : !strcmp(v[common].word, NOT_COMPARABLE) ? 4
+									 : 0]++;
 			common++;
 		}
 	}
@@ -489,8 +552,10 @@ int kb_compare(const struct kb_compare_opts *o, FILE *out, char *err, size_t err
 		print_csv(out, v, common);
 	else {
 		print_text(out, v, common, o, a, b, &t);
-		fprintf(out, "summary: %zu regressed, %zu improved, %zu unchanged, %zu noisy\n",
-			counts[0], counts[1], counts[2], counts[3]);
+		fprintf(out,
+			"summary: %zu regressed, %zu improved, %zu unchanged, %zu noisy, %zu not "
+			"comparable\n",
+			counts[0], counts[1], counts[2], counts[3], counts[4]);
 	}
 	rc = regressed ? KB_EXIT_REGRESSED : 0;
 out:

@@ -82,7 +82,7 @@ static int finish_point(struct kb_parse *p, struct kb_point *pt, const char *gue
 	const char *wname = pt->v[KB_AX_WORKLOAD];
 	size_t o = 0;
 
-	p->line = line;
+	p->ini.line = line;
 	for (int a = 0; a < KB_AX_COUNT; a++) {
 		if (a == KB_AX_IOEVENTFD && !strcmp(pt->v[a], "on"))
 			continue; /* the default: points from before the axis keep their keys */
@@ -123,7 +123,7 @@ static int finish_point(struct kb_parse *p, struct kb_point *pt, const char *gue
 		pt->wl = w;
 	}
 	if (fill_args(pt, pt->wl->args, pt->cmdline, sizeof(pt->cmdline))) {
-		p->line = pt->wl->args_line ? pt->wl->args_line : pt->wl->line;
+		p->ini.line = pt->wl->args_line ? pt->wl->args_line : pt->wl->line;
 		return kb_parse_err(p,
 				    "workload %s: bad placeholder in args '%s' (known: {vcpus} "
 				    "{sockets} {cores} {threads} {memory_mib})",
@@ -165,7 +165,7 @@ int kb_scenario_expand(struct kb_parse *p, const char *guest_dir)
 	for (int a = 0; a < KB_AX_COUNT; a++) {
 		if (!s->nvalues[a]) {
 			if (a == KB_AX_WORKLOAD) {
-				p->line = 0;
+				p->ini.line = 0;
 				return kb_parse_err(
 					   p, "empty matrix: [matrix] needs 'workload = ...'"),
 				       -1;
@@ -208,7 +208,7 @@ int kb_scenario_expand(struct kb_parse *p, const char *guest_dir)
 		add_point(s, &pt);
 	}
 	if (!s->npoints) {
-		p->line = s->axis_line[KB_AX_WORKLOAD];
+		p->ini.line = s->axis_line[KB_AX_WORKLOAD];
 		return kb_parse_err(p, "empty matrix: every point is excluded"), -1;
 	}
 	return 0;
@@ -222,7 +222,7 @@ int kb_scenario_check_workloads(struct kb_parse *p, const char *guest_dir)
 		if (s->workloads[i].image[0])
 			continue; /* fetched from the manifest before the runs */
 		if (!guest_exists(guest_dir, s->workloads[i].guest)) {
-			p->line = s->workloads[i].line;
+			p->ini.line = s->workloads[i].line;
 			return kb_parse_err(p, "workload %s: unknown guest '%s' (no %s/%s.elf)",
 					    s->workloads[i].name, s->workloads[i].guest, guest_dir,
 					    s->workloads[i].guest),

@@ -3,7 +3,6 @@
  */
 #include "gates.h"
 
-#include <ini.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -11,13 +10,16 @@
 
 #include "compare.h"
 #include "db.h"
+#include "inifile.h"
 #include "stats.h"
+#include "util.h"
 
 #define MAX_GATES 64
 
 struct metric_gate {
 	char name[128], workload[64];
 	double min, max;
+	int line; /* of the last min or max */
 };
 
 struct gates {
@@ -26,16 +28,18 @@ struct gates {
 	double threshold;
 	struct metric_gate m[MAX_GATES];
 	unsigned nm;
-	char err[512];
-	int line;
+	struct kb_ini ini;
 };
+
+/* Bounds a metric gate may name: finite, and beyond any measurement. */
+#define GATE_LIMIT 1e18
 
 static int on_key(void *user, const char *section, const char *name, const char *value)
 {
 	struct gates *g = user;
-	char *end;
 
-	g->line++;
+	if (g->ini.failed)
+		return 0;
 	if (!strcmp(section, "gates")) {
 		if (!strcmp(name, "all_pass"))
 			g->all_pass = !strcmp(value, "yes") || !strcmp(value, "true");
@@ -43,13 +47,10 @@ static int on_key(void *user, const char *section, const char *name, const char 
 			g->allow_skip = !strcmp(value, "yes") || !strcmp(value, "true");
 		else if (!strcmp(name, "baseline"))
 			snprintf(g->baseline, sizeof(g->baseline), "%s", value);
-		else if (!strcmp(name, "threshold")) {
-			g->threshold = strtod(value, &end);
-			if (*end == '%')
-				g->threshold /= 100, end++;
-			if (*end || g->threshold <= 0)
-				goto bad;
-		} else
+		else if (!strcmp(name, "threshold"))
+			return kb_ini_number(&g->ini, name, value, 0.0001, 10, KB_NUM_PERCENT,
+					     &g->threshold);
+		else
 			goto bad;
 		return 1;
 	}
@@ -62,7 +63,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
 			m = &g->m[i];
 	if (!m) {
 		if (g->nm == MAX_GATES)
-			goto bad;
+			return kb_ini_err(&g->ini, "more than %d [gate.*] sections", MAX_GATES);
 		m = &g->m[g->nm++];
 		snprintf(m->name, sizeof(m->name), "%s", section + 5);
 		m->min = -INFINITY;
@@ -72,16 +73,31 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		snprintf(m->workload, sizeof(m->workload), "%s", value);
 		return 1;
 	}
-	double v = strtod(value, &end);
-
-	if (*end || (strcmp(name, "min") && strcmp(name, "max")))
+	if (strcmp(name, "min") && strcmp(name, "max"))
 		goto bad;
-	*(name[1] == 'i' ? &m->min : &m->max) = v;
-	return 1;
+	m->line = g->ini.line;
+	return kb_ini_number(&g->ini, name, value, -GATE_LIMIT, GATE_LIMIT, 0,
+			     name[1] == 'i' ? &m->min : &m->max);
 bad:
-	if (!g->err[0])
-		snprintf(g->err, sizeof(g->err), "[%s] %s = %s: not a gate setting (see gates.h)",
-			 section, name, value);
+	return kb_ini_err(&g->ini, "[%s] %s = %s: not a gate setting (see gates.h)", section, name,
+			  value);
+}
+
+/* Parse the gates file: 0, or -1 with file:line in err. */
+static int gates_load(struct gates *g, const char *path, char *err, size_t errlen)
+{
+	g->ini.err = err;
+	g->ini.errlen = errlen;
+	if (kb_ini_parse(&g->ini, path, on_key, g))
+		return -1;
+	for (unsigned i = 0; i < g->nm; i++) {
+		if (g->m[i].min <= g->m[i].max)
+			continue;
+		g->ini.line = g->m[i].line;
+		kb_ini_err(&g->ini, "min %g is above max %g in [gate.%s]: no value can pass",
+			   g->m[i].min, g->m[i].max, g->m[i].name);
+		return -1;
+	}
 	return 0;
 }
 
@@ -310,15 +326,9 @@ int kb_gates(const char *dbpath, const char *campaign, const char *gates_file, c
 	sqlite3 *db;
 	char idstr[32];
 	int64_t id;
-	int rc = ini_parse(gates_file, on_key, &g);
 
-	if (rc || g.err[0]) {
-		snprintf(err, errlen, "%s: %s", gates_file,
-			 g.err[0] ? g.err
-			 : rc < 0 ? "cannot open"
-				  : "syntax error");
+	if (gates_load(&g, gates_file, err, errlen))
 		return -1;
-	}
 	if (kb_db_open(dbpath, false, false, &db, err, errlen))
 		return -1;
 	if ((id = kb_campaign_resolve(db, campaign, err, errlen)) < 0) {

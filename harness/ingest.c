@@ -6,6 +6,7 @@
 #include "ingest.h"
 
 #include <json-c/json.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -353,6 +354,64 @@ static long insert_kstats(struct kb_ingest *in, int64_t run, json_object *stats)
 	return rows;
 }
 
+/* A metric value or an exit count: a JSON number, finite, not negative. */
+static bool good_number(json_object *v)
+{
+	double d;
+
+	if (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double))
+		return false;
+	d = json_object_get_double(v);
+	return isfinite(d) && d >= 0;
+}
+
+/*
+ * The stats' metric values and exit counts (the VMM writes none that fail
+ * this; a foreign or corrupt file might): 0, or -1 with why.  A NaN would
+ * compare as neither better nor worse and hide a regression.
+ */
+static int check_numbers(json_object *stats, char *why, size_t whylen)
+{
+	json_object *arr = get(stats, "metrics"), *ex = get(stats, "exits"), *v;
+	const char *what = NULL;
+	char where[96];
+
+	for (size_t i = 0; !what && json_object_is_type(arr, json_type_array) &&
+			   i < json_object_array_length(arr);
+	     i++) {
+		json_object *m = json_object_array_get_idx(arr, i);
+
+		v = get(m, "value");
+		snprintf(where, sizeof(where), "metric '%.48s'",
+			 get_str(m, "name") ? get_str(m, "name") : "?");
+		what = good_number(v) ? NULL : where;
+	}
+	if (!what && ex && !good_number(v = get(ex, "total")))
+		what = "exits.total";
+	if (!what && json_object_is_type(get(ex, "by_reason"), json_type_object)) {
+		json_object_object_foreach(get(ex, "by_reason"), key, val)
+		{
+			if (what || good_number(val))
+				continue;
+			snprintf(where, sizeof(where), "exits.by_reason.%.48s", key);
+			v = val, what = where;
+		}
+	}
+	arr = get(ex, "by_region");
+	for (size_t i = 0; !what && json_object_is_type(arr, json_type_array) &&
+			   i < json_object_array_length(arr);
+	     i++) {
+		snprintf(where, sizeof(where), "exits.by_region[%zu].count", i);
+		v = get(json_object_array_get_idx(arr, i), "count");
+		what = good_number(v) ? NULL : where;
+	}
+	if (!what)
+		return 0;
+	snprintf(why, whylen, "%s is %.40s, not a finite number >= 0", what,
+		 v ? json_object_to_json_string(v) : "null or missing");
+	return -1;
+}
+
 static json_object *load_stats(const char *path, char *why, size_t whylen)
 {
 	json_object *o = json_object_from_file(path);
@@ -387,6 +446,10 @@ long kb_ingest_run(struct kb_ingest *in, struct kb_run_rec *r, const char *stats
 		}
 	}
 	judge(r, stats);
+	if (stats && strcmp(r->status, "fail") && check_numbers(stats, why, sizeof(why))) {
+		snprintf(r->status, sizeof(r->status), "fail");
+		snprintf(r->reason, sizeof(r->reason), "stats JSON: %s (%s)", why, stats_path);
+	}
 	if (kb_db_exec(in->db, "BEGIN IMMEDIATE", err, errlen))
 		goto fail;
 	int64_t vmm_ns = stats ? get_int(get(stats, "timings_ns"), "total", -1) : -1;

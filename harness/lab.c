@@ -25,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util.h"
+
 #define QEMU "qemu-system-x86_64"
 #define QEMU_MIN_MAJOR 10 /* 7.2's TCG locked the lab kernel up under load */
 
@@ -520,18 +522,15 @@ static int lab_usage(void)
 	return 1;
 }
 
-static int lab_number(const char *opt, const char *v, double lo, double hi, double *out)
+static int lab_number(const char *opt, const char *v, double lo, double hi, unsigned flags,
+		      double *out)
 {
-	char *end;
-	double d = strtod(v, &end);
+	char why[160];
 
-	if (!*v || *end || !(d >= lo && d <= hi)) {
-		fprintf(stderr, "kvmbench lab: %s %s: want a number from %g to %g\n", opt, v, lo,
-			hi);
-		return -1;
-	}
-	*out = d;
-	return 0;
+	if (!kb_number_parse(v, lo, hi, flags, out, why, sizeof(why)))
+		return 0;
+	fprintf(stderr, "kvmbench lab: %s %s: %s\n", opt, v, why);
+	return -1;
 }
 
 int kb_lab_main(const struct kb_env *env, int argc, char **argv)
@@ -563,14 +562,14 @@ int kb_lab_main(const struct kb_env *env, int argc, char **argv)
 			}
 			o.npt = !strcmp(v, "on") || !strcmp(v, "1");
 		} else if (!strcmp(argv[i - 1], "--smp")) {
-			if (lab_number("--smp", v, 1, 8, &d))
+			if (lab_number("--smp", v, 1, 8, KB_NUM_INT, &d))
 				return 1;
 			o.smp = (unsigned)d;
 		} else if (!strcmp(argv[i - 1], "--mem")) {
-			if (lab_number("--mem", v, 512, 65536, &d))
+			if (lab_number("--mem", v, 512, 65536, KB_NUM_INT, &d))
 				return 1;
 			o.mem_mib = (unsigned)d;
-		} else if (lab_number("--timeout", v, 1, 86400, &o.timeout)) {
+		} else if (lab_number("--timeout", v, 1, 86400, 0, &o.timeout)) {
 			return 1;
 		}
 	}

@@ -25,6 +25,7 @@
 #include "report.h"
 #include "runner.h"
 #include "scenario.h"
+#include "util.h"
 
 static void usage(FILE *f)
 {
@@ -82,23 +83,44 @@ static void find_env(struct kb_env *env)
 	snprintf(env->results, sizeof(env->results), "%s/results", env->root);
 }
 
-static int parse_shard(const char *v, unsigned *k, unsigned *n)
+/* An option's number in [lo, hi] (kb_number_parse); -1 after saying why. */
+static int opt_number(const char *opt, const char *v, double lo, double hi, unsigned flags,
+		      double *out)
 {
-	char tail;
+	char why[160];
 
-	return sscanf(v, "%u/%u%c", k, n, &tail) == 2 && *n >= 1 && *k >= 1 && *k <= *n ? 0 : -1;
+	if (!kb_number_parse(v, lo, hi, flags, out, why, sizeof(why)))
+		return 0;
+	fprintf(stderr, "kvmbench: %s %s: %s\n", opt, v, why);
+	return -1;
 }
 
-static int parse_count(const char *opt, const char *v, unsigned max, unsigned *out)
+static int parse_count(const char *opt, const char *v, unsigned lo, unsigned max, unsigned *out)
 {
-	char *end;
-	unsigned long n = strtoul(v, &end, 10);
+	double d;
 
-	if (!*v || *end || v[0] == '-' || n < 1 || n > max) {
-		fprintf(stderr, "kvmbench: %s %s: want a number from 1 to %u\n", opt, v, max);
+	if (opt_number(opt, v, lo, max, KB_NUM_INT, &d))
+		return -1;
+	*out = (unsigned)d;
+	return 0;
+}
+
+/* --shard K/N: N at most 10000, K from 1 to N. */
+static int parse_shard(const char *v, unsigned *k, unsigned *n)
+{
+	char buf[64], why[160] = "no '/'", *slash;
+	double dk, dn;
+
+	snprintf(buf, sizeof(buf), "%s", v);
+	if ((slash = strchr(buf, '/')))
+		*slash++ = 0; /* buf: K, slash: N */
+	if (!slash || kb_number_parse(slash, 1, 10000, KB_NUM_INT, &dn, why, sizeof(why)) ||
+	    kb_number_parse(buf, 1, dn, KB_NUM_INT, &dk, why, sizeof(why))) {
+		fprintf(stderr, "kvmbench: --shard %s: %s (want K/N, 1 <= K <= N)\n", v, why);
 		return -1;
 	}
-	*out = (unsigned)n;
+	*k = (unsigned)dk;
+	*n = (unsigned)dn;
 	return 0;
 }
 
@@ -227,18 +249,22 @@ static int cmd_ingest_bench(const char *db_path, const char *stats, const char *
 	sqlite3 *db;
 	struct kb_ingest *in;
 	char err[1024];
-	long n = atol(count), rows = 0;
+	long n, rows = 0;
+	double d;
 	struct timespec a, b;
 
 	pt.wl = &wl;
-	if (n <= 0 || kb_db_open(db_path, true, true, &db, err, sizeof(err)) ||
+	if (opt_number("ingest-bench", count, 1, 1e7, KB_NUM_INT, &d))
+		return 1;
+	n = (long)d;
+	if (kb_db_open(db_path, true, true, &db, err, sizeof(err)) ||
 	    kb_db_exec(db,
 		       "INSERT OR IGNORE INTO hosts (id, uuid) VALUES (1, 'ingest-bench');"
 		       "INSERT INTO campaigns (uuid, scenario, host_id, started, state) VALUES "
 		       "(hex(randomblob(16)), 'ingest-bench', 1, 'now', 'done')",
 		       err, sizeof(err)) ||
 	    !(in = kb_ingest_new(db, err, sizeof(err)))) {
-		fprintf(stderr, "kvmbench: ingest-bench: %s\n", n <= 0 ? "N must be > 0" : err);
+		fprintf(stderr, "kvmbench: ingest-bench: %s\n", err);
 		return 1;
 	}
 	int64_t campaign = sqlite3_last_insert_rowid(db);
@@ -364,19 +390,16 @@ int main(int argc, char **argv)
 		switch (c) {
 		case O_DB: snprintf(db, sizeof(db), "%s", optarg); break;
 		case O_REPEAT:
-			if (parse_count("--repeat", optarg, 1000, &o.repeat))
+			if (parse_count("--repeat", optarg, 1, 1000, &o.repeat))
 				return 1;
 			break;
 		case O_JOBS:
-			if (parse_count("--jobs", optarg, 256, &o.jobs))
+			if (parse_count("--jobs", optarg, 1, 256, &o.jobs))
 				return 1;
 			break;
 		case O_SHARD:
-			if (parse_shard(optarg, &o.shard_k, &o.shard_n)) {
-				fprintf(stderr, "kvmbench: --shard %s: want K/N with 1 <= K <= N\n",
-					optarg);
+			if (parse_shard(optarg, &o.shard_k, &o.shard_n))
 				return 1;
-			}
 			break;
 		case O_TAG: o.tag = optarg; break;
 		case O_RESUME: o.resume = true; break;
@@ -414,38 +437,28 @@ int main(int argc, char **argv)
 		case O_LOGS: o.logs = optarg; break;
 		case O_MIXED: co.mixed_hosts = true; break;
 		case O_WARMUP:
-			if (strcmp(optarg, "0") && parse_count("--warmup", optarg, 100, &o.warmup))
+			if (parse_count("--warmup", optarg, 0, 100, &o.warmup))
 				return 1;
 			o.warmup_set = true;
 			break;
 		case O_NAME: ro.name = optarg; break;
 		case O_PNG: ro.png = true; break;
 		case O_SCENARIO: co.scenario = optarg; break;
-		case O_THRESHOLD: {
-			char *end;
-
-			co.threshold = strtod(optarg, &end);
-			if (*end == '%')
-				co.threshold /= 100, end++;
-			if (*end || co.threshold <= 0 || co.threshold >= 10) {
-				fprintf(stderr,
-					"kvmbench: --threshold %s: want a fraction (0.05) or a "
-					"percentage (5%%)\n",
-					optarg);
+		case O_THRESHOLD:
+			if (opt_number("--threshold", optarg, 0.0001, 10, KB_NUM_PERCENT,
+				       &co.threshold))
 				return 1;
-			}
 			break;
-		}
 		case O_CAMPAIGN: {
-			char *end;
-			long long id = strtoll(optarg, &end, 10);
+			double id;
 
-			if (*end || id <= 0 || co.ncampaigns == 64) {
-				fprintf(stderr, "kvmbench: --campaign %s: want a campaign id\n",
-					optarg);
+			if (opt_number("--campaign", optarg, 1, 1e15, KB_NUM_INT, &id))
+				return 1;
+			if (co.ncampaigns == 64) {
+				fprintf(stderr, "kvmbench: --campaign: at most 64\n");
 				return 1;
 			}
-			co.campaigns[co.ncampaigns++] = id;
+			co.campaigns[co.ncampaigns++] = (int64_t)id;
 			break;
 		}
 		case 'o': out = optarg; break;

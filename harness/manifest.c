@@ -1,47 +1,20 @@
 /*
- * Manifest parsing (libinih), with the same line-counting reader idea as
- * the scenario parser so that errors name file:line.
+ * Manifest parsing, through the same INI reader as scenarios and gates
+ * (inifile.h), so that errors name file:line.
  */
 #include "manifest.h"
 
-#include <ini.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "inifile.h"
+
 struct mparse {
 	struct kb_manifest *m;
-	FILE *f;
-	int line;
-	char *err;
-	size_t errlen;
-	int failed;
+	struct kb_ini ini;
 };
 
-static int merr(struct mparse *p, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (p->failed)
-		return 0;
-	p->failed = 1;
-	n = snprintf(p->err, p->errlen, "%s:%d: ", p->m->path, p->line);
-	va_start(ap, fmt);
-	vsnprintf(p->err + n, p->errlen > (size_t)n ? p->errlen - (size_t)n : 0, fmt, ap);
-	va_end(ap);
-	return 0;
-}
-
-static char *reader(char *str, int num, void *stream)
-{
-	struct mparse *p = stream;
-	char *r = fgets(str, num, p->f);
-
-	if (r)
-		p->line++;
-	return r;
-}
+#define merr(p, ...) kb_ini_err(&(p)->ini, __VA_ARGS__)
 
 const struct kb_image_entry *kb_manifest_find(const struct kb_manifest *m, const char *name)
 {
@@ -56,7 +29,7 @@ static int handler(void *user, const char *section, const char *name, const char
 	struct mparse *p = user;
 	struct kb_image_entry *e;
 
-	if (p->failed)
+	if (p->ini.failed)
 		return 0;
 	if (strncmp(section, "image.", 6) || !section[6] || strlen(section + 6) >= sizeof(e->name))
 		return merr(p, "unknown section [%s] (want [image.NAME])", section);
@@ -67,7 +40,7 @@ static int handler(void *user, const char *section, const char *name, const char
 		e = &p->m->img[p->m->n++];
 		memset(e, 0, sizeof(*e));
 		snprintf(e->name, sizeof(e->name), "%s", section + 6);
-		e->line = p->line;
+		e->line = p->ini.line;
 	}
 	if (!strcmp(name, "kind")) {
 		if (strcmp(value, "kernel") && strcmp(value, "initrd") && strcmp(value, "disk") &&
@@ -95,25 +68,16 @@ static int handler(void *user, const char *section, const char *name, const char
 
 int kb_manifest_load(const char *path, struct kb_manifest *m, char *err, size_t errlen)
 {
-	struct mparse p = {.m = m, .err = err, .errlen = errlen};
-	int rc;
+	struct mparse p = {.m = m, .ini = {.err = err, .errlen = errlen}};
 
 	memset(m, 0, sizeof(*m));
 	snprintf(m->path, sizeof(m->path), "%s", path);
-	if (!(p.f = fopen(path, "re"))) {
-		snprintf(err, errlen, "%s: cannot open: %m", path);
+	if (kb_ini_parse(&p.ini, m->path, handler, &p))
 		return -1;
-	}
-	rc = ini_parse_stream(reader, &p, handler, &p);
-	fclose(p.f);
-	if (!p.failed && rc > 0) {
-		p.line = rc;
-		merr(&p, "syntax error (expected [section] or key = value)");
-	}
-	for (unsigned i = 0; !p.failed && i < m->n; i++) {
+	for (unsigned i = 0; !p.ini.failed && i < m->n; i++) {
 		const struct kb_image_entry *e = &m->img[i];
 
-		p.line = e->line;
+		p.ini.line = e->line;
 		if (!e->sha256[0])
 			merr(&p, "image %s: no sha256", e->name);
 		else if (!e->url[0] == !e->apt[0])
@@ -124,5 +88,5 @@ int kb_manifest_load(const char *path, struct kb_manifest *m, char *err, size_t 
 		else if (!e->kind[0])
 			merr(&p, "image %s: no kind", e->name);
 	}
-	return p.failed ? -1 : 0;
+	return p.ini.failed ? -1 : 0;
 }

@@ -1,23 +1,25 @@
 /*
  * Scenario parsing (libinih) and matrix expansion.  See scenario.h.
  *
- * libinih does not hand line numbers to the handler in Debian's build, so
- * the file is fed through a reader that counts lines; the handler runs
- * right after its line was read.  The reader also sees section headers,
- * which is where duplicate sections are caught.
+ * The file is read through kb_ini_parse() (inifile.h: counted, whole
+ * lines; file:line in every error), which shows each line to on_line()
+ * first: that is where duplicate sections are caught.  Every number goes
+ * through kb_number_parse(): finite, and in the range the message names.
  */
 #include "scenario.h"
 
-#include <ini.h>
 #include <regex.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "layout.h"
 #include "options.h"
 #include "scenario_parse.h"
+#include "util.h"
 
 static const char *const axis_names[KB_AX_COUNT] = {
     "topology", "memory", "numa", "devices", "workload", "paging", "vmm_args", "ioeventfd",
@@ -35,28 +37,19 @@ const char *kb_axis_name(enum kb_axis a)
 int kb_parse_err(struct kb_parse *p, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
-	if (p->failed)
-		return 0;
-	p->failed = 1;
-	n = snprintf(p->err, p->errlen, "%s:%d: ", p->s->path, p->line);
 	va_start(ap, fmt);
-	vsnprintf(p->err + n, p->errlen > (size_t)n ? p->errlen - (size_t)n : 0, fmt, ap);
+	kb_ini_verr(&p->ini, fmt, ap);
 	va_end(ap);
 	return 0;
 }
 
-/* The line reader: counts lines and checks section headers. */
-static char *reader(char *str, int num, void *stream)
+/* Each line before libinih parses it: section headers, for duplicates. */
+static void on_line(struct kb_ini *ini, const char *line)
 {
-	struct kb_parse *p = stream;
-	char *r = fgets(str, num, p->f), *a, *b;
+	struct kb_parse *p = (struct kb_parse *)((char *)ini - offsetof(struct kb_parse, ini));
+	const char *a = line + strspn(line, " \t"), *b;
 
-	if (!r)
-		return NULL;
-	p->line++;
-	a = str + strspn(str, " \t");
 	if (*a == '[' && (b = strchr(a, ']'))) {
 		char name[80];
 
@@ -67,7 +60,6 @@ static char *reader(char *str, int num, void *stream)
 		if (p->nsections < 64)
 			snprintf(p->sections[p->nsections++], sizeof(p->sections[0]), "%s", name);
 	}
-	return r;
 }
 
 static char *trim(char *s)
@@ -81,35 +73,52 @@ static char *trim(char *s)
 	return s;
 }
 
+/* A whole number in [lo, hi]: 0, or -1 (the caller names the key). */
 static int parse_uint(const char *v, unsigned lo, unsigned hi, unsigned *out)
 {
-	char *end;
-	unsigned long n = strtoul(v, &end, 10);
+	double d;
 
-	if (!*v || *end || v[0] == '-' || n < lo || n > hi)
+	if (kb_number_parse(v, lo, hi, KB_NUM_INT, &d, NULL, 0))
 		return -1;
-	*out = (unsigned)n;
+	*out = (unsigned)d;
 	return 0;
+}
+
+/* A whole-number setting: 1 (go on), or 0 with file:line, key and range. */
+static int uint_key(struct kb_parse *p, const char *key, const char *v, unsigned lo, unsigned hi,
+		    unsigned *out)
+{
+	double d;
+
+	if (!kb_ini_number(&p->ini, key, v, lo, hi, KB_NUM_INT, &d))
+		return 0;
+	*out = (unsigned)d;
+	return 1;
 }
 
 int kb_topology_parse(const char *v, unsigned *vcpus, unsigned *s, unsigned *c, unsigned *t)
 {
-	unsigned a, b, d;
-	char tail;
+	unsigned n[3] = {1, 0, 1}; /* "N": N cores, QEMU's default for -smp N */
+	char buf[KB_VAL_MAX], *x, *y;
 
-	if (sscanf(v, "%ux%ux%u%c", &a, &b, &d, &tail) == 3) {
-		if (!a || !b || !d || (unsigned long)a * b * d > 256)
+	snprintf(buf, sizeof(buf), "%s", v);
+	if (!(x = strchr(buf, 'x'))) {
+		if (parse_uint(buf, 1, 256, &n[1]))
 			return -1;
-		*s = a, *c = b, *t = d;
-		*vcpus = a * b * d;
-		return 0;
+	} else {
+		*x++ = 0;
+		if (!(y = strchr(x, 'x')))
+			return -1;
+		*y++ = 0;
+		if (parse_uint(buf, 1, 256, &n[0]) || parse_uint(x, 1, 256, &n[1]) ||
+		    parse_uint(y, 1, 256, &n[2]))
+			return -1;
 	}
-	if (parse_uint(v, 1, 256, &a) == 0) {
-		*s = 1, *c = a, *t = 1; /* QEMU's default for -smp N */
-		*vcpus = a;
-		return 0;
-	}
-	return -1;
+	if (n[0] * n[1] * n[2] > 256) /* each at most 256: no overflow */
+		return -1;
+	*s = n[0], *c = n[1], *t = n[2];
+	*vcpus = n[0] * n[1] * n[2];
+	return 0;
 }
 
 int kb_devices_parse(const char *v, unsigned *mask)
@@ -155,9 +164,14 @@ static int check_value(struct kb_parse *p, enum kb_axis a, const char *v)
 					    v),
 			       -1;
 		return 0;
-	case KB_AX_MEMORY:
-		if (kb_size_parse(v, &mem) || mem < (4 << 20))
-			return kb_parse_err(p, "memory: bad size '%s' (try 128M or 2G)", v), -1;
+	case KB_AX_MEMORY: /* what kvmbench-vmm -m takes */
+		if (kb_size_parse(v, &mem) || mem < (4 << 20) || mem % 4096 ||
+		    mem > (uint64_t)(KB_PT_MAX_GIB - 1) << 30)
+			return kb_parse_err(p,
+					    "memory: bad size '%s' (try 128M or 2G: from 4M to "
+					    "%uG, in whole 4 KiB pages)",
+					    v, (unsigned)KB_PT_MAX_GIB - 1),
+			       -1;
 		return 0;
 	case KB_AX_NUMA:
 		if (strcmp(v, "none") && parse_uint(v, 1, 8, &x))
@@ -195,7 +209,7 @@ static int add_values(struct kb_parse *p, enum kb_axis a, const char *value)
 
 	if (s->nvalues[a])
 		return kb_parse_err(p, "axis '%s' given twice", axis_names[a]);
-	s->axis_line[a] = p->line;
+	s->axis_line[a] = p->ini.line;
 	snprintf(buf, sizeof(buf), "%s", value);
 	for (tok = strtok_r(buf, sep, &save); tok; tok = strtok_r(NULL, sep, &save)) {
 		char *v = trim(tok);
@@ -234,7 +248,7 @@ static int parse_rule(struct kb_parse *p, const char *value, struct kb_rule *r)
 	char buf[1024], *save = NULL, *tok;
 
 	memset(r, 0, sizeof(*r));
-	r->line = p->line;
+	r->line = p->ini.line;
 	snprintf(buf, sizeof(buf), "%s", value);
 	for (tok = strtok_r(buf, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
 		char *eq = strchr(tok, '=');
@@ -252,29 +266,28 @@ static int parse_rule(struct kb_parse *p, const char *value, struct kb_rule *r)
 	return 1;
 }
 
+/* Seconds a run may take (scenario and workload): at most a day. */
+#define TIMEOUT_MIN 0.001
+#define TIMEOUT_MAX 86400.0
+
 static int scenario_key(struct kb_parse *p, const char *name, const char *value)
 {
 	struct kb_scenario *s = p->s;
-	char *end;
 
 	if (!strcmp(name, "name"))
 		snprintf(s->name, sizeof(s->name), "%s", value);
 	else if (!strcmp(name, "description"))
 		snprintf(s->description, sizeof(s->description), "%s", value);
-	else if (!strcmp(name, "repeats")) {
-		if (parse_uint(value, 1, 1000, &s->repeats))
-			return kb_parse_err(p, "repeats: '%s' (want 1..1000)", value);
-	} else if (!strcmp(name, "warmup")) {
-		if (parse_uint(value, 0, 100, &s->warmup))
-			return kb_parse_err(p, "warmup: '%s' (want 0..100)", value);
-	} else if (!strcmp(name, "jobs")) {
-		if (parse_uint(value, 1, 256, &s->jobs))
-			return kb_parse_err(p, "jobs: '%s' (want 1..256)", value);
-	} else if (!strcmp(name, "timeout")) {
-		s->timeout = strtod(value, &end);
-		if (*end || s->timeout <= 0 || s->timeout > 86400)
-			return kb_parse_err(p, "timeout: '%s' (want seconds > 0)", value);
-	} else {
+	else if (!strcmp(name, "repeats"))
+		return uint_key(p, name, value, 1, 1000, &s->repeats);
+	else if (!strcmp(name, "warmup"))
+		return uint_key(p, name, value, 0, 100, &s->warmup);
+	else if (!strcmp(name, "jobs"))
+		return uint_key(p, name, value, 1, 256, &s->jobs);
+	else if (!strcmp(name, "timeout"))
+		return kb_ini_number(&p->ini, name, value, TIMEOUT_MIN, TIMEOUT_MAX, 0,
+				     &s->timeout);
+	else {
 		return kb_parse_err(p, "unknown key '%s' in [scenario]", name);
 	}
 	return 1;
@@ -292,7 +305,6 @@ static int workload_key(struct kb_parse *p, const char *wname, const char *name,
 {
 	struct kb_scenario *s = p->s;
 	struct kb_workload *w = kb_scenario_workload(s, wname);
-	char *end;
 
 	if (!w) {
 		if (s->nworkloads == KB_MAX_WORKLOADS)
@@ -301,7 +313,7 @@ static int workload_key(struct kb_parse *p, const char *wname, const char *name,
 		snprintf(w->name, sizeof(w->name), "%s", wname);
 		snprintf(w->guest, sizeof(w->guest), "%s", wname);
 		snprintf(w->expect, sizeof(w->expect), "pass");
-		w->line = p->line;
+		w->line = p->ini.line;
 	}
 	if (!strcmp(name, "guest"))
 		snprintf(w->guest, sizeof(w->guest), "%s", value);
@@ -324,15 +336,14 @@ static int workload_key(struct kb_parse *p, const char *wname, const char *name,
 		snprintf(w->needs, sizeof(w->needs), "%s", value);
 	} else if (!strcmp(name, "args")) {
 		snprintf(w->args, sizeof(w->args), "%s", value);
-		w->args_line = p->line;
+		w->args_line = p->ini.line;
 	} else if (!strcmp(name, "expect")) {
 		if (strcmp(value, "pass") && strcmp(value, "any"))
 			return kb_parse_err(p, "expect: '%s' (want pass or any)", value);
 		snprintf(w->expect, sizeof(w->expect), "%s", value);
 	} else if (!strcmp(name, "timeout")) {
-		w->timeout = strtod(value, &end);
-		if (*end || w->timeout <= 0)
-			return kb_parse_err(p, "timeout: '%s' (want seconds > 0)", value);
+		return kb_ini_number(&p->ini, name, value, TIMEOUT_MIN, TIMEOUT_MAX, 0,
+				     &w->timeout);
 	} else {
 		return kb_parse_err(p, "unknown key '%s' in [workload.%s]", name, wname);
 	}
@@ -343,7 +354,6 @@ static int metric_key(struct kb_parse *p, const char *mname, const char *name, c
 {
 	struct kb_scenario *s = p->s;
 	struct kb_metric_def *m = NULL;
-	char *end;
 
 	for (unsigned i = 0; i < s->nmetric_defs; i++)
 		if (!strcmp(s->metric_defs[i].name, mname))
@@ -356,7 +366,7 @@ static int metric_key(struct kb_parse *p, const char *mname, const char *name, c
 		snprintf(m->name, sizeof(m->name), "%s", mname);
 		m->direction = 2; /* unset: from the unit */
 		m->threshold = -1;
-		m->line = p->line;
+		m->line = p->ini.line;
 	}
 	if (!strcmp(name, "direction")) {
 		if (!strcmp(value, "lower"))
@@ -369,12 +379,7 @@ static int metric_key(struct kb_parse *p, const char *mname, const char *name, c
 			return kb_parse_err(p, "direction: '%s' (want lower, higher or none)",
 					    value);
 	} else if (!strcmp(name, "threshold")) {
-		m->threshold = strtod(value, &end);
-		if (*end == '%' && end[1] == 0)
-			m->threshold /= 100, end++;
-		if (*end || m->threshold < 0 || m->threshold >= 10)
-			return kb_parse_err(p, "threshold: '%s' (want a fraction like 0.05 or 5%%)",
-					    value);
+		return kb_ini_number(&p->ini, name, value, 0, 10, KB_NUM_PERCENT, &m->threshold);
 	} else {
 		return kb_parse_err(p, "unknown key '%s' in [metric.%s] (direction, threshold)",
 				    name, mname);
@@ -402,7 +407,7 @@ static int handler(void *user, const char *section, const char *name, const char
 	struct kb_scenario *s = p->s;
 	int a;
 
-	if (p->failed)
+	if (p->ini.failed)
 		return 0;
 	if (!strcmp(section, "scenario"))
 		return scenario_key(p, name, value);
@@ -436,9 +441,8 @@ static int handler(void *user, const char *section, const char *name, const char
 int kb_scenario_load(const char *path, const char *guest_dir, struct kb_scenario *s, char *err,
 		     size_t errlen)
 {
-	struct kb_parse p = {.s = s, .err = err, .errlen = errlen};
+	struct kb_parse p = {.s = s, .ini = {.err = err, .errlen = errlen, .on_line = on_line}};
 	const char *base;
-	int rc;
 
 	memset(s, 0, sizeof(*s));
 	snprintf(s->path, sizeof(s->path), "%s", path);
@@ -448,24 +452,8 @@ int kb_scenario_load(const char *path, const char *guest_dir, struct kb_scenario
 	s->timeout = 60;
 	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	snprintf(s->name, sizeof(s->name), "%.*s", (int)strcspn(base, "."), base);
-	p.f = fopen(path, "re");
-	if (!p.f) {
-		snprintf(err, errlen, "%s: cannot open: %m", path);
+	if (kb_ini_parse(&p.ini, s->path, handler, &p))
 		return -1;
-	}
-	rc = ini_parse_stream(reader, &p, handler, &p);
-	fclose(p.f);
-	if (p.failed)
-		return -1;
-	if (rc > 0) {
-		p.line = rc;
-		kb_parse_err(&p, "syntax error (expected [section] or key = value)");
-		return -1;
-	}
-	if (rc < 0) {
-		snprintf(err, errlen, "%s: cannot parse (error %d)", path, rc);
-		return -1;
-	}
 	if (!guest_dir)
 		return 0; /* parse only: settings and [metric.*] */
 	if (kb_scenario_check_workloads(&p, guest_dir) || kb_scenario_expand(&p, guest_dir)) {

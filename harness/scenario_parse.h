@@ -5,19 +5,14 @@
 #ifndef KB_SCENARIO_PARSE_H
 #define KB_SCENARIO_PARSE_H
 
-#include <stdio.h>
-
+#include "inifile.h"
 #include "scenario.h"
 
 struct kb_parse {
 	struct kb_scenario *s;
-	FILE *f;
-	int line;
+	struct kb_ini ini; /* the file, its line and the first error */
 	char sections[64][80];
 	unsigned nsections;
-	char *err;
-	size_t errlen;
-	int failed;
 };
 
 /* Record "file:line: message" unless an error is recorded; returns 0 (the

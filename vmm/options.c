@@ -7,9 +7,7 @@
  */
 #include "options.h"
 
-#include <errno.h>
 #include <limits.h>
-#include <math.h>
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,17 +202,15 @@ static int parse_serial(const char *v, struct kb_config *cfg, char *err, size_t 
 	return 0;
 }
 
-static int parse_timeout(const char *v, double *out)
+/* An option's number in [lo, hi] (kb_number_parse); -1 with err. */
+static int opt_number(const char *opt, const char *v, double lo, double hi, unsigned flags,
+		      double *out, char *err, size_t errlen)
 {
-	char *end;
-	double t;
+	char why[160];
 
-	errno = 0;
-	t = strtod(v, &end);
-	if (errno || end == v || *end || !isfinite(t) || t <= 0 || t > 1e6)
-		return -1;
-	*out = t;
-	return 0;
+	if (!kb_number_parse(v, lo, hi, flags, out, why, sizeof(why)))
+		return 0;
+	return kb_errf(err, errlen, "%s: %s", opt, why);
 }
 
 static int parse_machine(const char *v, struct kb_config *cfg, char *err, size_t errlen)
@@ -360,10 +356,7 @@ static int apply(enum opt_id id, const char *name, const char *v, struct kb_conf
 					       : KB_THP_AUTO;
 		return 0;
 	case O_STATS: cfg->stats_path = v; return 0;
-	case O_TIMEOUT:
-		if (parse_timeout(v, &cfg->timeout_s))
-			return kb_errf(err, errlen, "-timeout %s: expected seconds > 0", v);
-		return 0;
+	case O_TIMEOUT: return opt_number(name, v, 0.001, 1e6, 0, &cfg->timeout_s, err, errlen);
 	case O_PIN: {
 		int n = kb_cpulist_parse(v, cfg->pin, KB_MAX_VCPUS);
 
@@ -391,14 +384,11 @@ static int apply(enum opt_id id, const char *name, const char *v, struct kb_conf
 		return 0;
 	}
 	case O_EXIT_DELAY: {
-		uint64_t ns;
-		char *end;
+		double ns;
 
-		errno = 0;
-		ns = strtoull(v, &end, 10);
-		if (errno || end == v || *end || v[0] == '-' || ns > 1000000000)
-			return kb_errf(err, errlen, "-test-exit-delay %s: expected 0..1e9 ns", v);
-		cfg->exit_delay_ns = ns;
+		if (opt_number(name, v, 0, 1e9, KB_NUM_INT, &ns, err, errlen))
+			return -1;
+		cfg->exit_delay_ns = (uint64_t)ns;
 		return 0;
 	}
 	case O_ENABLE_KVM:

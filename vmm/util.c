@@ -4,8 +4,10 @@
 #include "util.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 
 int kb_errf(char *err, size_t errlen, const char *fmt, ...)
@@ -15,6 +17,38 @@ int kb_errf(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+	return -1;
+}
+
+int kb_number_parse(const char *s, double lo, double hi, unsigned flags, double *out, char *why,
+		    size_t whylen)
+{
+	size_t n = strlen(s);
+	char buf[64], *end;
+	double v;
+
+	if (n && s[n - 1] == '%' && (flags & KB_NUM_PERCENT))
+		n--;
+	if (!n || n >= sizeof(buf) ||
+	    strspn(s, flags & KB_NUM_INT ? "0123456789" : "0123456789+-.eE") != n)
+		goto bad;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	errno = 0;
+	v = strtod(buf, &end);
+	if (*end || errno == ERANGE || !isfinite(v))
+		goto bad;
+	if (s[n] == '%')
+		v /= 100;
+	if (v >= lo && v <= hi) {
+		*out = v;
+		return 0;
+	}
+bad:
+	if (why)
+		snprintf(why, whylen, "'%s' is not a %snumber in [%g, %g]%s", s,
+			 flags & KB_NUM_INT ? "whole " : "", lo, hi,
+			 flags & KB_NUM_PERCENT ? " (or a percentage: 5% is 0.05)" : "");
 	return -1;
 }
 

@@ -12,6 +12,20 @@
  * can write "return kb_errf(err, errlen, ...)". */
 int kb_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* kb_number_parse flags */
+#define KB_NUM_INT 1u	  /* digits only: a whole number */
+#define KB_NUM_PERCENT 2u /* "5%" is 0.05 */
+
+/*
+ * Parse s as a number in [lo, hi] (the one check for every number read
+ * from a file or a command line): plain decimal (sign, digits, point,
+ * exponent; no "nan", "inf" or hex), finite, nothing after it.  Returns 0
+ * with *out, or -1 with "'s' is not a number in [lo, hi]" in why (which
+ * may be NULL): the caller prefixes where (file:line: key, or the option).
+ */
+int kb_number_parse(const char *s, double lo, double hi, unsigned flags, double *out, char *why,
+		    size_t whylen);
+
 /* mkdir -p: create path and its missing parents (mode 0755).  0 or -1
  * with errno. */
 int kb_mkdirs(const char *path);

@@ -85,6 +85,13 @@ static void test_uart(void)
 	CHECK_EQ(bench.nmetrics, 1);
 	CHECK(!strcmp(bench.metrics[0].name, "iops") && bench.metrics[0].value == 1234.5 &&
 	      !strcmp(bench.metrics[0].unit, "ops/s"));
+	/* values the harness cannot use are counted as bad, never recorded */
+	line = "KVMBENCH METRIC a nan ns\nKVMBENCH METRIC b 1e999 ns\nKVMBENCH METRIC c -1 ns\n"
+	       "KVMBENCH METRIC d -inf ns\n";
+	for (const char *p = line; *p; p++)
+		OUTB(0x3f8, (uint8_t)*p);
+	CHECK_EQ(bench.nmetrics, 1);
+	CHECK_EQ(bench.bad_requests, 4);
 	/* an endless line is cut, not overflowed */
 	for (int i = 0; i < 10000; i++)
 		OUTB(0x3f8, 'a');
@@ -126,6 +133,11 @@ static void test_bench(void)
 	OUTL(KB_PORT_BENCH, 0x1000);
 	CHECK_EQ(bench.nmetrics, 1);
 	CHECK_EQ(bench.bad_requests, 1);
+	r->exp10 = 0;
+	r->value = -5; /* metrics are never negative */
+	OUTL(KB_PORT_BENCH, 0x1000);
+	CHECK_EQ(bench.nmetrics, 1);
+	CHECK_EQ(bench.bad_requests, 2);
 	OUTL(KB_PORT_BENCH, RAM - sizeof(*r) + 1);     /* straddles the end of RAM */
 	OUTL(KB_PORT_BENCH, 0xfee00000);	       /* not RAM at all */
 	io(KB_SPACE_PIO, KB_PORT_BENCH, 2, 1, 0x1000); /* wrong width */
@@ -134,7 +146,7 @@ static void test_bench(void)
 	r->magic = KB_BENCH_MAGIC;
 	r->op = 99;
 	OUTL(KB_PORT_BENCH, 0x1000);
-	CHECK_EQ(bench.bad_requests, 6);
+	CHECK_EQ(bench.bad_requests, 7);
 	CHECK(!kb_result_is_set(&res));
 
 	r->op = KB_BENCH_MARK;

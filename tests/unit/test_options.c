@@ -132,6 +132,11 @@ static void test_options(void)
 	CHECK(parse("-timeout", "2.5", &c) == 0 && c.timeout_s == 2.5);
 	CHECK(parse("-timeout", "0", &c) == -1);
 	CHECK(parse("-timeout", "soon", &c) == -1);
+	CHECK(parse("-timeout", "nan", &c) == -1);
+	CHECK_ERR(err, "-timeout: 'nan' is not a number in [0.001, 1e+06]");
+	CHECK(parse("-timeout", "inf", &c) == -1);
+	CHECK(parse("-timeout", "1e999", &c) == -1);
+	CHECK(parse("-timeout", "0x10", &c) == -1);
 	CHECK(parse("-vcpu-pin", "0-1,3", &c) == 0 && c.npin == 3 && c.pin[2] == 3);
 	CHECK(parse("-vcpu-pin", "3-1", &c) == -1);
 	CHECK(parse("-vcpu-pin", "1,", &c) == -1);

@@ -14,6 +14,7 @@
 #include "devices.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,11 +80,18 @@ static void add_mark(struct kb_bench *b, const char *name, size_t namelen, unsig
 	pthread_mutex_unlock(&b->lock);
 }
 
+/* Record a metric; NaN, infinite and negative values (from the console or
+ * a wrapped port value) are counted as bad requests: the stats JSON never
+ * carries a value the harness cannot compare. */
 static void add_metric(struct kb_bench *b, const char *name, size_t namelen, const char *unit,
 		       size_t unitlen, double value, unsigned vcpu)
 {
 	struct kb_metric *m;
 
+	if (!isfinite(value) || value < 0) {
+		__atomic_add_fetch(&b->bad_requests, 1, __ATOMIC_RELAXED);
+		return;
+	}
 	pthread_mutex_lock(&b->lock);
 	m = reserve(b, (void **)&b->metrics, &b->nmetrics, &b->capmetrics, sizeof(*m));
 	if (m) {
