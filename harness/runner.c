@@ -450,7 +450,8 @@ static int fetch_images(const struct kb_env *env, const struct kb_run_opts *o,
 				 w->name, w->image, mpath);
 			return -1;
 		}
-		kb_fetch_defaults(&fo, env->root);
+		if (kb_fetch_defaults(&fo, env->root, err, errlen))
+			return -1;
 		fo.offline = o->offline;
 		fo.progress = fo.progress && !o->quiet;
 		if (kb_fetch_image(e, &fo, path, sizeof(path), err, errlen))

@@ -35,10 +35,12 @@ static int parse_uint(const char *s, size_t n, unsigned long max, unsigned long 
 	return 0;
 }
 
-int kb_size_parse(const char *s, uint64_t *out)
+/* A number with an optional K/M/G/T suffix; a bare number is shifted by
+ * bare_shift. */
+static int parse_suffixed(const char *s, unsigned bare_shift, uint64_t *out)
 {
 	size_t n = strlen(s);
-	unsigned shift = 20;
+	unsigned shift = bare_shift;
 	unsigned long v;
 
 	if (n > 0 && strchr("kKmMgGtT", s[n - 1])) {
@@ -57,6 +59,16 @@ int kb_size_parse(const char *s, uint64_t *out)
 		return -1;
 	*out = (uint64_t)v << shift;
 	return 0;
+}
+
+int kb_size_parse(const char *s, uint64_t *out)
+{
+	return parse_suffixed(s, 20, out);
+}
+
+int kb_bytes_parse(const char *s, uint64_t *out)
+{
+	return parse_suffixed(s, 0, out);
 }
 
 int kb_cpulist_parse(const char *s, int *out, unsigned max)

@@ -98,6 +98,9 @@ int kb_smp_parse(const char *s, struct kb_smp *smp, char *err, size_t errlen);
  * Returns 0, or -1 when malformed or overflowing. */
 int kb_size_parse(const char *s, uint64_t *out);
 
+/* The same, but a bare number is bytes (caps on files and downloads). */
+int kb_bytes_parse(const char *s, uint64_t *out);
+
 /* Parse a CPU list ("0-3,6") into out[]; returns the count, or -1. */
 int kb_cpulist_parse(const char *s, int *out, unsigned max);
 

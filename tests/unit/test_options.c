@@ -28,6 +28,11 @@ static void test_sizes(void)
 	CHECK(kb_size_parse("12x", &v) == -1);
 	CHECK(kb_size_parse("99999999999999999999", &v) == -1);
 	CHECK(kb_size_parse("17179869184G", &v) == -1); /* overflows 64 bits */
+	CHECK(kb_bytes_parse("512", &v) == 0 && v == 512);
+	CHECK(kb_bytes_parse("64K", &v) == 0 && v == 64ull << 10);
+	CHECK(kb_bytes_parse("0", &v) == 0 && v == 0);
+	CHECK(kb_bytes_parse("-1", &v) == -1);
+	CHECK(kb_bytes_parse("1.5M", &v) == -1);
 }
 
 struct smp_case {
