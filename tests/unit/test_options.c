@@ -128,6 +128,11 @@ static void test_options(void)
 	      !strcmp(c.serial_path, "/tmp/x"));
 	CHECK(parse("-serial", "tcp:1234", &c) == -1);
 	CHECK_ERR(err, "stdio, file:PATH or none");
+	CHECK(parse("-serial", "stdio", &c) == 0 && c.serial_cap == 64ull << 20);
+	CHECK(parse("-serial-cap", "16K", &c) == 0 && c.serial_cap == 16ull << 10);
+	CHECK(parse("-serial-cap", "0", &c) == 0 && c.serial_cap == 0);
+	CHECK(parse("-serial-cap", "-5", &c) == -1);
+	CHECK_ERR(err, "-serial-cap -5: not a size in bytes");
 	CHECK(parse("-accel", "tcg", &c) == -1);
 	CHECK_ERR(err, "supports only kvm");
 	CHECK(parse("-accel", "kvm", &c) == 0);
