@@ -2,6 +2,11 @@
  * Downloading and verifying guest images (see fetch.h): libcurl for
  * http(s):// and file://, `apt-get download` + `dpkg-deb -x` for Debian
  * packages, OpenSSL's SHA-256.
+ *
+ * The cache may hold what someone else put there, so every file in it is
+ * opened relative to the checked directory's descriptor, with O_NOFOLLOW
+ * and as a regular file only: a planted link or FIFO is refused by name,
+ * never followed.
  */
 #include "fetch.h"
 
@@ -9,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <limits.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,13 +25,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "options.h"
 #include "util.h"
 
-void kb_fetch_defaults(struct kb_fetch_opts *o, const char *root)
+#define DEFAULT_MAX_DOWNLOAD (4ull << 30)
+
+int kb_fetch_defaults(struct kb_fetch_opts *o, const char *root, char *err, size_t errlen)
 {
 	static char cache[1200];
 	const char *c = getenv("KVMBENCH_CACHE"), *t = getenv("KVMBENCH_FETCH_TIMEOUT_S");
-	const char *r = getenv("KVMBENCH_FETCH_RETRIES");
+	const char *r = getenv("KVMBENCH_FETCH_RETRIES"), *m = getenv("KVMBENCH_MAX_DOWNLOAD");
 
 	memset(o, 0, sizeof(*o));
 	snprintf(cache, sizeof(cache), "%s", c && *c ? c : "");
@@ -35,17 +44,24 @@ void kb_fetch_defaults(struct kb_fetch_opts *o, const char *root)
 	o->timeout_s = t && atol(t) > 0 ? atol(t) : 30;
 	o->retries = r && atoi(r) >= 0 ? atoi(r) : 4;
 	o->progress = isatty(2);
+	o->max_bytes = DEFAULT_MAX_DOWNLOAD;
+	if (m && *m && (kb_bytes_parse(m, &o->max_bytes) || !o->max_bytes))
+		return kb_errf(err, errlen,
+			       "KVMBENCH_MAX_DOWNLOAD=%s: want a size in bytes above 0 (e.g. 512M)",
+			       m);
+	return 0;
 }
 
-int kb_sha256_file(const char *path, char hex[65])
+/* SHA-256 of what fd reads, as 64 hex digits; 0 or -1. */
+static int sha256_fd(int fd, char hex[65])
 {
 	unsigned char buf[1 << 16], md[32];
 	unsigned int mdlen = 0;
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = -1;
+	int rc = -1;
 	ssize_t n;
 
-	if (fd < 0 || !ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
+	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
 		goto out;
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
 		EVP_DigestUpdate(ctx, buf, (size_t)n);
@@ -55,29 +71,141 @@ int kb_sha256_file(const char *path, char hex[65])
 		rc = 0;
 	}
 out:
-	if (fd >= 0)
-		close(fd);
 	EVP_MD_CTX_free(ctx);
+	return rc;
+}
+
+int kb_sha256_file(const char *path, char hex[65])
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC), rc;
+	struct stat st;
+
+	if (fd < 0)
+		return -1;
+	rc = fstat(fd, &st) || !S_ISREG(st.st_mode) ? -1 : sha256_fd(fd, hex);
+	close(fd);
 	return rc;
 }
 
 enum kb_image_state kb_image_state(const struct kb_image_entry *e, const char *cache, char *path,
 				   size_t len)
 {
+	struct stat st;
 	char hex[65];
 
 	snprintf(path, len, "%s/%s", cache, e->sha256);
-	if (access(path, R_OK))
+	if (lstat(path, &st))
 		return KB_IMG_MISSING;
 	return kb_sha256_file(path, hex) || strcmp(hex, e->sha256) ? KB_IMG_CORRUPT : KB_IMG_CACHED;
+}
+
+/* --- the cache directory ----------------------------------------------------------- */
+
+/*
+ * The cache directory, created if missing, as a descriptor; -1 with err.
+ * It must be ours and writable by nobody else: another user who could write
+ * there could plant the links this file refuses, or swap a verified image
+ * after its check.
+ */
+static int cache_dir_open(const char *cache, char *err, size_t errlen)
+{
+	struct stat st;
+	int dfd;
+
+	if (kb_mkdirs(cache))
+		return kb_errf(err, errlen, "%s: cannot create the image cache: %s", cache,
+			       strerror(errno));
+	dfd = open(cache, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || fstat(dfd, &st)) {
+		kb_errf(err, errlen, "%s: cannot open the image cache: %s", cache, strerror(errno));
+		goto bad;
+	}
+	if (st.st_uid != geteuid()) {
+		kb_errf(err, errlen,
+			"%s: the image cache is owned by uid %u, not by you (uid %u): refusing "
+			"to use it (KVMBENCH_CACHE picks another)",
+			cache, (unsigned)st.st_uid, (unsigned)geteuid());
+		goto bad;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		kb_errf(err, errlen,
+			"%s: the image cache is writable by others (mode %04o): refusing to use "
+			"it (chmod go-w it)",
+			cache, (unsigned)(st.st_mode & 07777));
+		goto bad;
+	}
+	return dfd;
+bad:
+	if (dfd >= 0)
+		close(dfd);
+	return -1;
+}
+
+/*
+ * Open name in the cache directory dfd: never through a symbolic link, and
+ * only a regular file (O_NONBLOCK, so that a FIFO there cannot hang the
+ * open).  A descriptor, or -1 with err naming the path and errno kept
+ * (ENOENT: the file is not there).
+ */
+static int cache_file_open(int dfd, const char *cache, const char *name, int flags, char *err,
+			   size_t errlen)
+{
+	int fd = openat(dfd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644), e;
+	struct stat st;
+
+	if (fd < 0) {
+		e = errno;
+		if (e == ELOOP ||
+		    (!fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) && S_ISLNK(st.st_mode)))
+			kb_errf(err, errlen,
+				"%s/%s: a symbolic link in the image cache: refusing to follow "
+				"it (remove it)",
+				cache, name);
+		else if (e != ENOENT && !fstatat(dfd, name, &st, 0) && !S_ISREG(st.st_mode))
+			kb_errf(err, errlen,
+				"%s/%s: not a regular file: refusing to use it (remove it)", cache,
+				name);
+		else
+			kb_errf(err, errlen, "%s/%s: %s", cache, name, strerror(e));
+		errno = e;
+		return -1;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		kb_errf(err, errlen, "%s/%s: not a regular file: refusing to use it (remove it)",
+			cache, name);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
+}
+
+/* Is the cache's copy of e there and right?  1 yes, 0 missing or wrong
+ * (and then removed, when remove), -1 refused with err. */
+static int cached(int dfd, const char *cache, const struct kb_image_entry *e, bool remove,
+		  char *err, size_t errlen)
+{
+	char hex[65];
+	int fd = cache_file_open(dfd, cache, e->sha256, O_RDONLY, err, errlen), ok;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	ok = !sha256_fd(fd, hex) && !strcmp(hex, e->sha256);
+	close(fd);
+	if (!ok && remove)
+		unlinkat(dfd, e->sha256, 0); /* corrupt: fetch it again */
+	return ok;
 }
 
 /* --- libcurl ------------------------------------------------------------------ */
 
 struct xfer {
-	FILE *f;
+	int fd; /* the .part file, O_APPEND */
 	CURL *curl;
 	curl_off_t resumed; /* bytes already in the .part file */
+	curl_off_t written; /* by this attempt */
+	curl_off_t max;	    /* the image's cap in bytes */
+	bool capped;	    /* the cap stopped it */
 	bool checked;
 	const char *name;
 	bool progress;
@@ -87,19 +215,35 @@ struct xfer {
 static size_t on_data(char *data, size_t size, size_t n, void *user)
 {
 	struct xfer *x = user;
+	size_t len = size * n, done = 0;
 	long code = 0;
 
 	if (!x->checked) {
 		/* A server that ignores Range answers 200 with the whole file. */
 		curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &code);
 		if (x->resumed && code == 200) {
-			if (ftruncate(fileno(x->f), 0) || fseek(x->f, 0, SEEK_SET))
+			if (ftruncate(x->fd, 0))
 				return 0;
 			x->resumed = 0;
 		}
 		x->checked = true;
 	}
-	return fwrite(data, size, n, x->f);
+	/* A server without Content-Length, or lying, is stopped here. */
+	if ((curl_off_t)len > x->max - x->resumed - x->written) {
+		x->capped = true;
+		return 0;
+	}
+	while (done < len) {
+		ssize_t w = write(x->fd, data + done, len - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return 0;
+		done += (size_t)w;
+	}
+	x->written += (curl_off_t)len;
+	return len;
 }
 
 static int on_progress(void *user, curl_off_t total, curl_off_t now, curl_off_t ut, curl_off_t un)
@@ -137,23 +281,40 @@ static bool transient(CURLcode rc, long http)
 	}
 }
 
-/* One attempt: append to part from its current size.  *retry says whether
- * another attempt could help. */
-static int attempt(const struct kb_image_entry *e, const struct kb_fetch_opts *o, const char *part,
-		   bool *retry, char *err, size_t errlen)
+/* The cap on e's size: its max_size, or the default. */
+static uint64_t image_cap(const struct kb_image_entry *e, const struct kb_fetch_opts *o)
 {
-	struct xfer x = {.name = e->name, .progress = o->progress};
+	return e->max_size ? e->max_size : o->max_bytes;
+}
+
+static int too_large(const struct kb_image_entry *e, const struct kb_fetch_opts *o, char *err,
+		     size_t errlen)
+{
+	return kb_errf(err, errlen, "image %s: larger than its cap of %llu bytes (%s) (%s)",
+		       e->name, (unsigned long long)image_cap(e, o),
+		       e->max_size
+			   ? "max_size in the manifest"
+			   : "KVMBENCH_MAX_DOWNLOAD, or max_size in the manifest, raises it",
+		       e->url[0] ? e->url : e->apt);
+}
+
+/* One attempt: append to the .part file (open as fd) from its current
+ * size.  *retry says whether another attempt could help. */
+static int attempt(const struct kb_image_entry *e, const struct kb_fetch_opts *o, int fd,
+		   const char *part, bool *retry, char *err, size_t errlen)
+{
+	struct xfer x = {.fd = fd, .name = e->name, .progress = o->progress};
 	struct stat st;
 	CURLcode rc;
 	long http = 0;
 	char cerr[CURL_ERROR_SIZE] = "";
+	uint64_t cap = image_cap(e, o);
 
 	*retry = false;
-	if (!(x.f = fopen(part, "ae"))) {
-		snprintf(err, errlen, "%s: %s", part, strerror(errno));
-		return -1;
-	}
-	x.resumed = fstat(fileno(x.f), &st) ? 0 : st.st_size;
+	x.resumed = fstat(fd, &st) ? 0 : st.st_size;
+	x.max = cap > (uint64_t)INT64_MAX ? INT64_MAX : (curl_off_t)cap;
+	if (x.resumed >= x.max && ftruncate(fd, 0) == 0) /* a leftover at the cap */
+		x.resumed = 0;
 	x.curl = curl_easy_init();
 	curl_easy_setopt(x.curl, CURLOPT_URL, e->url);
 	curl_easy_setopt(x.curl, CURLOPT_WRITEFUNCTION, on_data);
@@ -168,6 +329,8 @@ static int attempt(const struct kb_image_entry *e, const struct kb_fetch_opts *o
 	curl_easy_setopt(x.curl, CURLOPT_LOW_SPEED_LIMIT, 1024L);
 	curl_easy_setopt(x.curl, CURLOPT_LOW_SPEED_TIME, o->timeout_s);
 	curl_easy_setopt(x.curl, CURLOPT_RESUME_FROM_LARGE, x.resumed);
+	/* a Content-Length over the cap fails before the body */
+	curl_easy_setopt(x.curl, CURLOPT_MAXFILESIZE_LARGE, x.max - x.resumed);
 	if (getenv("KVMBENCH_CA_BUNDLE")) /* a private mirror's CA, PEM */
 		curl_easy_setopt(x.curl, CURLOPT_CAINFO, getenv("KVMBENCH_CA_BUNDLE"));
 	curl_easy_setopt(x.curl, CURLOPT_USERAGENT, "kvmbench/0.1");
@@ -176,18 +339,18 @@ static int attempt(const struct kb_image_entry *e, const struct kb_fetch_opts *o
 	curl_easy_cleanup(x.curl);
 	if (o->progress)
 		fprintf(stderr, "\r\033[K");
-	if (fflush(x.f) || fsync(fileno(x.f))) {
-		fclose(x.f);
+	if (fsync(fd)) {
 		snprintf(err, errlen, "%s: write failed: %s", part, strerror(errno));
 		return -1;
 	}
-	fclose(x.f);
 	if (rc == CURLE_OK)
 		return 0;
 	*retry = transient(rc, http);
-	if (rc == CURLE_RANGE_ERROR && x.resumed && truncate(part, 0) == 0)
+	if (rc == CURLE_RANGE_ERROR && x.resumed && ftruncate(fd, 0) == 0)
 		return -2; /* the server cannot resume: start again from byte 0 */
-	if (rc == CURLE_OPERATION_TIMEDOUT)
+	if (x.capped || rc == CURLE_FILESIZE_EXCEEDED)
+		too_large(e, o, err, errlen);
+	else if (rc == CURLE_OPERATION_TIMEDOUT)
 		snprintf(err, errlen, "image %s: timed out: under 1 KiB/s for %ld s (%s)", e->name,
 			 o->timeout_s, e->url);
 	else if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CONNECT_ERROR)
@@ -206,8 +369,8 @@ static int attempt(const struct kb_image_entry *e, const struct kb_fetch_opts *o
 	return -1;
 }
 
-static int download(const struct kb_image_entry *e, const struct kb_fetch_opts *o, const char *part,
-		    char *err, size_t errlen)
+static int download(const struct kb_image_entry *e, const struct kb_fetch_opts *o, int fd,
+		    const char *part, char *err, size_t errlen)
 {
 	bool retry = true, reset = false;
 
@@ -219,7 +382,7 @@ static int download(const struct kb_image_entry *e, const struct kb_fetch_opts *
 				ts.tv_sec++, ts.tv_nsec -= 1000000000L;
 			nanosleep(&ts, NULL);
 		}
-		int rc = attempt(e, o, part, &retry, err, errlen);
+		int rc = attempt(e, o, fd, part, &retry, err, errlen);
 
 		if (rc == 0)
 			return 0;
@@ -239,7 +402,7 @@ static int run_in(const char *dir, char *const argv[], const char *log)
 	int st = 0;
 
 	if (pid == 0) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0644);
 
 		if (chdir(dir) || fd < 0)
 			_exit(126);
@@ -253,11 +416,30 @@ static int run_in(const char *dir, char *const argv[], const char *log)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-static int from_apt(const struct kb_image_entry *e, const struct kb_fetch_opts *o, const char *part,
-		    char *err, size_t errlen)
+/* Is file a regular file whose real path lies inside dir?  A package's
+ * symbolic links (boot -> /boot) would otherwise let a glob match, and the
+ * rename below move, a file anywhere. */
+static bool inside(const char *dir, const char *file)
 {
-	char tmp[1300], log[1400], pattern[1700];
+	char rdir[PATH_MAX], rfile[PATH_MAX];
+	struct stat st;
+	size_t n;
+
+	if (lstat(file, &st) || !S_ISREG(st.st_mode) || !realpath(dir, rdir) ||
+	    !realpath(file, rfile))
+		return false;
+	n = strlen(rdir);
+	return !strncmp(rfile, rdir, n) && rfile[n] == '/';
+}
+
+/* e's file out of its package, renamed to part in the cache dfd; everything
+ * else happens in a scratch directory of the cache, removed after. */
+static int from_apt(const struct kb_image_entry *e, const struct kb_fetch_opts *o, int dfd,
+		    const char *part, char *err, size_t errlen)
+{
+	char tmp[1300], log[1400], pattern[1700], root[1400];
 	glob_t g = {0};
+	struct stat st;
 	int rc = -1;
 
 	snprintf(tmp, sizeof(tmp), "%s/apt-XXXXXX", o->cache);
@@ -266,6 +448,7 @@ static int from_apt(const struct kb_image_entry *e, const struct kb_fetch_opts *
 		return -1;
 	}
 	snprintf(log, sizeof(log), "%s/log", tmp);
+	snprintf(root, sizeof(root), "%s/root", tmp);
 	char *dl[] = {"apt-get", "download", "-q", (char *)e->apt, NULL};
 
 	if (run_in(tmp, dl, log)) {
@@ -286,13 +469,24 @@ static int from_apt(const struct kb_image_entry *e, const struct kb_fetch_opts *
 		goto out;
 	}
 	globfree(&g);
-	snprintf(pattern, sizeof(pattern), "%s/root/%s", tmp, e->path);
+	snprintf(pattern, sizeof(pattern), "%s/%s", root, e->path);
 	if (glob(pattern, 0, NULL, &g) || g.gl_pathc != 1) {
 		snprintf(err, errlen, "image %s: '%s' matches %zu files in %s (want one)", e->name,
 			 e->path, g.gl_pathc, e->apt);
 		goto out;
 	}
-	if (rename(g.gl_pathv[0], part)) {
+	if (!inside(root, g.gl_pathv[0])) {
+		snprintf(err, errlen,
+			 "image %s: '%s' in %s is not a regular file, or leads outside the "
+			 "package through a symbolic link",
+			 e->name, e->path, e->apt);
+		goto out;
+	}
+	if (!stat(g.gl_pathv[0], &st) && (uint64_t)st.st_size > image_cap(e, o)) {
+		too_large(e, o, err, errlen);
+		goto out;
+	}
+	if (renameat(AT_FDCWD, g.gl_pathv[0], dfd, part)) {
 		snprintf(err, errlen, "image %s: %s", e->name, strerror(errno));
 		goto out;
 	}
@@ -305,63 +499,86 @@ out:
 	return rc;
 }
 
+/* --offline: the cache's copy, verified, or an error; nothing is written,
+ * so the cache directory need not be ours (the lab reads the host user's
+ * cache as root). */
+static int cached_only(const struct kb_image_entry *e, const struct kb_fetch_opts *o, char *err,
+		       size_t errlen)
+{
+	int dfd = open(o->cache, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
+
+	if (dfd >= 0) {
+		rc = cached(dfd, o->cache, e, false, err, errlen);
+		close(dfd);
+	}
+	if (rc == 0)
+		kb_errf(err, errlen,
+			"image %s is not in the cache %s (or is corrupt) and --offline forbids "
+			"downloading it",
+			e->name, o->cache);
+	return rc == 1 ? 0 : -1;
+}
+
 int kb_fetch_image(const struct kb_image_entry *e, const struct kb_fetch_opts *o, char *path,
 		   size_t len, char *err, size_t errlen)
 {
-	char part[1300], lockp[1300], hex[65];
-	int lock, rc = -1;
+	char part[80], lockn[80], hex[65] = "";
+	int dfd, lock = -1, fd = -1, rc = -1;
 
-	if (kb_mkdirs(o->cache)) {
-		snprintf(err, errlen, "%s: cannot create: %s", o->cache, strerror(errno));
-		return -1;
-	}
 	snprintf(path, len, "%s/%s", o->cache, e->sha256);
-	snprintf(part, sizeof(part), "%s.part", path);
-	snprintf(lockp, sizeof(lockp), "%s.lock", path);
+	if (o->offline)
+		return cached_only(e, o, err, errlen);
+	if ((dfd = cache_dir_open(o->cache, err, errlen)) < 0)
+		return -1;
+	snprintf(part, sizeof(part), "%s.part", e->sha256);
+	snprintf(lockn, sizeof(lockn), "%s.lock", e->sha256);
 	/* One fetch per image at a time: a second waits, then finds it done. */
-	lock = open(lockp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (lock < 0 || flock(lock, LOCK_EX)) {
-		snprintf(err, errlen, "%s: cannot lock: %s", lockp, strerror(errno));
+	lock = cache_file_open(dfd, o->cache, lockn, O_RDWR | O_CREAT, err, errlen);
+	if (lock < 0)
+		goto out;
+	if (flock(lock, LOCK_EX)) {
+		kb_errf(err, errlen, "%s/%s: cannot lock: %s", o->cache, lockn, strerror(errno));
 		goto out;
 	}
-	if (!access(path, R_OK)) {
-		if (!kb_sha256_file(path, hex) && !strcmp(hex, e->sha256)) {
-			rc = 0;
-			goto out;
-		}
-		unlink(path); /* corrupt: fetch it again */
-	}
-	if (o->offline) {
-		snprintf(err, errlen,
-			 "image %s is not in the cache %s and --offline forbids "
-			 "downloading it",
-			 e->name, o->cache);
+	if ((rc = cached(dfd, o->cache, e, true, err, errlen)) != 0) {
+		rc = rc == 1 ? 0 : -1;
 		goto out;
 	}
-	if (e->apt[0] ? from_apt(e, o, part, err, errlen) : download(e, o, part, err, errlen)) {
-		unlink(part);
-		goto out;
+	rc = -1;
+	if (e->apt[0]) {
+		if (from_apt(e, o, dfd, part, err, errlen))
+			goto fail;
+	} else {
+		fd = cache_file_open(dfd, o->cache, part, O_WRONLY | O_CREAT | O_APPEND, err,
+				     errlen);
+		if (fd < 0)
+			goto out; /* not ours to remove */
+		if (download(e, o, fd, part, err, errlen))
+			goto fail;
+		close(fd);
 	}
-	if (kb_sha256_file(part, hex) || strcmp(hex, e->sha256)) {
-		snprintf(err, errlen, "image %s: sha256 mismatch: expected %s, got %s", e->name,
-			 e->sha256, hex);
-		unlink(part);
-		goto out;
+	fd = cache_file_open(dfd, o->cache, part, O_RDONLY, err, errlen);
+	if (fd < 0)
+		goto fail;
+	if (sha256_fd(fd, hex) || strcmp(hex, e->sha256)) {
+		kb_errf(err, errlen, "image %s: sha256 mismatch: expected %s, got %s", e->name,
+			e->sha256, hex);
+		goto fail;
 	}
-	if (rename(part, path)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		unlink(part);
-		goto out;
+	if (renameat(dfd, part, dfd, e->sha256)) {
+		kb_errf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
 	}
-	int dir = open(o->cache, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (dir >= 0) {
-		fsync(dir);
-		close(dir);
-	}
+	fsync(dfd);
 	rc = 0;
+	goto out;
+fail:
+	unlinkat(dfd, part, 0); /* the link itself, were it one */
 out:
+	if (fd >= 0)
+		close(fd);
 	if (lock >= 0)
 		close(lock);
+	close(dfd);
 	return rc;
 }

@@ -5,6 +5,7 @@
  */
 #include "ingest.h"
 
+#include <inttypes.h>
 #include <json-c/json.h>
 #include <math.h>
 #include <stdio.h>
@@ -125,6 +126,23 @@ static void judge(struct kb_run_rec *r, json_object *stats)
 		snprintf(r->status, sizeof(r->status), "skip");
 	else
 		snprintf(r->status, sizeof(r->status), "fail");
+}
+
+/* What a passing run leaves unsaid in its verdict: the console or the
+ * VMM's output cut at its cap (the run still counts as it ended). */
+static void add_notes(struct kb_run_rec *r, json_object *stats)
+{
+	json_object *con = get(stats, "console");
+	int64_t dropped = get_int(con, "dropped_bytes", 0);
+	size_t n = strlen(r->reason);
+
+	if (dropped > 0)
+		snprintf(r->reason + n, sizeof(r->reason) - n,
+			 "; console output capped at %" PRId64 " bytes",
+			 get_int(get(stats, "config"), "serial_cap", 0));
+	n = strlen(r->reason);
+	if (r->note[0])
+		snprintf(r->reason + n, sizeof(r->reason) - n, "; %s", r->note);
 }
 
 static int insert_run(struct kb_ingest *in, const struct kb_run_rec *r, int64_t vmm_ns)
@@ -450,6 +468,7 @@ long kb_ingest_run(struct kb_ingest *in, struct kb_run_rec *r, const char *stats
 		snprintf(r->status, sizeof(r->status), "fail");
 		snprintf(r->reason, sizeof(r->reason), "stats JSON: %s (%s)", why, stats_path);
 	}
+	add_notes(r, stats);
 	if (kb_db_exec(in->db, "BEGIN IMMEDIATE", err, errlen))
 		goto fail;
 	int64_t vmm_ns = stats ? get_int(get(stats, "timings_ns"), "total", -1) : -1;

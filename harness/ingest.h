@@ -28,6 +28,7 @@ struct kb_run_rec {
 	uint64_t wall_ns; /* spawn to reap */
 	char log_dir[1024];
 	char started[32];
+	char note[160]; /* appended to the reason (a log capped, say) */
 };
 
 struct kb_ingest *kb_ingest_new(sqlite3 *db, char *err, size_t errlen);

@@ -318,7 +318,10 @@ static int cmd_images(const struct kb_env *env, const char *manifest, bool offli
 			fprintf(stderr, "kvmbench: %s: no image '%s'\n", mpath, names[i]);
 			return 1;
 		}
-	kb_fetch_defaults(&fo, env->root);
+	if (kb_fetch_defaults(&fo, env->root, err, sizeof(err))) {
+		fprintf(stderr, "kvmbench: %s\n", err);
+		return 1;
+	}
 	fo.offline = offline;
 	for (unsigned i = 0; i < m.n; i++) {
 		const struct kb_image_entry *e = &m.img[i];

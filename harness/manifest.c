@@ -4,10 +4,12 @@
  */
 #include "manifest.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "inifile.h"
+#include "options.h"
 
 struct mparse {
 	struct kb_manifest *m;
@@ -22,6 +24,31 @@ const struct kb_image_entry *kb_manifest_find(const struct kb_manifest *m, const
 		if (!strcmp(m->img[i].name, name))
 			return &m->img[i];
 	return NULL;
+}
+
+/* path = names a file inside the package's directory: relative, with no
+ * ".." component (fetch.c also refuses a match that leaves it through a
+ * symbolic link in the package). */
+static bool path_inside(const char *p)
+{
+	if (!*p || *p == '/')
+		return false;
+	for (const char *c = p; *c; c += strcspn(c, "/"), c += *c == '/') {
+		size_t n = strcspn(c, "/");
+
+		if (n == 2 && !strncmp(c, "..", 2))
+			return false;
+	}
+	return true;
+}
+
+/* apt = PACKAGE[=VERSION] becomes an argument of apt-get: Debian's
+ * characters only, and no leading '-' that apt-get would read as an option. */
+static bool apt_spec_ok(const char *v)
+{
+	return *v && *v != '-' &&
+	       strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.+-~:=") ==
+		   strlen(v);
 }
 
 static int handler(void *user, const char *section, const char *name, const char *value)
@@ -57,9 +84,19 @@ static int handler(void *user, const char *section, const char *name, const char
 			return merr(p, "url: '%s' (want http://, https:// or file://)", value);
 		snprintf(e->url, sizeof(e->url), "%s", value);
 	} else if (!strcmp(name, "apt")) {
+		if (!apt_spec_ok(value) || strlen(value) >= sizeof(e->apt))
+			return merr(p, "apt: '%s' (want PACKAGE or PACKAGE=VERSION)", value);
 		snprintf(e->apt, sizeof(e->apt), "%s", value);
 	} else if (!strcmp(name, "path")) {
+		if (!path_inside(value) || strlen(value) >= sizeof(e->path))
+			return merr(p,
+				    "path: '%s' (want a relative path inside the package, without "
+				    "'..')",
+				    value);
 		snprintf(e->path, sizeof(e->path), "%s", value);
+	} else if (!strcmp(name, "max_size")) {
+		if (kb_bytes_parse(value, &e->max_size) || !e->max_size)
+			return merr(p, "max_size: '%s' (want bytes, or a size like 64M)", value);
 	} else {
 		return merr(p, "unknown key '%s' in [image.%s]", name, e->name);
 	}

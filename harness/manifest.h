@@ -8,11 +8,13 @@
  *   url = http(s)://... | file:///...      ; fetched with libcurl, or
  *   apt = PACKAGE[=VERSION]                ; `apt-get download` + dpkg-deb
  *   path = boot/vmlinuz-*                  ; the file inside the package
+ *   max_size = 64M                         ; optional: a larger download fails
  */
 #ifndef KB_MANIFEST_H
 #define KB_MANIFEST_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define KB_MAX_IMAGES 128
 
@@ -23,6 +25,7 @@ struct kb_image_entry {
 	char url[1024];
 	char apt[128];
 	char path[256];
+	uint64_t max_size; /* bytes; 0: the default cap (KVMBENCH_MAX_DOWNLOAD) */
 	int line;
 };
 

@@ -5,12 +5,17 @@
  * a resumed campaign skips exactly the tasks whose runs are recorded.  Up
  * to `jobs` VMMs run at once; the loop waits in poll() on their pidfds and
  * a signalfd for SIGINT/SIGTERM, with the nearest deadline as timeout.
+ * It also reads each VMM's stdout and stderr from a pipe into its vmm.log,
+ * up to a cap (KVMBENCH_LOG_CAP, which is also the VMM's -serial-cap for
+ * console.log): past it the output is read and dropped, and the log and the
+ * run's reason say so.
  */
 #include "labrun.h"
 #include "runner.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -32,6 +37,7 @@
 #include "ingest.h"
 #include "paging.h"
 #include "scenario.h"
+#include "options.h"
 #include "vmmargs.h"
 
 extern char **environ;
@@ -45,6 +51,8 @@ static const char *kb_root_path(const struct kb_env *env, const char *p, char *o
 
 /* --vmm-args of the running campaign (one campaign per process). */
 static const char *L_vmm_args;
+/* its cap on each run's console.log and vmm.log (0: none) */
+static uint64_t L_log_cap;
 
 struct slot {
 	bool busy;
@@ -52,7 +60,10 @@ struct slot {
 	int pidfd;
 	const struct kb_task *t;
 	uint64_t start_ns, deadline_ns;
-	int killed; /* 0, SIGTERM or SIGKILL sent */
+	int killed;		  /* 0, SIGTERM or SIGKILL sent */
+	int out;		  /* read end of the VMM's stdout/stderr pipe, or -1 */
+	int log;		  /* vmm.log */
+	uint64_t logged, dropped; /* bytes of out written to log, and past the cap */
 	char dir[1100];
 	char started[32];
 };
@@ -83,13 +94,61 @@ void kb_scenario_path(const struct kb_env *env, const char *name, char *out, siz
 		snprintf(out, len, "%s/scenarios/%s.ini", env->root, name);
 }
 
+/* The cap on each run's console.log and vmm.log (KVMBENCH_LOG_CAP, bytes
+ * or with K/M/G; default 64M, as the VMM's; 0: no cap).  0, or -1 with err. */
+static int log_cap(uint64_t *cap, char *err, size_t errlen)
+{
+	const char *v = getenv("KVMBENCH_LOG_CAP");
+
+	*cap = KB_SERIAL_CAP_DEFAULT;
+	if (v && *v && kb_bytes_parse(v, cap))
+		return kb_errf(err, errlen,
+			       "KVMBENCH_LOG_CAP=%s: want a size in bytes (e.g. 16M; 0: no cap)",
+			       v);
+	return 0;
+}
+
+/* Move what the VMM has written to its pipe into vmm.log, up to the cap;
+ * past it one note, and the rest is read and dropped, so that the VMM
+ * never blocks on a full pipe.  At end of file the pipe is closed. */
+static void drain_log(struct slot *s)
+{
+	char buf[65536];
+	ssize_t n;
+
+	while (s->out >= 0 && (n = read(s->out, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return; /* EAGAIN: all there is for now */
+		}
+		uint64_t room = !L_log_cap		? (uint64_t)n
+				: s->logged < L_log_cap ? L_log_cap - s->logged
+							: 0;
+		size_t keep = (uint64_t)n < room ? (size_t)n : (size_t)room;
+
+		if (keep && write(s->log, buf, keep) == (ssize_t)keep)
+			s->logged += keep;
+		if (keep < (size_t)n && !s->dropped)
+			dprintf(s->log,
+				"\nkvmbench: VMM output capped at %" PRIu64
+				" bytes; the rest is dropped\n",
+				L_log_cap);
+		s->dropped += (size_t)n - keep;
+	}
+	if (s->out >= 0)
+		close(s->out);
+	s->out = -1;
+}
+
 /* Spawn one VMM for task t into slot s; 0 or -1 with err. */
 static int spawn(const struct kb_env *env, const struct kb_scenario *sc, const char *logroot,
 		 int64_t campaign, const struct kb_task *t, struct slot *s, char *err,
 		 size_t errlen)
 {
 	const struct kb_point *p = t->pt;
-	char smp[64], mem[32], timeout[32], stats[1200], serial[1200], log[1200];
+	char smp[64], mem[32], timeout[32], stats[1200], serial[1200], log[1200], cap[32];
+	int pipefd[2];
 	char *argv[64];
 	int argc = 0;
 	double tmo = p->wl->timeout > 0 ? p->wl->timeout : sc->timeout;
@@ -129,6 +188,9 @@ static int spawn(const struct kb_env *env, const struct kb_scenario *sc, const c
 	argv[argc++] = (char *)p->cmdline;
 	argv[argc++] = "-serial";
 	argv[argc++] = serial;
+	snprintf(cap, sizeof(cap), "%" PRIu64, L_log_cap);
+	argv[argc++] = "-serial-cap";
+	argv[argc++] = cap;
 	argv[argc++] = "-stats";
 	argv[argc++] = stats;
 	argv[argc++] = "-timeout";
@@ -173,18 +235,32 @@ static int spawn(const struct kb_env *env, const struct kb_scenario *sc, const c
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setsigdefault(&attr, &deflt);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	s->log = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (s->log < 0 || pipe2(pipefd, O_CLOEXEC)) {
+		snprintf(err, errlen, "%s: %m", log);
+		if (s->log >= 0)
+			close(s->log);
+		posix_spawnattr_destroy(&attr);
+		return -1;
+	}
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
 	int rc = posix_spawn(&s->pid, env->vmm, &fa, &attr, argv, environ);
 
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
+	close(pipefd[1]);
 	if (rc) {
+		close(pipefd[0]);
+		close(s->log);
 		snprintf(err, errlen, "%s: cannot start: %s", env->vmm, strerror(rc));
 		return -1;
 	}
+	s->out = pipefd[0];
+	fcntl(s->out, F_SETFL, O_NONBLOCK);
+	s->logged = s->dropped = 0;
 	s->pidfd = (int)syscall(SYS_pidfd_open, s->pid, 0);
 	s->busy = true;
 	s->t = t;
@@ -239,6 +315,11 @@ static int finish(struct loop *L, struct slot *s, char *err, size_t errlen)
 
 	waitpid(s->pid, &wstatus, 0);
 	close(s->pidfd);
+	drain_log(s);	 /* what it wrote before it ended */
+	if (s->out >= 0) /* something it left behind holds the pipe: not waited for */
+		close(s->out);
+	s->out = -1;
+	close(s->log);
 	s->busy = false;
 	L->active--;
 	if (L->stopping && s->killed)
@@ -255,6 +336,9 @@ static int finish(struct loop *L, struct slot *s, char *err, size_t errlen)
 	snprintf(r.log_dir, sizeof(r.log_dir), "%s", s->dir);
 	kb_axis_args_cleanup(s->dir); /* the devices axis' disk: per run, not kept */
 	snprintf(r.started, sizeof(r.started), "%s", s->started);
+	if (s->dropped)
+		snprintf(r.note, sizeof(r.note), "VMM output capped at %" PRIu64 " bytes",
+			 L_log_cap);
 	if (s->killed) {
 		snprintf(r.status, sizeof(r.status), "fail");
 		snprintf(r.reason, sizeof(r.reason),
@@ -300,8 +384,8 @@ static void enforce(struct loop *L, uint64_t now)
 
 static int wait_some(struct loop *L, char *err, size_t errlen)
 {
-	struct pollfd pfd[257];
-	struct slot *who[257];
+	struct pollfd pfd[1 + 2 * 256]; /* the signalfd, a pidfd and a pipe per slot */
+	struct slot *who[1 + 2 * 256];
 	unsigned n = 0;
 	uint64_t now = now_ns(), next = UINT64_MAX;
 
@@ -312,6 +396,9 @@ static int wait_some(struct loop *L, char *err, size_t errlen)
 		if (!L->slots[i].busy)
 			continue;
 		pfd[n].fd = L->slots[i].pidfd;
+		pfd[n].events = POLLIN;
+		who[n++] = &L->slots[i];
+		pfd[n].fd = L->slots[i].out; /* negative: ignored by poll */
 		pfd[n].events = POLLIN;
 		who[n++] = &L->slots[i];
 		if (L->slots[i].deadline_ns < next)
@@ -334,7 +421,10 @@ static int wait_some(struct loop *L, char *err, size_t errlen)
 				strsignal((int)si.ssi_signo));
 		}
 	}
-	for (unsigned i = 1; i < n; i++)
+	for (unsigned i = 2; i < n; i += 2) /* output first: finish() closes it */
+		if (pfd[i].revents & (POLLIN | POLLHUP))
+			drain_log(who[i]);
+	for (unsigned i = 1; i < n; i += 2)
 		if (pfd[i].revents & (POLLIN | POLLHUP) && finish(L, who[i], err, errlen))
 			return -1;
 	enforce(L, now_ns());
@@ -450,7 +540,8 @@ static int fetch_images(const struct kb_env *env, const struct kb_run_opts *o,
 				 w->name, w->image, mpath);
 			return -1;
 		}
-		kb_fetch_defaults(&fo, env->root);
+		if (kb_fetch_defaults(&fo, env->root, err, errlen))
+			return -1;
 		fo.offline = o->offline;
 		fo.progress = fo.progress && !o->quiet;
 		if (kb_fetch_image(e, &fo, path, sizeof(path), err, errlen))
@@ -470,6 +561,8 @@ int kb_campaign_run(const struct kb_env *env, const struct kb_run_opts *o, char 
 	int code = 1;
 
 	L_vmm_args = o->vmm_args;
+	if (log_cap(&L_log_cap, err, errlen))
+		goto out;
 	kb_scenario_path(env, o->scenario, path, sizeof(path));
 	if (!sc || kb_scenario_load(path, env->guest_dir, sc, err, errlen))
 		goto out;

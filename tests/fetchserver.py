@@ -3,13 +3,17 @@
 Paths: /ok/NAME serves the body; /drop/NAME sends half the body on the
 first request and closes the connection (later requests behave, honouring
 Range); /slow/NAME sends a few bytes and then stalls; /paced/NAME sends
-the body in small timed chunks (so two clients overlap); anything else is
-404.  Every request is recorded (path, Range header) in .log.
+the body in small timed chunks (so two clients overlap); /endless/NAME
+answers 200 with no length and streams bytes until the client hangs up
+(stopping at ENDLESS_LIMIT, counted in .sent); anything else is 404.
+Every request is recorded (path, Range header) in .log.
 """
 import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+ENDLESS_LIMIT = 64 << 20  # bounds the test against a client with no cap
 
 
 class Server:
@@ -18,6 +22,7 @@ class Server:
         self.bodies = bodies  # name -> bytes
         self.log = []
         self.dropped = set()
+        self.sent = 0  # bytes of /endless/ bodies written
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -30,6 +35,9 @@ class Server:
                 mode, _, name = self.path.strip("/").partition("/")
                 outer.log.append((self.path, self.headers.get("Range")))
                 body = outer.bodies.get(name)
+                if mode == "endless":
+                    self.endless()
+                    return
                 if body is None or mode not in ("ok", "drop", "slow", "paced"):
                     self.send_response(404)
                     self.send_header("Content-Length", "0")
@@ -64,6 +72,19 @@ class Server:
                             time.sleep(0.01)
                         return
                     self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def endless(self):
+                self.send_response(200)
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.close_connection = True
+                chunk = b"x" * 65536
+                try:
+                    while outer.sent < ENDLESS_LIMIT:
+                        self.wfile.write(chunk)
+                        outer.sent += len(chunk)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 

@@ -267,3 +267,150 @@ def test_progress_line_on_a_terminal(server, tmp_path):
     assert text.endswith("\r\x1b[K") or text.rstrip("\r\n").endswith("\x1b[K"), repr(text[-80:])
     p = fetch(tmp_path, m)  # cached now; and no terminal: no progress bytes
     assert "\x1b[K" not in p.stderr
+
+
+# --- hostile caches, manifests and servers (issue 12 items 5, 6, 13) -----------
+
+
+def own_cache(tmp_path):
+    """The cache directory as fetch makes it: the user's, mode 0755."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    cache.chmod(0o755)
+    return cache
+
+
+def test_planted_symlink_at_part_is_refused(server, tmp_path):
+    cache = own_cache(tmp_path)
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"precious\n")
+    (cache / f"{SHA}.part").symlink_to(victim)
+    m = manifest(tmp_path, server.url("ok", "guest.elf"))
+    p = fetch(tmp_path, m)
+    assert p.returncode == 1, p.stderr
+    assert f"{cache}/{SHA}.part" in p.stderr and "symbolic link" in p.stderr, p.stderr
+    assert victim.read_bytes() == b"precious\n"
+    assert not (cache / SHA).exists() and server.log == []
+
+
+def test_planted_symlink_at_lock_is_refused(server, tmp_path):
+    cache = own_cache(tmp_path)
+    target = tmp_path / "created-elsewhere"
+    (cache / f"{SHA}.lock").symlink_to(target)
+    m = manifest(tmp_path, server.url("ok", "guest.elf"))
+    p = fetch(tmp_path, m)
+    assert p.returncode == 1, p.stderr
+    assert f"{cache}/{SHA}.lock" in p.stderr and "symbolic link" in p.stderr, p.stderr
+    assert not os.path.lexists(target) and server.log == []
+
+
+def test_fifo_at_part_is_refused_not_waited_on(server, tmp_path):
+    cache = own_cache(tmp_path)
+    os.mkfifo(cache / f"{SHA}.part")
+    m = manifest(tmp_path, server.url("ok", "guest.elf"))
+    p = fetch(tmp_path, m, timeout=20)
+    assert p.returncode == 1 and f"{SHA}.part" in p.stderr and "not a regular file" in p.stderr
+
+
+@pytest.mark.parametrize("how", ["group-writable", "world-writable", "foreign-owned"])
+def test_unsafe_cache_directory_is_refused(server, tmp_path, how):
+    cache = own_cache(tmp_path)
+    if how == "group-writable":
+        cache.chmod(0o775)
+    elif how == "world-writable":
+        cache.chmod(0o1777)
+    elif os.geteuid() == 0:
+        os.chown(cache, 65534, 65534)  # nobody's
+    else:
+        cache = tmp_path / "not-mine"  # a directory of root's, for an ordinary user
+        cache.symlink_to("/usr")
+    m = manifest(tmp_path, server.url("ok", "guest.elf"))
+    p = fetch(tmp_path, m, env={"KVMBENCH_CACHE": str(cache)})
+    assert p.returncode == 1, p.stderr
+    assert p.stderr.count("\n") == 1 and str(cache) in p.stderr, p.stderr
+    assert ("owned by uid" if how == "foreign-owned" else "writable by others") in p.stderr
+    assert server.log == [] and not list(cache.glob(f"{SHA}*"))
+
+
+@pytest.mark.parametrize("path", ["../../x", "/etc/passwd", "boot/../../../x", "..", "a/./../x"])
+def test_manifest_path_outside_the_package_is_refused_at_parse(tmp_path, path):
+    victim = tmp_path / "x"
+    victim.write_text("keep")
+    m = write(tmp_path, "m.ini", "[image.k]\nkind = kernel\napt = hello\n"
+              f"path = {path}\nsha256 = {'c' * 64}\n")
+    for cmd in ("images", "fetch"):
+        p = subprocess.run([str(KB), cmd, "--manifest", str(m)], capture_output=True, text=True,
+                           env=dict(os.environ, KVMBENCH_CACHE=str(tmp_path / "cache")))
+        assert p.returncode == 1 and f"{m}:4: path: '{path}'" in p.stderr, p.stderr
+    assert victim.read_text() == "keep" and not (tmp_path / "cache").exists()
+
+
+def test_manifest_apt_option_injection_is_refused(tmp_path):
+    m = write(tmp_path, "m.ini", "[image.k]\nkind = kernel\napt = -oDir::Cache=/\n"
+              f"path = boot/x\nsha256 = {'c' * 64}\n")
+    p = subprocess.run([str(KB), "images", "--manifest", str(m)], capture_output=True, text=True)
+    assert p.returncode == 1 and f"{m}:3: apt: '-oDir::Cache=/'" in p.stderr, p.stderr
+
+
+def fake_apt(tmp_path, deb):
+    """An apt-get on PATH whose `download` copies deb here (no network)."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    script = bindir / "apt-get"
+    script.write_text(f"#!/bin/sh\ncp '{deb}' .\n")
+    script.chmod(0o755)
+    return {"PATH": f"{bindir}:{os.environ['PATH']}"}
+
+
+def test_apt_package_cannot_reach_outside_its_directory(tmp_path):
+    """A package whose boot/ is a symlink out: path = boot/vmlinuz matched a
+    file outside, which was renamed into the cache and deleted."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "vmlinuz").write_bytes(b"a host file")
+    pkg = tmp_path / "pkg"
+    (pkg / "DEBIAN").mkdir(parents=True)
+    (pkg / "DEBIAN" / "control").write_text("Package: evil\nVersion: 1\nArchitecture: all\n"
+                                            "Maintainer: x <x@example.org>\nDescription: x\n")
+    (pkg / "boot").symlink_to(outside)
+    deb = tmp_path / "evil_1_all.deb"
+    subprocess.run(["dpkg-deb", "--root-owner-group", "-b", str(pkg), str(deb)], check=True,
+                   capture_output=True)
+    m = write(tmp_path, "m.ini", "[image.evil]\nkind = kernel\napt = evil\n"
+              f"path = boot/vmlinuz\nsha256 = {'c' * 64}\n")
+    p = fetch(tmp_path, m, env=fake_apt(tmp_path, deb))
+    assert p.returncode == 1 and "outside the package" in p.stderr, p.stderr
+    assert (outside / "vmlinuz").read_bytes() == b"a host file"
+    assert cache_files(tmp_path) == []
+
+
+def test_endless_download_stops_at_the_cap(server, tmp_path):
+    m = manifest(tmp_path, server.url("endless", "x"))
+    p = fetch(tmp_path, m, env={"KVMBENCH_MAX_DOWNLOAD": "1M"})
+    assert p.returncode == 1, p.stderr
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and "image img: larger than its cap of 1048576 bytes" in lines[0]
+    assert "KVMBENCH_MAX_DOWNLOAD" in lines[0]
+    assert len(server.log) == 1  # not retried
+    assert server.sent < 16 << 20
+    assert cache_files(tmp_path) == []
+
+
+def test_manifest_max_size(server, tmp_path):
+    m = write(tmp_path, "m.ini", f"[image.img]\nkind = guest\nsha256 = {SHA}\n"
+              f"url = {server.url('ok', 'guest.elf')}\nmax_size = 100K\n")
+    p = fetch(tmp_path, m)
+    assert p.returncode == 1 and "larger than its cap of 102400 bytes (max_size" in p.stderr
+    assert cache_files(tmp_path) == [] and len(server.log) == 1
+    m.write_text(m.read_text().replace("100K", "1M"))
+    p = fetch(tmp_path, m)
+    assert p.returncode == 0, p.stderr
+    m.write_text(m.read_text().replace("1M", "lots"))
+    p = fetch(tmp_path, m)
+    assert p.returncode == 1 and f"{m}:5: max_size: 'lots'" in p.stderr, p.stderr
+
+
+def test_bad_max_download_environment_is_an_error(server, tmp_path):
+    m = manifest(tmp_path, server.url("ok", "guest.elf"))
+    p = fetch(tmp_path, m, env={"KVMBENCH_MAX_DOWNLOAD": "-1"})
+    assert p.returncode == 1 and "KVMBENCH_MAX_DOWNLOAD" in p.stderr and server.log == []

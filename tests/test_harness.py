@@ -437,3 +437,40 @@ def test_numa_axis_gives_the_vmm_nodes(kvm, tmp_path):
                 "workload = hello\n")
     p = kb("run", str(bad), "--db", str(db))
     assert p.returncode == 1 and "whole sockets" in p.stderr, p.stderr
+
+
+# --- caps on what a run may write (issue 12 item 13) ----------------------------
+
+
+def test_vmm_output_is_capped_not_fatal(tmp_path):
+    f = write(tmp_path, "s.ini", "[scenario]\nrepeats = 1\nwarmup = 0\n[matrix]\nworkload = hello\n")
+    db = tmp_path / "k.db"
+    p = kb("run", f, "--db", db, env={"KVMBENCH_VMM": str(FAKE), "FAKE_MODE": "chatty",
+                                      "KVMBENCH_LOG_CAP": "64K"})
+    assert p.returncode == 0, p.stderr
+    (status, reason, log_dir), = rows(db, "SELECT status, reason, log_dir FROM runs")
+    assert status == "pass" and reason == "pass: chatty; VMM output capped at 65536 bytes", reason
+    data = (Path(log_dir) / "vmm.log").read_bytes()
+    first, _, rest = data.partition(b"\n")
+    assert b" -serial-cap 65536" in first  # the console's cap, for the VMM to enforce
+    assert len(data) == 65536 + len(b"\nkvmbench: VMM output capped at 65536 bytes; the rest is "
+                                     b"dropped\n"), len(data)
+    assert data.endswith(b"v\nkvmbench: VMM output capped at 65536 bytes; the rest is dropped\n")
+
+
+def test_bad_log_cap_is_an_error(tmp_path):
+    f = write(tmp_path, "s.ini", "[scenario]\nrepeats = 1\nwarmup = 0\n[matrix]\nworkload = hello\n")
+    p = kb("run", f, "--db", tmp_path / "k.db", env={"KVMBENCH_LOG_CAP": "lots"})
+    assert p.returncode == 1 and "KVMBENCH_LOG_CAP=lots" in p.stderr, p.stderr
+
+
+def test_console_log_is_capped_through_the_harness(kvm, tmp_path):
+    f = write(tmp_path, "s.ini", "[scenario]\nrepeats = 1\nwarmup = 0\n[matrix]\nworkload = hello\n")
+    db = tmp_path / "k.db"
+    p = kb("run", f, "--db", db, env={"KVMBENCH_LOG_CAP": "20"})
+    assert p.returncode == 0, p.stderr
+    (status, reason, log_dir), = rows(db, "SELECT status, reason, log_dir FROM runs")
+    assert status == "pass" and "; console output capped at 20 bytes" in reason, reason
+    text = (Path(log_dir) / "console.log").read_text()
+    assert text == "Hello from kvmbench \n[kvmbench-vmm: console output capped at 20 bytes; " \
+                   "the rest is dropped]\n", text

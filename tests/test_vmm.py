@@ -398,3 +398,16 @@ def test_uart_raises_thr_empty_as_a_16550(vmm, tmp_path):
     code.b += b"\xe7\xf4"  # out 0xf4, eax
     r = vmm(code.write(tmp_path / "g"))
     assert r.stats["result"]["reason"] == "isa-debug-exit wrote 0x20102", r
+
+
+def test_serial_cap_drops_console_output_past_it(vmm, tmp_path):
+    log = tmp_path / "console.log"
+    r = vmm("hello", "-serial", f"file:{log}", "-serial-cap", "16")
+    assert r.rc == 0, r
+    assert log.read_text() == "Hello from kvmbe\n[kvmbench-vmm: console output capped at 16 " \
+                              "bytes; the rest is dropped]\n"
+    assert "kvmbench-vmm: console output capped at 16 bytes" in r.err
+    con = r.stats["console"]
+    assert con["dropped_bytes"] == con["bytes"] - 16 > 0
+    assert r.stats["config"]["serial_cap"] == 16
+    assert [m["name"] for m in r.stats["marks"]] == ["main", "hello_console"]  # still parsed

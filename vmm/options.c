@@ -33,10 +33,12 @@ static int parse_uint(const char *s, size_t n, unsigned long max, unsigned long 
 	return 0;
 }
 
-int kb_size_parse(const char *s, uint64_t *out)
+/* A number with an optional K/M/G/T suffix; a bare number is shifted by
+ * bare_shift. */
+static int parse_suffixed(const char *s, unsigned bare_shift, uint64_t *out)
 {
 	size_t n = strlen(s);
-	unsigned shift = 20;
+	unsigned shift = bare_shift;
 	unsigned long v;
 
 	if (n > 0 && strchr("kKmMgGtT", s[n - 1])) {
@@ -55,6 +57,16 @@ int kb_size_parse(const char *s, uint64_t *out)
 		return -1;
 	*out = (uint64_t)v << shift;
 	return 0;
+}
+
+int kb_size_parse(const char *s, uint64_t *out)
+{
+	return parse_suffixed(s, 20, out);
+}
+
+int kb_bytes_parse(const char *s, uint64_t *out)
+{
+	return parse_suffixed(s, 0, out);
 }
 
 int kb_cpulist_parse(const char *s, int *out, unsigned max)
@@ -238,6 +250,7 @@ enum opt_id {
 	O_KERNEL,
 	O_APPEND,
 	O_SERIAL,
+	O_SERIAL_CAP,
 	O_NAME,
 	O_CPU,
 	O_ACCEL,
@@ -273,6 +286,8 @@ static const struct {
     {"kernel", O_KERNEL, true, "FILE  ELF64 micro-guest to boot"},
     {"append", O_APPEND, true, "STR  guest command line"},
     {"serial", O_SERIAL, true, "stdio|file:PATH|none  COM1 backend"},
+    {"serial-cap", O_SERIAL_CAP, true,
+     "BYTES  console output kept at most, the rest dropped (K/M/G; 0 none; 64M)"},
     {"name", O_NAME, true, "NAME  name recorded in the stats"},
     {"cpu", O_CPU, true, "host  CPU model (only 'host')"},
     {"accel", O_ACCEL, true, "kvm  accelerator (only 'kvm')"},
@@ -369,6 +384,11 @@ static int apply(enum opt_id id, const char *name, const char *v, struct kb_conf
 	case O_NUMA: return kb_numa_add(&cfg->numa, v, err, errlen);
 	case O_DUMP_ACPI: cfg->dump_acpi = v; return 0;
 	case O_INITRD: cfg->initrd = v; return 0;
+	case O_SERIAL_CAP:
+		if (kb_bytes_parse(v, &cfg->serial_cap))
+			return kb_errf(err, errlen, "-serial-cap %s: not a size in bytes (try 16M)",
+				       v);
+		return 0;
 	case O_MACHINE: return parse_machine(v, cfg, err, errlen);
 	case O_DRIVE: return kb_parse_drive(v, cfg, err, errlen);
 	case O_NETDEV: return kb_parse_netdev(v, cfg, err, errlen);
@@ -408,6 +428,7 @@ int kb_options_parse(int argc, char **argv, struct kb_config *cfg, char *err, si
 	cfg->append = "";
 	cfg->name = "kvmbench";
 	cfg->serial = KB_SERIAL_STDIO;
+	cfg->serial_cap = KB_SERIAL_CAP_DEFAULT;
 	cfg->thp = KB_THP_AUTO;
 
 	for (int i = 1; i < argc; i++) {

@@ -1,6 +1,6 @@
 /*
  * Command-line options of kvmbench-vmm: a QEMU-compatible subset plus the
- * VMM's own -stats, -timeout, -vcpu-pin and -mem-thp.
+ * VMM's own -stats, -timeout, -vcpu-pin, -mem-thp and -serial-cap.
  *
  * Parsing is pure (no I/O, no exit) so tests/unit can drive every error.
  */
@@ -16,6 +16,8 @@
 #include "numa.h"
 
 enum kb_serial { KB_SERIAL_STDIO, KB_SERIAL_FILE, KB_SERIAL_NONE };
+/* a guest that prints without end must not fill the disk */
+#define KB_SERIAL_CAP_DEFAULT (64ull << 20)
 /* -mem-thp: auto (default) asks for transparent huge pages when the host's
  * THP mode allows it (always or madvise), as QEMU does */
 enum kb_thp { KB_THP_OFF, KB_THP_ON, KB_THP_AUTO };
@@ -64,6 +66,7 @@ struct kb_config {
 	const char *name;
 	enum kb_serial serial;
 	const char *serial_path;
+	uint64_t serial_cap; /* console bytes written at most; 0: no cap */
 	bool mem_prealloc;
 	const char *mem_path; /* hugetlbfs directory, or NULL */
 	enum kb_thp thp;
@@ -97,6 +100,9 @@ int kb_smp_parse(const char *s, struct kb_smp *smp, char *err, size_t errlen);
 /* Parse a size with an optional K/M/G/T suffix; a bare number is MiB (as -m).
  * Returns 0, or -1 when malformed or overflowing. */
 int kb_size_parse(const char *s, uint64_t *out);
+
+/* The same, but a bare number is bytes (caps on files and downloads). */
+int kb_bytes_parse(const char *s, uint64_t *out);
 
 /* Parse a CPU list ("0-3,6") into out[]; returns the count, or -1. */
 int kb_cpulist_parse(const char *s, int *out, unsigned max);

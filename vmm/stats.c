@@ -34,6 +34,7 @@ static void put_config(struct kb_json *j, const struct kb_config *cfg, const str
 	kb_json_str(j, "cmdline", cfg->append);
 	kb_json_str(j, "boot_protocol", vm ? kb_boot_name[vm->boot] : NULL);
 	kb_json_str(j, "serial", serial_name(cfg->serial));
+	kb_json_u64(j, "serial_cap", cfg->serial_cap);
 	kb_json_dbl(j, "timeout_s", cfg->timeout_s);
 	kb_json_array(j, "vcpu_pin");
 	for (unsigned i = 0; i < cfg->npin; i++)
@@ -115,6 +116,10 @@ static void put_records(struct kb_json *j, const struct kb_vm *vm)
 	kb_json_object(j, "bench_device");
 	kb_json_u64(j, "bad_requests", vm ? vm->bench.bad_requests : 0);
 	kb_json_u64(j, "dropped_records", vm ? vm->bench.dropped : 0);
+	kb_json_end(j, '}');
+	kb_json_object(j, "console");
+	kb_json_u64(j, "bytes", vm ? vm->uart.bytes_out : 0);
+	kb_json_u64(j, "dropped_bytes", vm ? vm->uart.out_dropped : 0);
 	kb_json_end(j, '}');
 }
 

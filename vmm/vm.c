@@ -183,6 +183,7 @@ static int create_devices(struct kb_vm *vm, char *err, size_t errlen)
 	    (vm->cfg->acpi_pm && (r = kb_acpipm_init(&vm->acpipm, &vm->bus, &vm->result))))
 		return kb_errf(err, errlen, "device registration failed: %s", strerror(-r));
 	kb_uart_set_irq(&vm->uart, vm->vm_fd, KB_IRQ_COM1);
+	kb_uart_set_cap(&vm->uart, vm->cfg->serial_cap);
 	if (create_pci(vm, err, errlen))
 		return -1;
 	vm->pci.result = &vm->result;

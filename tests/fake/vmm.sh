@@ -2,7 +2,9 @@
 # A misbehaving stand-in for kvmbench-vmm, for the harness tests.
 # FAKE_MODE: hang (sleeps), hang-hard (ignores SIGTERM too), segv (dies of
 # a signal), garbage (writes a corrupt stats JSON), nojson (writes none),
-# stats (copies the file FAKE_STATS to the stats path: a hand-written run).
+# stats (copies the file FAKE_STATS to the stats path: a hand-written run),
+# chatty (its arguments, then 3 MB on stderr, and a passing stats JSON).
+args="$*"
 stats=""
 while [ $# -gt 0 ]; do
 	[ "$1" = "-stats" ] && stats=$2
@@ -15,6 +17,11 @@ segv) kill -SEGV $$ ;;
 garbage) printf '{"schema": 1, "result": {"status": "pa' > "$stats"; exit 0 ;;
 nojson) exit 0 ;;
 stats) cp "$FAKE_STATS" "$stats"; exit 0 ;;
+chatty)
+	echo "args: $args" >&2
+	head -c 3000000 /dev/zero | tr '\0' v >&2
+	printf '{"schema": 1, "result": {"status": "pass", "reason": "chatty"}}' > "$stats"
+	exit 0 ;;
 esac
 echo "fake vmm: unknown FAKE_MODE '$FAKE_MODE'" >&2
 exit 1

@@ -101,6 +101,31 @@ static void test_uart(void)
 	free(buf);
 }
 
+/* A guest printing without end: the file stops at the cap with one note,
+ * and lines past it still reach the bench device. */
+static void test_uart_cap(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	const char *text = "0123456789\nKVMBENCH MARK late\n";
+
+	setup(out);
+	kb_uart_set_cap(&uart, 10);
+	for (int i = 0; i < 1000; i++)
+		for (const char *p = text; *p; p++)
+			OUTB(0x3f8, (uint8_t)*p);
+	kb_uart_flush(&uart);
+	fflush(out);
+	CHECK(!strcmp(buf, "0123456789\n[kvmbench-vmm: console output capped at 10 bytes; the "
+			   "rest is dropped]\n"));
+	CHECK_EQ(uart.out_dropped, 1000 * strlen(text) - 10);
+	CHECK_EQ(bench.nmarks, 1000);
+	teardown();
+	fclose(out);
+	free(buf);
+}
+
 static struct kb_bench_req *req_at(uint64_t gpa)
 {
 	struct kb_bench_req *r = (void *)(mem.host + gpa);
@@ -217,6 +242,7 @@ int main(void)
 {
 	test_rtc();
 	test_uart();
+	test_uart_cap();
 	test_bench();
 	test_exits();
 	return unit_summary("devices");

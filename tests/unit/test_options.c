@@ -28,6 +28,11 @@ static void test_sizes(void)
 	CHECK(kb_size_parse("12x", &v) == -1);
 	CHECK(kb_size_parse("99999999999999999999", &v) == -1);
 	CHECK(kb_size_parse("17179869184G", &v) == -1); /* overflows 64 bits */
+	CHECK(kb_bytes_parse("512", &v) == 0 && v == 512);
+	CHECK(kb_bytes_parse("64K", &v) == 0 && v == 64ull << 10);
+	CHECK(kb_bytes_parse("0", &v) == 0 && v == 0);
+	CHECK(kb_bytes_parse("-1", &v) == -1);
+	CHECK(kb_bytes_parse("1.5M", &v) == -1);
 }
 
 struct smp_case {
@@ -123,6 +128,11 @@ static void test_options(void)
 	      !strcmp(c.serial_path, "/tmp/x"));
 	CHECK(parse("-serial", "tcp:1234", &c) == -1);
 	CHECK_ERR(err, "stdio, file:PATH or none");
+	CHECK(parse("-serial", "stdio", &c) == 0 && c.serial_cap == 64ull << 20);
+	CHECK(parse("-serial-cap", "16K", &c) == 0 && c.serial_cap == 16ull << 10);
+	CHECK(parse("-serial-cap", "0", &c) == 0 && c.serial_cap == 0);
+	CHECK(parse("-serial-cap", "-5", &c) == -1);
+	CHECK_ERR(err, "-serial-cap -5: not a size in bytes");
 	CHECK(parse("-accel", "tcg", &c) == -1);
 	CHECK_ERR(err, "supports only kvm");
 	CHECK(parse("-accel", "kvm", &c) == 0);

@@ -70,6 +70,8 @@ struct kb_uart {
 	char line[256];
 	size_t linelen;
 	uint64_t bytes_out;
+	uint64_t out_cap;     /* bytes written to out at most (0: no cap) */
+	uint64_t out_dropped; /* bytes past out_cap, not written */
 	/* the interrupt: "THR empty" pending, and the line as last driven */
 	int vm_fd; /* -1: no irqchip (unit tests): the line is not driven */
 	unsigned irq;
@@ -78,6 +80,10 @@ struct kb_uart {
 };
 
 int kb_uart_init(struct kb_uart *u, struct kb_bus *bus, FILE *out, struct kb_bench *bench);
+/* Write at most cap bytes of console output to out (0: no cap); past it
+ * one line says so, and the rest is counted in out_dropped.  Lines still
+ * reach the bench device.  Before the guest runs. */
+void kb_uart_set_cap(struct kb_uart *u, uint64_t cap);
 /* Drive ISA IRQ irq of the in-kernel irqchip of vm_fd (KVM_IRQ_LINE). */
 void kb_uart_set_irq(struct kb_uart *u, int vm_fd, unsigned irq);
 void kb_uart_flush(struct kb_uart *u);

@@ -12,9 +12,12 @@
  * bytes.
  * Complete console lines are also offered to the bench device, so Linux
  * guests can print KVMBENCH MARK / METRIC lines.
+ * What reaches the output file is capped (-serial-cap): a guest printing
+ * without end must not fill the host's disk.
  */
 #include "devices.h"
 
+#include <inttypes.h>
 #include <linux/kvm.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -27,14 +30,32 @@
 #define LSR_THRE 0x20
 #define LSR_TEMT 0x40
 
-static void put_char(struct kb_uart *u, uint8_t c, unsigned vcpu)
+/* c to the output file, up to the cap; the first byte past it leaves a
+ * note in the file and on stderr (the harness's vmm.log). */
+static void out_char(struct kb_uart *u, uint8_t c)
 {
-	u->bytes_out++;
-	if (u->out) {
+	if (!u->out_cap || u->bytes_out <= u->out_cap) {
 		fputc(c, u->out);
 		if (c == '\n')
 			fflush(u->out);
+		return;
 	}
+	if (!u->out_dropped++) {
+		fprintf(u->out,
+			"\n[kvmbench-vmm: console output capped at %" PRIu64
+			" bytes; the rest is dropped]\n",
+			u->out_cap);
+		fflush(u->out);
+		fprintf(stderr, "kvmbench-vmm: console output capped at %" PRIu64 " bytes\n",
+			u->out_cap);
+	}
+}
+
+static void put_char(struct kb_uart *u, uint8_t c, unsigned vcpu)
+{
+	u->bytes_out++;
+	if (u->out)
+		out_char(u, c);
 	if (c == '\n' || u->linelen == sizeof(u->line) - 1) {
 		u->line[u->linelen] = 0;
 		if (u->bench)
@@ -158,6 +179,13 @@ int kb_uart_init(struct kb_uart *u, struct kb_bus *bus, FILE *out, struct kb_ben
 	u->vm_fd = -1;
 	id = kb_bus_register(bus, KB_SPACE_PIO, KB_PORT_COM1, KB_PORT_COM1_LEN, "com1", uart_io, u);
 	return id < 0 ? id : 0;
+}
+
+void kb_uart_set_cap(struct kb_uart *u, uint64_t cap)
+{
+	pthread_mutex_lock(&u->lock);
+	u->out_cap = cap;
+	pthread_mutex_unlock(&u->lock);
 }
 
 void kb_uart_set_irq(struct kb_uart *u, int vm_fd, unsigned irq)
