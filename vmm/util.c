@@ -18,6 +18,15 @@ int kb_errf(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
+bool kb_name_ok(const char *s, size_t max)
+{
+	static const char ok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				 "0123456789_.:/%+-";
+	size_t n = strspn(s, ok);
+
+	return n > 0 && n < max && !s[n];
+}
+
 int kb_mkdirs(const char *path)
 {
 	char tmp[4096];
