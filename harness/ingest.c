@@ -6,11 +6,14 @@
 #include "ingest.h"
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "db.h"
+#include "layout.h"
+#include "util.h"
 
 enum { S_RUN, S_METRIC, S_MARK, S_EXIT, S_KSTAT, S_COUNT };
 
@@ -353,8 +356,85 @@ static long insert_kstats(struct kb_ingest *in, int64_t run, json_object *stats)
 	return rows;
 }
 
+/* Exit regions, KVM statistics and devices: longer than a guest's names. */
+#define OTHER_NAME_MAX 64
+
+/*
+ * s is a name under the rule of util.h (units: or empty); else why says
+ * which field, quoting s with other characters as '?'.
+ */
+static bool name_ok(const char *s, size_t max, bool unit, const char *field, char *why,
+		    size_t whylen)
+{
+	char shown[52];
+
+	if (s && ((unit && !*s) || kb_name_ok(s, max)))
+		return true;
+	if (!s) {
+		snprintf(why, whylen, "%s missing", field);
+		return false;
+	}
+	kb_name_shown(shown, sizeof(shown), s, strlen(s));
+	snprintf(why, whylen, "%s \"%s\": want %s%zu characters of %s", field, shown,
+		 unit ? "0-" : "1-", max - 1, KB_NAME_CHARS);
+	return false;
+}
+
+/* The "name" (or key) of each element of an array (or object) at o. */
+static bool names_ok(json_object *o, const char *key, size_t max, bool unit, const char *field,
+		     char *why, size_t whylen)
+{
+	char f[96];
+
+	if (o && json_object_is_type(o, json_type_object)) {
+		json_object_object_foreach(o, k, v)
+		{
+			(void)v;
+			if (!name_ok(k, max, false, field, why, whylen))
+				return false;
+		}
+	}
+	for (size_t i = 0;
+	     o && json_object_is_type(o, json_type_array) && i < json_object_array_length(o); i++) {
+		json_object *e = json_object_array_get_idx(o, i);
+
+		snprintf(f, sizeof(f), "%s[%zu].%s", field, i, key);
+		if ((unit && !get(e, key)) || name_ok(get_str(e, key), max, unit, f, why, whylen))
+			continue;
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Every name the stats file gives: a file from elsewhere can hold
+ * anything, and these reach gnuplot scripts and web pages.
+ */
+static bool stats_names_ok(json_object *st, char *why, size_t whylen)
+{
+	json_object *ex = get(st, "exits"), *ks = get(st, "kvm_stats");
+
+	return names_ok(get(st, "metrics"), "name", KB_BENCH_NAME_MAX, false, "metrics", why,
+			whylen) &&
+	       names_ok(get(st, "metrics"), "unit", KB_BENCH_UNIT_MAX, true, "metrics", why,
+			whylen) &&
+	       names_ok(get(st, "marks"), "name", KB_BENCH_NAME_MAX, false, "marks", why, whylen) &&
+	       names_ok(get(ex, "by_reason"), NULL, OTHER_NAME_MAX, false, "exits.by_reason", why,
+			whylen) &&
+	       names_ok(get(ex, "by_region"), "name", OTHER_NAME_MAX, false, "exits.by_region", why,
+			whylen) &&
+	       names_ok(get(ex, "by_region"), "space", OTHER_NAME_MAX, true, "exits.by_region", why,
+			whylen) &&
+	       names_ok(get(ks, "vm"), NULL, OTHER_NAME_MAX, false, "kvm_stats.vm", why, whylen) &&
+	       names_ok(get(ks, "vcpu"), NULL, OTHER_NAME_MAX, false, "kvm_stats.vcpu", why,
+			whylen) &&
+	       names_ok(get(st, "devices"), "name", OTHER_NAME_MAX, false, "devices", why, whylen);
+}
+
 static json_object *load_stats(const char *path, char *why, size_t whylen)
 {
+	char bad[256];
+
 	json_object *o = json_object_from_file(path);
 
 	if (!o) {
@@ -365,6 +445,11 @@ static json_object *load_stats(const char *path, char *why, size_t whylen)
 	}
 	if (!json_object_is_type(o, json_type_object) || get_int(o, "schema", 0) != 1) {
 		snprintf(why, whylen, "stats JSON %s: not a schema 1 stats object", path);
+		json_object_put(o);
+		return NULL;
+	}
+	if (!stats_names_ok(o, bad, sizeof(bad))) {
+		snprintf(why, whylen, "stats JSON %s: %s", path, bad);
 		json_object_put(o);
 		return NULL;
 	}

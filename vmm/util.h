@@ -26,6 +26,9 @@ int kb_mkdirs(const char *path);
  */
 #define KB_NAME_CHARS "[A-Za-z0-9_.:/%+-]"
 bool kb_name_ok(const char *s, size_t max);
+/* s (at most len bytes, to its NUL) for an error message: other characters
+ * as '?', cut to fit out[outlen] with "..." when longer. */
+void kb_name_shown(char *out, size_t outlen, const char *s, size_t len);
 
 /* Little-endian fields of guest or image bytes, at any alignment. */
 static inline uint16_t kb_le16(const void *p)

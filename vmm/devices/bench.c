@@ -71,11 +71,9 @@ static bool name_ok(struct kb_bench *b, const char *what, const char *s, size_t 
 
 	if (n < len && ((may_be_empty && !n) || kb_name_ok(s, len)))
 		return true;
-	for (size_t i = 0; i < n && i + 1 < sizeof(shown); i++)
-		shown[i] = kb_name_ok((char[]){s[i], 0}, 2) ? s[i] : '?';
-	shown[n < sizeof(shown) ? n : sizeof(shown) - 1] = 0;
-	refuse(b, "%s \"%s%s\" refused: want 1-%zu characters of %s", what, shown,
-	       n + 1 > sizeof(shown) ? "..." : "", len - 1, KB_NAME_CHARS);
+	kb_name_shown(shown, sizeof(shown), s, len);
+	refuse(b, "%s \"%s\" refused: want %s%zu characters of %s", what, shown,
+	       may_be_empty ? "0-" : "1-", len - 1, KB_NAME_CHARS);
 	return false;
 }
 
