@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "escape.h"
 #include "scenario.h"
 #include "stats.h"
 
@@ -394,26 +395,40 @@ static void print_text(FILE *out, struct verdict *v, size_t n, const struct kb_c
 static void print_json(FILE *out, struct verdict *v, size_t n, const struct kb_compare_opts *o,
 		       const char *a, const char *b, const struct table *t)
 {
-	fprintf(out,
-		"{\"by\": \"%s\", \"baseline\": \"%s\", \"candidate\": \"%s\", "
-		"\"host_kinds\": [\"%s\", \"%s\"], \"timings_emulated\": %s, \"results\": [",
-		o->by ? o->by : "campaign", a, b, t->kinds[0], t->kinds[1],
+	const char *head[] = {"by", o->by ? o->by : "campaign", "baseline", a, "candidate", b};
+
+	fputc('{', out);
+	for (int k = 0; k < 6; k += 2) {
+		fprintf(out, "\"%s\": ", head[k]);
+		kb_esc_json(out, head[k + 1]);
+		fprintf(out, ", ");
+	}
+	fprintf(out, "\"host_kinds\": [");
+	kb_esc_json(out, t->kinds[0]);
+	fprintf(out, ", ");
+	kb_esc_json(out, t->kinds[1]);
+	fprintf(out, "], \"timings_emulated\": %s, \"results\": [",
 		t->emulated[0] || t->emulated[1] ? "true" : "false");
 	int first = 1;
 
 	for (size_t i = 0; i < n; i++) {
 		if (!v[i].word)
 			continue;
-		fprintf(
-		    out,
-		    "%s\n  {\"point\": \"%s\", \"metric\": \"%s\", \"unit\": \"%s\", "
-		    "\"verdict\": \"%s\", \"ratio\": %.6g, \"low\": %.6g, \"high\": %.6g, "
-		    "\"threshold\": %.4g, \"median_baseline\": %.6g, \"median_candidate\": %.6g, "
-		    "\"n_baseline\": %zu, \"n_candidate\": %zu, \"pairs\": %zu}",
-		    first ? "" : ",", v[i].s->params, v[i].s->metric, v[i].s->unit, v[i].word,
-		    v[i].ratio, v[i].lo, v[i].hi, v[i].threshold,
-		    kb_median(v[i].s->v[0], v[i].s->n[0]), kb_median(v[i].s->v[1], v[i].s->n[1]),
-		    v[i].s->n[0], v[i].s->n[1], v[i].pairs);
+		fprintf(out, "%s\n  {\"point\": ", first ? "" : ",");
+		kb_esc_json(out, v[i].s->params);
+		fprintf(out, ", \"metric\": ");
+		kb_esc_json(out, v[i].s->metric);
+		fprintf(out, ", \"unit\": ");
+		kb_esc_json(out, v[i].s->unit);
+		fprintf(out,
+			", \"verdict\": \"%s\", \"ratio\": %.6g, \"low\": %.6g, \"high\": %.6g, "
+			"\"threshold\": %.4g, \"median_baseline\": %.6g, "
+			"\"median_candidate\": %.6g, \"n_baseline\": %zu, \"n_candidate\": %zu, "
+			"\"pairs\": %zu}",
+			v[i].word, v[i].ratio, v[i].lo, v[i].hi, v[i].threshold,
+			kb_median(v[i].s->v[0], v[i].s->n[0]),
+			kb_median(v[i].s->v[1], v[i].s->n[1]), v[i].s->n[0], v[i].s->n[1],
+			v[i].pairs);
 		first = 0;
 	}
 	fprintf(out, "\n]}\n");
@@ -422,11 +437,18 @@ static void print_json(FILE *out, struct verdict *v, size_t n, const struct kb_c
 static void print_csv(FILE *out, struct verdict *v, size_t n)
 {
 	fprintf(out, "point,metric,unit,verdict,ratio,low,high,threshold,n_baseline,n_candidate\n");
-	for (size_t i = 0; i < n; i++)
-		if (v[i].word)
-			fprintf(out, "\"%s\",%s,%s,%s,%.6g,%.6g,%.6g,%.4g,%zu,%zu\n",
-				v[i].s->params, v[i].s->metric, v[i].s->unit, v[i].word, v[i].ratio,
-				v[i].lo, v[i].hi, v[i].threshold, v[i].s->n[0], v[i].s->n[1]);
+	for (size_t i = 0; i < n; i++) {
+		const char *f[] = {v[i].s->params, v[i].s->metric, v[i].s->unit};
+
+		if (!v[i].word)
+			continue;
+		for (int k = 0; k < 3; k++) {
+			kb_esc_csv(out, f[k]);
+			fputc(',', out);
+		}
+		fprintf(out, "%s,%.6g,%.6g,%.6g,%.4g,%zu,%zu\n", v[i].word, v[i].ratio, v[i].lo,
+			v[i].hi, v[i].threshold, v[i].s->n[0], v[i].s->n[1]);
+	}
 }
 
 int kb_compare(const struct kb_compare_opts *o, FILE *out, char *err, size_t errlen)
