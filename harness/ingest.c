@@ -360,15 +360,15 @@ static long insert_kstats(struct kb_ingest *in, int64_t run, json_object *stats)
 #define OTHER_NAME_MAX 64
 
 /*
- * s is a name under the rule of util.h (units: or empty); else why says
- * which field, quoting s with other characters as '?'.
+ * s is a name under the rule of util.h (or, with optional, empty); else
+ * why says which field, quoting s with other characters as '?'.
  */
-static bool name_ok(const char *s, size_t max, bool unit, const char *field, char *why,
+static bool name_ok(const char *s, size_t max, bool optional, const char *field, char *why,
 		    size_t whylen)
 {
 	char shown[52];
 
-	if (s && ((unit && !*s) || kb_name_ok(s, max)))
+	if (s && ((optional && !*s) || kb_name_ok(s, max)))
 		return true;
 	if (!s) {
 		snprintf(why, whylen, "%s missing", field);
@@ -376,12 +376,13 @@ static bool name_ok(const char *s, size_t max, bool unit, const char *field, cha
 	}
 	kb_name_shown(shown, sizeof(shown), s, strlen(s));
 	snprintf(why, whylen, "%s \"%s\": want %s%zu characters of %s", field, shown,
-		 unit ? "0-" : "1-", max - 1, KB_NAME_CHARS);
+		 optional ? "0-" : "1-", max - 1, KB_NAME_CHARS);
 	return false;
 }
 
-/* The "name" (or key) of each element of an array (or object) at o. */
-static bool names_ok(json_object *o, const char *key, size_t max, bool unit, const char *field,
+/* The key of each element of an array at o (with optional, absent or
+ * empty is fine), or each key of an object at o. */
+static bool names_ok(json_object *o, const char *key, size_t max, bool optional, const char *field,
 		     char *why, size_t whylen)
 {
 	char f[96];
@@ -399,7 +400,8 @@ static bool names_ok(json_object *o, const char *key, size_t max, bool unit, con
 		json_object *e = json_object_array_get_idx(o, i);
 
 		snprintf(f, sizeof(f), "%s[%zu].%s", field, i, key);
-		if ((unit && !get(e, key)) || name_ok(get_str(e, key), max, unit, f, why, whylen))
+		if ((optional && !get(e, key)) ||
+		    name_ok(get_str(e, key), max, optional, f, why, whylen))
 			continue;
 		return false;
 	}

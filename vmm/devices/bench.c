@@ -8,8 +8,9 @@
  * units that are not KB_NAME_CHARS (util.h: they end up in scripts and
  * pages on the host), then records a mark (host time + guest TSC), a
  * metric, or the guest's verdict (its text made printable), which ends the
- * VM.  Refusals are counted, and the first is described in the stats.  Reading the port returns
- * 0x4b420001 ("KB", ABI 1) so a guest can tell the device is there.
+ * VM.  Refusals are counted, and the first is described in the stats.
+ * Reading the port returns 0x4b420001 ("KB", ABI 1) so a guest can tell
+ * the device is there.
  * Records are capped at KB_BENCH_MAX_RECORDS so a hostile guest cannot
  * make the VMM grow without bound.
  */
