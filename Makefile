@@ -97,6 +97,10 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/unit.o $(VMM_LIB_O
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
+# the harness's writers, tested without the rest of the harness
+$(BUILD)/tests/test_escape: $(BUILD)/harness/escape.o
+$(BUILD)/tests/unit/test_escape.o: HOST_CFLAGS += -Iharness
+
 # --- targets ------------------------------------------------------------------
 .PHONY: all test unit format-check integration bench bench-vmm bench-harness bench-report \
 	report images nightly qualify install clean deps fuzz fuzz-smoke bench-devices lab bench-boot

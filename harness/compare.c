@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "escape.h"
 #include "scenario.h"
 #include "stats.h"
 
@@ -442,20 +443,32 @@ static void put_num(FILE *out, const char *json_key, double x)
 static void print_json(FILE *out, struct verdict *v, size_t n, const struct kb_compare_opts *o,
 		       const char *a, const char *b, const struct table *t)
 {
-	fprintf(out,
-		"{\"by\": \"%s\", \"baseline\": \"%s\", \"candidate\": \"%s\", "
-		"\"host_kinds\": [\"%s\", \"%s\"], \"timings_emulated\": %s, \"results\": [",
-		o->by ? o->by : "campaign", a, b, t->kinds[0], t->kinds[1],
+	const char *head[] = {"by", o->by ? o->by : "campaign", "baseline", a, "candidate", b};
+
+	fputc('{', out);
+	for (int k = 0; k < 6; k += 2) {
+		fprintf(out, "\"%s\": ", head[k]);
+		kb_esc_json(out, head[k + 1]);
+		fprintf(out, ", ");
+	}
+	fprintf(out, "\"host_kinds\": [");
+	kb_esc_json(out, t->kinds[0]);
+	fprintf(out, ", ");
+	kb_esc_json(out, t->kinds[1]);
+	fprintf(out, "], \"timings_emulated\": %s, \"results\": [",
 		t->emulated[0] || t->emulated[1] ? "true" : "false");
 	int first = 1;
 
 	for (size_t i = 0; i < n; i++) {
 		if (!v[i].word)
 			continue;
-		fprintf(out,
-			"%s\n  {\"point\": \"%s\", \"metric\": \"%s\", \"unit\": \"%s\", "
-			"\"verdict\": \"%s\"",
-			first ? "" : ",", v[i].s->params, v[i].s->metric, v[i].s->unit, v[i].word);
+		fprintf(out, "%s\n  {\"point\": ", first ? "" : ",");
+		kb_esc_json(out, v[i].s->params);
+		fprintf(out, ", \"metric\": ");
+		kb_esc_json(out, v[i].s->metric);
+		fprintf(out, ", \"unit\": ");
+		kb_esc_json(out, v[i].s->unit);
+		fprintf(out, ", \"verdict\": \"%s\"", v[i].word);
 		put_num(out, "ratio", v[i].ratio);
 		put_num(out, "low", v[i].lo);
 		put_num(out, "high", v[i].hi);
@@ -477,12 +490,16 @@ static void print_csv(FILE *out, struct verdict *v, size_t n)
 	fprintf(out, "point,metric,unit,verdict,ratio,low,high,threshold,n_baseline,n_candidate,"
 		     "reason\n");
 	for (size_t i = 0; i < n; i++) {
-		if (!v[i].word)
-			continue;
-		fprintf(out, "\"%s\",%s,%s,%s,", v[i].s->params, v[i].s->metric, v[i].s->unit,
-			v[i].word);
+		const char *f[] = {v[i].s->params, v[i].s->metric, v[i].s->unit};
 		double x[4] = {v[i].ratio, v[i].lo, v[i].hi, v[i].threshold};
 
+		if (!v[i].word)
+			continue;
+		for (int k = 0; k < 3; k++) {
+			kb_esc_csv(out, f[k]);
+			fputc(',', out);
+		}
+		fprintf(out, "%s,", v[i].word);
 		for (int k = 0; k < 4; k++) {
 			put_num(out, NULL, x[k]);
 			fputc(',', out);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "figure.h"
 #include "stats.h"
 
@@ -23,41 +24,44 @@ FILE *kb_fig_data(struct kb_plotctx *c, const char *name)
 	return f;
 }
 
-static void gp_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++)
-		if (*s != '"' && *s != '\\')
-			fputc(*s, f);
-	fputc('"', f);
-}
-
 void kb_fig_add(struct kb_plotctx *c, FILE *html, const char *name, const char *title, int width,
 		int height, const char *fmt, ...)
 {
+	char file[160], q[600];
 	va_list ap;
 
+	snprintf(file, sizeof(file), "%s.svg", name);
 	fprintf(c->gp,
 		"reset\nset datafile separator \"\\t\"\n"
 		"set terminal svg size %d,%d dynamic enhanced font \"sans,10\" "
-		"background \"#ffffff\"\nset output \"%s.svg\"\nset title ",
-		width, height, name);
-	gp_string(c->gp, title);
-	fprintf(c->gp, " noenhanced\nset grid ytics\n");
+		"background \"#ffffff\"\nset output %s\n",
+		width, height, kb_esc_gp(q, sizeof(q), file));
+	snprintf(file, sizeof(file), "%s.dat", name);
+	fprintf(c->gp, "data = %s\n", kb_esc_gp(q, sizeof(q), file));
+	fprintf(c->gp, "set title %s noenhanced\nset grid ytics\n", kb_esc_gp(q, sizeof(q), title));
 	va_start(ap, fmt);
 	vfprintf(c->gp, fmt, ap);
 	va_end(ap);
 	fprintf(c->gp, "\nunset output\n");
-	if (c->png)
+	if (c->png) {
+		snprintf(file, sizeof(file), "%s.png", name);
 		fprintf(c->gp,
 			"set terminal pngcairo size %d,%d font \"sans,9\"\n"
-			"set output \"%s.png\"\nreplot\nunset output\n",
-			width, height, name);
-	fprintf(html,
-		"<figure><img src=\"plots/%s.svg\" alt=\"%s\" width=\"%d\">"
-		"<figcaption>%s%s%s%s</figcaption></figure>\n",
-		name, name, width, title, c->png ? " (<a href=\"plots/" : "", c->png ? name : "",
-		c->png ? ".png\">PNG</a>)" : "");
+			"set output %s\nreplot\nunset output\n",
+			width, height, kb_esc_gp(q, sizeof(q), file));
+	}
+	fprintf(html, "<figure><img src=\"plots/");
+	kb_esc_html(html, name);
+	fprintf(html, ".svg\" alt=\"");
+	kb_esc_html(html, name);
+	fprintf(html, "\" width=\"%d\"><figcaption>", width);
+	kb_esc_html(html, title);
+	if (c->png) {
+		fprintf(html, " (<a href=\"plots/");
+		kb_esc_html(html, name);
+		fprintf(html, ".png\">PNG</a>)");
+	}
+	fprintf(html, "</figcaption></figure>\n");
 	c->nfigures++;
 }
 
@@ -116,7 +120,9 @@ static int exit_figure(struct kb_plotctx *c, FILE *html, const char *kind, const
 	sqlite3_finalize(st);
 	if (!nnames) {
 		free(med);
-		fprintf(html, "<p class=note>%s: no exits recorded.</p>\n", title);
+		fprintf(html, "<p class=note>");
+		kb_esc_html(html, title);
+		fprintf(html, ": no exits recorded.</p>\n");
 		return 0;
 	}
 	FILE *d = kb_fig_data(c, fig);
@@ -126,11 +132,13 @@ static int exit_figure(struct kb_plotctx *c, FILE *html, const char *kind, const
 		return -1;
 	}
 	fprintf(d, "point");
-	for (unsigned i = 0; i < nnames; i++)
-		fprintf(d, "\t%s", names[i]);
+	for (unsigned i = 0; i < nnames; i++) {
+		fputc('\t', d);
+		kb_esc_gpdata(d, names[i]);
+	}
 	fprintf(d, "\n");
 	for (unsigned p = 0; p < c->npoints; p++) {
-		fprintf(d, "%s", c->points[p].label);
+		kb_esc_gpdata(d, c->points[p].label);
 		for (unsigned i = 0; i < nnames; i++)
 			fprintf(d, "\t%g", med[p * 64 + i]);
 		fprintf(d, "\n");
@@ -143,8 +151,8 @@ static int exit_figure(struct kb_plotctx *c, FILE *html, const char *kind, const
 	    "set style fill solid 0.85 border -1\nset boxwidth 0.7\n"
 	    "set key outside right noenhanced\nset xtics rotate by -35 font \",8\" noenhanced\n"
 	    "set ylabel \"exits per run (median)\"\nset yrange [0:*]\n"
-	    "plot for [i=2:%u] \"%s.dat\" using i:xtic(1) title columnheader(i)",
-	    nnames + 1, fig);
+	    "plot for [i=2:%u] data using i:xtic(1) title columnheader(i)",
+	    nnames + 1);
 	return 0;
 }
 
@@ -209,7 +217,9 @@ int kb_plot_kvm_stats(struct kb_plotctx *c, FILE *html)
 			fprintf(html, "<th>%s</th>", want[w]);
 	fprintf(html, "</tr>\n");
 	for (unsigned p = 0; p < c->npoints; p++) {
-		fprintf(html, "<tr><td class=l>%s</td>", c->points[p].label);
+		fprintf(html, "<tr><td class=l>");
+		kb_esc_html(html, c->points[p].label);
+		fprintf(html, "</td>");
 		for (unsigned w = 0; w < NW; w++)
 			if (used[w])
 				fprintf(html, "<td>%.6g</td>", med[p * NW + w]);
@@ -240,15 +250,22 @@ int kb_plot_distributions(struct kb_plotctx *c, FILE *html)
 			seen |= !strcmp(c->points[q].workload, wl);
 		if (seen || !metric[0])
 			continue;
-		snprintf(fig, sizeof(fig), "dist-%s", wl);
+		kb_esc_filename(fig, sizeof(fig), "dist", wl, p0);
 		FILE *d = kb_fig_data(c, fig);
 		const char *unit = "";
-
-		char xtics[4096] = "";
+		char *xtics = NULL, q[420];
+		size_t xlen = 0;
+		FILE *x = open_memstream(&xtics, &xlen);
 		unsigned blocks = 0;
 
-		if (!d)
+		if (!d || !x) {
+			if (d)
+				fclose(d);
+			if (x)
+				fclose(x);
+			free(xtics);
 			return -1;
+		}
 		for (unsigned p = p0; p < c->npoints; p++) {
 			struct kb_pseries *s =
 			    strcmp(c->points[p].workload, wl) ? NULL : kb_plot_series(c, p, metric);
@@ -258,12 +275,13 @@ int kb_plot_distributions(struct kb_plotctx *c, FILE *html)
 			for (size_t i = 0; i < s->n; i++)
 				fprintf(d, "%u\t%g\n", blocks, s->v[i]);
 			fprintf(d, "\n\n"); /* one data block per point */
-			snprintf(xtics + strlen(xtics), sizeof(xtics) - strlen(xtics),
-				 "%s\"%s\" %u", blocks ? ", " : "", c->points[p].label, blocks);
+			fprintf(x, "%s%s %u", blocks ? ", " : "",
+				kb_esc_gp(q, sizeof(q), c->points[p].label), blocks);
 			unit = s->unit;
 			blocks++;
 		}
 		fclose(d);
+		fclose(x);
 		char title[256];
 
 		snprintf(title, sizeof(title), "%s: %s (%s) per run, by point", wl, metric, unit);
@@ -271,9 +289,11 @@ int kb_plot_distributions(struct kb_plotctx *c, FILE *html)
 		    c, html, fig, title, 900, 380,
 		    "set style fill solid 0.4 border -1\nset style boxplot outliers pointtype 7\n"
 		    "set boxwidth 0.5\nunset key\nset xrange [-0.7:%u.7]\n"
-		    "set xtics (%s) rotate by -35 font \",8\" noenhanced\nset ylabel \"%s\"\n"
-		    "plot for [i=0:%u] \"%s.dat\" index i using (i):2:(0.5) with boxplot",
-		    blocks - 1, xtics, unit, blocks - 1, fig);
+		    "set xtics (%s) rotate by -35 font \",8\" noenhanced\nset ylabel %s "
+		    "noenhanced\n"
+		    "plot for [i=0:%u] data index i using (i):2:(0.5) with boxplot",
+		    blocks - 1, xtics, kb_esc_gp(q, sizeof(q), unit), blocks - 1);
+		free(xtics);
 	}
 	return 0;
 }
@@ -310,7 +330,7 @@ int kb_plot_scaling(struct kb_plotctx *c, FILE *html)
 				order[j] = order[j - 1];
 				order[j - 1] = t;
 			}
-		snprintf(fig, sizeof(fig), "scaling-%s", wl);
+		kb_esc_filename(fig, sizeof(fig), "scaling", wl, p0);
 		FILE *d = kb_fig_data(c, fig);
 		const char *unit = "";
 
@@ -325,18 +345,21 @@ int kb_plot_scaling(struct kb_plotctx *c, FILE *html)
 			kb_stats_summarise(v, s->n, &st);
 			kb_median_interval(v, s->n, &lo, &hi);
 			free(v);
-			fprintf(d, "%d\t%s\t%g\t%g\t%g\n", c->points[order[i]].vcpus,
-				c->points[order[i]].label, st.median, lo, hi);
+			fprintf(d, "%d\t", c->points[order[i]].vcpus);
+			kb_esc_gpdata(d, c->points[order[i]].label);
+			fprintf(d, "\t%g\t%g\t%g\n", st.median, lo, hi);
 			unit = s->unit;
 		}
 		fclose(d);
 		snprintf(title, sizeof(title), "%s: median %s over vCPUs and topology shape", wl,
 			 metric);
+		char q[80];
+
 		kb_fig_add(c, html, fig, title, 900, 380,
 			   "unset key\nset xtics rotate by -35 font \",8\" noenhanced\n"
-			   "set ylabel \"%s\"\nset yrange [0:*]\n"
-			   "plot \"%s.dat\" using 0:3:4:5:xtic(2) with yerrorlines pointtype 7",
-			   unit, fig);
+			   "set ylabel %s noenhanced\nset yrange [0:*]\n"
+			   "plot data using 0:3:4:5:xtic(2) with yerrorlines pointtype 7",
+			   kb_esc_gp(q, sizeof(q), unit));
 		any = true;
 	}
 	if (!any)

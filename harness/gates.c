@@ -10,6 +10,7 @@
 
 #include "compare.h"
 #include "db.h"
+#include "escape.h"
 #include "inifile.h"
 #include "stats.h"
 #include "util.h"
@@ -105,21 +106,6 @@ struct tcase {
 	char suite[16], name[1200], failure[600], skipped[600];
 };
 
-static void xml_escape(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default:
-			if ((unsigned char)*s >= 0x20 || *s == '\t')
-				fputc(*s, f);
-		}
-	}
-}
-
 static int write_junit(const char *path, struct tcase *t, unsigned n, const char *campaign)
 {
 	FILE *f = fopen(path, "we");
@@ -143,15 +129,15 @@ static int write_junit(const char *path, struct tcase *t, unsigned n, const char
 			if (strcmp(t[i].suite, suite))
 				continue;
 			fprintf(f, "  <testcase classname=\"kvmbench.%s\" name=\"", suite);
-			xml_escape(f, t[i].name);
+			kb_esc_xml(f, t[i].name);
 			fprintf(f, "\"");
 			if (t[i].failure[0]) {
 				fprintf(f, "><failure message=\"");
-				xml_escape(f, t[i].failure);
+				kb_esc_xml(f, t[i].failure);
 				fprintf(f, "\"/></testcase>\n");
 			} else if (t[i].skipped[0]) {
 				fprintf(f, "><skipped message=\"");
-				xml_escape(f, t[i].skipped);
+				kb_esc_xml(f, t[i].skipped);
 				fprintf(f, "\"/></testcase>\n");
 			} else {
 				fprintf(f, "/>\n");

@@ -8,11 +8,14 @@
 #include <inttypes.h>
 #include <json-c/json.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "db.h"
+#include "layout.h"
+#include "util.h"
 
 enum { S_RUN, S_METRIC, S_MARK, S_EXIT, S_KSTAT, S_COUNT };
 
@@ -430,8 +433,87 @@ static int check_numbers(json_object *stats, char *why, size_t whylen)
 	return -1;
 }
 
+/* Exit regions, KVM statistics and devices: longer than a guest's names. */
+#define OTHER_NAME_MAX 64
+
+/*
+ * s is a name under the rule of util.h (or, with optional, empty); else
+ * why says which field, quoting s with other characters as '?'.
+ */
+static bool name_ok(const char *s, size_t max, bool optional, const char *field, char *why,
+		    size_t whylen)
+{
+	char shown[52];
+
+	if (s && ((optional && !*s) || kb_name_ok(s, max)))
+		return true;
+	if (!s) {
+		snprintf(why, whylen, "%s missing", field);
+		return false;
+	}
+	kb_name_shown(shown, sizeof(shown), s, strlen(s));
+	snprintf(why, whylen, "%s \"%s\": want %s%zu characters of %s", field, shown,
+		 optional ? "0-" : "1-", max - 1, KB_NAME_CHARS);
+	return false;
+}
+
+/* The key of each element of an array at o (with optional, absent or
+ * empty is fine), or each key of an object at o. */
+static bool names_ok(json_object *o, const char *key, size_t max, bool optional, const char *field,
+		     char *why, size_t whylen)
+{
+	char f[96];
+
+	if (o && json_object_is_type(o, json_type_object)) {
+		json_object_object_foreach(o, k, v)
+		{
+			(void)v;
+			if (!name_ok(k, max, false, field, why, whylen))
+				return false;
+		}
+	}
+	for (size_t i = 0;
+	     o && json_object_is_type(o, json_type_array) && i < json_object_array_length(o); i++) {
+		json_object *e = json_object_array_get_idx(o, i);
+
+		snprintf(f, sizeof(f), "%s[%zu].%s", field, i, key);
+		if ((optional && !get(e, key)) ||
+		    name_ok(get_str(e, key), max, optional, f, why, whylen))
+			continue;
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Every name the stats file gives: a file from elsewhere can hold
+ * anything, and these reach gnuplot scripts and web pages.
+ */
+static bool stats_names_ok(json_object *st, char *why, size_t whylen)
+{
+	json_object *ex = get(st, "exits"), *ks = get(st, "kvm_stats");
+
+	return names_ok(get(st, "metrics"), "name", KB_BENCH_NAME_MAX, false, "metrics", why,
+			whylen) &&
+	       names_ok(get(st, "metrics"), "unit", KB_BENCH_UNIT_MAX, true, "metrics", why,
+			whylen) &&
+	       names_ok(get(st, "marks"), "name", KB_BENCH_NAME_MAX, false, "marks", why, whylen) &&
+	       names_ok(get(ex, "by_reason"), NULL, OTHER_NAME_MAX, false, "exits.by_reason", why,
+			whylen) &&
+	       names_ok(get(ex, "by_region"), "name", OTHER_NAME_MAX, false, "exits.by_region", why,
+			whylen) &&
+	       names_ok(get(ex, "by_region"), "space", OTHER_NAME_MAX, true, "exits.by_region", why,
+			whylen) &&
+	       names_ok(get(ks, "vm"), NULL, OTHER_NAME_MAX, false, "kvm_stats.vm", why, whylen) &&
+	       names_ok(get(ks, "vcpu"), NULL, OTHER_NAME_MAX, false, "kvm_stats.vcpu", why,
+			whylen) &&
+	       names_ok(get(st, "devices"), "name", OTHER_NAME_MAX, false, "devices", why, whylen);
+}
+
 static json_object *load_stats(const char *path, char *why, size_t whylen)
 {
+	char bad[256];
+
 	json_object *o = json_object_from_file(path);
 
 	if (!o) {
@@ -442,6 +524,11 @@ static json_object *load_stats(const char *path, char *why, size_t whylen)
 	}
 	if (!json_object_is_type(o, json_type_object) || get_int(o, "schema", 0) != 1) {
 		snprintf(why, whylen, "stats JSON %s: not a schema 1 stats object", path);
+		json_object_put(o);
+		return NULL;
+	}
+	if (!stats_names_ok(o, bad, sizeof(bad))) {
+		snprintf(why, whylen, "stats JSON %s: %s", path, bad);
 		json_object_put(o);
 		return NULL;
 	}

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "figure.h"
 #include "stats.h"
 
@@ -56,11 +57,11 @@ int kb_plot_paging(struct kb_plotctx *c, FILE *html)
 			snprintf(modes[1], 16, "%s", m);
 	}
 	if (!modes[1][0]) {
-		fprintf(html,
-			"<p class=note>Only one paging mode (%s) in these campaigns: no "
-			"EPT/NPT against shadow comparison. Merge campaigns from hosts or "
-			"module settings with the other mode to get one.</p>\n",
-			modes[0]);
+		fprintf(html, "<p class=note>Only one paging mode (");
+		kb_esc_html(html, modes[0]);
+		fprintf(html, ") in these campaigns: no EPT/NPT against shadow comparison. Merge "
+			      "campaigns from hosts or module settings with the other mode to get "
+			      "one.</p>\n");
 		return 0;
 	}
 	if (strcmp(modes[0], modes[1]) > 0) { /* ept/npt first, shadow second */
@@ -87,21 +88,38 @@ int kb_plot_paging(struct kb_plotctx *c, FILE *html)
 		}
 	}
 	if (!n) {
-		fprintf(html, "<p class=note>Modes %s and %s ran no point in common.</p>\n",
-			modes[0], modes[1]);
+		fprintf(html, "<p class=note>Modes ");
+		kb_esc_html(html, modes[0]);
+		fprintf(html, " and ");
+		kb_esc_html(html, modes[1]);
+		fprintf(html, " ran no point in common.</p>\n");
 		return 0;
 	}
 	FILE *d = kb_fig_data(c, "paging");
 
 	if (!d)
 		return -1;
-	fprintf(d, "point\t%s\t%s\n", modes[0], modes[1]);
-	fprintf(html,
-		"<table><tr><th class=l>point</th><th class=l>metric</th><th>%s</th>"
-		"<th>%s</th><th>%s / %s</th><th>95%% interval</th>",
-		modes[0], modes[1], modes[1], modes[0]);
-	for (unsigned k = 0; k < 4; k++)
-		fprintf(html, "<th>%s<br>%s | %s</th>", mmu[k], modes[0], modes[1]);
+	fprintf(d, "point\t");
+	kb_esc_gpdata(d, modes[0]);
+	fputc('\t', d);
+	kb_esc_gpdata(d, modes[1]);
+	fputc('\n', d);
+	fprintf(html, "<table><tr><th class=l>point</th><th class=l>metric</th><th>");
+	kb_esc_html(html, modes[0]);
+	fprintf(html, "</th><th>");
+	kb_esc_html(html, modes[1]);
+	fprintf(html, "</th><th>");
+	kb_esc_html(html, modes[1]);
+	fprintf(html, " / ");
+	kb_esc_html(html, modes[0]);
+	fprintf(html, "</th><th>95%% interval</th>");
+	for (unsigned k = 0; k < 4; k++) {
+		fprintf(html, "<th>%s<br>", mmu[k]);
+		kb_esc_html(html, modes[0]);
+		fprintf(html, " | ");
+		kb_esc_html(html, modes[1]);
+		fprintf(html, "</th>");
+	}
 	fprintf(html, "</tr>\n");
 	for (unsigned i = 0; i < n; i++) {
 		struct kb_pseries *sa = kb_plot_series(c, pa[i], c->primary[pa[i]]);
@@ -112,12 +130,17 @@ int kb_plot_paging(struct kb_plotctx *c, FILE *html)
 
 		snprintf(label, sizeof(label), "%s %s", c->points[pa[i]].workload,
 			 c->points[pa[i]].topology);
-		fprintf(d, "%s\t%g\t%g\n", label, kb_median(sa->v, sa->n), kb_median(sb->v, sb->n));
+		kb_esc_gpdata(d, label);
+		fprintf(d, "\t%g\t%g\n", kb_median(sa->v, sa->n), kb_median(sb->v, sb->n));
+		fprintf(html, "<tr><td class=l>");
+		kb_esc_html(html, label);
+		fprintf(html, "</td><td class=l>");
+		kb_esc_html(html, sa->name);
+		fprintf(html, " (");
+		kb_esc_html(html, sa->unit);
 		fprintf(html,
-			"<tr><td class=l>%s</td><td class=l>%s (%s)</td><td>%.6g</td>"
-			"<td>%.6g</td><td>%.3f</td><td>%.3f &ndash; %.3f</td>",
-			label, sa->name, sa->unit, kb_median(sa->v, sa->n), kb_median(sb->v, sb->n),
-			r, lo, hi);
+			")</td><td>%.6g</td><td>%.6g</td><td>%.3f</td><td>%.3f &ndash; %.3f</td>",
+			kb_median(sa->v, sa->n), kb_median(sb->v, sb->n), r, lo, hi);
 		for (unsigned k = 0; k < 4; k++)
 			fprintf(html, "<td>%.6g | %.6g</td>",
 				kstat_median(c, c->points[pa[i]].key, mmu[k]),
@@ -133,7 +156,7 @@ int kb_plot_paging(struct kb_plotctx *c, FILE *html)
 		   "set style data histograms\nset style histogram clustered gap 1\n"
 		   "set style fill solid 0.85 border -1\nset key top left noenhanced\n"
 		   "set xtics rotate by -35 font \",8\" noenhanced\nset yrange [0:*]\n"
-		   "plot \"paging.dat\" using 2:xtic(1) title columnheader(2), \"\" using 3 "
+		   "plot data using 2:xtic(1) title columnheader(2), \"\" using 3 "
 		   "title columnheader(3)");
 	return 0;
 }
@@ -179,7 +202,7 @@ int kb_plot_trend(struct kb_plotctx *c, char *err, size_t errlen)
 			seen |= !strcmp(c->points[q].workload, wl);
 		if (seen || !metric[0])
 			continue;
-		snprintf(fig, sizeof(fig), "trend-%s", wl);
+		kb_esc_filename(fig, sizeof(fig), "trend", wl, p0);
 		FILE *d = kb_fig_data(c, fig);
 		double *med = calloc((size_t)nc * 64, sizeof(*med));
 
@@ -197,7 +220,8 @@ int kb_plot_trend(struct kb_plotctx *c, char *err, size_t errlen)
 		for (unsigned p = p0; p < c->npoints && cols < 64; p++) {
 			if (strcmp(c->points[p].workload, wl))
 				continue;
-			fprintf(d, "\t%s", c->points[p].label);
+			fputc('\t', d);
+			kb_esc_gpdata(d, c->points[p].label);
 			for (unsigned k = 0; k < nc; k++) {
 				double v[1024];
 				size_t n = 0;
@@ -231,9 +255,9 @@ int kb_plot_trend(struct kb_plotctx *c, char *err, size_t errlen)
 		kb_fig_add(c, html, fig, title, 900, 380,
 			   "set datafile missing \"?\"\nset key outside right noenhanced\n"
 			   "set xlabel \"nightly campaign\"\n"
-			   "plot for [i=2:%u] \"%s.dat\" using 0:i:xtic(1) with linespoints "
+			   "plot for [i=2:%u] data using 0:i:xtic(1) with linespoints "
 			   "title columnheader(i)",
-			   cols + 1, fig);
+			   cols + 1);
 	}
 	fprintf(html, "</body></html>\n");
 	return fclose(html) ? -1 : 0;

@@ -15,6 +15,7 @@
 
 #include "compare.h"
 #include "db.h"
+#include "escape.h"
 #include "figure.h"
 #include "scenario.h"
 #include "stats.h"
@@ -82,45 +83,75 @@ int kb_plot_newest(struct kb_plotctx *c, char *err, size_t errlen)
 	return rc;
 }
 
+/* The last occurrence of needle in s, or NULL. */
+static const char *last_strstr(const char *s, const char *needle)
+{
+	const char *last = NULL;
+
+	for (const char *p = s; (p = strstr(p, needle)); p++)
+		last = p;
+	return last;
+}
+
+/*
+ * A point's axis values from its canonical params, "topology=1 memory=128M
+ * ... vmm_args=-vcpu-pin 0" (expand.c: axes in order, ioeventfd left out
+ * when on): values may hold spaces and '=' (vmm_args, workload names), so
+ * each ends where the next axis's " name=" starts, the last such for the
+ * axis before the last.  An axis not there is "".
+ */
+static void split_params(const char *params, char v[KB_AX_COUNT][KB_VAL_MAX])
+{
+	const char *p = params;
+
+	for (int a = 0; a < KB_AX_COUNT; a++) {
+		char pre[32];
+		const char *end = NULL;
+		size_t n = (size_t)snprintf(pre, sizeof(pre), "%s=", kb_axis_name(a));
+
+		v[a][0] = 0;
+		if (strncmp(p, pre, n))
+			continue;
+		p += n;
+		for (int b = a + 1; b < KB_AX_COUNT && !end; b++) {
+			snprintf(pre, sizeof(pre), " %s=", kb_axis_name(b));
+			end = b == KB_AX_COUNT - 1 ? last_strstr(p, pre) : strstr(p, pre);
+		}
+		if (!end)
+			end = p + strlen(p);
+		snprintf(v[a], KB_VAL_MAX, "%.*s", (int)(end - p), p);
+		p = *end ? end + 1 : end;
+	}
+}
+
+/* Values a label leaves out: the defaults nobody asked about. */
+static bool boring(int a, const char *value)
+{
+	return (a == KB_AX_NUMA && !strcmp(value, "none")) ||
+	       (a == KB_AX_DEVICES && !strcmp(value, "none")) || !value[0];
+}
+
 /* A label from the axis values that differ between points. */
 static void make_labels(struct kb_plotctx *c)
 {
-	static const char *const skip[] = {"numa=none", "devices=none", "vmm_args="};
-	char first[KB_AX_COUNT][KB_VAL_MAX];
+	char(*v)[KB_AX_COUNT][KB_VAL_MAX] = calloc(c->npoints, sizeof(*v));
 	bool varies[KB_AX_COUNT] = {false};
 
-	for (unsigned i = 0; i < c->npoints; i++) {
-		char buf[1100], *save = NULL;
-		int a = 0;
-
-		snprintf(buf, sizeof(buf), "%s", c->points[i].params);
-		for (char *t = strtok_r(buf, " ", &save); t && a < KB_AX_COUNT;
-		     t = strtok_r(NULL, " ", &save), a++) {
-			if (!i)
-				snprintf(first[a], KB_VAL_MAX, "%s", t);
-			else if (strcmp(first[a], t))
-				varies[a] = true;
-		}
+	for (unsigned i = 0; v && i < c->npoints; i++) {
+		split_params(c->points[i].params, v[i]);
+		for (int a = 0; a < KB_AX_COUNT; a++)
+			varies[a] |= strcmp(v[0][a], v[i][a]) != 0;
 	}
 	for (unsigned i = 0; i < c->npoints; i++) {
 		struct kb_ppoint *p = &c->points[i];
-		char buf[1100], *save = NULL;
-		int a = 0;
 		size_t o = (size_t)snprintf(p->label, sizeof(p->label), "%s", p->workload);
 
-		snprintf(buf, sizeof(buf), "%s", p->params);
-		for (char *t = strtok_r(buf, " ", &save); t && a < KB_AX_COUNT;
-		     t = strtok_r(NULL, " ", &save), a++) {
-			bool boring = false;
-
-			for (size_t k = 0; k < 3; k++)
-				boring |= !strcmp(t, skip[k]);
-			if (a == KB_AX_WORKLOAD || !varies[a] || boring || o >= sizeof(p->label))
-				continue;
-			o += (size_t)snprintf(p->label + o, sizeof(p->label) - o, " %s",
-					      strchr(t, '=') + 1);
-		}
+		for (int a = 0; v && a < KB_AX_COUNT && o < sizeof(p->label); a++)
+			if (a != KB_AX_WORKLOAD && varies[a] && !boring(a, v[i][a]))
+				o += (size_t)snprintf(p->label + o, sizeof(p->label) - o, " %s",
+						      v[i][a]);
 	}
+	free(v);
 }
 
 static int load_series(struct kb_plotctx *c)
@@ -297,20 +328,18 @@ int kb_plot_tables(struct kb_plotctx *c, FILE *html, FILE *out, const char *fmt)
 			if (*wl)
 				fprintf(html, "</table>\n");
 			wl = p->workload;
+			fprintf(html, "<h2>Workload ");
+			kb_esc_html(html, wl);
 			if (!any) {
 				if (!json && !csv)
 					fprintf(out, "\n%s: no metrics\n", wl);
-				fprintf(html,
-					"<h2>Workload %s</h2>\n<p class=note>No metrics (a "
-					"functional guest).</p>\n<table>\n",
-					wl);
+				fprintf(html, "</h2>\n<p class=note>No metrics (a functional "
+					      "guest).</p>\n<table>\n");
 				continue;
 			}
-			fprintf(html,
-				"<h2>Workload %s</h2>\n<table><tr><th class=l>point</th>"
-				"<th class=l>metric</th><th>median</th><th>95%% interval</th>"
-				"<th>CV</th><th>runs</th><th class=l>unit</th></tr>\n",
-				wl);
+			fprintf(html, "</h2>\n<table><tr><th class=l>point</th>"
+				      "<th class=l>metric</th><th>median</th><th>95%% interval</th>"
+				      "<th>CV</th><th>runs</th><th class=l>unit</th></tr>\n");
 			if (!json && !csv)
 				fprintf(out, "\n%s\n", wl);
 		}
@@ -323,24 +352,39 @@ int kb_plot_tables(struct kb_plotctx *c, FILE *html, FILE *out, const char *fmt)
 				continue;
 			kb_stats_summarise(s->v, s->n, &st); /* sorts s->v */
 			kb_median_interval(s->v, s->n, &lo, &hi);
+			fprintf(html, "<tr><td class=l>");
+			kb_esc_html(html, p->label);
+			fprintf(html, "</td><td class=l>");
+			kb_esc_html(html, s->name);
 			fprintf(html,
-				"<tr><td class=l>%s</td><td class=l>%s</td><td>%.6g</td>"
-				"<td>%.6g &ndash; %.6g</td><td>%.1f%%</td><td>%zu</td>"
-				"<td class=l>%s</td></tr>\n",
-				p->label, s->name, st.median, lo, hi, st.cv * 100, s->n, s->unit);
-			if (json)
-				fprintf(
-				    out,
-				    "%s\n  {\"workload\": \"%s\", \"point\": \"%s\", \"metric\": "
-				    "\"%s\", \"unit\": \"%s\", \"median\": %.9g, \"ci_low\": %.9g, "
-				    "\"ci_high\": %.9g, \"cv\": %.6g, \"n\": %zu}",
-				    first ? "" : ",", wl, p->params, s->name, s->unit, st.median,
-				    lo, hi, st.cv, s->n);
-			else if (csv)
-				fprintf(out, "%s,\"%s\",%s,%s,%.9g,%.9g,%.9g,%.6g,%zu\n", wl,
-					p->params, s->name, s->unit, st.median, lo, hi, st.cv,
+				"</td><td>%.6g</td><td>%.6g &ndash; %.6g</td><td>%.1f%%</td>"
+				"<td>%zu</td><td class=l>",
+				st.median, lo, hi, st.cv * 100, s->n);
+			kb_esc_html(html, s->unit);
+			fprintf(html, "</td></tr>\n");
+			if (json) {
+				fprintf(out, "%s\n  {\"workload\": ", first ? "" : ",");
+				kb_esc_json(out, wl);
+				fprintf(out, ", \"point\": ");
+				kb_esc_json(out, p->params);
+				fprintf(out, ", \"metric\": ");
+				kb_esc_json(out, s->name);
+				fprintf(out, ", \"unit\": ");
+				kb_esc_json(out, s->unit);
+				fprintf(out,
+					", \"median\": %.9g, \"ci_low\": %.9g, \"ci_high\": %.9g, "
+					"\"cv\": %.6g, \"n\": %zu}",
+					st.median, lo, hi, st.cv, s->n);
+			} else if (csv) {
+				const char *f[] = {wl, p->params, s->name, s->unit};
+
+				for (int k = 0; k < 4; k++) {
+					kb_esc_csv(out, f[k]);
+					fputc(',', out);
+				}
+				fprintf(out, "%.9g,%.9g,%.9g,%.6g,%zu\n", st.median, lo, hi, st.cv,
 					s->n);
-			else
+			} else
 				fprintf(out,
 					"  %-28s %-24s %12.6g [%.6g, %.6g] CV %5.1f%% n=%zu %s\n",
 					p->label, s->name, st.median, lo, hi, st.cv * 100, s->n,

@@ -17,25 +17,10 @@
 
 #include "compare.h"
 #include "db.h"
+#include "escape.h"
 #include "util.h"
 #include "plot.h"
 #include "stats.h"
-
-static void html_escape(FILE *f, const char *s)
-{
-	for (; s && *s; s++) {
-		if (*s == '<')
-			fputs("&lt;", f);
-		else if (*s == '>')
-			fputs("&gt;", f);
-		else if (*s == '&')
-			fputs("&amp;", f);
-		else if (*s == '"')
-			fputs("&quot;", f);
-		else
-			fputc(*s, f);
-	}
-}
 
 static const char css[] =
     "body{font-family:sans-serif;margin:2em;max-width:1100px;color:#222}"
@@ -55,9 +40,9 @@ static const char check_script[] =
 static void page_start(FILE *f, const char *title)
 {
 	fprintf(f, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>");
-	html_escape(f, title);
+	kb_esc_html(f, title);
 	fprintf(f, "</title><style>%s</style>%s</head>\n<body>\n<h1>", css, check_script);
-	html_escape(f, title);
+	kb_esc_html(f, title);
 	fprintf(f, "</h1>\n");
 }
 
@@ -81,29 +66,38 @@ static void header(struct kb_plotctx *c, FILE *f)
 		"<th class=l>KVM / paging</th><th class=l>build</th><th class=l>runs</th></tr>\n");
 	while (st && sqlite3_step(st) == SQLITE_ROW) {
 		fprintf(f, "<tr><td>%lld</td><td class=l>", (long long)sqlite3_column_int64(st, 0));
-		html_escape(f, (const char *)sqlite3_column_text(st, 1));
-		fprintf(f, "%s%s</td><td>%s</td><td>%s</td><td class=l>%s</td><td class=l>",
-			sqlite3_column_bytes(st, 13) ? " tag " : "",
-			sqlite3_column_bytes(st, 13) ? (const char *)sqlite3_column_text(st, 13)
-						     : "",
-			sqlite3_column_text(st, 2), sqlite3_column_text(st, 3),
-			sqlite3_column_text(st, 4));
-		html_escape(f, (const char *)sqlite3_column_text(st, 6));
+		kb_esc_html(f, (const char *)sqlite3_column_text(st, 1));
+		if (sqlite3_column_bytes(st, 13)) {
+			fprintf(f, " tag ");
+			kb_esc_html(f, (const char *)sqlite3_column_text(st, 13));
+		}
+		for (int col = 2; col <= 4; col++) { /* kind, state, started */
+			fprintf(f, col == 4 ? "</td><td class=l>" : "</td><td>");
+			kb_esc_html(f, (const char *)sqlite3_column_text(st, col));
+		}
+		fprintf(f, "</td><td class=l>");
+		kb_esc_html(f, (const char *)sqlite3_column_text(st, 6));
 		fprintf(f, ": ");
-		html_escape(f, (const char *)sqlite3_column_text(st, 7));
+		kb_esc_html(f, (const char *)sqlite3_column_text(st, 7));
 		fprintf(f, ", %d CPUs, kernel ", sqlite3_column_int(st, 11));
-		html_escape(f, (const char *)sqlite3_column_text(st, 8));
-		fprintf(f, "</td><td class=l>%s: %s / %s%s</td><td class=l>",
-			sqlite3_column_text(st, 15), sqlite3_column_text(st, 9),
-			sqlite3_column_text(st, 10),
+		kb_esc_html(f, (const char *)sqlite3_column_text(st, 8));
+		fprintf(f, "</td><td class=l>");
+		kb_esc_html(f, (const char *)sqlite3_column_text(st, 15));
+		fprintf(f, ": ");
+		kb_esc_html(f, (const char *)sqlite3_column_text(st, 9));
+		fprintf(f, " / ");
+		kb_esc_html(f, (const char *)sqlite3_column_text(st, 10));
+		fprintf(f, "%s</td><td class=l>",
 			sqlite3_column_int(st, 16) ? " (timings emulated)" : "");
-		html_escape(f, (const char *)sqlite3_column_text(st, 12));
+		kb_esc_html(f, (const char *)sqlite3_column_text(st, 12));
 		if (sqlite3_column_bytes(st, 14)) {
 			fprintf(f, " (VMM args: ");
-			html_escape(f, (const char *)sqlite3_column_text(st, 14));
+			kb_esc_html(f, (const char *)sqlite3_column_text(st, 14));
 			fprintf(f, ")");
 		}
-		fprintf(f, "</td><td class=l>%s</td></tr>\n", sqlite3_column_text(st, 17));
+		fprintf(f, "</td><td class=l>");
+		kb_esc_html(f, (const char *)sqlite3_column_text(st, 17));
+		fprintf(f, "</td></tr>\n");
 		emulated |= sqlite3_column_int(st, 16);
 	}
 	sqlite3_finalize(st);

@@ -115,6 +115,8 @@ static void put_records(struct kb_json *j, const struct kb_vm *vm)
 	kb_json_end(j, ']');
 	kb_json_object(j, "bench_device");
 	kb_json_u64(j, "bad_requests", vm ? vm->bench.bad_requests : 0);
+	if (vm && vm->bench.first_bad[0])
+		kb_json_str(j, "first_bad_request", vm->bench.first_bad);
 	kb_json_u64(j, "dropped_records", vm ? vm->bench.dropped : 0);
 	kb_json_end(j, '}');
 	kb_json_object(j, "console");

@@ -52,6 +52,29 @@ bad:
 	return -1;
 }
 
+static const char name_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				 "0123456789_.:/%+-";
+
+bool kb_name_ok(const char *s, size_t max)
+{
+	size_t n = strspn(s, name_chars);
+
+	return n > 0 && n < max && !s[n];
+}
+
+void kb_name_shown(char *out, size_t outlen, const char *s, size_t len)
+{
+	size_t n = strnlen(s, len), i;
+
+	if (!outlen)
+		return;
+	for (i = 0; i < n && i + 1 < outlen; i++)
+		out[i] = strchr(name_chars, s[i]) ? s[i] : '?';
+	out[i] = 0;
+	if (i < n && outlen > 4)
+		memcpy(out + outlen - 4, "...", 4);
+}
+
 int kb_mkdirs(const char *path)
 {
 	char tmp[4096];

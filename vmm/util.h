@@ -4,6 +4,7 @@
 #ifndef KB_UTIL_H
 #define KB_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -29,6 +30,19 @@ int kb_number_parse(const char *s, double lo, double hi, unsigned flags, double 
 /* mkdir -p: create path and its missing parents (mode 0755).  0 or -1
  * with errno. */
 int kb_mkdirs(const char *path);
+
+/*
+ * Names a guest or a stats file gives (metrics, marks, units, exit regions,
+ * KVM statistics, devices): 1 to max - 1 bytes of KB_NAME_CHARS.  The VMM
+ * refuses others from the guest, the harness refuses a stats file with
+ * them, so every output language can carry a name; the harness's writers
+ * (harness/escape.c) quote them all the same.
+ */
+#define KB_NAME_CHARS "[A-Za-z0-9_.:/%+-]"
+bool kb_name_ok(const char *s, size_t max);
+/* s (at most len bytes, to its NUL) for an error message: other characters
+ * as '?', cut to fit out[outlen] with "..." when longer. */
+void kb_name_shown(char *out, size_t outlen, const char *s, size_t len);
 
 /* Little-endian fields of guest or image bytes, at any alignment. */
 static inline uint16_t kb_le16(const void *p)

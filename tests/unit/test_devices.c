@@ -85,13 +85,32 @@ static void test_uart(void)
 	CHECK_EQ(bench.nmetrics, 1);
 	CHECK(!strcmp(bench.metrics[0].name, "iops") && bench.metrics[0].value == 1234.5 &&
 	      !strcmp(bench.metrics[0].unit, "ops/s"));
-	/* values the harness cannot use are counted as bad, never recorded */
-	line = "KVMBENCH METRIC a nan ns\nKVMBENCH METRIC b 1e999 ns\nKVMBENCH METRIC c -1 ns\n"
-	       "KVMBENCH METRIC d -inf ns\n";
-	for (const char *p = line; *p; p++)
-		OUTB(0x3f8, (uint8_t)*p);
+	/* console names: the port's rules, a refusal for anything else */
+	static const char *const bad_lines[] = {
+	    "KVMBENCH METRIC A`touch${IFS}x` 1 ns\n",
+	    "KVMBENCH METRIC a 1 n$(id)s\n",
+	    "KVMBENCH MARK <img>\n",
+	    "KVMBENCH MARK aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+	    "KVMBENCH METRIC a 1 uuuuuuuuuuuuuuuu\n",
+	    "KVMBENCH METRIC a 1x ns\n",
+	    "KVMBENCH METRIC a nan ns\n",
+	    "KVMBENCH METRIC b 1e999 ns\n",
+	    "KVMBENCH METRIC c -1 ns\n",
+	    "KVMBENCH METRIC d -inf ns\n",
+	    "KVMBENCH MARK a b\n",
+	    "KVMBENCH METRIC a\n",
+	};
+	for (size_t i = 0; i < sizeof(bad_lines) / sizeof(bad_lines[0]); i++)
+		for (const char *p = bad_lines[i]; *p; p++)
+			OUTB(0x3f8, (uint8_t)*p);
+	CHECK_EQ(bench.nmarks, 1);
 	CHECK_EQ(bench.nmetrics, 1);
-	CHECK_EQ(bench.bad_requests, 4);
+	CHECK_EQ(bench.bad_requests, sizeof(bad_lines) / sizeof(bad_lines[0]));
+	CHECK(strstr(bench.first_bad, "metric name \"A?touch??IFS?x?\" refused") != NULL);
+	for (const char *p = "KVMBENCH METRIC x:y 2\r\n"; *p; p++) /* no unit, \r\n */
+		OUTB(0x3f8, (uint8_t)*p);
+	CHECK_EQ(bench.nmetrics, 2);
+	CHECK(!strcmp(bench.metrics[1].name, "x:y") && !bench.metrics[1].unit[0]);
 	/* an endless line is cut, not overflowed */
 	for (int i = 0; i < 10000; i++)
 		OUTB(0x3f8, 'a');
@@ -145,24 +164,43 @@ static void test_bench(void)
 	r->op = KB_BENCH_METRIC;
 	r->value = 12345;
 	r->exp10 = -3;
+	/* names and units outside [A-Za-z0-9_.:/%+-], or unterminated: refused */
+	memcpy(r->name, "A`touch${IFS}x`", 16);
+	strcpy(r->unit, "ns");
+	OUTL(KB_PORT_BENCH, 0x1000);
+	CHECK_EQ(bench.nmetrics, 0);
+	CHECK_EQ(bench.bad_requests, 1);
+	CHECK(strstr(bench.first_bad, "metric name \"A?touch??IFS?x?\" refused") != NULL);
 	memcpy(r->name, "cyc\x01les", 8);
+	OUTL(KB_PORT_BENCH, 0x1000);
+	memset(r->name, 'n', sizeof(r->name)); /* unterminated */
+	OUTL(KB_PORT_BENCH, 0x1000);
+	strcpy(r->name, "cycles");
 	memset(r->unit, 'u', sizeof(r->unit)); /* unterminated */
+	OUTL(KB_PORT_BENCH, 0x1000);
+	strcpy(r->unit, "<b>");
+	OUTL(KB_PORT_BENCH, 0x1000);
+	CHECK_EQ(bench.nmetrics, 0);
+	CHECK_EQ(bench.bad_requests, 5);
+	CHECK(strstr(bench.first_bad, "A?touch") != NULL); /* the first is kept */
+	strcpy(r->name, "virtio-blk0.read_MiB/s:x+y%");
+	strcpy(r->unit, "MiB/s");
 	OUTL(KB_PORT_BENCH, 0x1000);
 	CHECK_EQ(bench.nmetrics, 1);
 	CHECK(bench.metrics[0].value > 12.344 && bench.metrics[0].value < 12.346);
-	CHECK(!strcmp(bench.metrics[0].name, "cyc?les"));
-	CHECK_EQ(strlen(bench.metrics[0].unit), KB_BENCH_UNIT_MAX - 1);
+	CHECK(!strcmp(bench.metrics[0].name, "virtio-blk0.read_MiB/s:x+y%"));
+	CHECK(!strcmp(bench.metrics[0].unit, "MiB/s"));
 	CHECK_EQ(bench.metrics[0].vcpu, 1);
 
 	r->exp10 = 400; /* out of range */
 	OUTL(KB_PORT_BENCH, 0x1000);
 	CHECK_EQ(bench.nmetrics, 1);
-	CHECK_EQ(bench.bad_requests, 1);
+	CHECK_EQ(bench.bad_requests, 6);
 	r->exp10 = 0;
 	r->value = -5; /* metrics are never negative */
 	OUTL(KB_PORT_BENCH, 0x1000);
 	CHECK_EQ(bench.nmetrics, 1);
-	CHECK_EQ(bench.bad_requests, 2);
+	CHECK_EQ(bench.bad_requests, 7);
 	OUTL(KB_PORT_BENCH, RAM - sizeof(*r) + 1);     /* straddles the end of RAM */
 	OUTL(KB_PORT_BENCH, 0xfee00000);	       /* not RAM at all */
 	io(KB_SPACE_PIO, KB_PORT_BENCH, 2, 1, 0x1000); /* wrong width */
@@ -171,7 +209,7 @@ static void test_bench(void)
 	r->magic = KB_BENCH_MAGIC;
 	r->op = 99;
 	OUTL(KB_PORT_BENCH, 0x1000);
-	CHECK_EQ(bench.bad_requests, 7);
+	CHECK_EQ(bench.bad_requests, 12);
 	CHECK(!kb_result_is_set(&res));
 
 	r->op = KB_BENCH_MARK;

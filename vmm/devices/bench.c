@@ -4,10 +4,13 @@
  * A guest writes the guest-physical address of a struct kb_bench_req with
  * one 32-bit OUT.  The VMM copies the request out of guest memory before
  * looking at it (the guest may change it concurrently), checks the
- * address, magic and operation, forces the strings to be terminated and
- * printable, then records a mark (host time + guest TSC), a metric, or the
- * guest's verdict, which ends the VM.  Reading the port returns
- * 0x4b420001 ("KB", ABI 1) so a guest can tell the device is there.
+ * address, magic and operation, and refuses mark and metric names and
+ * units that are not KB_NAME_CHARS (util.h: they end up in scripts and
+ * pages on the host), then records a mark (host time + guest TSC), a
+ * metric, or the guest's verdict (its text made printable), which ends the
+ * VM.  Refusals are counted, and the first is described in the stats.
+ * Reading the port returns 0x4b420001 ("KB", ABI 1) so a guest can tell
+ * the device is there.
  * Records are capped at KB_BENCH_MAX_RECORDS so a hostile guest cannot
  * make the VMM grow without bound.
  */
@@ -15,8 +18,11 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "../util.h"
 
 /* 10^e for |e| <= 18, without libm. */
 static double pow10i(int e)
@@ -36,6 +42,40 @@ static void clean_copy(char *dst, size_t dstlen, const char *src, size_t srclen)
 	for (i = 0; i + 1 < dstlen && i < srclen && src[i]; i++)
 		dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? src[i] : '?';
 	dst[i] = 0;
+}
+
+/* Count a refused request; the first one's description is kept. */
+__attribute__((format(printf, 2, 3))) static void refuse(struct kb_bench *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	__atomic_add_fetch(&b->bad_requests, 1, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&b->lock);
+	if (!b->first_bad[0]) {
+		va_start(ap, fmt);
+		vsnprintf(b->first_bad, sizeof(b->first_bad), fmt, ap);
+		va_end(ap);
+	}
+	pthread_mutex_unlock(&b->lock);
+}
+
+/*
+ * A name (or, with may_be_empty, a unit) from the guest, len bytes that
+ * must hold its NUL: true when it is KB_NAME_CHARS, else the request is
+ * refused, quoting the string with other bytes as '?'.
+ */
+static bool name_ok(struct kb_bench *b, const char *what, const char *s, size_t len,
+		    bool may_be_empty)
+{
+	char shown[KB_BENCH_NAME_MAX];
+	size_t n = strnlen(s, len);
+
+	if (n < len && ((may_be_empty && !n) || kb_name_ok(s, len)))
+		return true;
+	kb_name_shown(shown, sizeof(shown), s, len);
+	refuse(b, "%s \"%s\" refused: want %s%zu characters of %s", what, shown,
+	       may_be_empty ? "0-" : "1-", len - 1, KB_NAME_CHARS);
+	return false;
 }
 
 /*
@@ -89,7 +129,7 @@ static void add_metric(struct kb_bench *b, const char *name, size_t namelen, con
 	struct kb_metric *m;
 
 	if (!isfinite(value) || value < 0) {
-		__atomic_add_fetch(&b->bad_requests, 1, __ATOMIC_RELAXED);
+		refuse(b, "metric value %g: want a finite number >= 0", value);
 		return;
 	}
 	pthread_mutex_lock(&b->lock);
@@ -110,24 +150,29 @@ static void handle_request(struct kb_bench *b, uint64_t gpa, unsigned vcpu)
 	char text[KB_BENCH_TEXT_MAX];
 
 	if (!src) {
-		__atomic_add_fetch(&b->bad_requests, 1, __ATOMIC_RELAXED);
+		refuse(b, "request at 0x%llx: not in guest RAM", (unsigned long long)gpa);
 		return;
 	}
 	memcpy(&r, src, sizeof(r)); /* one copy: the guest may change it */
 	if (r.magic != KB_BENCH_MAGIC) {
-		__atomic_add_fetch(&b->bad_requests, 1, __ATOMIC_RELAXED);
+		refuse(b, "request at 0x%llx: bad magic 0x%x", (unsigned long long)gpa, r.magic);
 		return;
 	}
 	clean_copy(text, sizeof(text), r.text, sizeof(r.text));
 	switch (r.op) {
-	case KB_BENCH_MARK: add_mark(b, r.name, sizeof(r.name), vcpu, r.tsc); break;
+	case KB_BENCH_MARK:
+		if (name_ok(b, "mark name", r.name, sizeof(r.name), false))
+			add_mark(b, r.name, sizeof(r.name), vcpu, r.tsc);
+		break;
 	case KB_BENCH_METRIC:
 		if (r.exp10 < -18 || r.exp10 > 18) {
-			__atomic_add_fetch(&b->bad_requests, 1, __ATOMIC_RELAXED);
+			refuse(b, "metric exponent %d: want -18 to 18", r.exp10);
 			break;
 		}
-		add_metric(b, r.name, sizeof(r.name), r.unit, sizeof(r.unit),
-			   (double)r.value * pow10i(r.exp10), vcpu);
+		if (name_ok(b, "metric name", r.name, sizeof(r.name), false) &&
+		    name_ok(b, "metric unit", r.unit, sizeof(r.unit), true))
+			add_metric(b, r.name, sizeof(r.name), r.unit, sizeof(r.unit),
+				   (double)r.value * pow10i(r.exp10), vcpu);
 		break;
 	case KB_BENCH_PASS:
 		kb_result_set(b->result, KB_EXIT_PASS, "pass", (int)vcpu, "%s",
@@ -141,7 +186,8 @@ static void handle_request(struct kb_bench *b, uint64_t gpa, unsigned vcpu)
 		kb_result_set(b->result, KB_EXIT_SKIP, "skip", (int)vcpu, "%s",
 			      text[0] ? text : "guest skipped");
 		break;
-	default: __atomic_add_fetch(&b->bad_requests, 1, __ATOMIC_RELAXED);
+	default:
+		refuse(b, "request at 0x%llx: unknown operation %u", (unsigned long long)gpa, r.op);
 	}
 }
 
@@ -156,7 +202,8 @@ static void bench_io(struct kb_io *io, void *opaque)
 		return;
 	}
 	if (io->len != 4 || io->addr != KB_PORT_BENCH) {
-		__atomic_add_fetch(&((struct kb_bench *)opaque)->bad_requests, 1, __ATOMIC_RELAXED);
+		refuse(opaque, "a %u-byte write to port 0x%x: want 4 bytes to 0x%x", io->len,
+		       (unsigned)io->addr, KB_PORT_BENCH);
 		return;
 	}
 	memcpy(&v, io->data, 4);
@@ -218,12 +265,45 @@ static void kernel_line(struct kb_bench *b, const char *line, unsigned vcpu)
 	}
 }
 
+/* The next word of *p (up to white space) into out[len], cut to fit; *p moves
+ * past it.  Returns its length, 0 for none. */
+static size_t word(const char **p, char *out, size_t len)
+{
+	const char *s = *p + strspn(*p, " \t\r\n");
+	size_t n = strcspn(s, " \t\r\n");
+
+	snprintf(out, len, "%.*s", (int)n, s);
+	*p = s + n;
+	return n;
+}
+
+/* "KVMBENCH MARK NAME" or "KVMBENCH METRIC NAME VALUE [UNIT]", the same
+ * names as through the port; anything else after KVMBENCH is refused. */
+static void console_record(struct kb_bench *b, const char *line, unsigned vcpu)
+{
+	char kind[8], name[256], num[64], unit[256], more[8], *end;
+	double value = 0;
+
+	word(&line, kind, sizeof(kind));
+	word(&line, name, sizeof(name));
+	if (!strcmp(kind, "MARK") && !word(&line, more, sizeof(more))) {
+		if (name_ok(b, "mark name", name, KB_BENCH_NAME_MAX, false))
+			add_mark(b, name, KB_BENCH_NAME_MAX, vcpu, 0);
+		return;
+	}
+	if (strcmp(kind, "METRIC") || !word(&line, num, sizeof(num)) ||
+	    (value = strtod(num, &end), *end) || !isfinite(value) ||
+	    (word(&line, unit, sizeof(unit)), word(&line, more, sizeof(more)))) {
+		refuse(b, "console: want KVMBENCH MARK NAME or KVMBENCH METRIC NAME VALUE [UNIT]");
+		return;
+	}
+	if (name_ok(b, "metric name", name, KB_BENCH_NAME_MAX, false) &&
+	    name_ok(b, "metric unit", unit, KB_BENCH_UNIT_MAX, true))
+		add_metric(b, name, KB_BENCH_NAME_MAX, unit, KB_BENCH_UNIT_MAX, value, vcpu);
+}
+
 void kb_bench_console_line(struct kb_bench *b, const char *line, unsigned vcpu)
 {
-	char name[KB_BENCH_NAME_MAX], unit[KB_BENCH_UNIT_MAX];
-	double value;
-	int n = 0;
-
 	if (b->until_src && !regexec(&b->until, line, 0, NULL, 0)) {
 		add_mark(b, "until", sizeof("until"), vcpu, 0);
 		kb_result_set(b->result, KB_EXIT_PASS, "until", (int)vcpu,
@@ -231,12 +311,8 @@ void kb_bench_console_line(struct kb_bench *b, const char *line, unsigned vcpu)
 	}
 	kernel_line(b, line, vcpu);
 	line = strstr(line, "KVMBENCH ");
-	if (!line)
-		return;
-	if (sscanf(line, "KVMBENCH MARK %47s %n", name, &n) == 1 && n > 0)
-		add_mark(b, name, sizeof(name), vcpu, 0);
-	else if (sscanf(line, "KVMBENCH METRIC %47s %lf %15s", name, &value, unit) == 3)
-		add_metric(b, name, sizeof(name), unit, sizeof(unit), value, vcpu);
+	if (line)
+		console_record(b, line + 9, vcpu);
 }
 
 void kb_bench_destroy(struct kb_bench *b)

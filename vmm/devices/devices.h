@@ -44,6 +44,7 @@ struct kb_bench {
 	unsigned nmetrics, capmetrics;
 	uint64_t dropped;      /* records past KB_BENCH_MAX_RECORDS */
 	uint64_t bad_requests; /* malformed or outside RAM */
+	char first_bad[160];   /* the first of them, described */
 	const char *until_src; /* -until: the pattern, and compiled */
 	regex_t until;
 	bool restart_announced; /* the guest kernel said it restarts */
