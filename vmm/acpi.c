@@ -25,7 +25,7 @@ static size_t put(struct buf *b, const void *p, size_t len)
 {
 	size_t at = b->n;
 
-	if (b->n + len > sizeof(b->b)) {
+	if (!kb_range_ok(b->n, len, 0, sizeof(b->b))) {
 		b->overflow = 1;
 		return at;
 	}
@@ -82,6 +82,8 @@ static uint64_t end(struct buf *b, size_t at)
 {
 	uint32_t len = (uint32_t)(b->n - at);
 
+	if (b->overflow) /* at may lie past the buffer; kb_acpi_build fails */
+		return 0;
 	memcpy(b->b + at + 4, &len, 4);
 	b->b[at + 9] = (uint8_t)-sum(b->b + at, len);
 	return KB_ACPI_ADDR + at;
@@ -97,7 +99,7 @@ struct aml {
 
 static void aml_bytes(struct aml *a, const void *p, size_t len)
 {
-	if (a->n + len > sizeof(a->b)) {
+	if (!kb_range_ok(a->n, len, 0, sizeof(a->b))) {
 		a->overflow = 1;
 		return;
 	}

@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "util.h"
+
 void kb_bus_init(struct kb_bus *bus)
 {
 	memset(bus, 0, sizeof(*bus));
@@ -56,9 +58,7 @@ const struct kb_region *kb_bus_find(const struct kb_bus *bus, enum kb_space spac
 			lo = mid + 1;
 		} else {
 			/* Found the start; the access must end inside too. */
-			if (len > r[mid].len - (addr - r[mid].base))
-				return NULL;
-			return &r[mid];
+			return kb_range_ok(addr, len, r[mid].base, r[mid].len) ? &r[mid] : NULL;
 		}
 	}
 	return NULL;

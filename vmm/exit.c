@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util.h"
+
 static const char *const reason_names[KB_EXIT_REASONS] = {
     [KVM_EXIT_UNKNOWN] = "unknown",
     [KVM_EXIT_EXCEPTION] = "exception",
@@ -77,7 +79,7 @@ static enum kb_exit_action do_pio(struct kvm_run *run, size_t run_size, const st
 	    .vcpu = vcpu,
 	};
 
-	if (run->io.data_offset > run_size || bytes > run_size - run->io.data_offset ||
+	if (!kb_range_ok(run->io.data_offset, bytes, 0, run_size) ||
 	    (io.len != 1 && io.len != 2 && io.len != 4)) {
 		snprintf(why, whylen, "malformed I/O exit (port 0x%x size %u count %u)",
 			 run->io.port, run->io.size, run->io.count);

@@ -157,12 +157,10 @@ int kb_mem_register(struct kb_mem *m, int vm_fd, char *err, size_t errlen)
 
 void *kb_mem_gpa(const struct kb_mem *m, uint64_t gpa, uint64_t len)
 {
-	if (gpa < m->low)
-		return len <= m->low - gpa ? m->host + gpa : NULL;
-	if (gpa >= KB_HIGH_RAM_START && gpa - KB_HIGH_RAM_START < m->high)
-		return len <= m->high - (gpa - KB_HIGH_RAM_START)
-			   ? m->host + m->low + (gpa - KB_HIGH_RAM_START)
-			   : NULL;
+	if (kb_range_ok(gpa, len, 0, m->low))
+		return m->host + gpa;
+	if (kb_range_ok(gpa, len, KB_HIGH_RAM_START, m->high))
+		return m->host + m->low + (gpa - KB_HIGH_RAM_START);
 	return NULL;
 }
 

@@ -98,23 +98,29 @@ static void msix_changed(struct kb_pci_dev *d)
 		}
 }
 
+static bool msix_enabled(const struct kb_pci_dev *d)
+{
+	return d->msix_cap && (msix_ctrl(d) & MSIX_ENABLE);
+}
+
+/* Lock held. */
+static void msix_send(struct kb_pci_dev *d, unsigned v)
+{
+	if (!msix_enabled(d) || v >= d->nvec)
+		return;
+	if (vector_live(d, v)) {
+		fire(d, v);
+	} else {
+		d->pending |= 1ull << v;
+		d->masked_interrupts++;
+	}
+}
+
 void kb_pci_notify(struct kb_pci_dev *d, unsigned v)
 {
 	pthread_mutex_lock(&d->pci->lock);
-	if (d->msix_cap && v < d->nvec && (msix_ctrl(d) & MSIX_ENABLE)) {
-		if (vector_live(d, v)) {
-			fire(d, v);
-		} else {
-			d->pending |= 1ull << v;
-			d->masked_interrupts++;
-		}
-	}
+	msix_send(d, v);
 	pthread_mutex_unlock(&d->pci->lock);
-}
-
-bool kb_pci_msix_enabled(const struct kb_pci_dev *d)
-{
-	return d->msix_cap && (msix_ctrl(d) & MSIX_ENABLE);
 }
 
 /* Lock held. */
@@ -146,6 +152,18 @@ void kb_pci_intx(struct kb_pci_dev *d, bool level)
 	pthread_mutex_unlock(&d->pci->lock);
 }
 
+void kb_pci_interrupt(struct kb_pci_dev *d, unsigned v)
+{
+	pthread_mutex_lock(&d->pci->lock); /* the guest may flip MSI-X meanwhile */
+	if (msix_enabled(d)) {
+		msix_send(d, v);
+	} else {
+		d->pending_intx = true;
+		set_intx(d, true);
+	}
+	pthread_mutex_unlock(&d->pci->lock);
+}
+
 static void msix_io(struct kb_io *io, void *opaque)
 {
 	struct kb_pci_dev *d = opaque;
@@ -163,7 +181,7 @@ static void msix_io(struct kb_io *io, void *opaque)
 			if (!io->write)
 				io->data[i] = b < 8 ? (uint8_t)(p >> (8 * b)) : 0;
 		}
-	} else if (off / 16 < d->nvec && off % 16 + io->len <= 16) {
+	} else if (off / 16 < d->nvec && kb_range_ok(off % 16, io->len, 0, 16)) {
 		uint8_t *e = (uint8_t *)&d->msix[off / 16] + off % 16;
 
 		if (io->write) {
@@ -209,7 +227,7 @@ static void cfg_write(struct kb_pci_dev *d, unsigned off, const uint8_t *data, u
 	}
 	if (d->msix_cap && msix_ctrl(d) != before)
 		msix_changed(d);
-	if (off <= 0x05 && off + len > 0x05) /* INTx disable flipped: follow it */
+	if (kb_range_ok(0x05, 1, off, len)) /* INTx disable flipped: follow it */
 		set_intx(d, d->pending_intx);
 }
 
@@ -248,7 +266,7 @@ static void pci_io(struct kb_io *io, void *opaque)
 	unsigned off = (pci->addr & 0xfc) + (unsigned)(io->addr - KB_PORT_PCI_DATA);
 	struct kb_pci_dev *d = (pci->addr >> 31) && !bus && !fn ? pci->dev[slot] : NULL;
 
-	if (!d || off + io->len > 256) {
+	if (!d || !kb_range_ok(off, io->len, 0, sizeof(d->cfg))) {
 		if (!io->write)
 			memset(io->data, 0xff, io->len);
 	} else if (io->write) {
@@ -344,7 +362,8 @@ uint64_t kb_pci_bar(struct kb_pci_dev *d, unsigned n, uint32_t size)
 	struct kb_pci *pci = d->pci;
 	uint64_t at = (pci->mmio_next + size - 1) & ~(uint64_t)(size - 1);
 
-	if (n > 5 || size < 4096 || (size & (size - 1)) || at + size > KB_PCI_MMIO_END)
+	if (n > 5 || size < 4096 || (size & (size - 1)) ||
+	    !kb_range_ok(at, size, KB_PCI_MMIO_START, KB_PCI_MMIO_END - KB_PCI_MMIO_START))
 		return 0;
 	pci->mmio_next = at + size;
 	d->bar_size[n] = size;
@@ -356,7 +375,7 @@ unsigned kb_pci_cap(struct kb_pci_dev *d, const uint8_t *body, unsigned len)
 {
 	unsigned at = (d->cap_end + 3) & ~3u;
 
-	if (len < 2 || at + len > 256)
+	if (len < 2 || !kb_range_ok(at, len, 0, sizeof(d->cfg)))
 		return 0;
 	memcpy(d->cfg + at, body, len);
 	d->cfg[at + 1] = 0; /* end of the list */

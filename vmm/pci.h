@@ -87,16 +87,19 @@ int kb_pci_msix(struct kb_pci_dev *d, unsigned nvec, unsigned bar, uint32_t tabl
 		uint32_t pba_off);
 
 /* Raise MSI-X vector v (from any thread): through its irqfd, or into the
- * PBA while masked.  Without MSI-X enabled nothing is sent (virtio falls
- * back to INTA#, kb_pci_intx). */
+ * PBA while masked.  Without MSI-X enabled nothing is sent (see
+ * kb_pci_interrupt, which falls back to INTA#). */
 void kb_pci_notify(struct kb_pci_dev *d, unsigned v);
-
-/* Is MSI-X enabled (then interrupts go as messages, not INTx)? */
-bool kb_pci_msix_enabled(const struct kb_pci_dev *d);
 
 /* Drive INTA# (level-triggered) to level; ignored while the command
  * register's INTx disable bit is set.  Any thread. */
 void kb_pci_intx(struct kb_pci_dev *d, bool level);
+
+/* Interrupt: MSI-X vector v when MSI-X is enabled (nothing for a vector
+ * the device does not have: the driver assigned none), else INTA#
+ * asserted.  Any thread: the choice and the interrupt under one lock, as
+ * the guest may enable or disable MSI-X at any time. */
+void kb_pci_interrupt(struct kb_pci_dev *d, unsigned v);
 
 /* The GSI of a slot's INTA#: 16 + slot % 8 (IOAPIC pins 16-23). */
 #define KB_PCI_INTX_GSI(slot) (16u + (slot) % 8u)

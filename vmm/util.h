@@ -44,6 +44,18 @@ bool kb_name_ok(const char *s, size_t max);
  * as '?', cut to fit out[outlen] with "..." when longer. */
 void kb_name_shown(char *out, size_t outlen, const char *s, size_t len);
 
+/*
+ * Does [addr, addr + len) lie wholly inside [base, base + size)?  The one
+ * range check for guest- and image-supplied addresses and lengths: no sum
+ * is formed, so nothing wraps whatever the inputs (a hostile bzImage's
+ * pref_address near 2^64, a descriptor length of 4 GiB).  An empty range
+ * fits anywhere from base to base + size.
+ */
+static inline bool kb_range_ok(uint64_t addr, uint64_t len, uint64_t base, uint64_t size)
+{
+	return addr >= base && addr - base <= size && len <= size - (addr - base);
+}
+
 /* Little-endian fields of guest or image bytes, at any alignment. */
 static inline uint16_t kb_le16(const void *p)
 {

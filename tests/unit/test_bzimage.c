@@ -81,6 +81,27 @@ int main(void)
 	memcpy(img + 0x258, &low, 8); /* would overwrite the page tables */
 	CHECK(kb_bzimage_load(img, n, NULL, 0, &m, 10, &out, err, sizeof(err)) == -1);
 	CHECK_ERR(err, "not usable");
+	/* a pref_address near 2^64: load + init_size wrapped to a small number,
+	 * passed the check, and the copy landed before guest RAM */
+	static const uint64_t outside[] = {0xfffffffffff00000ull, 0xfffffffffffff000ull,
+					   0x8000000000000000ull, RAM};
+	for (unsigned i = 0; i < sizeof(outside) / sizeof(outside[0]); i++) {
+		make();
+		memcpy(img + 0x258, &outside[i], 8);
+		err[0] = 0;
+		CHECK(kb_bzimage_load(img, n, NULL, 0, &m, 10, &out, err, sizeof(err)) == -1);
+		CHECK_ERR(err, "pref_address");
+		CHECK_ERR(err, "is not usable");
+	}
+	make();
+	uint64_t last = RAM - 0x100000; /* the highest that fits init_size exactly */
+	memcpy(img + 0x258, &last, 8);
+	CHECK(kb_bzimage_load(img, n, NULL, 0, &m, 10, &out, err, sizeof(err)) == 0);
+	CHECK_EQ(out.hi, RAM);
+	last += 0x1000; /* one page more does not */
+	memcpy(img + 0x258, &last, 8);
+	CHECK(kb_bzimage_load(img, n, NULL, 0, &m, 10, &out, err, sizeof(err)) == -1);
+	CHECK_ERR(err, "raise -m");
 	make();
 	CHECK(kb_bzimage_load(img, n, NULL, 0, &m, 4000, &out, err, sizeof(err)) == -1);
 	CHECK_ERR(err, "-append is 4000 bytes");

@@ -28,14 +28,15 @@ int kb_boot_place_initrd(struct kb_mem *m, const uint8_t *initrd, size_t size, u
 			 uint64_t limit, uint64_t *at, char *err, size_t errlen)
 {
 	uint64_t top = limit && limit < m->low ? limit : m->low;
+	uint64_t to = size <= top ? (top - size) & ~4095ull : 0;
 
-	if (size > top || ((top - size) & ~4095ull) < above)
+	if (above > top || !kb_range_ok(to, size, above, top - above))
 		return kb_errf(err, errlen,
 			       "-initrd: %zu bytes do not fit between the kernel's end "
 			       "0x%llx and 0x%llx (raise -m)",
 			       size, (unsigned long long)above, (unsigned long long)top);
-	*at = (top - size) & ~4095ull;
-	memcpy(m->host + *at, initrd, size);
+	*at = to;
+	memcpy(m->host + to, initrd, size);
 	return 0;
 }
 

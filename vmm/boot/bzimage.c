@@ -106,12 +106,16 @@ int kb_bzimage_load(const uint8_t *buf, size_t size, const uint8_t *initrd, size
 	memcpy(&pref, buf + HDR_PREF_ADDRESS, 8);
 	init_size = kb_le32(buf + HDR_INIT_SIZE);
 	load = buf[HDR_RELOCATABLE] && pref ? pref : 0x100000;
-	if (load < KB_LOAD_MIN || load % 4096)
-		return kb_errf(err, errlen, "preferred address 0x%llx is not usable",
-			       (unsigned long long)load);
+	if (load < KB_LOAD_MIN || load % 4096 || load >= m->low)
+		return kb_errf(err, errlen,
+			       "preferred address (pref_address) 0x%llx is not usable: the "
+			       "kernel must load page-aligned in RAM from 0x%llx below 0x%llx",
+			       (unsigned long long)load, (unsigned long long)KB_LOAD_MIN,
+			       (unsigned long long)m->low);
 	if (init_size < size - koff)
 		init_size = size - koff;
-	if (load + init_size > m->low)
+	/* load < m->low (3 GiB at most) and init_size < 2^32: the sum is exact */
+	if (!kb_range_ok(load, init_size, 0, m->low))
 		return kb_errf(err, errlen,
 			       "the kernel needs RAM up to 0x%llx, there is 0x%llx "
 			       "below 4 GiB (raise -m)",

@@ -18,12 +18,6 @@
 #include "../layout.h"
 #include "../util.h"
 
-/* a + b <= limit without overflow */
-static int fits(uint64_t a, uint64_t b, uint64_t limit)
-{
-	return a <= limit && b <= limit - a;
-}
-
 static int check_header(const Elf64_Ehdr *eh, size_t size, char *err, size_t errlen)
 {
 	if (memcmp(eh->e_ident, ELFMAG, SELFMAG))
@@ -37,7 +31,7 @@ static int check_header(const Elf64_Ehdr *eh, size_t size, char *err, size_t err
 	if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0 || eh->e_phnum > 64)
 		return kb_errf(err, errlen, "bad program header table (%u entries of %u bytes)",
 			       eh->e_phnum, eh->e_phentsize);
-	if (!fits(eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr), size))
+	if (!kb_range_ok(eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr), 0, size))
 		return kb_errf(err, errlen,
 			       "truncated: program headers end past the file (%zu bytes)", size);
 	return 0;
@@ -48,7 +42,7 @@ static int check_segment(const Elf64_Phdr *ph, unsigned i, size_t size, uint64_t
 {
 	if (ph->p_filesz > ph->p_memsz)
 		return kb_errf(err, errlen, "segment %u: file size exceeds memory size", i);
-	if (!fits(ph->p_offset, ph->p_filesz, size))
+	if (!kb_range_ok(ph->p_offset, ph->p_filesz, 0, size))
 		return kb_errf(err, errlen,
 			       "truncated: segment %u needs bytes up to 0x%llx, file has 0x%zx", i,
 			       (unsigned long long)(ph->p_offset + ph->p_filesz), size);
@@ -57,7 +51,7 @@ static int check_segment(const Elf64_Phdr *ph, unsigned i, size_t size, uint64_t
 			       "segment %u at 0x%llx overlaps the VMM's boot area (tables, "
 			       "boot info) below 0x%llx",
 			       i, (unsigned long long)ph->p_paddr, (unsigned long long)KB_LOAD_MIN);
-	if (!fits(ph->p_paddr, ph->p_memsz, ram_size))
+	if (!kb_range_ok(ph->p_paddr, ph->p_memsz, 0, ram_size))
 		return kb_errf(err, errlen,
 			       "segment %u [0x%llx, +0x%llx) does not fit in guest RAM "
 			       "below 0x%llx (raise -m?)",
@@ -147,7 +141,7 @@ int kb_elf_note(const uint8_t *buf, size_t size, const char *owner, uint32_t typ
 		memcpy(&ph, buf + eh.e_phoff + i * sizeof(ph), sizeof(ph));
 		if (ph.p_type != PT_NOTE)
 			continue;
-		if (!fits(ph.p_offset, ph.p_filesz, size))
+		if (!kb_range_ok(ph.p_offset, ph.p_filesz, 0, size))
 			return kb_errf(err, errlen, "truncated: note segment %u ends past the file",
 				       i);
 		/* Walk the notes: 12-byte header, name and desc each padded to 4. */

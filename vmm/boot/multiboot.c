@@ -24,7 +24,7 @@ struct mb_header {
 
 long kb_multiboot_find(const uint8_t *buf, size_t size)
 {
-	for (size_t off = 0; off + 12 <= size && off < 8192; off += 4) {
+	for (size_t off = 0; kb_range_ok(off, 12, 0, size) && off < 8192; off += 4) {
 		uint32_t h[3];
 
 		memcpy(h, buf + off, 12);
@@ -34,11 +34,6 @@ long kb_multiboot_find(const uint8_t *buf, size_t size)
 	return -1;
 }
 
-static int fits(uint64_t a, uint64_t b, uint64_t limit)
-{
-	return a <= limit && b <= limit - a;
-}
-
 /* The a.out kludge: the header says where the file goes. */
 static int load_addrs(const uint8_t *buf, size_t size, size_t hoff, const struct mb_header *h,
 		      uint8_t *ram, uint64_t ram_size, struct kb_image *img, char *err,
@@ -46,7 +41,7 @@ static int load_addrs(const uint8_t *buf, size_t size, size_t hoff, const struct
 {
 	uint64_t load_end = h->load_end_addr ? h->load_end_addr : 0, bss_end;
 
-	if (hoff + sizeof(*h) > size)
+	if (!kb_range_ok(hoff, sizeof(*h), 0, size))
 		return kb_errf(err, errlen,
 			       "truncated: the header's address fields end past the file");
 	if (h->load_addr > h->header_addr || h->header_addr - h->load_addr > hoff)
@@ -69,7 +64,7 @@ static int load_addrs(const uint8_t *buf, size_t size, size_t hoff, const struct
 		return kb_errf(err, errlen,
 			       "load_addr 0x%x overlaps the VMM's boot area below 0x%llx",
 			       h->load_addr, (unsigned long long)KB_LOAD_MIN);
-	if (!fits(h->load_addr, bss_end - h->load_addr, ram_size))
+	if (!kb_range_ok(h->load_addr, bss_end - h->load_addr, 0, ram_size))
 		return kb_errf(err, errlen,
 			       "the kernel [0x%x, 0x%llx) does not fit in RAM below "
 			       "0x%llx (raise -m?)",
@@ -101,15 +96,17 @@ static int load_elf32(const uint8_t *buf, size_t size, uint8_t *ram, uint64_t ra
 			       "not an i386 ELF32 executable (set the Multiboot "
 			       "header's address fields to load another format)");
 	if (eh.e_phentsize != sizeof(Elf32_Phdr) || !eh.e_phnum || eh.e_phnum > 64 ||
-	    !fits(eh.e_phoff, (uint64_t)eh.e_phnum * sizeof(Elf32_Phdr), size))
+	    !kb_range_ok(eh.e_phoff, (uint64_t)eh.e_phnum * sizeof(Elf32_Phdr), 0, size))
 		return kb_errf(err, errlen, "truncated or bad program header table");
 	memcpy(ph, buf + eh.e_phoff, eh.e_phnum * sizeof(Elf32_Phdr));
 	for (unsigned i = 0; i < eh.e_phnum; i++) {
 		if (ph[i].p_type != PT_LOAD || !ph[i].p_memsz)
 			continue;
-		if (ph[i].p_filesz > ph[i].p_memsz || !fits(ph[i].p_offset, ph[i].p_filesz, size))
+		if (ph[i].p_filesz > ph[i].p_memsz ||
+		    !kb_range_ok(ph[i].p_offset, ph[i].p_filesz, 0, size))
 			return kb_errf(err, errlen, "truncated: segment %u ends past the file", i);
-		if (ph[i].p_paddr < KB_LOAD_MIN || !fits(ph[i].p_paddr, ph[i].p_memsz, ram_size))
+		if (ph[i].p_paddr < KB_LOAD_MIN ||
+		    !kb_range_ok(ph[i].p_paddr, ph[i].p_memsz, 0, ram_size))
 			return kb_errf(err, errlen,
 				       "segment %u at 0x%x is outside RAM [0x%llx, "
 				       "0x%llx)",

@@ -198,7 +198,7 @@ static void bench_io(struct kb_io *io, void *opaque)
 	if (!io->write) {
 		v = 0x4b420001;
 		for (uint32_t i = 0; i < io->len; i++)
-			io->data[i] = (uint8_t)(v >> (8 * i));
+			io->data[i] = i < 4 ? (uint8_t)(v >> (8 * i)) : 0;
 		return;
 	}
 	if (io->len != 4 || io->addr != KB_PORT_BENCH) {

@@ -17,6 +17,8 @@
 
 static void add(struct kb_fwcfg *f, uint16_t key, const void *data, uint32_t len)
 {
+	if (f->n == KB_FWCFG_ITEMS || len > sizeof(f->item[0].data))
+		return; /* the items are the VMM's own: kb_fwcfg_init's list */
 	f->item[f->n].key = key;
 	memcpy(f->item[f->n].data, data, len);
 	f->item[f->n].len = len;

@@ -20,7 +20,7 @@ static void debugexit_io(struct kb_io *io, void *opaque)
 			io->data[i] = 0;
 		return;
 	}
-	for (uint32_t i = 0; i < io->len; i++)
+	for (uint32_t i = 0; i < io->len && i < 4; i++)
 		v |= (uint32_t)io->data[i] << (8 * i);
 	kb_result_set(opaque, (int)((v << 1) | 1) & 0xff, "debug-exit", (int)io->vcpu,
 		      "isa-debug-exit wrote 0x%x", v);

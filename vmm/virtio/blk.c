@@ -112,8 +112,8 @@ static int64_t blk_request(struct kb_virtio_dev *v, struct kb_vq_chain *c)
 	switch (h.type) {
 	case T_IN:
 	case T_OUT:
-		if (len % 512 || h.sector > b->bytes / 512 || len > b->bytes - h.sector * 512 ||
-		    (h.type == T_OUT && b->ro))
+		if (len % 512 || h.sector > b->bytes / 512 || /* first: sector * 512 is exact */
+		    !kb_range_ok(h.sector * 512, len, 0, b->bytes) || (h.type == T_OUT && b->ro))
 			st = S_IOERR;
 		else
 			st = (uint8_t)do_rw(b, c, h.type == T_OUT, h.sector, len);

@@ -2,8 +2,10 @@
  * virtio-rng (virtio 1.x, 5.4): one queue of device-writable buffers,
  * filled from getrandom().
  */
+#include <stdlib.h>
 #include <sys/random.h>
 
+#include "../util.h"
 #include "devices.h"
 
 static int64_t rng_fill(struct kb_virtio_dev *v, struct kb_vq_chain *c)
@@ -25,11 +27,13 @@ static int64_t rng_fill(struct kb_virtio_dev *v, struct kb_vq_chain *c)
 	return done;
 }
 
+/* The chain being filled lives in the device's own backend state: each
+ * device has its own I/O thread and lock, so nothing here may be shared
+ * between devices (a static chain let two devices' threads overwrite each
+ * other's segments, and getrandom() write past guest RAM). */
 static int rng_notify(struct kb_virtio_dev *v, unsigned qi)
 {
-	static struct kb_vq_chain c; /* 4 KiB: off the stack; the device lock serialises */
-
-	return kb_virtio_drain(v, qi, &c, rng_fill);
+	return kb_virtio_drain(v, qi, v->be, rng_fill);
 }
 
 static const struct kb_virtio_ops rng_ops = {
@@ -44,6 +48,9 @@ int kb_virtio_rng_init(struct kb_virtio_dev *v, const char *name, bool ioeventfd
 		       struct kb_pci *pci, const struct kb_mem *mem, int vm_fd, char *err,
 		       size_t errlen)
 {
+	v->be = calloc(1, sizeof(struct kb_vq_chain)); /* 4 KiB: off the stack */
+	if (!v->be)
+		return kb_errf(err, errlen, "%s: out of memory", name);
 	return kb_virtio_init(v, &rng_ops, name, 0, NULL, 0, ioeventfd, pci, mem, vm_fd, err,
 			      errlen);
 }

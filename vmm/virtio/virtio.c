@@ -29,12 +29,7 @@
 static void raise_irq(struct kb_virtio_dev *v, uint8_t bit, uint16_t vector)
 {
 	v->isr |= bit;
-	if (kb_pci_msix_enabled(&v->pci)) {
-		if (vector != NO_VECTOR)
-			kb_pci_notify(&v->pci, vector);
-	} else {
-		kb_pci_intx(&v->pci, true);
-	}
+	kb_pci_interrupt(&v->pci, vector); /* NO_VECTOR is past every device's vectors */
 }
 
 void kb_virtio_broken(struct kb_virtio_dev *v, const char *fmt, ...)
@@ -214,7 +209,7 @@ static void common_write(struct kb_virtio_dev *v, unsigned off, unsigned len, ui
 			uint64_t *a = off < 0x28 ? &q->desc : off < 0x30 ? &q->avail : &q->used;
 			unsigned sh = (off & 4) ? 32 : 0;
 
-			if (len == 8)
+			if (len == 8 && !(off & 4)) /* a whole field, not two halves */
 				*a = val;
 			else
 				*a = (*a & ~(0xffffffffull << sh)) | ((val & 0xffffffffull) << sh);
@@ -235,15 +230,20 @@ static void common_io(struct kb_io *io, void *opaque)
 		memcpy(&val, io->data, io->len < 8 ? io->len : 8);
 		common_write(v, off, io->len, val);
 	} else {
-		/* fields are naturally aligned; a read inside one takes its bytes */
-		static const unsigned start[] = {0x00, 0x04, 0x08, 0x0c, 0x10, 0x12, 0x14, 0x15,
-						 0x16, 0x18, 0x1a, 0x1c, 0x1e, 0x20, 0x28, 0x30};
-		unsigned base = off;
+		/* A read starting inside a field takes that field's bytes from
+		 * there on; the rest of the page (0x38 on) is reserved and reads
+		 * zero.  The shift stays below the field's width. */
+		static const struct {
+			uint8_t start, size;
+		} field[] = {{0x00, 4}, {0x04, 4}, {0x08, 4}, {0x0c, 4}, {0x10, 2}, {0x12, 2},
+			     {0x14, 1}, {0x15, 1}, {0x16, 2}, {0x18, 2}, {0x1a, 2}, {0x1c, 2},
+			     {0x1e, 2}, {0x20, 8}, {0x28, 8}, {0x30, 8}};
 
-		for (unsigned i = 0; i < sizeof(start) / sizeof(start[0]); i++)
-			if (start[i] <= off)
-				base = start[i];
-		val = common_read(v, base) >> (8 * (off - base));
+		for (unsigned i = 0; i < sizeof(field) / sizeof(field[0]); i++)
+			if (kb_range_ok(off, 1, field[i].start, field[i].size))
+				val =
+				    common_read(v, field[i].start) >> (8 * (off - field[i].start));
+		memset(io->data, 0, io->len);
 		memcpy(io->data, &val, io->len < 8 ? io->len : 8);
 	}
 	pthread_mutex_unlock(&v->lock);

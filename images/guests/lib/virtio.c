@@ -18,10 +18,10 @@ void kb_pci_cfg_write(unsigned slot, unsigned off, uint32_t v)
 	outl(CFG_DATA, v);
 }
 
-int kb_pci_find(uint16_t vendor, uint16_t device)
+int kb_pci_find(uint16_t vendor, uint16_t device, unsigned nth)
 {
 	for (unsigned s = 0; s < 32; s++)
-		if (kb_pci_cfg_read(s, 0) == ((uint32_t)device << 16 | vendor))
+		if (kb_pci_cfg_read(s, 0) == ((uint32_t)device << 16 | vendor) && nth-- == 0)
 			return (int)s;
 	return -1;
 }
@@ -49,7 +49,13 @@ uint8_t kb_virtio_status(struct kb_vdev *d)
 
 int kb_virtio_open(struct kb_vdev *d, unsigned virtio_id, uint64_t want, const char **why)
 {
-	int slot = kb_pci_find(0x1af4, (uint16_t)(0x1040 + virtio_id));
+	return kb_virtio_open_nth(d, virtio_id, 0, want, why);
+}
+
+int kb_virtio_open_nth(struct kb_vdev *d, unsigned virtio_id, unsigned nth, uint64_t want,
+		       const char **why)
+{
+	int slot = kb_pci_find(0x1af4, (uint16_t)(0x1040 + virtio_id), nth);
 
 	memset(d, 0, sizeof(*d));
 	if (slot < 0) {

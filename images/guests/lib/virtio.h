@@ -12,8 +12,8 @@
 
 uint32_t kb_pci_cfg_read(unsigned slot, unsigned off);
 void kb_pci_cfg_write(unsigned slot, unsigned off, uint32_t v);
-/* Slot of the first function with this vendor/device ID, or -1. */
-int kb_pci_find(uint16_t vendor, uint16_t device);
+/* Slot of the nth (from 0) function with this vendor/device ID, or -1. */
+int kb_pci_find(uint16_t vendor, uint16_t device, unsigned nth);
 
 struct kb_vring_desc {
 	uint64_t addr;
@@ -53,6 +53,9 @@ struct kb_vbuf {
 /* Find the virtio device of this type (1 net, 2 blk, 4 rng), reset it and
  * negotiate VERSION_1 plus want & offered.  0, or -1 with *why. */
 int kb_virtio_open(struct kb_vdev *d, unsigned virtio_id, uint64_t want, const char **why);
+/* The same for the nth (from 0) device of the type. */
+int kb_virtio_open_nth(struct kb_vdev *d, unsigned virtio_id, unsigned nth, uint64_t want,
+		       const char **why);
 /* Set up queue q with size entries (0: the device's); vector: an MSI-X
  * vector whose interrupts go to IDT vector idt_vector on this CPU,
  * KB_VIRTIO_INTX for the legacy INTA# line (through the IOAPIC, the ISR
