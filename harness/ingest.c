@@ -5,12 +5,15 @@
  */
 #include "ingest.h"
 
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "db.h"
+#include "proc.h"
 
 enum { S_RUN, S_METRIC, S_MARK, S_EXIT, S_KSTAT, S_COUNT };
 
@@ -355,8 +358,16 @@ static long insert_kstats(struct kb_ingest *in, int64_t run, json_object *stats)
 
 static json_object *load_stats(const char *path, char *why, size_t whylen)
 {
-	json_object *o = json_object_from_file(path);
+	char e[400];
+	int fd = kb_open_regular(path, O_RDONLY, e, sizeof(e)); /* a FIFO would hang us */
+	json_object *o = fd < 0 ? NULL : json_object_from_fd(fd);
 
+	if (fd >= 0)
+		close(fd);
+	if (fd < 0) {
+		snprintf(why, whylen, "stats JSON unreadable: %s", e);
+		return NULL;
+	}
 	if (!o) {
 		snprintf(why, whylen, "stats JSON %s unreadable: %s", path,
 			 json_util_get_last_err() ? json_util_get_last_err() : "parse error");

@@ -1,18 +1,34 @@
 #!/bin/sh
 # A misbehaving stand-in for kvmbench-vmm, for the harness tests.
 # FAKE_MODE: hang (sleeps), hang-hard (ignores SIGTERM too), segv (dies of
-# a signal), garbage (writes a corrupt stats JSON), nojson (writes none).
+# a signal), garbage (writes a corrupt stats JSON), nojson (writes none),
+# pass (a passing stats JSON with one metric, after FAKE_SLEEP seconds),
+# grandchild (leaves a sleeping child behind), fifo (a FIFO at the stats
+# path), pidfile (hangs), first-quick (run 0 ends after a moment, the
+# others hang).  Every mode writes its pid to vmm.pid in the run's directory.
 stats=""
 while [ $# -gt 0 ]; do
 	[ "$1" = "-stats" ] && stats=$2
 	shift
 done
+dir=$(dirname "$stats")
+echo $$ > "$dir/vmm.pid"
 case "$FAKE_MODE" in
-hang) exec sleep 1000 ;;
+hang|pidfile) exec sleep 1000 ;;
 hang-hard) trap '' TERM; sleep 1000; sleep 1000 ;;
 segv) kill -SEGV $$ ;;
 garbage) printf '{"schema": 1, "result": {"status": "pa' > "$stats"; exit 0 ;;
 nojson) exit 0 ;;
+pass)
+	sleep "${FAKE_SLEEP:-0}"
+	printf '{"schema": 1, "result": {"status": "pass", "reason": "fake"}, "metrics":
+	  [{"name": "fake_ns", "value": 1, "unit": "ns"}]}' > "$stats"
+	exit 0 ;;
+grandchild) sleep 1000 & echo $! > "$dir/grandchild.pid"; exit 0 ;;
+fifo) mkfifo "$stats"; exit 0 ;;
+first-quick)
+	[ "$(basename "$dir")" = 0 ] && { sleep 0.5; exit 0; }
+	exec sleep 1000 ;;
 esac
 echo "fake vmm: unknown FAKE_MODE '$FAKE_MODE'" >&2
 exit 1
