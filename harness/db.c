@@ -229,7 +229,9 @@ int kb_db_open(const char *path, bool create, bool write, sqlite3 **out, char *e
 		if (version < KB_DB_SCHEMA && migrate(db, path, version, err, errlen))
 			goto fail;
 	} else if (version == 0) {
-		snprintf(err, errlen, "%s: not a kvmbench database (no schema version)", path);
+		snprintf(err, errlen,
+			 "%s: not a kvmbench database (no schema: empty, or another program's)",
+			 path);
 		goto fail;
 	} else if (version < KB_DB_SCHEMA) {
 		/* A reader never writes, not even a schema upgrade: the file may be

@@ -226,12 +226,14 @@ def test_a_database_locked_mid_campaign_settles_it(tmp_path, reap):
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     locker = None
     try:
-        # run 0 ends half a second after it starts; lock before it is recorded
+        # run 0 ends a second after it starts; lock before it is recorded
         vmms = wait_for(lambda: len(pids(tmp_path)) == 2 and pids(tmp_path))
         assert vmms, "the VMMs did not start"
         reap.extend(vmms)
         locker = sqlite3.connect(db, isolation_level=None, timeout=10)
         locker.execute("BEGIN IMMEDIATE")
+        assert locker.execute("SELECT count(*) FROM runs").fetchone() == (0,), \
+            "this machine was too slow: run 0 was recorded before the lock"
         # recording run 0 times out; the harness stops the other VMM, then waits
         # for the lock to settle the campaign
         stopped = wait_for(lambda: not any(map(alive, vmms)), 15)

@@ -4,7 +4,7 @@
 # a signal), garbage (writes a corrupt stats JSON), nojson (writes none),
 # pass (a passing stats JSON with one metric, after FAKE_SLEEP seconds),
 # grandchild (leaves a sleeping child behind), fifo (a FIFO at the stats
-# path), pidfile (hangs), first-quick (run 0 ends after a moment, the
+# path), pidfile (hangs), first-quick (run 0 ends after a second, the
 # others hang).  Every mode writes its pid to vmm.pid in the run's directory.
 stats=""
 while [ $# -gt 0 ]; do
@@ -27,7 +27,7 @@ pass)
 grandchild) sleep 1000 & echo $! > "$dir/grandchild.pid"; exit 0 ;;
 fifo) mkfifo "$stats"; exit 0 ;;
 first-quick)
-	[ "$(basename "$dir")" = 0 ] && { sleep 0.5; exit 0; }
+	[ "$(basename "$dir")" = 0 ] && { sleep 1; exit 0; }
 	exec sleep 1000 ;;
 esac
 echo "fake vmm: unknown FAKE_MODE '$FAKE_MODE'" >&2
