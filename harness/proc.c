@@ -91,14 +91,38 @@ int kb_child_reap(pid_t child)
 	return st;
 }
 
+static volatile sig_atomic_t L_signal;
+
+static void note_signal(int sig)
+{
+	L_signal = sig;
+}
+
 int kb_child_wait(pid_t child)
 {
+	struct sigaction sa = {.sa_handler = note_signal}, old_int, old_term;
 	siginfo_t si;
+	int st = -1;
 
-	while (waitid(P_PID, (id_t)child, &si, WEXITED | WNOWAIT) < 0)
-		if (errno != EINTR)
-			return -1;
-	return kb_child_reap(child);
+	/* Ctrl-C reaches only the harness (the child has its own group): pass
+	 * it on, and end as the signal would have once the child is gone. */
+	L_signal = 0;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	if (old_int.sa_handler == SIG_IGN) /* ignored stays ignored (nohup, sh's &) */
+		sigaction(SIGINT, &old_int, NULL);
+	if (old_term.sa_handler == SIG_IGN)
+		sigaction(SIGTERM, &old_term, NULL);
+	while (waitid(P_PID, (id_t)child, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
+		if (L_signal)
+			kb_child_kill(child, L_signal);
+	st = kb_child_reap(child);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (L_signal)
+		raise(L_signal);
+	return st;
 }
 
 int kb_open_regular(const char *path, int flags, char *err, size_t errlen)

@@ -34,7 +34,8 @@ void kb_child_kill(pid_t child, int sig);
 int kb_child_reap(pid_t child);
 
 /* Wait for child to end, then kb_child_reap(): its wait status, -1 when
- * there is no such child. */
+ * there is no such child.  A SIGINT or SIGTERM meanwhile is passed on to
+ * the child's group, then raised again once it has ended. */
 int kb_child_wait(pid_t child);
 
 /*
