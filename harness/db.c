@@ -2,10 +2,12 @@
  * SQLite plumbing for the results database.  Migrations are a list of
  * scripts; PRAGMA user_version says how many have run.  A database from a
  * newer kvmbench (user_version above what this build knows) is refused
- * rather than guessed at.
+ * rather than guessed at.  Only writers migrate: a reader opens the file
+ * read-only and refuses an older schema, naming `kvmbench migrate`.
  */
 #include "db.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -133,6 +135,69 @@ static int migrate(sqlite3 *db, const char *path, int from, char *err, size_t er
 	return 0;
 }
 
+int kb_db_uri(const char *path, bool readonly, char *out, size_t len)
+{
+	size_t n = (size_t)snprintf(out, len, "file:%s", path[0] == '/' ? "//" : "");
+
+	for (const unsigned char *c = (const unsigned char *)path; *c; c++) {
+		if (n + 4 > len)
+			return -1;
+		if ((*c < 128 && isalnum(*c)) || strchr("/-._~", *c))
+			out[n++] = (char)*c;
+		else
+			n += (size_t)snprintf(out + n, len - n, "%%%02X", *c);
+	}
+	return (size_t)snprintf(out + n, len - n, "%s", readonly ? "?mode=ro" : "") < len - n ? 0
+											      : -1;
+}
+
+/*
+ * Open path (a URI, so a file: name is never taken for one) with flags and
+ * read its schema version; a newer schema or a damaged file is refused.
+ */
+static int open_checked(const char *path, int flags, sqlite3 **out, int *version, char *err,
+			size_t errlen)
+{
+	const char *tmo = getenv("KVMBENCH_DB_TIMEOUT_MS"); /* default 5 s */
+	sqlite3 *db = NULL;
+	char uri[4200];
+
+	*out = NULL;
+	if (kb_db_uri(path, !(flags & SQLITE_OPEN_READWRITE), uri, sizeof(uri))) {
+		snprintf(err, errlen, "%.200s...: path too long", path);
+		return -1;
+	}
+	if (sqlite3_open_v2(uri, &db, flags | SQLITE_OPEN_URI, NULL) != SQLITE_OK) {
+		dberr(err, errlen, path, "cannot open", db);
+		goto fail;
+	}
+	sqlite3_busy_timeout(db, tmo && atoi(tmo) > 0 ? atoi(tmo) : 5000);
+	sqlite3_extended_result_codes(db, 1);
+	if (user_version(db, version)) {
+		dberr(err, errlen, path, "cannot read", db);
+		goto fail;
+	}
+	if (*version > KB_DB_SCHEMA) {
+		snprintf(err, errlen,
+			 "%s: schema version %d is newer than this kvmbench knows (%d): "
+			 "use a newer kvmbench",
+			 path, *version, KB_DB_SCHEMA);
+		goto fail;
+	}
+	if (*version > 0 && quick_check(db)) {
+		dberr(err, errlen, path, "integrity check failed", db);
+		if (!strstr(err, "corrupt"))
+			snprintf(err + strlen(err), errlen - strlen(err),
+				 " (the database is corrupt)");
+		goto fail;
+	}
+	*out = db;
+	return 0;
+fail:
+	sqlite3_close(db);
+	return -1;
+}
+
 int kb_db_open(const char *path, bool create, bool write, sqlite3 **out, char *err, size_t errlen)
 {
 	int flags = write ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
@@ -152,33 +217,8 @@ int kb_db_open(const char *path, bool create, bool write, sqlite3 **out, char *e
 		snprintf(err, errlen, "%s: read-only: check its permissions", path);
 		return -1;
 	}
-	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
-		dberr(err, errlen, path, "cannot open", db);
-		sqlite3_close(db);
+	if (open_checked(path, flags, &db, &version, err, errlen))
 		return -1;
-	}
-	const char *tmo = getenv("KVMBENCH_DB_TIMEOUT_MS"); /* default 5 s */
-
-	sqlite3_busy_timeout(db, tmo && atoi(tmo) > 0 ? atoi(tmo) : 5000);
-	sqlite3_extended_result_codes(db, 1);
-	if (user_version(db, &version)) {
-		dberr(err, errlen, path, "cannot read", db);
-		goto fail;
-	}
-	if (version > KB_DB_SCHEMA) {
-		snprintf(err, errlen,
-			 "%s: schema version %d is newer than this kvmbench knows (%d): "
-			 "use a newer kvmbench",
-			 path, version, KB_DB_SCHEMA);
-		goto fail;
-	}
-	if (version > 0 && quick_check(db)) {
-		dberr(err, errlen, path, "integrity check failed", db);
-		if (!strstr(err, "corrupt"))
-			snprintf(err + strlen(err), errlen - strlen(err),
-				 " (the database is corrupt)");
-		goto fail;
-	}
 	if (write) {
 		/* WAL with synchronous=NORMAL: a commit is safe against a crash of
 		 * kvmbench (each run is one transaction), without an fsync per run. */
@@ -188,16 +228,19 @@ int kb_db_open(const char *path, bool create, bool write, sqlite3 **out, char *e
 		}
 		if (version < KB_DB_SCHEMA && migrate(db, path, version, err, errlen))
 			goto fail;
-	} else if (version < KB_DB_SCHEMA) {
-		/* An older schema is upgraded even by readers, when they may write. */
-		sqlite3_close(db);
-		if (access(path, W_OK) == 0)
-			return kb_db_open(path, false, true, out, err, errlen);
+	} else if (version == 0) {
 		snprintf(err, errlen,
-			 "%s: schema version %d is older than %d and the file is "
-			 "read-only: upgrade it where it can be written",
-			 path, version, KB_DB_SCHEMA);
-		return -1;
+			 "%s: not a kvmbench database (no schema: empty, or another program's)",
+			 path);
+		goto fail;
+	} else if (version < KB_DB_SCHEMA) {
+		/* A reader never writes, not even a schema upgrade: the file may be
+		 * another host's, a merge source or a backup. */
+		snprintf(err, errlen,
+			 "%s: schema version %d is older than %d, and this command only reads: "
+			 "upgrade it with `kvmbench migrate --db %s`",
+			 path, version, KB_DB_SCHEMA, path);
+		goto fail;
 	}
 	if (kb_db_exec(db, "PRAGMA foreign_keys = ON", why, sizeof(why))) {
 		dberr(err, errlen, path, "cannot enable foreign keys", db);
@@ -208,6 +251,19 @@ int kb_db_open(const char *path, bool create, bool write, sqlite3 **out, char *e
 fail:
 	sqlite3_close(db);
 	return -1;
+}
+
+int kb_db_migrate(const char *path, int *from, char *err, size_t errlen)
+{
+	sqlite3 *db;
+
+	if (open_checked(path, SQLITE_OPEN_READONLY, &db, from, err, errlen))
+		return -1;
+	sqlite3_close(db);
+	if (kb_db_open(path, false, true, &db, err, errlen))
+		return -1;
+	sqlite3_close(db);
+	return 0;
 }
 
 void kb_db_close(sqlite3 *db)

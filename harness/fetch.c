@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "options.h"
+#include "proc.h"
 #include "util.h"
 
 #define DEFAULT_MAX_DOWNLOAD (4ull << 30)
@@ -396,24 +397,19 @@ static int download(const struct kb_image_entry *e, const struct kb_fetch_opts *
 
 /* --- Debian packages ------------------------------------------------------------ */
 
+/* argv in dir, its output appended to log (NULL: discarded); its exit
+ * status, or -1. */
 static int run_in(const char *dir, char *const argv[], const char *log)
 {
-	pid_t pid = fork();
-	int st = 0;
+	char why[512];
+	int fd = log ? kb_open_regular(log, O_WRONLY | O_CREAT | O_APPEND, why, sizeof(why))
+		     : open("/dev/null", O_WRONLY | O_CLOEXEC);
+	pid_t pid = fd < 0 ? -1 : kb_child_start(argv, -1, fd, dir, why, sizeof(why));
+	int st = pid < 0 ? -1 : kb_child_wait(pid);
 
-	if (pid == 0) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0644);
-
-		if (chdir(dir) || fd < 0)
-			_exit(126);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	if (pid < 0 || waitpid(pid, &st, 0) < 0)
-		return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	if (fd >= 0)
+		close(fd);
+	return st >= 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 /* Is file a regular file whose real path lies inside dir?  A package's
@@ -495,7 +491,7 @@ out:
 	globfree(&g);
 	char *rm[] = {"rm", "-rf", tmp, NULL};
 
-	run_in("/", rm, "/dev/null");
+	run_in("/", rm, NULL);
 	return rc;
 }
 

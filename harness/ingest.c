@@ -6,16 +6,19 @@
 #include "ingest.h"
 
 #include <inttypes.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "db.h"
 #include "layout.h"
 #include "util.h"
+#include "proc.h"
 
 enum { S_RUN, S_METRIC, S_MARK, S_EXIT, S_KSTAT, S_COUNT };
 
@@ -513,9 +516,16 @@ static bool stats_names_ok(json_object *st, char *why, size_t whylen)
 static json_object *load_stats(const char *path, char *why, size_t whylen)
 {
 	char bad[256];
+	char e[400];
+	int fd = kb_open_regular(path, O_RDONLY, e, sizeof(e)); /* a FIFO would hang us */
+	json_object *o = fd < 0 ? NULL : json_object_from_fd(fd);
 
-	json_object *o = json_object_from_file(path);
-
+	if (fd >= 0)
+		close(fd);
+	if (fd < 0) {
+		snprintf(why, whylen, "stats JSON unreadable: %s", e);
+		return NULL;
+	}
 	if (!o) {
 		snprintf(why, whylen, "stats JSON %s unreadable: %s", path,
 			 json_util_get_last_err() ? json_util_get_last_err() : "parse error");

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "proc.h"
 #include "util.h"
 
 #define QEMU "qemu-system-x86_64"
@@ -98,16 +99,14 @@ int kb_lab_prepare(const struct kb_env *env, char *err, size_t errlen)
 	fprintf(stderr, "kvmbench lab: building the lab kernel and initramfs (images/lab/mklab)\n");
 	snprintf(cmd, sizeof(cmd), "%s/images/lab/mklab", env->root);
 	snprintf(path, sizeof(path), "%s/build/lab", env->root);
-	int st = -1;
-	pid_t pid = fork();
+	char *av[] = {cmd, path, NULL}, failed[256];
+	pid_t pid = kb_child_start(av, -1, 2, NULL, failed, sizeof(failed)); /* output: stderr */
+	int st = pid < 0 ? -1 : kb_child_wait(pid);
 
-	if (pid == 0) {
-		dup2(2, 1);
-		execl(cmd, cmd, path, (char *)NULL);
-		_exit(127);
+	if (pid < 0) {
+		snprintf(err, errlen, "lab: %s", failed);
+		return -1;
 	}
-	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
 	if (st != 0) {
 		snprintf(err, errlen, "lab: images/lab/mklab failed (status %d): see above",
 			 WIFEXITED(st) ? WEXITSTATUS(st) : st);
@@ -457,10 +456,11 @@ int kb_lab_run(const struct kb_env *env, struct kb_lab_opts *o, char *const argv
 			"kvmbench lab: booting (QEMU TCG, SVM, kvm_amd npt=%d, %u CPUs, %u MiB)\n",
 			o->npt, o->smp, o->mem_mib);
 	if (!argv) { /* the terminal is QEMU's: Ctrl-C goes to the lab's shell */
-		pid_t pid = fork();
+		pid_t parent = getpid(), pid = fork();
 
-		if (pid == 0) {
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (pid == 0) { /* the terminal's foreground group: not a group of its own */
+			if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+				_exit(127);
 			execvp(av[0], av);
 			_exit(127);
 		}

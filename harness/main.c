@@ -41,7 +41,10 @@ static void usage(FILE *f)
 	       "  show SCENARIO                  print the expanded points\n"
 	       "  list [--db PATH]               list campaigns\n"
 	       "  summary CAMPAIGN [--db PATH]   per point: median, min, max, CV, exits\n"
-	       "  merge A.db B.db ... -o ALL.db  union databases, no duplicates\n"
+	       "  merge A.db B.db ... -o ALL.db  union databases, no duplicates; merging again\n"
+	       "                                 adds the runs the sources gained since\n"
+	       "  migrate [--db PATH]            upgrade an older database's schema in place\n"
+	       "                                 (commands that only read never write it)\n"
 	       "  compare BASELINE CANDIDATE [--by campaign|paging|host|build]\n"
 	       "          [--threshold 5%%] [--format text|json|csv] [--scenario FILE]\n"
 	       "          [--campaign N]... [--mixed-hosts]   exit 10 when something regressed\n"
@@ -349,6 +352,23 @@ static int cmd_images(const struct kb_env *env, const char *manifest, bool offli
 	return failed ? 1 : 0;
 }
 
+/* migrate: bring --db to this build's schema (readers refuse older ones). */
+static int cmd_migrate(const char *db)
+{
+	char err[1024];
+	int from;
+
+	if (kb_db_migrate(db, &from, err, sizeof(err))) {
+		fprintf(stderr, "kvmbench: %s\n", err);
+		return 1;
+	}
+	if (from == KB_DB_SCHEMA)
+		printf("%s: schema version %d already\n", db, from);
+	else
+		printf("%s: schema version %d to %d\n", db, from, KB_DB_SCHEMA);
+	return 0;
+}
+
 /* host: what kvmbench-vmm would record here, and whether KVM is usable. */
 static int cmd_host(void)
 {
@@ -483,6 +503,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "ingest-bench") && nargs == 2)
 		return cmd_ingest_bench(db, args[0], args[1]);
+	if (!strcmp(cmd, "migrate") && nargs == 0)
+		return cmd_migrate(db);
 	if (!strcmp(cmd, "scenarios") && nargs == 0)
 		return cmd_scenarios(&env);
 	if (!strcmp(cmd, "show") && nargs == 1)

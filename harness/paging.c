@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "host.h"
+#include "proc.h"
 
 void kb_paging_host(char *module, size_t mlen, char *paging, size_t plen)
 {
@@ -113,18 +114,14 @@ int kb_paging_other_vms(void)
 	return n;
 }
 
+/* modprobe and rmmod: 0 when they succeed. */
 static int run(char *const argv[])
 {
-	pid_t pid = fork();
-	int st = 0;
+	char why[256];
+	pid_t pid = kb_child_start(argv, -1, -1, NULL, why, sizeof(why));
+	int st = pid < 0 ? -1 : kb_child_wait(pid);
 
-	if (pid == 0) {
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	if (pid < 0 || waitpid(pid, &st, 0) < 0)
-		return -1;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+	return st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
 int kb_paging_switch(const char *module, const char *mode, char *err, size_t errlen)

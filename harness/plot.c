@@ -17,6 +17,7 @@
 #include "db.h"
 #include "escape.h"
 #include "figure.h"
+#include "proc.h"
 #include "scenario.h"
 #include "stats.h"
 
@@ -402,9 +403,9 @@ int kb_plot_tables(struct kb_plotctx *c, FILE *html, FILE *out, const char *fmt)
 int kb_plot_run_gnuplot(struct kb_plotctx *c, char *err, size_t errlen)
 {
 	char *argv[] = {"gnuplot", "all.gp", NULL};
-	char dir[1200];
-	pid_t pid;
-	int st = 0;
+	char dir[1200], log[1300], why[512];
+	pid_t pid = -1;
+	int st = -1, fd;
 
 	if (fclose(c->gp)) {
 		c->gp = NULL;
@@ -413,22 +414,20 @@ int kb_plot_run_gnuplot(struct kb_plotctx *c, char *err, size_t errlen)
 	}
 	c->gp = NULL;
 	snprintf(dir, sizeof(dir), "%s/plots", c->dir);
-	pid = fork();
-	if (pid == 0) {
-		if (chdir(dir))
-			_exit(126);
-		int fd = open("gnuplot.log", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execvp("gnuplot", argv);
-		_exit(127);
+	snprintf(log, sizeof(log), "%s/gnuplot.log", dir);
+	fd = kb_open_regular(log, O_WRONLY | O_CREAT | O_TRUNC, why, sizeof(why));
+	if (fd >= 0) {
+		pid = kb_child_start(argv, -1, fd, dir, why, sizeof(why));
+		close(fd);
 	}
-	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
-		snprintf(err, errlen, "gnuplot failed (exit %d): see %s/gnuplot.log",
-			 WIFEXITED(st) ? WEXITSTATUS(st) : -1, dir);
+	if (pid < 0) {
+		snprintf(err, errlen, "%s", why);
+		return -1;
+	}
+	st = kb_child_wait(pid);
+	if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
+		snprintf(err, errlen, "gnuplot failed (exit %d): see %s",
+			 WIFEXITED(st) ? WEXITSTATUS(st) : -1, log);
 		return -1;
 	}
 	return 0;

@@ -18,7 +18,6 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,11 +35,10 @@
 #include "util.h"
 #include "ingest.h"
 #include "paging.h"
+#include "proc.h"
 #include "scenario.h"
 #include "options.h"
 #include "vmmargs.h"
-
-extern char **environ;
 
 /* A path from a scenario: absolute, or relative to the repository root. */
 static const char *kb_root_path(const struct kb_env *env, const char *p, char *out, size_t len)
@@ -148,11 +146,9 @@ static int spawn(const struct kb_env *env, const struct kb_scenario *sc, const c
 {
 	const struct kb_point *p = t->pt;
 	char smp[64], mem[32], timeout[32], stats[1200], serial[1200], log[1200], cap[32];
-	int pipefd[2];
 	char *argv[64];
 	int argc = 0;
 	double tmo = p->wl->timeout > 0 ? p->wl->timeout : sc->timeout;
-	posix_spawn_file_actions_t fa;
 	char vmm_args[KB_VAL_MAX], *save = NULL;
 
 	(void)campaign;
@@ -222,40 +218,28 @@ static int spawn(const struct kb_env *env, const struct kb_scenario *sc, const c
 		argv[argc++] = a;
 	argv[argc] = NULL;
 
-	/* The harness blocks SIGINT/SIGTERM for its signalfd; the VMM must
-	 * start with a clean mask and default dispositions. */
-	posix_spawnattr_t attr;
-	sigset_t none, deflt;
+	/* Its own process group (stopped whole), gone with the harness, its
+	 * output in vmm.log: a regular file, not whatever was planted there. */
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int pipefd[2] = {-1, -1};
 
-	sigemptyset(&none);
-	sigemptyset(&deflt);
-	sigaddset(&deflt, SIGINT);
-	sigaddset(&deflt, SIGTERM);
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &deflt);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	s->log = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (s->log < 0 || pipe2(pipefd, O_CLOEXEC)) {
-		snprintf(err, errlen, "%s: %m", log);
+	s->log = kb_open_regular(log, O_WRONLY | O_CREAT | O_TRUNC, err, errlen);
+	if (null < 0 || s->log < 0 || pipe2(pipefd, O_CLOEXEC)) {
+		if (s->log >= 0)
+			snprintf(err, errlen, "%s: %m", null < 0 ? "/dev/null" : "pipe");
+		if (null >= 0)
+			close(null);
 		if (s->log >= 0)
 			close(s->log);
-		posix_spawnattr_destroy(&attr);
 		return -1;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
-	int rc = posix_spawn(&s->pid, env->vmm, &fa, &attr, argv, environ);
-
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
+	/* its output through a pipe: vmm.log is capped without blocking it */
+	s->pid = kb_child_start(argv, null, pipefd[1], NULL, err, errlen);
+	close(null);
 	close(pipefd[1]);
-	if (rc) {
+	if (s->pid < 0) {
 		close(pipefd[0]);
 		close(s->log);
-		snprintf(err, errlen, "%s: cannot start: %s", env->vmm, strerror(rc));
 		return -1;
 	}
 	s->out = pipefd[0];
@@ -310,10 +294,10 @@ struct loop {
 static int finish(struct loop *L, struct slot *s, char *err, size_t errlen)
 {
 	struct kb_run_rec r;
-	char stats[1200];
+	char stats[1200], why[512];
 	int wstatus = 0;
 
-	waitpid(s->pid, &wstatus, 0);
+	wstatus = kb_child_reap(s->pid); /* and whatever it forked */
 	close(s->pidfd);
 	drain_log(s);	 /* what it wrote before it ended */
 	if (s->out >= 0) /* something it left behind holds the pipe: not waited for */
@@ -351,8 +335,10 @@ static int finish(struct loop *L, struct slot *s, char *err, size_t errlen)
 			 WTERMSIG(wstatus), strsignal(WTERMSIG(wstatus)), s->dir);
 	}
 	snprintf(stats, sizeof(stats), "%s/stats.json", s->dir);
-	if (kb_ingest_run(L->in, &r, r.status[0] ? NULL : stats, err, errlen) < 0)
+	if (kb_ingest_run(L->in, &r, r.status[0] ? NULL : stats, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "run %u (%s) could not be recorded: %s", r.seq, s->dir, why);
 		return -1;
+	}
 	L->done++;
 	L->failed += !strcmp(r.status, "fail");
 	double el = (double)(now_ns() - L->t0) / 1e9;
@@ -371,11 +357,11 @@ static void enforce(struct loop *L, uint64_t now)
 		if (!s->busy)
 			continue;
 		if ((now >= s->deadline_ns || L->stopping) && !s->killed) {
-			kill(s->pid, SIGTERM);
+			kb_child_kill(s->pid, SIGTERM);
 			s->killed = SIGTERM;
 			s->deadline_ns = now + grace_ns();
 		} else if (now >= s->deadline_ns && s->killed == SIGTERM) {
-			kill(s->pid, SIGKILL);
+			kb_child_kill(s->pid, SIGKILL);
 			s->killed = SIGKILL;
 			s->deadline_ns = UINT64_MAX;
 		}
@@ -431,9 +417,32 @@ static int wait_some(struct loop *L, char *err, size_t errlen)
 	return 0;
 }
 
+/* After an error: every VMM still running is killed (its whole group),
+ * reaped and left unrecorded. */
+static void stop_all(struct loop *L)
+{
+	for (unsigned i = 0; i < L->nslots; i++) {
+		struct slot *s = &L->slots[i];
+
+		if (!s->busy)
+			continue;
+		kb_child_kill(s->pid, SIGKILL);
+		kb_child_reap(s->pid);
+		close(s->pidfd);
+		if (s->out >= 0)
+			close(s->out);
+		s->out = -1;
+		close(s->log);
+		kb_axis_args_cleanup(s->dir);
+		s->busy = false;
+		L->active--;
+	}
+}
+
 static int run_loop(struct loop *L, char *err, size_t errlen)
 {
 	sigset_t set;
+	int rc = 0;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -441,25 +450,28 @@ static int run_loop(struct loop *L, char *err, size_t errlen)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	L->sfd = signalfd(-1, &set, SFD_CLOEXEC);
 	L->t0 = now_ns();
-	while ((L->next < L->ntasks && !L->stopping) || L->active) {
-		while (!L->stopping && L->next < L->ntasks && L->active < L->nslots) {
+	while (!rc && ((L->next < L->ntasks && !L->stopping) || L->active)) {
+		while (!rc && !L->stopping && L->next < L->ntasks && L->active < L->nslots) {
 			struct slot *s = NULL;
 
 			for (unsigned i = 0; i < L->nslots && !s; i++)
 				if (!L->slots[i].busy)
 					s = &L->slots[i];
-			if (spawn(L->env, L->sc, L->logroot, L->campaign, &L->tasks[L->next], s,
-				  err, errlen))
-				return -1;
-			L->next++;
-			L->active++;
+			rc = spawn(L->env, L->sc, L->logroot, L->campaign, &L->tasks[L->next], s,
+				   err, errlen);
+			if (!rc) {
+				L->next++;
+				L->active++;
+			}
 		}
-		if (wait_some(L, err, errlen))
-			return -1;
+		if (!rc)
+			rc = wait_some(L, err, errlen);
 	}
+	if (rc)
+		stop_all(L);
 	close(L->sfd);
 	sigprocmask(SIG_UNBLOCK, &set, NULL);
-	return 0;
+	return rc;
 }
 
 /*
@@ -551,6 +563,77 @@ static int fetch_images(const struct kb_env *env, const struct kb_run_opts *o,
 	return 0;
 }
 
+/* After kb_campaign_open: the campaign's log directory, its skipped runs
+ * recorded, the run loop's state.  0, or -1 with err. */
+static int start_campaign(struct loop *L, sqlite3 *db, const struct kb_plan *plan, char *err,
+			  size_t errlen)
+{
+	const struct kb_run_opts *o = L->o;
+	/* logs/<id>-<uuid>/ beside the database: unique across databases */
+	const char *slash = strrchr(o->db, '/');
+	sqlite3_stmt *st =
+	    kb_db_prepare(db, "SELECT substr(uuid, 1, 8) FROM campaigns WHERE id = ?", err, errlen);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, L->campaign);
+	sqlite3_step(st);
+	if (o->logs) /* a lab's part: logs on the real machine */
+		snprintf(L->logroot, sizeof(L->logroot), "%s/%lld-%s", o->logs,
+			 (long long)L->campaign, sqlite3_column_text(st, 0));
+	else
+		snprintf(L->logroot, sizeof(L->logroot), "%.*s/logs/%lld-%s",
+			 slash ? (int)(slash - o->db) : 1, slash ? o->db : ".",
+			 (long long)L->campaign, sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (kb_mkdirs(L->logroot)) {
+		snprintf(err, errlen, "%s: cannot create: %m", L->logroot);
+		return -1;
+	}
+	L->total = plan->ntodo;
+	if (kb_record_skips(db, L->campaign, plan, err, errlen))
+		return -1;
+	L->in = kb_ingest_new(db, err, errlen);
+	L->nslots = plan->jobs;
+	L->slots = calloc(L->nslots, sizeof(*L->slots));
+	L->tasks = calloc(plan->ntodo ? plan->ntodo : 1, sizeof(*L->tasks));
+	if (!L->in || !L->slots || !L->tasks) {
+		if (L->in)
+			snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (!o->quiet)
+		printf("campaign %lld: %s, %u points, %u runs to do (%u already recorded, %u "
+		       "skipped), %u at a time\n",
+		       (long long)L->campaign, L->sc->name, plan->npoints, plan->ntodo, plan->ndone,
+		       plan->nskips, plan->jobs);
+	return 0;
+}
+
+/*
+ * Mark the campaign done, interrupted or (rc: an error in err) failed, and
+ * return the exit status.  A database still locked gets one more busy
+ * timeout; the VMMs are already stopped by then.
+ */
+static int settle(sqlite3 *db, struct loop *L, int rc, char *err, size_t errlen)
+{
+	const char *state = rc ? "failed" : L->stopping ? "interrupted" : "done";
+	char why[512];
+	size_t n = strlen(err);
+
+	if (kb_campaign_close(db, L->campaign, state, L->o, L->logroot, why, sizeof(why))) {
+		if (!rc)
+			snprintf(err, errlen, "%s", why);
+		else if (n < errlen)
+			snprintf(err + n, errlen - n,
+				 "; campaign %lld could not be marked failed either (%s): it "
+				 "stays 'running', and --resume continues it",
+				 (long long)L->campaign, why);
+		return 1;
+	}
+	return rc ? 1 : L->stopping ? 130 : L->failed ? 2 : 0;
+}
+
 int kb_campaign_run(const struct kb_env *env, const struct kb_run_opts *o, char *err, size_t errlen)
 {
 	struct kb_scenario *sc = calloc(1, sizeof(*sc));
@@ -588,52 +671,13 @@ int kb_campaign_run(const struct kb_env *env, const struct kb_run_opts *o, char 
 		goto out;
 	if (kb_campaign_open(db, env, sc, o, &plan, &L.campaign, err, errlen))
 		goto out;
-	/* logs/<id>-<uuid>/ beside the database: unique across databases */
-	const char *slash = strrchr(o->db, '/');
-	sqlite3_stmt *st =
-	    kb_db_prepare(db, "SELECT substr(uuid, 1, 8) FROM campaigns WHERE id = ?", err, errlen);
+	/* from here on, every way out settles the campaign: done, interrupted or
+	 * failed, never left 'running' */
+	int rc = start_campaign(&L, db, &plan, err, errlen);
 
-	if (!st)
-		goto out;
-	sqlite3_bind_int64(st, 1, L.campaign);
-	sqlite3_step(st);
-	if (o->logs) /* a lab's part: logs on the real machine */
-		snprintf(L.logroot, sizeof(L.logroot), "%s/%lld-%s", o->logs, (long long)L.campaign,
-			 sqlite3_column_text(st, 0));
-	else
-		snprintf(L.logroot, sizeof(L.logroot), "%.*s/logs/%lld-%s",
-			 slash ? (int)(slash - o->db) : 1, slash ? o->db : ".",
-			 (long long)L.campaign, sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	if (kb_mkdirs(L.logroot)) {
-		snprintf(err, errlen, "%s: cannot create: %m", L.logroot);
-		goto out;
-	}
-	L.total = plan.ntodo;
-	if (kb_record_skips(db, L.campaign, &plan, err, errlen))
-		goto out;
-	L.in = kb_ingest_new(db, err, errlen);
-	L.nslots = plan.jobs;
-	L.slots = calloc(L.nslots, sizeof(*L.slots));
-	L.tasks = calloc(plan.ntodo ? plan.ntodo : 1, sizeof(*L.tasks));
-	if (!L.in || !L.slots || !L.tasks)
-		goto out;
-	if (!o->quiet)
-		printf("campaign %lld: %s, %u points, %u runs to do (%u already recorded, %u "
-		       "skipped), %u at a time\n",
-		       (long long)L.campaign, sc->name, plan.npoints, plan.ntodo, plan.ndone,
-		       plan.nskips, plan.jobs);
-	int rc = run_groups(&L, &plan, err, errlen);
-
-	code = kb_campaign_close(db, L.campaign,
-				 rc	      ? "failed"
-				 : L.stopping ? "interrupted"
-					      : "done",
-				 o, L.logroot, err, errlen);
-	if (rc)
-		code = 1;
-	else if (!code)
-		code = L.stopping ? 130 : L.failed ? 2 : 0;
+	if (!rc)
+		rc = run_groups(&L, &plan, err, errlen);
+	code = settle(db, &L, rc, err, errlen);
 out:
 	kb_ingest_free(L.in);
 	free(L.slots);

@@ -1,0 +1,49 @@
+/*
+ * The harness's child processes (VMMs, gnuplot, apt-get, modprobe) and the
+ * files runs leave behind.  A child runs in a process group of its own, so
+ * it and anything it forks are stopped together, and dies with the harness
+ * (PR_SET_PDEATHSIG), so not even a SIGKILL of kvmbench leaves it running.
+ * A file a run leaves is opened only when it is a regular file: a FIFO, a
+ * device or a symbolic link there is refused instead of hanging or
+ * following it.
+ */
+#ifndef KB_PROC_H
+#define KB_PROC_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/*
+ * Start argv[0] (searched in PATH) with stdin from in and stdout and stderr
+ * to out (-1: the harness's own), in dir (NULL: here), with default signal
+ * dispositions and an empty signal mask.  Returns once the program runs:
+ * its pid (also its process group), or -1 with why it could not start
+ * (naming argv[0]) in err.  The caller closes in and out.
+ */
+pid_t kb_child_start(char *const argv[], int in, int out, const char *dir, char *err,
+		     size_t errlen);
+
+/* Send sig to child's whole process group. */
+void kb_child_kill(pid_t child, int sig);
+
+/*
+ * Reap child once it has ended (a pidfd said so), after killing what is
+ * left of its group: nothing it forked outlives it.  Returns its wait
+ * status.
+ */
+int kb_child_reap(pid_t child);
+
+/* Wait for child to end, then kb_child_reap(): its wait status, -1 when
+ * there is no such child.  A SIGINT or SIGTERM meanwhile is passed on to
+ * the child's group, then raised again once it has ended. */
+int kb_child_wait(pid_t child);
+
+/*
+ * open(path, flags | O_NOFOLLOW | O_CLOEXEC), mode 0644 when created, and
+ * only if it is a regular file: without waiting on a FIFO (O_NONBLOCK while
+ * opening), and not through a symbolic link.  The fd, or -1 with the
+ * reason (naming path) in err.
+ */
+int kb_open_regular(const char *path, int flags, char *err, size_t errlen);
+
+#endif
