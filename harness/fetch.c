@@ -151,32 +151,12 @@ bad:
 static int cache_file_open(int dfd, const char *cache, const char *name, int flags, char *err,
 			   size_t errlen)
 {
-	int fd = openat(dfd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644), e;
-	struct stat st;
+	char why[600];
+	int fd = kb_openat_regular(dfd, name, flags, why, sizeof(why)), e = errno;
 
 	if (fd < 0) {
-		e = errno;
-		if (e == ELOOP ||
-		    (!fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) && S_ISLNK(st.st_mode)))
-			kb_errf(err, errlen,
-				"%s/%s: a symbolic link in the image cache: refusing to follow "
-				"it (remove it)",
-				cache, name);
-		else if (e != ENOENT && !fstatat(dfd, name, &st, 0) && !S_ISREG(st.st_mode))
-			kb_errf(err, errlen,
-				"%s/%s: not a regular file: refusing to use it (remove it)", cache,
-				name);
-		else
-			kb_errf(err, errlen, "%s/%s: %s", cache, name, strerror(e));
+		kb_errf(err, errlen, "%s/%s", cache, why);
 		errno = e;
-		return -1;
-	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		kb_errf(err, errlen, "%s/%s: not a regular file: refusing to use it (remove it)",
-			cache, name);
-		errno = EINVAL;
-		return -1;
 	}
 	return fd;
 }
