@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "schema.sql.h"
+#include "util.h"
 
 static const char *const migrations[] = {kb_schema_v1, kb_schema_v2, kb_schema_v3};
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == KB_DB_SCHEMA,
@@ -88,10 +89,9 @@ static int quick_check(sqlite3 *db)
  * not wait in the busy handler, so two kvmbench processes creating the
  * same database at once retry here for up to the busy timeout.
  */
-static int set_wal(sqlite3 *db)
+static int set_wal(sqlite3 *db, int timeout_ms)
 {
-	const char *tmo = getenv("KVMBENCH_DB_TIMEOUT_MS");
-	int tries = (tmo && atoi(tmo) > 0 ? atoi(tmo) : 5000) / 10;
+	int tries = timeout_ms / 10;
 	char why[256];
 
 	for (int i = 0; i <= tries; i++) {
@@ -158,11 +158,14 @@ int kb_db_uri(const char *path, bool readonly, char *out, size_t len)
 static int open_checked(const char *path, int flags, sqlite3 **out, int *version, char *err,
 			size_t errlen)
 {
-	const char *tmo = getenv("KVMBENCH_DB_TIMEOUT_MS"); /* default 5 s */
 	sqlite3 *db = NULL;
 	char uri[4200];
+	double tmo;
 
 	*out = NULL;
+	if (kb_env_number("KVMBENCH_DB_TIMEOUT_MS", 1, 3600000, KB_NUM_INT, 5000, &tmo, err,
+			  errlen))
+		return -1;
 	if (kb_db_uri(path, !(flags & SQLITE_OPEN_READWRITE), uri, sizeof(uri))) {
 		snprintf(err, errlen, "%.200s...: path too long", path);
 		return -1;
@@ -171,7 +174,7 @@ static int open_checked(const char *path, int flags, sqlite3 **out, int *version
 		dberr(err, errlen, path, "cannot open", db);
 		goto fail;
 	}
-	sqlite3_busy_timeout(db, tmo && atoi(tmo) > 0 ? atoi(tmo) : 5000);
+	sqlite3_busy_timeout(db, (int)tmo);
 	sqlite3_extended_result_codes(db, 1);
 	if (user_version(db, version)) {
 		dberr(err, errlen, path, "cannot read", db);
@@ -222,7 +225,11 @@ int kb_db_open(const char *path, bool create, bool write, sqlite3 **out, char *e
 	if (write) {
 		/* WAL with synchronous=NORMAL: a commit is safe against a crash of
 		 * kvmbench (each run is one transaction), without an fsync per run. */
-		if (set_wal(db)) {
+		double tmo = 5000; /* checked by open_checked() */
+
+		kb_env_number("KVMBENCH_DB_TIMEOUT_MS", 1, 3600000, KB_NUM_INT, 5000, &tmo, err,
+			      errlen);
+		if (set_wal(db, (int)tmo)) {
 			dberr(err, errlen, path, "cannot switch to WAL", db);
 			goto fail;
 		}

@@ -34,16 +34,19 @@
 int kb_fetch_defaults(struct kb_fetch_opts *o, const char *root, char *err, size_t errlen)
 {
 	static char cache[1200];
-	const char *c = getenv("KVMBENCH_CACHE"), *t = getenv("KVMBENCH_FETCH_TIMEOUT_S");
-	const char *r = getenv("KVMBENCH_FETCH_RETRIES"), *m = getenv("KVMBENCH_MAX_DOWNLOAD");
+	const char *c = getenv("KVMBENCH_CACHE"), *m = getenv("KVMBENCH_MAX_DOWNLOAD");
+	double t, r;
 
 	memset(o, 0, sizeof(*o));
 	snprintf(cache, sizeof(cache), "%s", c && *c ? c : "");
 	if (!cache[0])
 		snprintf(cache, sizeof(cache), "%s/images/cache", root);
 	o->cache = cache;
-	o->timeout_s = t && atol(t) > 0 ? atol(t) : 30;
-	o->retries = r && atoi(r) >= 0 ? atoi(r) : 4;
+	if (kb_env_number("KVMBENCH_FETCH_TIMEOUT_S", 1, 86400, KB_NUM_INT, 30, &t, err, errlen) ||
+	    kb_env_number("KVMBENCH_FETCH_RETRIES", 0, 100, KB_NUM_INT, 4, &r, err, errlen))
+		return -1;
+	o->timeout_s = (long)t;
+	o->retries = (int)r;
 	o->progress = isatty(2);
 	o->max_bytes = DEFAULT_MAX_DOWNLOAD;
 	if (m && *m && (kb_bytes_parse(m, &o->max_bytes) || !o->max_bytes))

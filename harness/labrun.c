@@ -220,7 +220,7 @@ static int run_part(const struct kb_env *env, const struct kb_run_opts *o, const
 	    "sqlite3 \"$db\" \"VACUUM INTO '$KVMBENCH_LAB_PART'\" || rc=1; exit $rc";
 	char kb[1200], num[128], *av[48] = {"sh", "-c", (char *)script, kb, "run"};
 	struct kb_lab_opts lo = {.npt = npt, .quiet = o->quiet};
-	const char *tmo = getenv("KVMBENCH_LAB_TIMEOUT");
+	double tmo;
 
 	snprintf(kb, sizeof(kb), "%s/build/kvmbench", env->root);
 	av[4] = (char *)scenario;
@@ -229,7 +229,9 @@ static int run_part(const struct kb_env *env, const struct kb_run_opts *o, const
 		return -1;
 	}
 	/* a hung lab ends: every run at its timeout, plus the boot, unless said */
-	lo.timeout = tmo && atof(tmo) > 0 ? atof(tmo) : budget;
+	if (kb_env_number("KVMBENCH_LAB_TIMEOUT", 1, 30 * 86400, 0, budget, &tmo, err, errlen))
+		return -1;
+	lo.timeout = tmo;
 	setenv("KVMBENCH_LAB_PART", part, 1);
 	int st = kb_lab_run(env, &lo, av, err, errlen);
 

@@ -51,6 +51,8 @@ static const char *kb_root_path(const struct kb_env *env, const char *p, char *o
 static const char *L_vmm_args;
 /* its cap on each run's console.log and vmm.log (0: none) */
 static uint64_t L_log_cap;
+/* the grace after a VMM's timeout and after its SIGTERM (grace()) */
+static uint64_t L_grace_ns;
 
 struct slot {
 	bool busy;
@@ -68,12 +70,14 @@ struct slot {
 
 /* How long a VMM gets past its own -timeout, and after SIGTERM, before the
  * next step (KVMBENCH_GRACE_MS, default 5000; tests shorten it). */
-static uint64_t grace_ns(void)
+static int grace(uint64_t *ns, char *err, size_t errlen)
 {
-	const char *v = getenv("KVMBENCH_GRACE_MS");
-	long ms = v ? atol(v) : 5000;
+	double ms;
 
-	return (uint64_t)(ms > 0 ? ms : 5000) * 1000000ull;
+	if (kb_env_number("KVMBENCH_GRACE_MS", 1, 3600000, KB_NUM_INT, 5000, &ms, err, errlen))
+		return -1;
+	*ns = (uint64_t)ms * 1000000ull;
+	return 0;
 }
 
 static uint64_t now_ns(void)
@@ -251,7 +255,7 @@ static int spawn(const struct kb_env *env, const struct kb_scenario *sc, const c
 	s->killed = 0;
 	s->start_ns = now_ns();
 	/* The VMM enforces tmo itself; the harness steps in a grace later. */
-	s->deadline_ns = s->start_ns + (uint64_t)(tmo * 1e9) + grace_ns();
+	s->deadline_ns = s->start_ns + (uint64_t)(tmo * 1e9) + L_grace_ns;
 	kb_timestamp(s->started, sizeof(s->started));
 	return 0;
 }
@@ -359,7 +363,7 @@ static void enforce(struct loop *L, uint64_t now)
 		if ((now >= s->deadline_ns || L->stopping) && !s->killed) {
 			kb_child_kill(s->pid, SIGTERM);
 			s->killed = SIGTERM;
-			s->deadline_ns = now + grace_ns();
+			s->deadline_ns = now + L_grace_ns;
 		} else if (now >= s->deadline_ns && s->killed == SIGTERM) {
 			kb_child_kill(s->pid, SIGKILL);
 			s->killed = SIGKILL;
@@ -644,7 +648,7 @@ int kb_campaign_run(const struct kb_env *env, const struct kb_run_opts *o, char 
 	int code = 1;
 
 	L_vmm_args = o->vmm_args;
-	if (log_cap(&L_log_cap, err, errlen))
+	if (log_cap(&L_log_cap, err, errlen) || grace(&L_grace_ns, err, errlen))
 		goto out;
 	kb_scenario_path(env, o->scenario, path, sizeof(path));
 	if (!sc || kb_scenario_load(path, env->guest_dir, sc, err, errlen))

@@ -197,3 +197,24 @@ def test_compare_zero_or_infinite_baseline_is_not_comparable(tmp_path, base, can
     assert r["ratio"] is None and r["low"] is None and r["high"] is None
     p = kb("compare", "1", "2", "--db", db, "--format", "csv")
     assert "not comparable" in p.stdout and "nan" not in p.stdout and "inf" not in p.stdout
+
+
+# --- numbers in the environment --------------------------------------------------
+
+@pytest.mark.parametrize("var, value", [
+    ("KVMBENCH_GRACE_MS", "nan"), ("KVMBENCH_GRACE_MS", "99999999999999999999"),
+    ("KVMBENCH_DB_TIMEOUT_MS", "-5"), ("KVMBENCH_DB_TIMEOUT_MS", "1e3"),
+    ("KVMBENCH_FETCH_RETRIES", "-1"), ("KVMBENCH_FETCH_TIMEOUT_S", "inf"),
+])
+def test_environment_numbers_are_checked(tmp_path, var, value):
+    """Each variable once, through the command that reads it; before, atoi()
+    took garbage as 0 or a default and a huge grace overflowed."""
+    if var.startswith("KVMBENCH_FETCH"):
+        p = kb("fetch", "debian-cloud-kernel", "--offline", env={var: value})
+    else:
+        f = write(tmp_path, "s.ini", "[scenario]\nrepeats = 1\nwarmup = 0\n"
+                  "[matrix]\nworkload = hello\n")
+        p = kb("run", f, "--db", tmp_path / "k.db", "--quiet",
+               env={var: value, "KVMBENCH_VMM": str(FAKE), "FAKE_MODE": "nojson"})
+    assert p.returncode != 0
+    assert f"{var}={value}: '{value}' is not a whole number in" in p.stderr, p.stderr

@@ -75,6 +75,19 @@ void kb_name_shown(char *out, size_t outlen, const char *s, size_t len)
 		memcpy(out + outlen - 4, "...", 4);
 }
 
+int kb_env_number(const char *name, double lo, double hi, unsigned flags, double def, double *out,
+		  char *err, size_t errlen)
+{
+	const char *v = getenv(name);
+	char why[200];
+
+	*out = def;
+	if (!v || !*v || !kb_number_parse(v, lo, hi, flags, out, why, sizeof(why)))
+		return 0;
+	snprintf(err, errlen, "%s=%.60s: %s", name, v, why);
+	return -1;
+}
+
 int kb_mkdirs(const char *path)
 {
 	char tmp[4096];

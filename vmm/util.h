@@ -27,6 +27,11 @@ int kb_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((forma
 int kb_number_parse(const char *s, double lo, double hi, unsigned flags, double *out, char *why,
 		    size_t whylen);
 
+/* The environment variable name as a number in [lo, hi] (kb_number_parse),
+ * def when unset or empty: 0, or -1 with err saying "NAME=VALUE: why". */
+int kb_env_number(const char *name, double lo, double hi, unsigned flags, double def, double *out,
+		  char *err, size_t errlen);
+
 /* mkdir -p: create path and its missing parents (mode 0755).  0 or -1
  * with errno. */
 int kb_mkdirs(const char *path);
