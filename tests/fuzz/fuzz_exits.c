@@ -148,7 +148,9 @@ static void dispatch(void)
 	kb_exit_dispatch(run, RUN_SIZE, &m.bus, &m.acct, 0, why, sizeof(why));
 }
 
-static void pio(uint16_t port, uint8_t size, bool out, uint32_t count, struct in *in)
+/* Port I/O; the data of an OUT comes from in, or from data when in is NULL. */
+static void pio(uint16_t port, uint8_t size, bool out, uint32_t count, struct in *in,
+		const void *data)
 {
 	memset(run, 0, RUN_SIZE);
 	run->exit_reason = KVM_EXIT_IO;
@@ -159,6 +161,8 @@ static void pio(uint16_t port, uint8_t size, bool out, uint32_t count, struct in
 	run->io.data_offset = DATA_OFF;
 	if (out && in)
 		get_bytes(in, (uint8_t *)run + DATA_OFF, (size_t)size * count);
+	else if (out)
+		memcpy((uint8_t *)run + DATA_OFF, data, (size_t)size * count);
 	dispatch();
 }
 
@@ -197,7 +201,7 @@ static void op(struct in *in)
 		uint8_t sel = (uint8_t)get(in, 1);
 
 		pio((uint16_t)pick(in, KB_SPACE_PIO, sel), size == 8 ? 4 : size, write,
-		    1 + (a >> 3 & 3), in);
+		    1 + (a >> 3 & 3), in, NULL);
 		break;
 	}
 	case 1: {
@@ -211,10 +215,9 @@ static void op(struct in *in)
 
 		if (!(a & 0x80)) /* enabled, bus 0, function 0: a device's space */
 			addr = 0x80000000u | (addr & 0x1f) << 11 | (addr >> 8 & 0xfc);
-		memcpy((uint8_t *)run + DATA_OFF, &addr, 4);
-		pio(KB_PORT_PCI_ADDR, 4, true, 1, NULL);
-		pio((uint16_t)(KB_PORT_PCI_DATA + (a >> 3 & 3)), size == 8 ? 4 : size, write, 1,
-		    in);
+		pio(KB_PORT_PCI_ADDR, 4, true, 1, NULL, &addr);
+		pio((uint16_t)(KB_PORT_PCI_DATA + (a >> 3 & 3)), size == 8 ? 4 : size, write, 1, in,
+		    NULL);
 		break;
 	}
 	case 3: {
