@@ -209,7 +209,8 @@ $(call fuzz_target,manifest,harness/manifest.c,-linih,5000)
 FUZZ_TIME ?= 60
 FUZZ_CFLAGS = $(HOST_CFLAGS) -Iharness -Itests/fuzz
 # the libFuzzer build: clang's warnings differ from GCC's, so they do not fail it
-FUZZ_CLANG_CFLAGS = $(filter-out -Werror,$(FUZZ_CFLAGS)) -g -O1 -fno-omit-frame-pointer \
+FUZZ_CLANG_CFLAGS = $(filter-out -Werror,$(FUZZ_CFLAGS)) -Wno-unknown-warning-option \
+	-Wno-format-nonliteral -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 fuzz_objs = $(patsubst %.c,$(BUILD)/$(2)/%.o,tests/fuzz/fuzz_$(1).c tests/fuzz/fuzzlib.c $(FUZZ_SRC_$(1)))
 
