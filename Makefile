@@ -198,13 +198,13 @@ fuzz_target = $(eval FUZZ_TARGETS += $(1))$(eval FUZZ_SRC_$(1) := $(2))$(eval \
 	FUZZ_LIBS_$(1) := $(3))$(eval FUZZ_COUNT_$(1) := $(4))
 
 $(call fuzz_target,virtq,vmm/virtio/virtq.c vmm/memory.c vmm/util.c,,20000)
-$(call fuzz_target,bzimage,$(FUZZ_VMM),,20000)
-$(call fuzz_target,elf,$(FUZZ_VMM),,20000)
-$(call fuzz_target,multiboot,$(FUZZ_VMM),,20000)
-$(call fuzz_target,exits,$(FUZZ_VMM),,3000)
-$(call fuzz_target,ingest,harness/ingest.c harness/db.c,-ljson-c -lsqlite3,3000)
-$(call fuzz_target,scenario,harness/scenario.c harness/expand.c $(FUZZ_HARNESS),-linih,3000)
-$(call fuzz_target,manifest,harness/manifest.c,-linih,5000)
+$(call fuzz_target,bzimage,$(FUZZ_VMM),,200000)
+$(call fuzz_target,elf,$(FUZZ_VMM),,200000)
+$(call fuzz_target,multiboot,$(FUZZ_VMM),,200000)
+$(call fuzz_target,exits,$(FUZZ_VMM),,20000)
+$(call fuzz_target,ingest,harness/ingest.c harness/db.c,-ljson-c -lsqlite3,10000)
+$(call fuzz_target,scenario,harness/scenario.c harness/expand.c $(FUZZ_HARNESS),-linih,40000)
+$(call fuzz_target,manifest,harness/manifest.c,-linih,50000)
 
 FUZZ_TIME ?= 60
 FUZZ_CFLAGS = $(HOST_CFLAGS) -Iharness -Itests/fuzz
