@@ -15,7 +15,8 @@
 #   make bench-devices  virtio exits per I/O and IOPS, ioeventfd on vs off
 #   make bench-boot     Linux to init: kvmbench-vmm against QEMU microvm and pc
 #                       (in the lab where this host's KVM cannot boot Linux)
-#   make fuzz           the virtqueue parser under libFuzzer (clang)
+#   make fuzz           every parser under libFuzzer (clang), FUZZ_TIME s each;
+#                       make fuzz-smoke: a bounded run of each (make test)
 #   make install    install kvmbench-vmm into $(PREFIX)/bin
 #
 # Options: V=1 shows full commands; WERROR=0 keeps warnings non-fatal;
@@ -103,7 +104,8 @@ $(BUILD)/tests/unit/test_escape.o: HOST_CFLAGS += -Iharness
 
 # --- targets ------------------------------------------------------------------
 .PHONY: all test unit format-check integration bench bench-vmm bench-harness bench-report \
-	report images nightly qualify install clean deps fuzz fuzz-smoke bench-devices lab bench-boot
+	report images nightly qualify install clean deps fuzz fuzz-smoke fuzz-clang bench-devices lab \
+	bench-boot
 
 all: $(BUILD)/kvmbench-vmm $(BUILD)/kvm-floor $(BUILD)/kvmbench $(GUEST_ELFS) $(MB_IMAGES) \
 	$(UNIT_BIN)
@@ -203,19 +205,70 @@ $(BUILD)/kvmbench-vmm-tsan: $(VMM_SRC) $(wildcard vmm/*.h vmm/*/*.h) | $(DEPS_ST
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(HOST_CFLAGS) $(TSAN) -o $@ $(VMM_SRC) $(LDLIBS)
 
-# --- fuzzing the virtqueue parser (tests/fuzz/fuzz_virtq.c) -------------------
-FUZZ_SRC := tests/fuzz/fuzz_virtq.c vmm/virtio/virtq.c vmm/memory.c vmm/util.c
+# --- fuzzing (tests/fuzz/): one line per target --------------------------------
+# $(call fuzz_target,NAME,SOURCES,LIBRARIES,SMOKE_COUNT): tests/fuzz/fuzz_NAME.c
+# against SOURCES.  `make fuzz-smoke` (part of make test) runs each target
+# SMOKE_COUNT times, GCC with ASan and UBSan, through tests/fuzz/driver.c
+# over its seeds in tests/fuzz/corpus/NAME; `make fuzz` runs each under
+# libFuzzer (clang) for FUZZ_TIME seconds (FUZZ_TARGETS=NAME for one).
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1
+FUZZ_VMM := $(VMM_LIB_SRC)
+FUZZ_HARNESS := vmm/options.c vmm/devopts.c vmm/qopts.c vmm/numa.c vmm/host.c vmm/util.c
+fuzz_target = $(eval FUZZ_TARGETS += $(1))$(eval FUZZ_SRC_$(1) := $(2))$(eval \
+	FUZZ_LIBS_$(1) := $(3))$(eval FUZZ_COUNT_$(1) := $(4))
 
-$(BUILD)/fuzz_virtq_smoke: $(FUZZ_SRC) vmm/virtio/virtq.h | $(DEPS_STAMP)
-	$(call say,LINK,$@)
-	$(Q)$(CC) -std=gnu11 $(SAN) -Ivmm -o $@ $(FUZZ_SRC)
+$(call fuzz_target,virtq,vmm/virtio/virtq.c vmm/memory.c vmm/util.c,,20000)
+$(call fuzz_target,bzimage,$(FUZZ_VMM),,200000)
+$(call fuzz_target,elf,$(FUZZ_VMM),,200000)
+$(call fuzz_target,multiboot,$(FUZZ_VMM),,200000)
+$(call fuzz_target,exits,$(FUZZ_VMM),,20000)
+$(call fuzz_target,ingest,harness/ingest.c harness/db.c harness/proc.c vmm/util.c,-ljson-c -lsqlite3,10000)
+$(call fuzz_target,scenario,harness/scenario.c harness/expand.c harness/inifile.c $(FUZZ_HARNESS),-linih,40000)
+$(call fuzz_target,manifest,harness/manifest.c harness/inifile.c $(FUZZ_HARNESS),-linih,50000)
 
-fuzz-smoke: $(BUILD)/fuzz_virtq_smoke
-	$(Q)$(BUILD)/fuzz_virtq_smoke 20000
+FUZZ_TIME ?= 60
+FUZZ_CFLAGS = $(HOST_CFLAGS) -Iharness -Itests/fuzz
+# the libFuzzer build: clang's warnings differ from GCC's, so they do not fail it
+FUZZ_CLANG_CFLAGS = $(filter-out -Werror,$(FUZZ_CFLAGS)) -Wno-unknown-warning-option \
+	-Wno-format-nonliteral -g -O1 -fno-omit-frame-pointer \
+	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+fuzz_objs = $(patsubst %.c,$(BUILD)/$(2)/%.o,tests/fuzz/fuzz_$(1).c tests/fuzz/fuzzlib.c $(FUZZ_SRC_$(1)))
 
-fuzz: | $(DEPS_STAMP)
+$(BUILD)/san/%.o: %.c | $(DEPS_STAMP)
+	$(call say,CC-SAN,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(FUZZ_CFLAGS) $(SAN) -c -o $@ $<
+
+$(BUILD)/fuzzer/%.o: %.c | $(DEPS_STAMP) fuzz-clang
+	$(call say,CC-FUZZ,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)clang $(FUZZ_CLANG_CFLAGS) -c -o $@ $<
+
+define fuzz_rules
+$(BUILD)/fuzz/$(1)_smoke: $(call fuzz_objs,$(1),san) $(BUILD)/san/tests/fuzz/driver.o
+	$$(call say,LINK,$$@)
+	$(Q)mkdir -p $$(dir $$@)
+	$(Q)$(CC) $(SAN) -o $$@ $$^ $(FUZZ_LIBS_$(1)) $(LDLIBS)
+
+$(BUILD)/fuzz/$(1): $(call fuzz_objs,$(1),fuzzer)
+	$$(call say,LINK,$$@)
+	$(Q)mkdir -p $$(dir $$@)
+	$(Q)clang -fsanitize=fuzzer,address,undefined -o $$@ $$^ $(FUZZ_LIBS_$(1)) $(LDLIBS)
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rules,$(t))))
+
+fuzz-clang:
 	@command -v clang >/dev/null || { echo "make fuzz needs clang (apt-get install clang)" >&2; exit 1; }
-	$(Q)clang -std=gnu11 -DKB_LIBFUZZER -fsanitize=fuzzer,address,undefined -g -O1 -Ivmm \
-		-o $(BUILD)/fuzz_virtq $(FUZZ_SRC)
-	@echo "run: $(BUILD)/fuzz_virtq -max_total_time=600 build/fuzz-corpus (mkdir it first)"
+
+# Every target runs even when one fails; the status says whether any did.
+fuzz-smoke: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%_smoke)
+	$(Q)status=0; $(foreach t,$(FUZZ_TARGETS),$(BUILD)/fuzz/$(t)_smoke $(FUZZ_COUNT_$(t)) \
+		tests/fuzz/corpus/$(t) || status=1;) exit $$status
+
+# New inputs go to build/fuzz/corpus/NAME, crashes to build/fuzz/artifacts/.
+fuzz: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
+	$(Q)status=0; $(foreach t,$(FUZZ_TARGETS),echo "== fuzz $(t): $(FUZZ_TIME) s" && \
+		mkdir -p $(BUILD)/fuzz/corpus/$(t) $(BUILD)/fuzz/artifacts && \
+		$(BUILD)/fuzz/$(t) -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+		-artifact_prefix=$(BUILD)/fuzz/artifacts/$(t)- $(BUILD)/fuzz/corpus/$(t) \
+		tests/fuzz/corpus/$(t) || status=1;) exit $$status

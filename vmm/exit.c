@@ -70,7 +70,10 @@ static void charge(struct kb_acct *a, unsigned id, const struct kb_io *io)
 static enum kb_exit_action do_pio(struct kvm_run *run, size_t run_size, const struct kb_bus *bus,
 				  struct kb_acct *acct, unsigned vcpu, char *why, size_t whylen)
 {
-	uint64_t bytes = (uint64_t)run->io.size * run->io.count;
+	/* Read once: the data area may overlap kvm_run's own fields (a
+	 * malformed exit), and the IN data must not move the loop's end. */
+	const uint32_t count = run->io.count;
+	const uint64_t off = run->io.data_offset, bytes = (uint64_t)run->io.size * count;
 	struct kb_io io = {
 	    .space = KB_SPACE_PIO,
 	    .addr = run->io.port,
@@ -79,18 +82,18 @@ static enum kb_exit_action do_pio(struct kvm_run *run, size_t run_size, const st
 	    .vcpu = vcpu,
 	};
 
-	if (!kb_range_ok(run->io.data_offset, bytes, 0, run_size) ||
+	if (!kb_range_ok(off, bytes, 0, run_size) ||
 	    (io.len != 1 && io.len != 2 && io.len != 4)) {
 		snprintf(why, whylen, "malformed I/O exit (port 0x%x size %u count %u)",
-			 run->io.port, run->io.size, run->io.count);
+			 run->io.port, run->io.size, count);
 		return KB_EXIT_FATAL;
 	}
 	/* String I/O (rep outs/ins) arrives as count items in one exit; it
 	 * is one exit, so the region is charged once. */
 	unsigned id = KB_REGION_UNHANDLED_PIO;
 
-	for (uint32_t i = 0; i < run->io.count; i++) {
-		io.data = (uint8_t *)run + run->io.data_offset + (size_t)i * io.len;
+	for (uint32_t i = 0; i < count; i++) {
+		io.data = (uint8_t *)run + off + (size_t)i * io.len;
 		id = kb_bus_access(bus, &io);
 	}
 	charge(acct, id, &io);

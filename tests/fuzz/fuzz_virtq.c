@@ -5,22 +5,18 @@
  * read and written end to end, so a segment outside RAM shows up under
  * AddressSanitizer.
  *
- *   make fuzz           libFuzzer (clang): build/fuzz_virtq, then run it
- *                       as build/fuzz_virtq -max_total_time=600 corpus/
- *   make fuzz-smoke     no clang needed: GCC with ASan and UBSan, the
- *                       built-in driver below over 20,000 random inputs
- *                       (part of make test)
+ * The smoke driver (tests/fuzz/driver.c) feeds it, besides mutated seeds,
+ * the random guests of fuzz_generate() below.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "virtio/virtq.h"
 
 #define RAM (64u << 10)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -55,30 +51,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
-#ifndef KB_LIBFUZZER
-/* The built-in driver: N random inputs (default 100000), each a random
- * header and RAM that is mostly descriptors pointing into RAM. */
-int main(int argc, char **argv)
+/* The smoke driver's own inputs (tests/fuzz/driver.c): a random header
+ * and RAM that is mostly descriptors pointing into RAM. */
+size_t fuzz_generate(uint8_t *in, size_t max)
 {
-	unsigned long n = argc > 1 ? strtoul(argv[1], NULL, 10) : 100000;
-	static uint8_t in[8 + RAM];
+	size_t len = 8 + (size_t)(fuzz_rand() % RAM);
 
-	srand(argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) : 1);
-	for (unsigned long i = 0; i < n; i++) {
-		size_t len = 8 + (size_t)(rand() % RAM);
+	if (len > max)
+		len = max;
+	for (size_t k = 0; k < len; k += 4) {
+		uint32_t r = fuzz_rand();
 
-		for (size_t k = 0; k < len; k += 4) {
-			uint32_t r = (uint32_t)rand();
-
-			if (k >= 8 && (k / 4) % 4 == 0 && rand() % 2)
-				r %= RAM; /* addresses in RAM more often than not */
-			else if (k >= 8 && (k / 4) % 4 == 2 && rand() % 2)
-				r %= 4096; /* small lengths */
-			memcpy(in + k, &r, len - k < 4 ? len - k : 4);
-		}
-		LLVMFuzzerTestOneInput(in, len);
+		if (k >= 8 && (k / 4) % 4 == 0 && fuzz_rand() % 2)
+			r %= RAM; /* addresses in RAM more often than not */
+		else if (k >= 8 && (k / 4) % 4 == 2 && fuzz_rand() % 2)
+			r %= 4096; /* small lengths */
+		memcpy(in + k, &r, len - k < 4 ? len - k : 4);
 	}
-	printf("fuzz_virtq: %lu random inputs, no fault\n", n);
-	return 0;
+	return len;
 }
-#endif

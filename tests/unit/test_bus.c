@@ -1,4 +1,5 @@
 /* The bus and the exit dispatcher, driven with synthetic kvm_run exits. */
+#include <stddef.h>
 #include <errno.h>
 #include <stdlib.h>
 
@@ -119,6 +120,16 @@ static void test_dispatch(void)
 	run->io.count = 1;
 	run->io.size = 3;
 	CHECK(kb_exit_dispatch(run, size, &bus, &a, 0, why, sizeof(why)) == KB_EXIT_FATAL);
+	/* a data area over kvm_run's own fields: the IN data overwrites count
+	 * and data_offset, and the exit must still end where it was checked
+	 * (found by tests/fuzz/fuzz_exits.c) */
+	run->io.data_offset = offsetof(struct kvm_run, io.count);
+	run->io.size = 4;
+	run->io.count = 2;
+	CHECK(kb_exit_dispatch(run, size, &bus, &a, 0, why, sizeof(why)) == KB_EXIT_CONTINUE);
+	CHECK_EQ(run->io.count, 0xffffffff);
+	CHECK_EQ(run->io.data_offset, 0xffffffff); /* the second item: nothing past it */
+	run->io.data_offset = 1024;
 
 	/* MMIO read of a device, and of nothing */
 	run->exit_reason = KVM_EXIT_MMIO;
@@ -151,14 +162,14 @@ static void test_dispatch(void)
 	CHECK_EQ(a.by_reason[KVM_EXIT_UNKNOWN], 1);
 	run->exit_reason = KVM_EXIT_INTR;
 	CHECK(kb_exit_dispatch(run, size, &bus, &a, 0, why, sizeof(why)) == KB_EXIT_CONTINUE);
-	CHECK_EQ(a.total, 14);
+	CHECK_EQ(a.total, 15);
 
 	/* totals add up across vCPUs */
 	struct kb_acct sum;
 	memset(&sum, 0, sizeof(sum));
 	kb_acct_add(&sum, &a);
 	kb_acct_add(&sum, &a);
-	CHECK_EQ(sum.total, 28);
+	CHECK_EQ(sum.total, 30);
 	CHECK_EQ(sum.by_reason[KVM_EXIT_IO], 2 * a.by_reason[KVM_EXIT_IO]);
 	CHECK_EQ(sum.unhandled[0].count, 2 * a.unhandled[0].count);
 	free(run);

@@ -1,5 +1,7 @@
 /* The bzImage loader against a synthetic image and malformed ones. */
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "boot/bzimage.h"
 #include "layout.h"
@@ -30,6 +32,18 @@ static size_t make(void)
 	return sizeof(img);
 }
 
+/* A copy of data[0..n) that ends where an inaccessible page begins: a
+ * read past its end faults, sanitizer or not. */
+static const uint8_t *guarded(const void *data, size_t n)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	uint8_t *p = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED || mprotect(p + pg, pg, PROT_NONE))
+		abort();
+	return memcpy(p + pg - n, data, n);
+}
+
 int main(void)
 {
 	struct kb_mem m = {.size = RAM, .low = RAM, .fd = -1};
@@ -58,6 +72,10 @@ int main(void)
 	make();
 	memcpy(img + 0x202, "HdrX", 4);
 	CHECK(!kb_bzimage_detect(img, n));
+	/* a file shorter than the header is refused before any of it is read
+	 * (found by tests/fuzz/fuzz_bzimage.c) */
+	CHECK(kb_bzimage_load(guarded("MZ", 2), 2, NULL, 0, &m, 10, &out, err, sizeof(err)) == -1);
+	CHECK_ERR(err, "not a bzImage");
 	CHECK(kb_bzimage_load(img, n, NULL, 0, &m, 10, &out, err, sizeof(err)) == -1);
 	CHECK_ERR(err, "not a bzImage");
 	make();

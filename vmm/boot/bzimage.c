@@ -86,13 +86,18 @@ int kb_bzimage_load(const uint8_t *buf, size_t size, const uint8_t *initrd, size
 		    struct kb_mem *m, size_t cmdline_len, struct kb_image *img, char *err,
 		    size_t errlen)
 {
-	unsigned setup_sects = buf[HDR_SETUP_SECTS] ? buf[HDR_SETUP_SECTS] : 4;
-	uint16_t version = kb_le16(buf + HDR_VERSION);
-	uint64_t pref, init_size, koff = (uint64_t)(setup_sects + 1) * 512, load;
-	size_t hdr_end = 0x202 + buf[HDR_JUMP_END];
+	unsigned setup_sects;
+	uint16_t version;
+	uint64_t pref, init_size, koff, load;
+	size_t hdr_end;
 
+	/* first: the header's fields are read only once the file holds it */
 	if (!kb_bzimage_detect(buf, size))
 		return kb_errf(err, errlen, "not a bzImage (no 0xAA55 boot flag and HdrS magic)");
+	setup_sects = buf[HDR_SETUP_SECTS] ? buf[HDR_SETUP_SECTS] : 4;
+	version = kb_le16(buf + HDR_VERSION);
+	koff = (uint64_t)(setup_sects + 1) * 512;
+	hdr_end = 0x202 + buf[HDR_JUMP_END];
 	if (version < 0x020c)
 		return kb_errf(err, errlen,
 			       "boot protocol %u.%02u is older than 2.12: no 64-bit "
