@@ -377,22 +377,25 @@ def test_schema_migration_keeps_data(tmp_path):
         c.execute("ALTER TABLE hosts DROP COLUMN kind")
         c.execute("ALTER TABLE hosts DROP COLUMN timings_emulated")
         c.execute("ALTER TABLE campaigns DROP COLUMN run_group")
+        c.execute("ALTER TABLE runs DROP COLUMN sandbox")
         c.execute("PRAGMA user_version = 1")
     os.chmod(db, 0o444)
     if os.geteuid() != 0:  # root may write anyway
         p = kb("list", "--db", db)
-        assert p.returncode == 1 and "older than 3" in p.stderr
+        assert p.returncode == 1 and "older than 4" in p.stderr
     os.chmod(db, 0o644)
     assert "hello" not in kb("list", "--db", db, check=0).stderr  # upgrades it
-    assert rows(db, "PRAGMA user_version") == [(3,)]
+    assert rows(db, "PRAGMA user_version") == [(4,)]
     # version 3: host kinds, filled from the KVM module for hosts recorded before
     (kind, emulated), = rows(db, "SELECT kind, timings_emulated FROM hosts")
     assert kind in ("pvm", "vmx", "svm", "none") and emulated == 0, kind
     kb("run", f, "--db", db, "--quiet", "--vmm-args", "-m 64M",
        env={"KVMBENCH_VMM": str(FAKE), "FAKE_MODE": "nojson"})
-    assert rows(db, "PRAGMA user_version") == [(3,)]
+    assert rows(db, "PRAGMA user_version") == [(4,)]
     assert rows(db, "SELECT id, vmm_args FROM campaigns ORDER BY id") == [(1, None), (2, "-m 64M")]
     assert rows(db, "SELECT count(*) FROM runs") == [(2,)]
+    # version 4: the VMM's sandbox per run (the fake VMM wrote no stats: NULL)
+    assert rows(db, "SELECT sandbox FROM runs") == [(None,), (None,)]
 
 
 def test_concurrent_campaigns_share_one_new_database(kvm, tmp_path):
@@ -405,7 +408,7 @@ def test_concurrent_campaigns_share_one_new_database(kvm, tmp_path):
     assert [p.returncode for p in procs] == [0, 0, 0], errs
     assert rows(db, "SELECT count(*) FROM campaigns WHERE state = 'done'") == [(3,)]
     assert rows(db, "SELECT count(*) FROM runs") == [(12,)]
-    assert rows(db, "PRAGMA user_version") == [(3,)]
+    assert rows(db, "PRAGMA user_version") == [(4,)]
 
 
 def test_until_ends_a_run_at_a_console_line(kvm, tmp_path):
