@@ -42,7 +42,8 @@ CFLAGS ?= -O2 -g
 HOST_CFLAGS := -std=gnu11 $(WARNINGS) $(if $(filter 1,$(WERROR)),-Werror) \
 	-MMD -MP -D_GNU_SOURCE -Ivmm \
 	-DKB_VERSION='"$(VERSION)"' -DKB_GIT='"$(GIT)"' $(CFLAGS)
-LDLIBS := -lpthread
+# libseccomp: the VMM's sandbox (vmm/sandbox.c)
+LDLIBS := -lpthread -lseccomp
 # The VMM links statically: no dynamic loader work at start-up and no
 # shared-library pages in its resident set (make bench-vmm measures both).
 VMM_LDFLAGS ?= -static

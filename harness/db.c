@@ -19,7 +19,7 @@
 #include "schema.sql.h"
 #include "util.h"
 
-static const char *const migrations[] = {kb_schema_v1, kb_schema_v2, kb_schema_v3};
+static const char *const migrations[] = {kb_schema_v1, kb_schema_v2, kb_schema_v3, kb_schema_v4};
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == KB_DB_SCHEMA,
 	       "one migration per schema version");
 

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define KB_DB_SCHEMA 3
+#define KB_DB_SCHEMA 4
 
 /*
  * Open path, creating it when create.  With write: WAL, and an older

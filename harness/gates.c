@@ -24,7 +24,7 @@ struct metric_gate {
 };
 
 struct gates {
-	bool all_pass, allow_skip;
+	bool all_pass, allow_skip, sandbox;
 	char baseline[64];
 	double threshold;
 	struct metric_gate m[MAX_GATES];
@@ -46,6 +46,9 @@ static int on_key(void *user, const char *section, const char *name, const char 
 			g->all_pass = !strcmp(value, "yes") || !strcmp(value, "true");
 		else if (!strcmp(name, "allow_skip"))
 			g->allow_skip = !strcmp(value, "yes") || !strcmp(value, "true");
+		else if (!strcmp(name, "sandbox") &&
+			 (!strcmp(value, "required") || !strcmp(value, "any")))
+			g->sandbox = !strcmp(value, "required");
 		else if (!strcmp(name, "baseline"))
 			snprintf(g->baseline, sizeof(g->baseline), "%s", value);
 		else if (!strcmp(name, "threshold"))
@@ -278,6 +281,36 @@ static void metric_cases(sqlite3 *db, int64_t id, const struct gates *g, struct 
 	sqlite3_finalize(st);
 }
 
+/* sandbox = required: no run of a VMM without its seccomp filters (-sandbox
+ * off or audit), and no pass from a VMM that did not say (one before the
+ * sandbox).  Runs without stats (the VMM failed, or a skip the harness
+ * decided) are the points' business. */
+static void sandbox_case(sqlite3 *db, int64_t id, struct tcase **t, unsigned *n, unsigned *cap)
+{
+	char err[256];
+	struct tcase *c = add(t, n, cap, "gates");
+	sqlite3_stmt *st = kb_db_prepare(
+	    db,
+	    "SELECT count(*), min(params), min(coalesce(sandbox, 'not recorded')) FROM runs"
+	    " WHERE campaign_id = ? AND warmup = 0 AND"
+	    " (sandbox != 'on' OR (sandbox IS NULL AND status = 'pass'))",
+	    err, sizeof(err));
+
+	snprintf(c->name, sizeof(c->name), "every VMM ran in its sandbox (seccomp on)");
+	if (!st) {
+		snprintf(c->failure, sizeof(c->failure), "cannot check: %s", err);
+		return;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0))
+		snprintf(c->failure, sizeof(c->failure),
+			 "%d run%s without the sandbox (seccomp %s at %s): a release is "
+			 "qualified with -sandbox on",
+			 sqlite3_column_int(st, 0), sqlite3_column_int(st, 0) == 1 ? "" : "s",
+			 sqlite3_column_text(st, 2), sqlite3_column_text(st, 1));
+	sqlite3_finalize(st);
+}
+
 static void baseline_case(const char *dbpath, const char *campaign, const struct gates *g,
 			  struct tcase **t, unsigned *n, unsigned *cap)
 {
@@ -324,6 +357,8 @@ int kb_gates(const char *dbpath, const char *campaign, const char *gates_file, c
 	snprintf(idstr, sizeof(idstr), "%lld", (long long)id);
 	point_cases(db, id, &g, &t, &n, &cap);
 	metric_cases(db, id, &g, &t, &n, &cap);
+	if (g.sandbox)
+		sandbox_case(db, id, &t, &n, &cap);
 	kb_db_close(db);
 	if (g.baseline[0])
 		baseline_case(dbpath, idstr, &g, &t, &n, &cap);

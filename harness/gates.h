@@ -8,6 +8,7 @@
  *   allow_skip = yes       ; points the host cannot run (skipped) do not fail
  *   baseline = tag:rel-1   ; no metric regressed against this campaign
  *   threshold = 5%         ; for the baseline comparison
+ *   sandbox = required     ; every VMM ran with its seccomp sandbox on (default: any)
  *   [gate.NAME]            ; metric NAME: every point's median within bounds
  *   min = 1
  *   max = 20000

@@ -25,8 +25,8 @@ enum { S_RUN, S_METRIC, S_MARK, S_EXIT, S_KSTAT, S_COUNT };
 static const char *const sql[S_COUNT] = {
     "INSERT INTO runs (campaign_id, point_key, seq, repeat, warmup, topology, vcpus, sockets,"
     " cores, threads, memory_bytes, numa, devices, workload, guest, paging, vmm_args, params,"
-    " status, exit_code, reason, wall_ns, vmm_wall_ns, log_dir, started)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    " status, exit_code, reason, wall_ns, vmm_wall_ns, log_dir, started, sandbox)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     "INSERT INTO metrics (run_id, name, value, unit, vcpu) VALUES (?,?,?,?,?)",
     "INSERT INTO marks (run_id, name, vcpu, t_ns, guest_tsc) VALUES (?,?,?,?,?)",
     "INSERT INTO exits (run_id, kind, space, name, count) VALUES (?,?,?,?,?)",
@@ -151,7 +151,8 @@ static void add_notes(struct kb_run_rec *r, json_object *stats)
 		snprintf(r->reason + n, sizeof(r->reason) - n, "; %s", r->note);
 }
 
-static int insert_run(struct kb_ingest *in, const struct kb_run_rec *r, int64_t vmm_ns)
+static int insert_run(struct kb_ingest *in, const struct kb_run_rec *r, int64_t vmm_ns,
+		      const char *sandbox)
 {
 	sqlite3_stmt *st = in->st[S_RUN];
 	const struct kb_point *p = r->pt;
@@ -188,6 +189,7 @@ static int insert_run(struct kb_ingest *in, const struct kb_run_rec *r, int64_t 
 		sqlite3_bind_null(st, i++);
 	bind_text(st, i++, r->log_dir);
 	bind_text(st, i++, r->started);
+	bind_text(st, i++, sandbox);
 	return step(st);
 }
 
@@ -570,7 +572,7 @@ long kb_ingest_run(struct kb_ingest *in, struct kb_run_rec *r, const char *stats
 		goto fail;
 	int64_t vmm_ns = stats ? get_int(get(stats, "timings_ns"), "total", -1) : -1;
 
-	if (insert_run(in, r, vmm_ns))
+	if (insert_run(in, r, vmm_ns, get_str(get(stats, "sandbox"), "seccomp")))
 		goto rollback;
 	int64_t run = sqlite3_last_insert_rowid(in->db);
 

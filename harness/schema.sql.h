@@ -57,3 +57,7 @@ static const char kb_schema_v3[] =
     "ALTER TABLE hosts ADD COLUMN timings_emulated INTEGER NOT NULL DEFAULT 0;"
     "UPDATE hosts SET kind = CASE kvm_module WHEN 'kvm_pvm' THEN 'pvm' WHEN 'kvm_intel' THEN"
     " 'vmx' WHEN 'kvm_amd' THEN 'svm' ELSE 'none' END;";
+
+/* 4: the VMM's sandbox in the run (the stats' sandbox.seccomp: on, off or
+ * audit; NULL when the VMM wrote no stats or predates it), for the gates. */
+static const char kb_schema_v4[] = "ALTER TABLE runs ADD COLUMN sandbox TEXT;";

@@ -377,6 +377,7 @@ def test_schema_migration_keeps_data(tmp_path):
         c.execute("ALTER TABLE hosts DROP COLUMN kind")
         c.execute("ALTER TABLE hosts DROP COLUMN timings_emulated")
         c.execute("ALTER TABLE campaigns DROP COLUMN run_group")
+        c.execute("ALTER TABLE runs DROP COLUMN sandbox")
         c.execute("PRAGMA user_version = 1")
     # readers never upgrade (tests/test_hostile_db.py); migrate does
     p = kb("list", "--db", db)
@@ -386,17 +387,19 @@ def test_schema_migration_keeps_data(tmp_path):
         p = kb("migrate", "--db", db)
         assert p.returncode == 1 and "read-only" in p.stderr
     os.chmod(db, 0o644)
-    assert "version 1 to 3" in kb("migrate", "--db", db, check=0).stdout
-    assert rows(db, "PRAGMA user_version") == [(3,)]
+    assert "version 1 to 4" in kb("migrate", "--db", db, check=0).stdout
+    assert rows(db, "PRAGMA user_version") == [(4,)]
     kb("list", "--db", db, check=0)
     # version 3: host kinds, filled from the KVM module for hosts recorded before
     (kind, emulated), = rows(db, "SELECT kind, timings_emulated FROM hosts")
     assert kind in ("pvm", "vmx", "svm", "none") and emulated == 0, kind
     kb("run", f, "--db", db, "--quiet", "--vmm-args", "-m 64M",
        env={"KVMBENCH_VMM": str(FAKE), "FAKE_MODE": "nojson"})
-    assert rows(db, "PRAGMA user_version") == [(3,)]
+    assert rows(db, "PRAGMA user_version") == [(4,)]
     assert rows(db, "SELECT id, vmm_args FROM campaigns ORDER BY id") == [(1, None), (2, "-m 64M")]
     assert rows(db, "SELECT count(*) FROM runs") == [(2,)]
+    # version 4: the VMM's sandbox per run (the fake VMM wrote no stats: NULL)
+    assert rows(db, "SELECT sandbox FROM runs") == [(None,), (None,)]
 
 
 def test_concurrent_campaigns_share_one_new_database(kvm, tmp_path):
@@ -409,7 +412,7 @@ def test_concurrent_campaigns_share_one_new_database(kvm, tmp_path):
     assert [p.returncode for p in procs] == [0, 0, 0], errs
     assert rows(db, "SELECT count(*) FROM campaigns WHERE state = 'done'") == [(3,)]
     assert rows(db, "SELECT count(*) FROM runs") == [(12,)]
-    assert rows(db, "PRAGMA user_version") == [(3,)]
+    assert rows(db, "PRAGMA user_version") == [(4,)]
 
 
 def test_until_ends_a_run_at_a_console_line(kvm, tmp_path):

@@ -140,7 +140,7 @@ def test_read_only_commands_leave_an_old_schema_untouched(tmp_path, args):
     before = old.read_bytes()
     p = kb(*args, "--db", old)
     assert p.returncode == 1, p.stdout + p.stderr
-    assert "schema version 1 is older than 3" in p.stderr, p.stderr
+    assert "schema version 1 is older than 4" in p.stderr, p.stderr
     assert f"kvmbench migrate --db {old}" in p.stderr, p.stderr
     assert old.read_bytes() == before
     assert rows(old, "PRAGMA user_version") == [(1,)]
@@ -150,7 +150,7 @@ def test_merge_never_writes_to_its_sources(tmp_path):
     old = old_schema_copy(tmp_path)
     before = old.read_bytes()
     p = kb("merge", old, "-o", tmp_path / "out.db")
-    assert p.returncode == 1 and "older than 3" in p.stderr and "kvmbench migrate" in p.stderr
+    assert p.returncode == 1 and "older than 4" in p.stderr and "kvmbench migrate" in p.stderr
     assert old.read_bytes() == before
 
     # a current source whose last commits are still in its WAL (its writer
@@ -173,7 +173,7 @@ def test_merge_never_writes_to_its_sources(tmp_path):
 def test_migrate_upgrades_in_place(tmp_path):
     old = old_schema_copy(tmp_path)
     assert "version 1 to 3" in kb("migrate", "--db", old, check=0).stdout
-    assert rows(old, "PRAGMA user_version") == [(3,)]
+    assert rows(old, "PRAGMA user_version") == [(4,)]
     assert " one " in kb("list", "--db", old, check=0).stdout
 
 

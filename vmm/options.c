@@ -7,6 +7,8 @@
  */
 #include "options.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <limits.h>
 #include <regex.h>
 #include <stdlib.h>
@@ -225,6 +227,37 @@ static int opt_number(const char *opt, const char *v, double lo, double hi, unsi
 	return kb_errf(err, errlen, "%s: %s", opt, why);
 }
 
+/* -sandbox on|off|audit[,fsize=SIZE][,nofile=N] */
+static int parse_sandbox(const char *v, struct kb_config *cfg, char *err, size_t errlen)
+{
+	struct kb_qopts q;
+	const char *mode, *fsize, *nofile;
+	char *end;
+
+	if (kb_qopts_parse(&q, "-sandbox", v, "mode", err, errlen))
+		return -1;
+	mode = kb_qopts_get(&q, "mode");
+	fsize = kb_qopts_get(&q, "fsize");
+	nofile = kb_qopts_get(&q, "nofile");
+	if (mode && strcmp(mode, "on") && strcmp(mode, "off") && strcmp(mode, "audit"))
+		return kb_errf(err, errlen, "-sandbox %s: expected on, off or audit", v);
+	cfg->sandbox = !mode || !strcmp(mode, "on") ? KB_SANDBOX_ON
+		       : !strcmp(mode, "off")	    ? KB_SANDBOX_OFF
+						    : KB_SANDBOX_AUDIT;
+	if (fsize && (kb_size_parse(fsize, &cfg->rlimit_fsize) || cfg->rlimit_fsize < (1 << 20)))
+		return kb_errf(err, errlen, "-sandbox fsize=%s: expected a size of 1M or more",
+			       fsize);
+	if (nofile) {
+		errno = 0;
+		cfg->rlimit_nofile = strtoull(nofile, &end, 10);
+		if (errno || end == nofile || *end || !isdigit((unsigned char)nofile[0]) ||
+		    cfg->rlimit_nofile < 16 || cfg->rlimit_nofile > 1 << 20)
+			return kb_errf(err, errlen, "-sandbox nofile=%s: expected 16..1048576",
+				       nofile);
+	}
+	return kb_qopts_check_used(&q, err, errlen);
+}
+
 static int parse_machine(const char *v, struct kb_config *cfg, char *err, size_t errlen)
 {
 	struct kb_qopts q;
@@ -271,6 +304,7 @@ enum opt_id {
 	O_ENABLE_KVM,
 	O_MEM_PREALLOC,
 	O_NOGRAPHIC,
+	O_SANDBOX,
 	O_HELP,
 	O_VERSION,
 };
@@ -313,6 +347,9 @@ static const struct {
     {"enable-kvm", O_ENABLE_KVM, false, "  same as -accel kvm"},
     {"mem-prealloc", O_MEM_PREALLOC, false, "  fault in all RAM at start"},
     {"nographic", O_NOGRAPHIC, false, "  accepted; there is no display"},
+    {"sandbox", O_SANDBOX, true,
+     "on|off|audit[,fsize=SIZE][,nofile=N]  seccomp filters per thread, no_new_privs and "
+     "rlimits (default on, fsize=1G)"},
     {"h", O_HELP, false, "  this help"},
     {"help", O_HELP, false, NULL},
     {"version", O_VERSION, false, "  print the version"},
@@ -390,6 +427,7 @@ static int apply(enum opt_id id, const char *name, const char *v, struct kb_conf
 				       v);
 		return 0;
 	case O_MACHINE: return parse_machine(v, cfg, err, errlen);
+	case O_SANDBOX: return parse_sandbox(v, cfg, err, errlen);
 	case O_DRIVE: return kb_parse_drive(v, cfg, err, errlen);
 	case O_NETDEV: return kb_parse_netdev(v, cfg, err, errlen);
 	case O_DEVICE: return kb_parse_device(v, cfg, err, errlen);
@@ -430,6 +468,7 @@ int kb_options_parse(int argc, char **argv, struct kb_config *cfg, char *err, si
 	cfg->serial = KB_SERIAL_STDIO;
 	cfg->serial_cap = KB_SERIAL_CAP_DEFAULT;
 	cfg->thp = KB_THP_AUTO;
+	cfg->rlimit_fsize = 1ULL << 30;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];

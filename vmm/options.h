@@ -22,6 +22,10 @@ enum kb_serial { KB_SERIAL_STDIO, KB_SERIAL_FILE, KB_SERIAL_NONE };
  * THP mode allows it (always or madvise), as QEMU does */
 enum kb_thp { KB_THP_OFF, KB_THP_ON, KB_THP_AUTO };
 
+/* -sandbox: seccomp filters, no_new_privs and rlimits (on), none (off), or
+ * filters that only log what they would refuse (audit: SCMP_ACT_LOG) */
+enum kb_sandbox_mode { KB_SANDBOX_ON, KB_SANDBOX_OFF, KB_SANDBOX_AUDIT };
+
 struct kb_smp {
 	unsigned cpus;	  /* vCPUs created */
 	unsigned maxcpus; /* sockets * cores * threads */
@@ -86,6 +90,9 @@ struct kb_config {
 	unsigned nnetdevs;
 	struct kb_devspec devices[KB_MAX_DEVICES];
 	unsigned ndevices;
+	enum kb_sandbox_mode sandbox;
+	uint64_t rlimit_fsize;	/* -sandbox fsize=, raised to the largest -drive */
+	uint64_t rlimit_nofile; /* -sandbox nofile=; 0: what is open + 32 */
 	bool help;
 	bool version;
 };

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "sandbox.h"
 #include "vm.h"
 #include "version.h"
 
@@ -71,6 +72,26 @@ static void put_host(struct kb_json *j, const struct kb_vm *vm)
 	kb_json_i64(j, "kvm_api_version", vm ? vm->api_version : 0);
 	kb_json_u64(j, "kvm_max_vcpus", vm ? vm->max_vcpus : 0);
 	kb_json_u64(j, "tsc_khz", vm ? vm->tsc_khz : 0);
+	kb_json_end(j, '}');
+}
+
+static void put_sandbox(struct kb_json *j)
+{
+	struct kb_sandbox_state s;
+
+	kb_sandbox_state(&s);
+	kb_json_object(j, "sandbox");
+	kb_json_str(j, "seccomp", s.seccomp);
+	kb_json_bool(j, "no_new_privs", s.no_new_privs);
+	if (s.rlimit_fsize == UINT64_MAX)
+		kb_json_null(j, "rlimit_fsize");
+	else
+		kb_json_u64(j, "rlimit_fsize", s.rlimit_fsize);
+	if (s.rlimit_nofile == UINT64_MAX)
+		kb_json_null(j, "rlimit_nofile");
+	else
+		kb_json_u64(j, "rlimit_nofile", s.rlimit_nofile);
+	kb_json_u64(j, "threads_filtered", s.threads_filtered);
 	kb_json_end(j, '}');
 }
 
@@ -343,6 +364,7 @@ int kb_stats_write(const char *path, const struct kb_config *cfg, struct kb_vm *
 	kb_json_str(&j, "name", cfg->name);
 	put_config(&j, cfg, vm);
 	put_host(&j, vm);
+	put_sandbox(&j);
 	put_timings(&j, vm, res);
 	put_records(&j, vm);
 	put_exits(&j, vm);

@@ -16,6 +16,7 @@
 #include "boot/bzimage.h"
 #include "boot/multiboot.h"
 #include "boot/pvh.h"
+#include "sandbox.h"
 #include "util.h"
 
 static int set_cpuid(struct kb_vm *vm, struct kb_vcpu *v, char *err, size_t errlen)
@@ -262,6 +263,12 @@ void *kb_vcpu_thread(void *arg)
 	sigemptyset(&kick);
 	sigaddset(&kick, KB_SIG_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+	/* The main thread holds the lock until every vCPU is started and it is
+	 * sandboxed itself; then this thread's filter, then the guest. */
+	pthread_mutex_lock(&vm->lock);
+	pthread_mutex_unlock(&vm->lock);
+	if (kb_sandbox_enter(KB_THREAD_VCPU, why, sizeof(why)))
+		return NULL; /* the sandbox's hook recorded it and stopped the VM */
 	v->first_entry_ns = kb_now_ns();
 	while (!__atomic_load_n(&vm->stopping, __ATOMIC_SEQ_CST)) {
 		int r = ioctl(v->fd, KVM_RUN, 0);

@@ -20,6 +20,7 @@
 #include "boot/bzimage.h"
 #include "boot/multiboot.h"
 #include "boot/pvh.h"
+#include "sandbox.h"
 #include "util.h"
 
 static int open_kvm(struct kb_vm *vm, char *err, size_t errlen)
@@ -224,6 +225,30 @@ static void setup_signals(void)
 	pthread_sigmask(SIG_BLOCK, &block, NULL);
 }
 
+static struct kb_vm *sandboxed_vm; /* for the hook, which takes no argument */
+
+/*
+ * The sandbox ends the run (sandbox.h): a VMM error with its reason.  A
+ * vCPU or I/O thread stops the VM and ends; the main thread, trapped in
+ * the middle of anything, cannot return to main(): it writes the stats and
+ * exits here.
+ */
+static void sandbox_end(const char *why, enum kb_thread_kind kind)
+{
+	struct kb_vm *vm = sandboxed_vm;
+	char err[512];
+
+	kb_result_set(&vm->result, KB_EXIT_VMM_ERROR, "error", -1, "%s", why);
+	if (kind != KB_THREAD_MAIN) {
+		kb_vm_stop(vm);
+		return;
+	}
+	if (vm->cfg->stats_path &&
+	    kb_stats_write(vm->cfg->stats_path, vm->cfg, vm, &vm->result, err, sizeof(err)))
+		fprintf(stderr, "kvmbench-vmm: %s\n", err);
+	exit(KB_EXIT_VMM_ERROR);
+}
+
 int kb_vm_create(struct kb_vm *vm, const struct kb_config *cfg, char *err, size_t errlen)
 {
 	memset(vm, 0, sizeof(*vm));
@@ -241,8 +266,9 @@ int kb_vm_create(struct kb_vm *vm, const struct kb_config *cfg, char *err, size_
 	vm->result.wake_arg = vm;
 	kb_bus_init(&vm->bus);
 	kb_host_detect(&vm->host);
-	if (open_kvm(vm, err, errlen) || check_topology(vm, err, errlen) ||
-	    get_supported_cpuid(vm, err, errlen))
+	sandboxed_vm = vm;
+	if (kb_sandbox_init(cfg, sandbox_end, err, errlen) || open_kvm(vm, err, errlen) ||
+	    check_topology(vm, err, errlen) || get_supported_cpuid(vm, err, errlen))
 		return -1;
 	do
 		vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
@@ -391,25 +417,19 @@ int kb_vm_start_vcpus(struct kb_vm *vm, char *err, size_t errlen)
 
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 256 << 10);
-	for (unsigned i = 0; i < n; i++) {
+	/* Under the lock, a vCPU is either started and kickable or never
+	 * started: kb_vm_stop() cannot slip in between.  The lock is held until
+	 * this thread is sandboxed too; vCPU threads take it before their first
+	 * KVM_RUN, so no guest instruction runs outside the sandbox. */
+	pthread_mutex_lock(&vm->lock);
+	for (unsigned i = 0; i < n && !vm->stopping; i++) { /* stopping: the guest already ended */
 		struct kb_vcpu *v = &vm->vcpus[i];
-		int r;
+		int r = pthread_create(&v->thread, &attr, kb_vcpu_thread, v);
 
-		/* Under the lock, a vCPU is either started and kickable or
-		 * never started: kb_vm_stop() cannot slip in between. */
-		pthread_mutex_lock(&vm->lock);
-		if (vm->stopping) {
-			pthread_mutex_unlock(&vm->lock);
-			break; /* the guest already ended: start no more */
-		}
-		r = pthread_create(&v->thread, &attr, kb_vcpu_thread, v);
 		v->started = r == 0;
-		pthread_mutex_unlock(&vm->lock);
 		if (r) {
-			pthread_attr_destroy(&attr);
-			kb_vm_stop(vm);
-			return kb_errf(err, errlen, "cannot start vCPU thread %u: %s", i,
-				       strerror(r));
+			kb_errf(err, errlen, "cannot start vCPU thread %u: %s", i, strerror(r));
+			goto fail;
 		}
 		if (vm->cfg->npin) {
 			cpu_set_t set;
@@ -418,16 +438,22 @@ int kb_vm_start_vcpus(struct kb_vm *vm, char *err, size_t errlen)
 			CPU_SET(vm->cfg->pin[i % vm->cfg->npin], &set);
 			r = pthread_setaffinity_np(v->thread, sizeof(set), &set);
 			if (r) {
-				pthread_attr_destroy(&attr);
-				kb_vm_stop(vm);
-				return kb_errf(err, errlen,
-					       "-vcpu-pin: cannot pin vCPU %u to CPU %d: %s", i,
-					       vm->cfg->pin[i % vm->cfg->npin], strerror(r));
+				kb_errf(err, errlen, "-vcpu-pin: cannot pin vCPU %u to CPU %d: %s",
+					i, vm->cfg->pin[i % vm->cfg->npin], strerror(r));
+				goto fail;
 			}
 		}
 	}
+	if (kb_sandbox_enter(KB_THREAD_MAIN, err, errlen))
+		goto fail;
+	pthread_mutex_unlock(&vm->lock);
 	pthread_attr_destroy(&attr);
 	return 0;
+fail:
+	pthread_mutex_unlock(&vm->lock);
+	pthread_attr_destroy(&attr);
+	kb_vm_stop(vm);
+	return -1;
 }
 
 void kb_vm_stop(struct kb_vm *vm)

@@ -162,6 +162,22 @@ static void test_options(void)
 	CHECK(parse("-smp", "3,sockets=2", &c) == -1);
 	CHECK_ERR(err, "-smp");
 	CHECK(parse("-test-exit-delay", "-5", &c) == -1);
+	CHECK(parse(NULL, NULL, &c) == 0 && c.sandbox == KB_SANDBOX_ON &&
+	      c.rlimit_fsize == 1ull << 30 && c.rlimit_nofile == 0);
+	CHECK(parse("-sandbox", "off", &c) == 0 && c.sandbox == KB_SANDBOX_OFF);
+	CHECK(parse("-sandbox", "audit,fsize=4G,nofile=64", &c) == 0 &&
+	      c.sandbox == KB_SANDBOX_AUDIT && c.rlimit_fsize == 4ull << 30 &&
+	      c.rlimit_nofile == 64);
+	CHECK(parse("-sandbox", "fsize=16M", &c) == 0 && c.sandbox == KB_SANDBOX_ON);
+	CHECK(parse("-sandbox", "maybe", &c) == -1);
+	CHECK_ERR(err, "expected on, off or audit");
+	CHECK(parse("-sandbox", "on,fsize=1K", &c) == -1);
+	CHECK_ERR(err, "fsize=1K");
+	CHECK(parse("-sandbox", "on,nofile=-1", &c) == -1);
+	CHECK_ERR(err, "nofile=-1");
+	CHECK(parse("-sandbox", "on,nofile=99999999999999999999", &c) == -1);
+	CHECK(parse("-sandbox", "on,user=nobody", &c) == -1);
+	CHECK_ERR(err, "user");
 
 	char *argv[] = {"vmm", "-m", "64M", NULL};
 	CHECK(kb_options_parse(3, argv, &c, err, sizeof(err)) == -1);

@@ -20,6 +20,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "../sandbox.h"
 #include "../util.h"
 
 #define NO_VECTOR 0xffff
@@ -299,7 +300,10 @@ static void *io_thread(void *arg)
 {
 	struct kb_virtio_dev *v = arg;
 	struct pollfd p[KB_VIRTIO_MAX_QUEUES + 3];
+	char why[200];
 
+	if (kb_sandbox_enter(KB_THREAD_IO, why, sizeof(why)))
+		return NULL; /* the sandbox's hook recorded it and stopped the VM */
 	for (;;) {
 		unsigned n = 0, nq = v->ioeventfd ? v->ops->nqueues : 0;
 		int extra = v->ops->poll_fd ? v->ops->poll_fd(v) : -1;
