@@ -262,9 +262,12 @@ fuzz-clang:
 	@command -v clang >/dev/null || { echo "make fuzz needs clang (apt-get install clang)" >&2; exit 1; }
 
 # Every target runs even when one fails; the status says whether any did.
+# what the code under test prints (a device refusing a hostile queue) goes to
+# build/fuzz/NAME.log; the log's end is shown when a target fails
 fuzz-smoke: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%_smoke)
 	$(Q)status=0; $(foreach t,$(FUZZ_TARGETS),$(BUILD)/fuzz/$(t)_smoke $(FUZZ_COUNT_$(t)) \
-		tests/fuzz/corpus/$(t) || status=1;) exit $$status
+		tests/fuzz/corpus/$(t) 2>$(BUILD)/fuzz/$(t).log \
+		|| { status=1; tail -n 60 $(BUILD)/fuzz/$(t).log; };) exit $$status
 
 # New inputs go to build/fuzz/corpus/NAME, crashes to build/fuzz/artifacts/.
 fuzz: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)

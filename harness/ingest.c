@@ -398,7 +398,7 @@ static bool good_number(json_object *v)
  */
 static int check_numbers(json_object *stats, char *why, size_t whylen)
 {
-	json_object *arr = get(stats, "metrics"), *ex = get(stats, "exits"), *v;
+	json_object *arr = get(stats, "metrics"), *ex = get(stats, "exits"), *v = NULL;
 	const char *what = NULL;
 	char where[96];
 

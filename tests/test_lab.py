@@ -19,8 +19,8 @@ TREE_TMP = ROOT / "build" / "lab"
 
 def test_lab_options_are_checked_before_any_boot():
     for args, word in ((["--npt", "maybe"], "--npt maybe: want on or off"),
-                       (["--smp", "0"], "--smp 0: want a number"),
-                       (["--timeout", "nan"], "--timeout nan: want a number"),
+                       (["--smp", "0"], "--smp 0: '0' is not a whole number in [1, "),
+                       (["--timeout", "nan"], "--timeout nan: 'nan' is not a number in ["),
                        (["--frobnicate", "1"], "--frobnicate: unknown option"),
                        (["--mem"], "--mem: needs a value")):
         p = kb("lab", *args, "--", "true", timeout=10)

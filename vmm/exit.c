@@ -82,8 +82,7 @@ static enum kb_exit_action do_pio(struct kvm_run *run, size_t run_size, const st
 	    .vcpu = vcpu,
 	};
 
-	if (!kb_range_ok(off, bytes, 0, run_size) ||
-	    (io.len != 1 && io.len != 2 && io.len != 4)) {
+	if (!kb_range_ok(off, bytes, 0, run_size) || (io.len != 1 && io.len != 2 && io.len != 4)) {
 		snprintf(why, whylen, "malformed I/O exit (port 0x%x size %u count %u)",
 			 run->io.port, run->io.size, count);
 		return KB_EXIT_FATAL;
