@@ -119,6 +119,14 @@ unit: $(UNIT_BIN)
 format-check: | $(DEPS_STAMP)
 	$(Q)tests/format-check
 
+# Set before the targets below: a rule's prerequisites are expanded as make
+# reads it (TSAN_VMM was empty here once, so make test never built it).
+TSAN := -fsanitize=thread -Wno-tsan -fno-omit-frame-pointer -g -O1
+HAVE_TSAN := $(shell printf 'int main(void){return 0;}' | \
+	$(CC) -fsanitize=thread -x c -o /dev/null - 2>/dev/null && echo 1)
+TSAN_VMM := $(if $(HAVE_TSAN),$(BUILD)/kvmbench-vmm-tsan)
+LAB_IMAGES := $(BUILD)/lab/vmlinuz $(BUILD)/lab/initrd.cpio.gz
+
 integration: all $(BUILD)/kvmbench-vmm-asan $(TSAN_VMM)
 	$(Q)$(PYTHON) -m pytest -q tests
 
@@ -139,7 +147,6 @@ bench: all
 images: $(BUILD)/images/initramfs.cpio.gz
 
 # the lab's kernel and initramfs (kvmbench lab builds them too, on first use)
-LAB_IMAGES := $(BUILD)/lab/vmlinuz $(BUILD)/lab/initrd.cpio.gz
 lab: $(LAB_IMAGES)
 $(LAB_IMAGES) &: images/lab/mklab images/lab/init images/lab/SHA256SUMS | $(DEPS_STAMP)
 	$(Q)images/lab/mklab $(BUILD)/lab
@@ -197,10 +204,7 @@ $(BUILD)/kvmbench-vmm-asan: $(VMM_SRC) $(wildcard vmm/*.h vmm/*/*.h) | $(DEPS_ST
 # not. ----------------------------------------------------------------------
 # -Wno-tsan: TSan does not model fences; virtq.c's order guest memory
 # against the guest, which TSan cannot see anyway.
-TSAN := -fsanitize=thread -Wno-tsan -fno-omit-frame-pointer -g -O1
-HAVE_TSAN := $(shell printf 'int main(void){return 0;}' | \
-	$(CC) -fsanitize=thread -x c -o /dev/null - 2>/dev/null && echo 1)
-TSAN_VMM := $(if $(HAVE_TSAN),$(BUILD)/kvmbench-vmm-tsan)
+# (TSAN, HAVE_TSAN and TSAN_VMM are set above the test targets, which use them)
 
 $(BUILD)/kvmbench-vmm-tsan: $(VMM_SRC) $(wildcard vmm/*.h vmm/*/*.h) | $(DEPS_STAMP)
 	$(call say,LINK,$@)

@@ -381,7 +381,7 @@ def test_schema_migration_keeps_data(tmp_path):
         c.execute("PRAGMA user_version = 1")
     # readers never upgrade (tests/test_hostile_db.py); migrate does
     p = kb("list", "--db", db)
-    assert p.returncode == 1 and "older than 3" in p.stderr and "kvmbench migrate" in p.stderr
+    assert p.returncode == 1 and "older than 4" in p.stderr and "kvmbench migrate" in p.stderr
     os.chmod(db, 0o444)
     if os.geteuid() != 0:  # root may write anyway
         p = kb("migrate", "--db", db)

@@ -113,6 +113,7 @@ def old_schema_copy(tmp_path):
                     "ALTER TABLE hosts DROP COLUMN kind",
                     "ALTER TABLE hosts DROP COLUMN timings_emulated",
                     "ALTER TABLE campaigns DROP COLUMN run_group",
+                    "ALTER TABLE runs DROP COLUMN sandbox",
                     "PRAGMA user_version = 1"):
             c.execute(sql)
     with sqlite3.connect(db) as c:
@@ -172,7 +173,7 @@ def test_merge_never_writes_to_its_sources(tmp_path):
 
 def test_migrate_upgrades_in_place(tmp_path):
     old = old_schema_copy(tmp_path)
-    assert "version 1 to 3" in kb("migrate", "--db", old, check=0).stdout
+    assert "version 1 to 4" in kb("migrate", "--db", old, check=0).stdout
     assert rows(old, "PRAGMA user_version") == [(4,)]
     assert " one " in kb("list", "--db", old, check=0).stdout
 
