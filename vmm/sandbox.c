@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -191,6 +192,9 @@ int kb_sandbox_init(const struct kb_config *cfg, kb_sandbox_hook *hook, char *er
 	sb.hook = hook;
 	if (sb.mode == KB_SANDBOX_OFF)
 		return 0;
+	/* glibc reads /etc/localtime on its first gmtime_r(), and the RTC's is
+	 * on a vCPU thread (Linux reads the clock at boot): read it now */
+	tzset();
 	for (int k = 0; t && k < KB_THREAD_KINDS; k++)
 		if (!strcmp(t, kind_name[k]))
 			sb.selftest = k;

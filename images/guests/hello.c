@@ -5,6 +5,7 @@
  *   exit=N      leave through isa-debug-exit with value N
  *   reset=1     pulse the reset line through the i8042
  *   badbench=1  send the bench device malformed requests first
+ *   rtc=1       read the CMOS clock first (the VMM's RTC, on this vCPU's thread)
  */
 #include "kb.h"
 
@@ -23,6 +24,10 @@ int main(void)
 	kb_printf("Hello from kvmbench guest on %u vCPU(s), %llu MiB\n", kb_bi->ncpus,
 		  (unsigned long long)(kb_bi->ram_size >> 20));
 	kb_puts("KVMBENCH MARK hello_console\n");
+	if (kb_arg_u64("rtc", 0)) {
+		outb(0x70, 0); /* seconds */
+		kb_printf("rtc seconds %02x\n", inb(0x71));
+	}
 	if (kb_arg_u64("badbench", 0))
 		bad_bench_requests();
 	if (kb_arg_u64("exit", 0))
