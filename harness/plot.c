@@ -20,6 +20,7 @@
 #include "proc.h"
 #include "scenario.h"
 #include "stats.h"
+#include "util.h"
 
 sqlite3_stmt *kb_plot_query(struct kb_plotctx *c, const char *sql_with_in)
 {

@@ -124,31 +124,3 @@ int kb_child_wait(pid_t child)
 		raise(L_signal);
 	return st;
 }
-
-int kb_openat_regular(int dfd, const char *path, int flags, char *err, size_t errlen)
-{
-	int fd = openat(dfd, path, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644), e = errno;
-	struct stat st;
-
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path,
-			 e == ELOOP   ? "a symbolic link: refused (remove it)"
-			 : e == ENXIO ? "not a regular file (a FIFO or socket): refused"
-				      : strerror(e));
-		errno = e;
-		return -1;
-	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file: refused (remove it)", path);
-		close(fd);
-		errno = EINVAL;
-		return -1;
-	}
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	return fd;
-}
-
-int kb_open_regular(const char *path, int flags, char *err, size_t errlen)
-{
-	return kb_openat_regular(AT_FDCWD, path, flags, err, errlen);
-}

@@ -38,14 +38,4 @@ int kb_child_reap(pid_t child);
  * the child's group, then raised again once it has ended. */
 int kb_child_wait(pid_t child);
 
-/*
- * open(path, flags | O_NOFOLLOW | O_CLOEXEC), mode 0644 when created, and
- * only if it is a regular file: without waiting on a FIFO (O_NONBLOCK while
- * opening), and not through a symbolic link.  The fd, or -1 with the
- * reason (naming path) in err and errno kept.  The openat() form takes
- * path relative to the directory dfd.
- */
-int kb_open_regular(const char *path, int flags, char *err, size_t errlen);
-int kb_openat_regular(int dfd, const char *path, int flags, char *err, size_t errlen);
-
 #endif

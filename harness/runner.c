@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,13 @@ static const char *L_vmm_args;
 static uint64_t L_log_cap;
 /* the grace after a VMM's timeout and after its SIGTERM (grace()) */
 static uint64_t L_grace_ns;
+/* the VMMs' user (vmm_user()): set, with "-runas UID:GID" for them */
+static struct {
+	bool set;
+	uid_t uid;
+	gid_t gid;
+	char arg[32];
+} L_runas;
 
 struct slot {
 	bool busy;
@@ -78,6 +86,58 @@ static int grace(uint64_t *ns, char *err, size_t errlen)
 		return -1;
 	*ns = (uint64_t)ms * 1000000ull;
 	return 0;
+}
+
+/*
+ * When kvmbench runs as root, each VMM gives root up once it has opened
+ * what it needs (-runas), for KVMBENCH_VMM_USER: a name or UID, default
+ * nobody; "root" or empty keeps root.  Looked up here, through NSS, which
+ * the static VMM has not: it gets UID:GID.  0, or -1 with err.
+ */
+static int vmm_user(char *err, size_t errlen)
+{
+	const char *v = getenv("KVMBENCH_VMM_USER");
+	struct passwd *pw;
+	double uid;
+
+	L_runas.set = false;
+	if (geteuid() != 0)
+		return 0; /* the VMMs run as this user already */
+	if (!v)
+		v = "nobody";
+	if (!*v || !strcmp(v, "root"))
+		return 0;
+	errno = 0;
+	pw = kb_number_parse(v, 0, 4294967294.0, KB_NUM_INT, &uid, NULL, 0) ? getpwnam(v)
+									    : getpwuid((uid_t)uid);
+	if (!pw)
+		return kb_errf(err, errlen,
+			       "KVMBENCH_VMM_USER=%s: %s (the user VMMs run as when kvmbench is "
+			       "root; root or empty keeps root)",
+			       v, errno ? strerror(errno) : "no such user");
+	if (!pw->pw_uid)
+		return 0;
+	L_runas.set = true;
+	L_runas.uid = pw->pw_uid;
+	L_runas.gid = pw->pw_gid;
+	snprintf(L_runas.arg, sizeof(L_runas.arg), "%u:%u", (unsigned)pw->pw_uid,
+		 (unsigned)pw->pw_gid);
+	return 0;
+}
+
+/* A run's directory, given to the VMMs' user: the one place it may write
+ * after -runas (its stats; console.log and the disk are opened before). */
+static int give_dir(const char *dir, char *err, size_t errlen)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), rc;
+
+	rc = fd < 0 || fchown(fd, L_runas.uid, L_runas.gid) ? -1 : 0;
+	if (rc)
+		snprintf(err, errlen, "%s: cannot give it to uid %u (KVMBENCH_VMM_USER): %m", dir,
+			 (unsigned)L_runas.uid);
+	if (fd >= 0)
+		close(fd);
+	return rc;
 }
 
 static uint64_t now_ns(void)
@@ -161,6 +221,8 @@ static int spawn(const struct kb_env *env, const struct kb_scenario *sc, const c
 		snprintf(err, errlen, "%s: cannot create: %m", s->dir);
 		return -1;
 	}
+	if (L_runas.set && give_dir(s->dir, err, errlen))
+		return -1;
 	snprintf(smp, sizeof(smp), "%u,sockets=%u,cores=%u,threads=%u", p->vcpus, p->sockets,
 		 p->cores, p->threads);
 	snprintf(mem, sizeof(mem), "%lluM", (unsigned long long)(p->memory >> 20));
@@ -195,6 +257,10 @@ static int spawn(const struct kb_env *env, const struct kb_scenario *sc, const c
 	argv[argc++] = stats;
 	argv[argc++] = "-timeout";
 	argv[argc++] = timeout;
+	if (L_runas.set) {
+		argv[argc++] = "-runas";
+		argv[argc++] = L_runas.arg;
+	}
 	if (p->wl->until[0]) {
 		argv[argc++] = "-until";
 		argv[argc++] = (char *)p->wl->until;
@@ -648,7 +714,8 @@ int kb_campaign_run(const struct kb_env *env, const struct kb_run_opts *o, char 
 	int code = 1;
 
 	L_vmm_args = o->vmm_args;
-	if (log_cap(&L_log_cap, err, errlen) || grace(&L_grace_ns, err, errlen))
+	if (log_cap(&L_log_cap, err, errlen) || grace(&L_grace_ns, err, errlen) ||
+	    vmm_user(err, errlen))
 		goto out;
 	kb_scenario_path(env, o->scenario, path, sizeof(path));
 	if (!sc || kb_scenario_load(path, env->guest_dir, sc, err, errlen))

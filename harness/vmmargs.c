@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util.h"
+
 static void add(char **argv, int *argc, const char *opt, char *val)
 {
 	argv[(*argc)++] = (char *)opt;
@@ -32,13 +34,16 @@ int kb_axis_args(const struct kb_point *p, const char *dir, struct kb_axis_args 
 	}
 	kb_devices_parse(p->v[KB_AX_DEVICES], &mask);
 	if (mask & 1) {
-		char path[1300];
+		char path[1300], why[1400] = "";
 		int fd;
 
 		snprintf(path, sizeof(path), "%s/scratch.img", dir);
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0 || ftruncate(fd, (off_t)KB_SCRATCH_MIB << 20)) {
-			snprintf(err, errlen, "%s: cannot create the scratch disk: %m", path);
+		/* the directory may be the VMMs' user's (-runas): no link followed */
+		fd = kb_open_regular(path, O_WRONLY | O_CREAT | O_TRUNC, why, sizeof(why));
+		if (fd >= 0 && ftruncate(fd, (off_t)KB_SCRATCH_MIB << 20))
+			snprintf(why, sizeof(why), "%s: %m", path);
+		if (fd < 0 || why[0]) {
+			snprintf(err, errlen, "cannot create the scratch disk: %s", why);
 			if (fd >= 0)
 				close(fd);
 			return -1;

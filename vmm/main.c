@@ -14,7 +14,7 @@
 static int run(const struct kb_config *cfg, struct kb_vm *vm, char *err, size_t errlen)
 {
 	if (kb_vm_create(vm, cfg, err, errlen) || kb_vm_load(vm, err, errlen) ||
-	    kb_vm_start_vcpus(vm, err, errlen))
+	    kb_vm_drop_root(vm, err, errlen) || kb_vm_start_vcpus(vm, err, errlen))
 		return -1;
 	kb_vm_wait(vm);
 	kb_vm_finish(vm);

@@ -305,6 +305,7 @@ enum opt_id {
 	O_MEM_PREALLOC,
 	O_NOGRAPHIC,
 	O_SANDBOX,
+	O_RUNAS,
 	O_HELP,
 	O_VERSION,
 };
@@ -350,6 +351,7 @@ static const struct {
     {"sandbox", O_SANDBOX, true,
      "on|off|audit[,fsize=SIZE][,nofile=N]  seccomp filters per thread, no_new_privs and "
      "rlimits (default on, fsize=1G)"},
+    {"runas", O_RUNAS, true, "USER|UID[:GID]  (as root) open what the VM needs, then run as USER"},
     {"h", O_HELP, false, "  this help"},
     {"help", O_HELP, false, NULL},
     {"version", O_VERSION, false, "  print the version"},
@@ -428,6 +430,11 @@ static int apply(enum opt_id id, const char *name, const char *v, struct kb_conf
 		return 0;
 	case O_MACHINE: return parse_machine(v, cfg, err, errlen);
 	case O_SANDBOX: return parse_sandbox(v, cfg, err, errlen);
+	case O_RUNAS: /* looked up when the VM is made: no NSS in the option parser */
+		if (!*v)
+			return kb_errf(err, errlen, "-runas: empty; give a user name or UID[:GID]");
+		cfg->runas = v;
+		return 0;
 	case O_DRIVE: return kb_parse_drive(v, cfg, err, errlen);
 	case O_NETDEV: return kb_parse_netdev(v, cfg, err, errlen);
 	case O_DEVICE: return kb_parse_device(v, cfg, err, errlen);

@@ -93,6 +93,7 @@ struct kb_config {
 	enum kb_sandbox_mode sandbox;
 	uint64_t rlimit_fsize;	/* -sandbox fsize=, raised to the largest -drive */
 	uint64_t rlimit_nofile; /* -sandbox nofile=; 0: what is open + 32 */
+	const char *runas;	/* -runas USER|UID[:GID]: drop root to it, or NULL */
 	bool help;
 	bool version;
 };

@@ -52,13 +52,14 @@ static const int device_calls[] = {
 
 /* I/O threads wait in poll.  The main thread waits for signals, then reads
  * registers of a hung vCPU, the KVM statistics (pread), /proc/self/status
- * and the guest's residency (mincore), writes the stats (.tmp, renamed;
- * unlinked on failure) and tears down. */
+ * and the guest's residency (mincore), writes the stats (.tmp in the
+ * directory opened at start, renamed; unlinked on failure; fcntl: the
+ * stdio stream's flags) and tears down. */
 static const int io_calls[] = {SCMP_SYS(poll), SCMP_SYS(ppoll)};
 static const int main_calls[] = {
     SCMP_SYS(rt_sigtimedwait), SCMP_SYS(openat),  SCMP_SYS(close),	SCMP_SYS(read),
-    SCMP_SYS(pread64),	       SCMP_SYS(fstat),	  SCMP_SYS(newfstatat), SCMP_SYS(rename),
-    SCMP_SYS(unlink),	       SCMP_SYS(mincore),
+    SCMP_SYS(pread64),	       SCMP_SYS(fstat),	  SCMP_SYS(newfstatat), SCMP_SYS(renameat),
+    SCMP_SYS(unlinkat),	       SCMP_SYS(mincore),
 };
 
 #ifdef __SANITIZE_ADDRESS__
@@ -153,7 +154,11 @@ static int compile(enum kb_thread_kind kind, struct sock_fprog *prog)
 	    allow(ctx, common_calls, N(common_calls)) ||
 	    (kind != KB_THREAD_MAIN && allow(ctx, device_calls, N(device_calls))) ||
 	    (kind == KB_THREAD_IO && allow(ctx, io_calls, N(io_calls))) ||
-	    (kind == KB_THREAD_MAIN && allow(ctx, main_calls, N(main_calls))) ||
+	    (kind == KB_THREAD_MAIN && (allow(ctx, main_calls, N(main_calls)) ||
+					seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+							 SCMP_A1(SCMP_CMP_EQ, F_GETFL)) ||
+					seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+							 SCMP_A1(SCMP_CMP_EQ, F_SETFL)))) ||
 	    (sanitizer_calls[0] >= 0 && allow(ctx, sanitizer_calls, N(sanitizer_calls))) ||
 	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
 			     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xff00, KVMIO << 8)) ||

@@ -5,11 +5,14 @@
  * VMM that failed half-way still says what it had and why it stopped.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "json.h"
 #include "sandbox.h"
+#include "util.h"
 #include "vm.h"
 #include "version.h"
 
@@ -75,7 +78,7 @@ static void put_host(struct kb_json *j, const struct kb_vm *vm)
 	kb_json_end(j, '}');
 }
 
-static void put_sandbox(struct kb_json *j)
+static void put_sandbox(struct kb_json *j, const struct kb_vm *vm)
 {
 	struct kb_sandbox_state s;
 
@@ -92,6 +95,9 @@ static void put_sandbox(struct kb_json *j)
 	else
 		kb_json_u64(j, "rlimit_nofile", s.rlimit_nofile);
 	kb_json_u64(j, "threads_filtered", s.threads_filtered);
+	kb_json_str(j, "user", vm && vm->runas.set ? vm->runas.user : NULL);
+	kb_json_u64(j, "uid", vm ? vm->runas.uid : (uint64_t)getuid());
+	kb_json_u64(j, "gid", vm ? vm->runas.gid : (uint64_t)getgid());
 	kb_json_end(j, '}');
 }
 
@@ -339,19 +345,55 @@ static void put_result(struct kb_json *j, const struct kb_vm *vm, const struct k
 	kb_json_end(j, '}');
 }
 
+/* The directory of the stats, opened before -runas gives root up: the
+ * file is made in it with openat() and renameat(), for which the directory
+ * itself must be writable but not every directory above it (logs/ under
+ * root's home, a test's tmp_path, both of mode 0700).  -1 until opened. */
+static int stats_dir = -1;
+
+int kb_stats_open_dir(const char *path, char *err, size_t errlen)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+
+	if (stats_dir >= 0)
+		return 0;
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) + (slash == path) : 1,
+		 slash ? path : ".");
+	stats_dir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (stats_dir < 0)
+		return kb_errf(err, errlen, "-stats %s: its directory %s: %s", path, dir,
+			       strerror(errno));
+	return 0;
+}
+
+int kb_stats_dir_writable(const char *path, char *err, size_t errlen)
+{
+	if (kb_stats_open_dir(path, err, errlen))
+		return -1;
+	if (faccessat(stats_dir, ".", W_OK | X_OK, 0)) /* the real user: -runas's now */
+		return kb_errf(err, errlen, "-stats %s: uid %u cannot write its directory: %s",
+			       path, (unsigned)getuid(), strerror(errno));
+	return 0;
+}
+
 int kb_stats_write(const char *path, const struct kb_config *cfg, struct kb_vm *vm,
 		   const struct kb_result *res, char *err, size_t errlen)
 {
-	char tmp[4096];
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	char tmp[4096], why[300];
 	struct kb_json j;
-	FILE *f;
-	int rc;
+	FILE *f = NULL;
+	int rc, fd;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "we");
-	if (!f) {
-		snprintf(err, errlen, "-stats %s: %s", path, strerror(errno));
+	if (kb_stats_open_dir(path, err, errlen))
 		return -1;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", base);
+	fd = kb_openat_regular(stats_dir, tmp, O_WRONLY | O_CREAT | O_TRUNC, why, sizeof(why));
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		if (fd >= 0)
+			close(fd);
+		return kb_errf(err, errlen, "-stats %s: %s", path, fd < 0 ? why : strerror(errno));
 	}
 	kb_json_init(&j, f);
 	kb_json_object(&j, NULL);
@@ -364,7 +406,7 @@ int kb_stats_write(const char *path, const struct kb_config *cfg, struct kb_vm *
 	kb_json_str(&j, "name", cfg->name);
 	put_config(&j, cfg, vm);
 	put_host(&j, vm);
-	put_sandbox(&j);
+	put_sandbox(&j, vm);
 	put_timings(&j, vm, res);
 	put_records(&j, vm);
 	put_exits(&j, vm);
@@ -373,9 +415,9 @@ int kb_stats_write(const char *path, const struct kb_config *cfg, struct kb_vm *
 	put_result(&j, vm, res);
 	kb_json_end(&j, '}');
 	rc = kb_json_finish(&j);
-	if (fclose(f) || rc || rename(tmp, path)) {
+	if (fclose(f) || rc || renameat(stats_dir, tmp, stats_dir, base)) {
 		snprintf(err, errlen, "-stats %s: write failed: %s", path, strerror(errno));
-		unlink(tmp);
+		unlinkat(stats_dir, tmp, 0);
 		return -1;
 	}
 	return 0;

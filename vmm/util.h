@@ -32,6 +32,16 @@ int kb_number_parse(const char *s, double lo, double hi, unsigned flags, double 
 int kb_env_number(const char *name, double lo, double hi, unsigned flags, double def, double *out,
 		  char *err, size_t errlen);
 
+/*
+ * open(path, flags | O_NOFOLLOW | O_CLOEXEC), mode 0644 when created, and
+ * only if it is a regular file: without waiting on a FIFO (O_NONBLOCK while
+ * opening), and not through a symbolic link.  The fd, or -1 with the
+ * reason (naming path) in err and errno kept.  The openat() form takes
+ * path relative to the directory dfd.
+ */
+int kb_open_regular(const char *path, int flags, char *err, size_t errlen);
+int kb_openat_regular(int dfd, const char *path, int flags, char *err, size_t errlen);
+
 /* mkdir -p: create path and its missing parents (mode 0755).  0 or -1
  * with errno. */
 int kb_mkdirs(const char *path);

@@ -113,13 +113,25 @@ static int get_supported_cpuid(struct kb_vm *vm, char *err, size_t errlen)
 
 static int open_serial(struct kb_vm *vm, char *err, size_t errlen)
 {
+	char why[300];
+
 	switch (vm->cfg->serial) {
 	case KB_SERIAL_STDIO: vm->serial_out = stdout; break;
 	case KB_SERIAL_FILE:
-		vm->serial_out = fopen(vm->cfg->serial_path, "we");
+		/* With -runas the file is in a directory of that user (a run's):
+		 * root follows no link and opens no FIFO planted there. */
+		if (vm->cfg->runas) {
+			int fd = kb_open_regular(vm->cfg->serial_path, O_WRONLY | O_CREAT | O_TRUNC,
+						 why, sizeof(why));
+
+			vm->serial_out = fd >= 0 ? fdopen(fd, "w") : NULL;
+			if (!vm->serial_out && fd >= 0)
+				close(fd);
+		} else if (!(vm->serial_out = fopen(vm->cfg->serial_path, "we"))) {
+			snprintf(why, sizeof(why), "%s: %s", vm->cfg->serial_path, strerror(errno));
+		}
 		if (!vm->serial_out)
-			return kb_errf(err, errlen, "-serial file:%s: %s", vm->cfg->serial_path,
-				       strerror(errno));
+			return kb_errf(err, errlen, "-serial file:%s", why);
 		break;
 	case KB_SERIAL_NONE: vm->serial_out = NULL; break;
 	}
@@ -267,7 +279,9 @@ int kb_vm_create(struct kb_vm *vm, const struct kb_config *cfg, char *err, size_
 	kb_bus_init(&vm->bus);
 	kb_host_detect(&vm->host);
 	sandboxed_vm = vm;
-	if (kb_sandbox_init(cfg, sandbox_end, err, errlen) || open_kvm(vm, err, errlen) ||
+	if (kb_runas_init(cfg->runas, &vm->runas, err, errlen) ||
+	    (cfg->stats_path && kb_stats_open_dir(cfg->stats_path, err, errlen)) ||
+	    kb_sandbox_init(cfg, sandbox_end, err, errlen) || open_kvm(vm, err, errlen) ||
 	    check_topology(vm, err, errlen) || get_supported_cpuid(vm, err, errlen))
 		return -1;
 	do
@@ -390,12 +404,25 @@ int kb_vm_load(struct kb_vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
+int kb_vm_drop_root(struct kb_vm *vm, char *err, size_t errlen)
+{
+	if (!vm->runas.set)
+		return 0;
+	if (kb_runas_drop(&vm->runas, err, errlen))
+		return -1;
+	/* fail now rather than lose the stats at the end of the run */
+	return vm->cfg->stats_path ? kb_stats_dir_writable(vm->cfg->stats_path, err, errlen) : 0;
+}
+
 int kb_vm_start_vcpus(struct kb_vm *vm, char *err, size_t errlen)
 {
 	unsigned n = vm->cfg->smp.cpus;
 	pthread_attr_t attr;
 	struct kb_bootinfo *bi = kb_mem_gpa(&vm->mem, KB_BOOTINFO_ADDR, sizeof(*bi));
 
+	for (unsigned i = 0; i < vm->nvdev; i++) /* the first threads: after kb_vm_drop_root */
+		if (kb_virtio_start(&vm->vdev[i], err, errlen))
+			return -1;
 	vm->vcpus = calloc(n, sizeof(*vm->vcpus));
 	if (!vm->vcpus)
 		return kb_errf(err, errlen, "out of memory for %u vCPUs", n);

@@ -27,6 +27,7 @@
 #include "options.h"
 #include "pci.h"
 #include "result.h"
+#include "runas.h"
 #include "virtio/devices.h"
 
 struct kb_vm;
@@ -87,6 +88,7 @@ struct kb_vm {
 	uint64_t tsc_begin, ns_begin; /* to convert handling cycles to ns */
 	double tsc_per_ns;
 	uint64_t rss_peak_kib, guest_resident_kib;
+	struct kb_runas runas; /* the VMM's user: -runas's, or as started */
 };
 
 /* The signal that kicks vCPU threads out of KVM_RUN. */
@@ -96,6 +98,10 @@ struct kb_vm {
 
 int kb_vm_create(struct kb_vm *vm, const struct kb_config *cfg, char *err, size_t errlen);
 int kb_vm_load(struct kb_vm *vm, char *err, size_t errlen);
+/* Give root up (-runas) now that everything the VM needs is open: before
+ * any thread starts and any filter is installed. */
+int kb_vm_drop_root(struct kb_vm *vm, char *err, size_t errlen);
+/* Start the I/O threads and the vCPUs; the main thread is then sandboxed. */
 int kb_vm_start_vcpus(struct kb_vm *vm, char *err, size_t errlen);
 /* Wait for the end; records timeout or signal in vm->result. */
 void kb_vm_wait(struct kb_vm *vm);
@@ -116,7 +122,13 @@ void kb_vcpu_report_state(struct kb_vcpu *v);
 	"its CR3 is not guest RAM: the host's KVM lost this vCPU's state (a host fault, not " \
 	"the guest's)"
 
-/* Write the stats JSON (stats.c).  vm may be partly set up or NULL. */
+/* Open the directory of the -stats file (once), so that it can be written
+ * after -runas.  0, or -1 with err. */
+int kb_stats_open_dir(const char *path, char *err, size_t errlen);
+/* Can the VMM's user (after -runas) make the stats file?  0, or -1 with err. */
+int kb_stats_dir_writable(const char *path, char *err, size_t errlen);
+/* Write the stats JSON (stats.c): PATH.tmp, renamed to PATH, so that a
+ * reader never sees half of it.  vm may be partly set up or NULL. */
 int kb_stats_write(const char *path, const struct kb_config *cfg, struct kb_vm *vm,
 		   const struct kb_result *res, char *err, size_t errlen);
 

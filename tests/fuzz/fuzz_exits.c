@@ -108,6 +108,9 @@ static void machine_up(void)
 	     kb_virtio_rng_init(&m.vdev[2], names[2], false, &m.pci, &m.mem, -1, err, sizeof(err))))
 		fail("virtio", err);
 	m.nvdev++;
+	for (unsigned i = 0; i < m.nvdev; i++)
+		if (kb_virtio_start(&m.vdev[i], err, sizeof(err)))
+			fail("virtio", err);
 }
 
 static void machine_down(void)

@@ -426,11 +426,21 @@ int kb_virtio_init(struct kb_virtio_dev *v, const struct kb_virtio_ops *ops, con
 	if (ioeventfd || ops->poll_fd) {
 		v->stop_fd = eventfd(0, EFD_CLOEXEC);
 		v->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (v->stop_fd < 0 || v->wake_fd < 0 ||
-		    pthread_create(&v->thread, NULL, io_thread, v))
+		if (v->stop_fd < 0 || v->wake_fd < 0)
 			return kb_errf(err, errlen, "%s: I/O thread: %s", name, strerror(errno));
-		v->thread_started = true;
 	}
+	return 0;
+}
+
+int kb_virtio_start(struct kb_virtio_dev *v, char *err, size_t errlen)
+{
+	int r;
+
+	if (v->stop_fd < 0 || v->thread_started) /* no I/O thread: the vCPU does the work */
+		return 0;
+	if ((r = pthread_create(&v->thread, NULL, io_thread, v)))
+		return kb_errf(err, errlen, "%s: I/O thread: %s", v->name, strerror(r));
+	v->thread_started = true;
 	return 0;
 }
 

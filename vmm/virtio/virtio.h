@@ -95,8 +95,9 @@ struct kb_virtio_dev {
 };
 
 /* Set up the PCI function, BARs, capabilities, MSI-X and (with ioeventfd)
- * the eventfds and the I/O thread.  features: the device's own feature
- * bits; config: its configuration structure.  Returns 0, or -1 with err. */
+ * the eventfds the I/O thread waits on.  features: the device's own
+ * feature bits; config: its configuration structure.  Returns 0, or -1
+ * with err. */
 int kb_virtio_init(struct kb_virtio_dev *v, const struct kb_virtio_ops *ops, const char *name,
 		   uint64_t features, const void *config, unsigned config_len, bool ioeventfd,
 		   struct kb_pci *pci, const struct kb_mem *mem, int vm_fd, char *err,
@@ -118,6 +119,11 @@ int kb_virtio_drain(struct kb_virtio_dev *v, unsigned q, struct kb_vq_chain *c,
 
 /* Used buffers were added to queue q: interrupt unless suppressed. */
 void kb_virtio_used(struct kb_virtio_dev *v, unsigned q);
+
+/* Start the device's I/O thread, if it has one (ioeventfd, or a backend's
+ * fd): a step of its own, after the VMM gave root up (-runas) with no
+ * other thread there.  0, or -1 with err. */
+int kb_virtio_start(struct kb_virtio_dev *v, char *err, size_t errlen);
 
 /* Make the I/O thread look at poll_fd() again (after it changed). */
 void kb_virtio_wake(struct kb_virtio_dev *v);
