@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "campaign.h"
 #include "db.h"
@@ -233,6 +234,12 @@ static int run_part(const struct kb_env *env, const struct kb_run_opts *o, const
 		return -1;
 	lo.timeout = tmo;
 	setenv("KVMBENCH_LAB_PART", part, 1);
+	/* Inside, kvmbench is root and gives each run's directory to the VMMs'
+	 * user (-runas); the tree is QEMU's 9p, which ignores chown (security
+	 * model none) unless QEMU is root: otherwise the lab's VMMs keep root,
+	 * confined by the lab machine itself. */
+	if (geteuid() != 0)
+		setenv("KVMBENCH_VMM_USER", "root", 1);
 	int st = kb_lab_run(env, &lo, av, err, errlen);
 
 	unsetenv("KVMBENCH_LAB_PART");

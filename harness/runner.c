@@ -129,12 +129,19 @@ static int vmm_user(char *err, size_t errlen)
  * after -runas (its stats; console.log and the disk are opened before). */
 static int give_dir(const char *dir, char *err, size_t errlen)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), rc;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), rc = -1;
+	struct stat st;
 
-	rc = fd < 0 || fchown(fd, L_runas.uid, L_runas.gid) ? -1 : 0;
-	if (rc)
+	if (fd < 0 || fchown(fd, L_runas.uid, L_runas.gid) || fstat(fd, &st))
 		snprintf(err, errlen, "%s: cannot give it to uid %u (KVMBENCH_VMM_USER): %m", dir,
 			 (unsigned)L_runas.uid);
+	else if (st.st_uid != L_runas.uid) /* 9p with security_model=none ignores chown */
+		snprintf(err, errlen,
+			 "%s: its filesystem ignored chown to uid %u; KVMBENCH_VMM_USER=root keeps "
+			 "the VMMs root",
+			 dir, (unsigned)L_runas.uid);
+	else
+		rc = 0;
 	if (fd >= 0)
 		close(fd);
 	return rc;

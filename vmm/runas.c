@@ -94,7 +94,7 @@ static int failed(const struct kb_runas *ra, const char *what, char *err, size_t
 	int e = errno;
 
 	return kb_errf(err, errlen, "-runas %s: %s: %s%s", ra->user, what, strerror(e),
-		       e == EPERM ? " (-runas needs the VMM to start as root)" : "");
+		       e == EPERM ? " (-runas needs root: CAP_SETUID, CAP_SETGID)" : "");
 }
 
 int kb_runas_drop(const struct kb_runas *ra, char *err, size_t errlen)
