@@ -522,17 +522,6 @@ static int lab_usage(void)
 	return 1;
 }
 
-static int lab_number(const char *opt, const char *v, double lo, double hi, unsigned flags,
-		      double *out)
-{
-	char why[160];
-
-	if (!kb_number_parse(v, lo, hi, flags, out, why, sizeof(why)))
-		return 0;
-	fprintf(stderr, "kvmbench lab: %s %s: %s\n", opt, v, why);
-	return -1;
-}
-
 int kb_lab_main(const struct kb_env *env, int argc, char **argv)
 {
 	struct kb_lab_opts o = {.npt = 1, .timeout = 0};
@@ -562,14 +551,14 @@ int kb_lab_main(const struct kb_env *env, int argc, char **argv)
 			}
 			o.npt = !strcmp(v, "on") || !strcmp(v, "1");
 		} else if (!strcmp(argv[i - 1], "--smp")) {
-			if (lab_number("--smp", v, 1, 8, KB_NUM_INT, &d))
+			if (kb_number_arg("kvmbench lab", "--smp", v, 1, 8, KB_NUM_INT, &d))
 				return 1;
 			o.smp = (unsigned)d;
 		} else if (!strcmp(argv[i - 1], "--mem")) {
-			if (lab_number("--mem", v, 512, 65536, KB_NUM_INT, &d))
+			if (kb_number_arg("kvmbench lab", "--mem", v, 512, 65536, KB_NUM_INT, &d))
 				return 1;
 			o.mem_mib = (unsigned)d;
-		} else if (lab_number("--timeout", v, 1, 86400, 0, &o.timeout)) {
+		} else if (kb_number_arg("kvmbench lab", "--timeout", v, 1, 86400, 0, &o.timeout)) {
 			return 1;
 		}
 	}

@@ -86,23 +86,11 @@ static void find_env(struct kb_env *env)
 	snprintf(env->results, sizeof(env->results), "%s/results", env->root);
 }
 
-/* An option's number in [lo, hi] (kb_number_parse); -1 after saying why. */
-static int opt_number(const char *opt, const char *v, double lo, double hi, unsigned flags,
-		      double *out)
-{
-	char why[160];
-
-	if (!kb_number_parse(v, lo, hi, flags, out, why, sizeof(why)))
-		return 0;
-	fprintf(stderr, "kvmbench: %s %s: %s\n", opt, v, why);
-	return -1;
-}
-
 static int parse_count(const char *opt, const char *v, unsigned lo, unsigned max, unsigned *out)
 {
 	double d;
 
-	if (opt_number(opt, v, lo, max, KB_NUM_INT, &d))
+	if (kb_number_arg("kvmbench", opt, v, lo, max, KB_NUM_INT, &d))
 		return -1;
 	*out = (unsigned)d;
 	return 0;
@@ -257,7 +245,7 @@ static int cmd_ingest_bench(const char *db_path, const char *stats, const char *
 	struct timespec a, b;
 
 	pt.wl = &wl;
-	if (opt_number("ingest-bench", count, 1, 1e7, KB_NUM_INT, &d))
+	if (kb_number_arg("kvmbench", "ingest-bench", count, 1, 1e7, KB_NUM_INT, &d))
 		return 1;
 	n = (long)d;
 	if (kb_db_open(db_path, true, true, &db, err, sizeof(err)) ||
@@ -468,14 +456,15 @@ int main(int argc, char **argv)
 		case O_PNG: ro.png = true; break;
 		case O_SCENARIO: co.scenario = optarg; break;
 		case O_THRESHOLD:
-			if (opt_number("--threshold", optarg, 0.0001, 10, KB_NUM_PERCENT,
-				       &co.threshold))
+			if (kb_number_arg("kvmbench", "--threshold", optarg, 0.0001, 10,
+					  KB_NUM_PERCENT, &co.threshold))
 				return 1;
 			break;
 		case O_CAMPAIGN: {
 			double id;
 
-			if (opt_number("--campaign", optarg, 1, 1e15, KB_NUM_INT, &id))
+			if (kb_number_arg("kvmbench", "--campaign", optarg, 1, 1e15, KB_NUM_INT,
+					  &id))
 				return 1;
 			if (co.ncampaigns == 64) {
 				fprintf(stderr, "kvmbench: --campaign: at most 64\n");

@@ -364,9 +364,9 @@ def test_a_panic_then_a_reset_is_a_crash(vmm, tmp_path):
 def test_a_panic_that_prints_no_end_ends_after_its_grace(vmm, tmp_path):
     r = vmm(Code().puts(PANIC).hang().write(tmp_path / "g"), "-timeout", "30")
     assert r.rc == 3 and r.stats["result"]["status"] == "crash", r
-    assert 2.5 < r.wall < 10  # KB_PANIC_GRACE_NS (3 s) for the backtrace
+    assert 9.5 < r.wall < 20  # KB_PANIC_GRACE_NS (10 s) for the backtrace
     t = r.stats["timings_ns"]
-    assert t["result"] < t["total"] - 2e9  # the panic's time, not the grace's end
+    assert t["result"] < t["total"] - 9e9  # the panic's time, not the grace's end
 
 
 def test_a_triple_fault_unannounced_is_still_a_crash(vmm, tmp_path):

@@ -77,6 +77,17 @@ void kb_name_shown(char *out, size_t outlen, const char *s, size_t len)
 		memcpy(out + outlen - 4, "...", 4);
 }
 
+int kb_number_arg(const char *who, const char *opt, const char *v, double lo, double hi,
+		  unsigned flags, double *out)
+{
+	char why[160];
+
+	if (!kb_number_parse(v, lo, hi, flags, out, why, sizeof(why)))
+		return 0;
+	fprintf(stderr, "%s: %s %s: %s\n", who, opt, v, why);
+	return -1;
+}
+
 int kb_env_number(const char *name, double lo, double hi, unsigned flags, double def, double *out,
 		  char *err, size_t errlen)
 {

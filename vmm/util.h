@@ -27,6 +27,11 @@ int kb_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((forma
 int kb_number_parse(const char *s, double lo, double hi, unsigned flags, double *out, char *why,
 		    size_t whylen);
 
+/* A command-line option's value as a number in [lo, hi]: 0, or -1 after
+ * printing "who: opt v: why" on stderr. */
+int kb_number_arg(const char *who, const char *opt, const char *v, double lo, double hi,
+		  unsigned flags, double *out);
+
 /* The environment variable name as a number in [lo, hi] (kb_number_parse),
  * def when unset or empty: 0, or -1 with err saying "NAME=VALUE: why". */
 int kb_env_number(const char *name, double lo, double hi, unsigned flags, double def, double *out,
