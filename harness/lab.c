@@ -532,6 +532,10 @@ int kb_lab_main(const struct kb_env *env, int argc, char **argv)
 	for (i = 0; i < argc && strcmp(argv[i], "--"); i++) {
 		const char *v = i + 1 < argc && strcmp(argv[i + 1], "--") ? argv[i + 1] : NULL;
 
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			lab_usage();
+			return 0;
+		}
 		if (!strcmp(argv[i], "--quiet")) {
 			o.quiet = true;
 			continue;

@@ -326,3 +326,12 @@ def test_sigkill_of_the_harness_takes_a_vmm_that_dropped_root(root, tmp_path):
             os.kill(pid, 9)
             pytest.fail("the VMM, running as nobody, outlived the harness")
         time.sleep(0.05)
+
+
+@pytest.mark.parametrize("cap, want", [("0", None), ("2G", (2 << 30) + 4096)])  # None: unlimited
+def test_file_size_limit_leaves_room_for_the_console_cap(vmm, tmp_path, cap, want):
+    """RLIMIT_FSIZE (1 GiB by default) must not cut the console file short of
+    its own cap, silently: -serial-cap 0 (no cap) lifts it."""
+    r = vmm("hello", "-serial", f"file:{tmp_path / 'console.log'}", "-serial-cap", cap)
+    assert r.rc == 0, r
+    assert r.stats["sandbox"]["rlimit_fsize"] == want, r.stats["sandbox"]

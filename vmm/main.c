@@ -1,7 +1,8 @@
 /*
  * kvmbench-vmm: parse options, create the machine, run it, account for it.
  *
- * The only place that exits.  Exit statuses are listed in
+ * The only place that exits, but for the main thread caught by the sandbox
+ * (sandbox_end in vm.c).  Exit statuses are listed in
  * docs/exit-status.md and in -h.
  */
 #include <stdio.h>

@@ -318,7 +318,8 @@ static const struct {
 } opts[] = {
     {"m", O_M, true, "SIZE    guest RAM (K/M/G/T suffix, default MiB; 128M)"},
     {"smp", O_SMP, true, "N[,sockets=S][,cores=C][,threads=T][,maxcpus=M]  vCPU topology"},
-    {"kernel", O_KERNEL, true, "FILE  ELF64 micro-guest to boot"},
+    {"kernel", O_KERNEL, true,
+     "FILE  kernel to boot: micro-guest ELF, bzImage, vmlinux (PVH) or Multiboot"},
     {"append", O_APPEND, true, "STR  guest command line"},
     {"serial", O_SERIAL, true, "stdio|file:PATH|none  COM1 backend"},
     {"serial-cap", O_SERIAL_CAP, true,

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
+#include <linux/if_tun.h>
 #include <linux/kvm.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -141,8 +143,9 @@ out:
 	return rc;
 }
 
-/* One kind's filter: the lists above, KVM and terminal/tap ioctls ('T':
- * TCGETS from stdio, TUNSETIFF), and no executable mappings. */
+/* One kind's filter: the lists above, KVM's ioctls and three more (TCGETS
+ * from stdio; TUNSETIFF and TUNSETVNETHDRSZ of a tap), and no executable
+ * mappings.  Not the rest of 'T': TIOCSTI would type into a terminal. */
 static int compile(enum kb_thread_kind kind, struct sock_fprog *prog)
 {
 	scmp_filter_ctx ctx =
@@ -163,7 +166,11 @@ static int compile(enum kb_thread_kind kind, struct sock_fprog *prog)
 	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
 			     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xff00, KVMIO << 8)) ||
 	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-			     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xff00, 'T' << 8)) ||
+			     SCMP_A1(SCMP_CMP_EQ, TCGETS)) ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+			     SCMP_A1(SCMP_CMP_EQ, TUNSETIFF)) ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+			     SCMP_A1(SCMP_CMP_EQ, TUNSETVNETHDRSZ)) ||
 	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
 			     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)) ||
 	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
@@ -176,11 +183,18 @@ out:
 	return rc;
 }
 
-/* RLIMIT_FSIZE: at least the largest -drive, whose writes reach its end. */
+/* RLIMIT_FSIZE: at least the largest -drive, whose writes reach its end,
+ * and the console's cap with room for its note (none with -serial-cap 0:
+ * the console then grows as the user asked). */
 static uint64_t fsize_limit(const struct kb_config *cfg)
 {
 	uint64_t lim = cfg->rlimit_fsize;
 	struct stat st;
+
+	if (cfg->serial_path && !cfg->serial_cap)
+		return RLIM_INFINITY;
+	if (cfg->serial_path && cfg->serial_cap + 4096 > lim)
+		lim = cfg->serial_cap + 4096;
 
 	for (unsigned i = 0; i < cfg->ndrives; i++)
 		if (!stat(cfg->drives[i].file, &st) && (uint64_t)st.st_size > lim)
