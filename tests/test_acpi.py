@@ -5,6 +5,8 @@ import subprocess
 
 import pytest
 
+from conftest import in_lab
+
 
 def decompile(d):
     iasl = shutil.which("iasl")
@@ -97,10 +99,15 @@ def test_fadt_with_pm_ports_and_poweroff(vmm, tmp_path):
     (not hardware-reduced), a FACS exists, the DSDT has \\_S5; the acpipm
     guest finds the timer at 3.58 MHz and powers off through S5."""
     d = tmp_path / "acpi"
-    r = vmm("acpipm", "-machine", "acpi-pm=on", "-dump-acpi", str(d))
+    # the lab's timings are emulated: a PM read's exit there takes milliseconds
+    # of the TSC, so it measures over half a second and judges within 25 %
+    tol = 25 if in_lab() else 2
+    r = vmm("acpipm", "-machine", "acpi-pm=on", "-dump-acpi", str(d),
+            append=f"ms=500 tol={tol}" if in_lab() else "")
     assert r.rc == 0 and r.stats["result"]["status"] == "poweroff", r
     hz = {m["name"]: m["value"] for m in r.stats["metrics"]}["pm_timer_hz"]
-    assert abs(hz - 3579545) < 0.02 * 3579545
+    print(f"PM timer measured at {hz} Hz")
+    assert abs(hz - 3579545) < tol / 100 * 3579545
     pio = {x["name"]: x["count"] for x in r.stats["exits"]["by_region"]}
     assert pio["acpi-pm"] >= 3  # PM1_CNT read, timer reads, the S5 write
     t = decompile(d)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, in_lab
+from conftest import ROOT, in_lab, lab_retry, linux_host_fault
 from test_harness import FAKE, kb, rows, write
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -219,7 +219,22 @@ def test_nightly_twice_compares_with_the_first(kvm, tmp_path):
 def test_qualify_passes_and_a_tightened_gate_fails(kvm, tmp_path):
     # the shipped qualify scenario and gates, as `make qualify` runs them
     env = dict(os.environ, DB=str(tmp_path / "q.db"), JUNIT=str(tmp_path / "ok.xml"))
-    p = subprocess.run([str(ROOT / "ci/qualify")], env=env, capture_output=True, text=True)
+
+    def attempt():  # a fresh database each time: the verdict names campaign 1
+        for f in tmp_path.glob("q.db*"):
+            f.unlink()
+        return subprocess.run([str(ROOT / "ci/qualify")], env=env, capture_output=True,
+                              text=True)
+
+    def fault(p):  # every failed point one the lab's faults explain (docs/hosts.md)
+        if p.returncode == 0:
+            return None
+        bad = sqlite3.connect(tmp_path / "q.db").execute(
+            "SELECT status, reason FROM runs WHERE status != 'pass'").fetchall()
+        why = [linux_host_fault(st, r or "", "") for st, r in bad]
+        return None if not bad or None in why else "; ".join(why)
+
+    p = lab_retry("make qualify", attempt, fault)
     assert p.returncode == 0, p.stdout + p.stderr
     assert "QUALIFIED: campaign 1" in p.stdout
     if in_lab():  # hlt_ns and ipi_ns are times: not judged where timings are emulated
