@@ -113,6 +113,10 @@ def test_compare_aa_is_quiet_and_injected_slowdown_is_flagged(kvm, tmp_path):
     on this host jump between about 9.8 and 12.5 us for seconds at a time,
     and campaigns run one after the other (or side by side) differed by up
     to 14% with nothing changed."""
+    if in_lab():  # as gates do not judge timing bounds there (reports.md)
+        pytest.skip("the lab's timings are emulated (docs/hosts.md): an A/A difference of "
+                    "9 % was measured there, so neither quietness nor a 10 % slowdown is "
+                    "judged; natively this test runs")
     db = tmp_path / "c.db"
     aa = write(tmp_path, "aa.ini", "[scenario]\nrepeats = 40\nwarmup = 1\n[matrix]\n"
                "workload = pio\nvmm_args = -name a | -name b\n[workload.pio]\nargs = ms=10\n")
