@@ -40,7 +40,7 @@ WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-format-truncation
 CFLAGS ?= -O2 -g
 HOST_CFLAGS := -std=gnu11 $(WARNINGS) $(if $(filter 1,$(WERROR)),-Werror) \
-	-MMD -MP -D_GNU_SOURCE -Ivmm \
+	-MMD -MP -D_GNU_SOURCE -I. -Iinclude \
 	-DKB_VERSION='"$(VERSION)"' -DKB_GIT='"$(GIT)"' $(CFLAGS)
 # libseccomp: the VMM's sandbox (vmm/sandbox.c)
 LDLIBS := -lpthread -lseccomp
@@ -55,6 +55,16 @@ $(DEPS_STAMP): ci/install-deps
 	$(Q)ci/install-deps
 	$(Q)touch $@
 
+# --- common/: what the VMM, the harness and the tools share (a static
+# archive: each program links only the members it uses) ----------------------
+COMMON_SRC := $(wildcard common/*.c)
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
+COMMON_LIB := $(BUILD)/libkbcommon.a
+
+$(COMMON_LIB): $(COMMON_OBJ)
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
 # --- the VMM ------------------------------------------------------------------
 VMM_SRC := $(wildcard vmm/*.c vmm/boot/*.c vmm/devices/*.c vmm/virtio/*.c)
 VMM_LIB_SRC := $(filter-out vmm/main.c,$(VMM_SRC))
@@ -66,25 +76,27 @@ $(BUILD)/%.o: %.c | $(DEPS_STAMP)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(HOST_CFLAGS) -c -o $@ $<
 
-$(BUILD)/kvmbench-vmm: $(VMM_OBJ)
+$(BUILD)/vmm/%.o: HOST_CFLAGS += -Ivmm
+$(BUILD)/tests/%.o: HOST_CFLAGS += -Ivmm
+
+$(BUILD)/kvmbench-vmm: $(VMM_OBJ) $(COMMON_LIB)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(VMM_LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/kvm-floor: $(BUILD)/vmm/tools/kvm-floor.o
+$(BUILD)/kvm-floor: $(BUILD)/vmm/tools/kvm-floor.o $(COMMON_LIB)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(VMM_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # --- the harness ---------------------------------------------------------------
-HARNESS_SRC := $(wildcard harness/*.c)
+# harness/ by stage (docs/ARCHITECTURE.md): cli -> exec -> report -> analyze
+# -> store -> plan, images; each includes only stages below it and common/
+HARNESS_SRC := $(wildcard harness/*/*.c)
 HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o)
-# shared with the VMM: option/size parsing, host detection, error helper
-HARNESS_SHARED := $(BUILD)/vmm/options.o $(BUILD)/vmm/devopts.o $(BUILD)/vmm/qopts.o $(BUILD)/vmm/numa.o $(BUILD)/vmm/host.o \
-	$(BUILD)/vmm/util.o
 HARNESS_LIBS := -linih -ljson-c -lsqlite3 -lcurl -lcrypto -lm
 
 $(BUILD)/harness/%.o: HOST_CFLAGS += -Iharness
 
-$(BUILD)/kvmbench: $(HARNESS_OBJ) $(HARNESS_SHARED)
+$(BUILD)/kvmbench: $(HARNESS_OBJ) $(COMMON_LIB)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(HARNESS_LIBS)
 
@@ -95,13 +107,9 @@ include images/guests/guests.mk
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/unit.o $(VMM_LIB_OBJ)
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/unit.o $(VMM_LIB_OBJ) $(COMMON_LIB)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
-
-# the harness's writers, tested without the rest of the harness
-$(BUILD)/tests/test_escape: $(BUILD)/harness/escape.o
-$(BUILD)/tests/unit/test_escape.o: HOST_CFLAGS += -Iharness
 
 # --- targets ------------------------------------------------------------------
 .PHONY: all test unit format-check integration bench bench-vmm bench-harness bench-report \
@@ -193,9 +201,9 @@ clean:
 # --- the VMM under AddressSanitizer and UBSan (tests/test_virtio.py runs the
 # hostile guests on it: a device bug that touches memory it should not fails
 # the test instead of passing unnoticed) ------------------------------------------
-$(BUILD)/kvmbench-vmm-asan: $(VMM_SRC) $(wildcard vmm/*.h vmm/*/*.h) | $(DEPS_STAMP)
+$(BUILD)/kvmbench-vmm-asan: $(VMM_SRC) $(COMMON_SRC) $(wildcard vmm/*.h vmm/*/*.h common/*.h include/*/*.h) | $(DEPS_STAMP)
 	$(call say,LINK,$@)
-	$(Q)$(CC) $(HOST_CFLAGS) $(SAN) -o $@ $(VMM_SRC) $(LDLIBS)
+	$(Q)$(CC) $(HOST_CFLAGS) -Ivmm $(SAN) -o $@ $(VMM_SRC) $(COMMON_SRC) $(LDLIBS) $(HARNESS_LIBS)
 
 # --- the VMM under ThreadSanitizer (tests/test_vmmsafe.py runs the guests
 # with several devices, each with its own I/O thread, on it: state shared
@@ -206,9 +214,9 @@ $(BUILD)/kvmbench-vmm-asan: $(VMM_SRC) $(wildcard vmm/*.h vmm/*/*.h) | $(DEPS_ST
 # against the guest, which TSan cannot see anyway.
 # (TSAN, HAVE_TSAN and TSAN_VMM are set above the test targets, which use them)
 
-$(BUILD)/kvmbench-vmm-tsan: $(VMM_SRC) $(wildcard vmm/*.h vmm/*/*.h) | $(DEPS_STAMP)
+$(BUILD)/kvmbench-vmm-tsan: $(VMM_SRC) $(COMMON_SRC) $(wildcard vmm/*.h vmm/*/*.h common/*.h include/*/*.h) | $(DEPS_STAMP)
 	$(call say,LINK,$@)
-	$(Q)$(CC) $(HOST_CFLAGS) $(TSAN) -o $@ $(VMM_SRC) $(LDLIBS)
+	$(Q)$(CC) $(HOST_CFLAGS) -Ivmm $(TSAN) -o $@ $(VMM_SRC) $(COMMON_SRC) $(LDLIBS) $(HARNESS_LIBS)
 
 # --- fuzzing (tests/fuzz/): one line per target --------------------------------
 # $(call fuzz_target,NAME,SOURCES,LIBRARIES,SMOKE_COUNT): tests/fuzz/fuzz_NAME.c
@@ -217,22 +225,22 @@ $(BUILD)/kvmbench-vmm-tsan: $(VMM_SRC) $(wildcard vmm/*.h vmm/*/*.h) | $(DEPS_ST
 # over its seeds in tests/fuzz/corpus/NAME; `make fuzz` runs each under
 # libFuzzer (clang) for FUZZ_TIME seconds (FUZZ_TARGETS=NAME for one).
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1
-FUZZ_VMM := $(VMM_LIB_SRC)
-FUZZ_HARNESS := vmm/options.c vmm/devopts.c vmm/qopts.c vmm/numa.c vmm/host.c vmm/util.c
+FUZZ_VMM := $(VMM_LIB_SRC) common/util.c common/json.c common/host.c common/size.c
+FUZZ_HARNESS := common/size.c common/util.c common/host.c
 fuzz_target = $(eval FUZZ_TARGETS += $(1))$(eval FUZZ_SRC_$(1) := $(2))$(eval \
 	FUZZ_LIBS_$(1) := $(3))$(eval FUZZ_COUNT_$(1) := $(4))
 
-$(call fuzz_target,virtq,vmm/virtio/virtq.c vmm/memory.c vmm/util.c,,20000)
+$(call fuzz_target,virtq,vmm/virtio/virtq.c vmm/memory.c common/util.c,,20000)
 $(call fuzz_target,bzimage,$(FUZZ_VMM),,200000)
 $(call fuzz_target,elf,$(FUZZ_VMM),,200000)
 $(call fuzz_target,multiboot,$(FUZZ_VMM),,200000)
 $(call fuzz_target,exits,$(FUZZ_VMM),,20000)
-$(call fuzz_target,ingest,harness/ingest.c harness/db.c harness/proc.c vmm/util.c,-ljson-c -lsqlite3,10000)
-$(call fuzz_target,scenario,harness/scenario.c harness/expand.c harness/inifile.c $(FUZZ_HARNESS),-linih,40000)
-$(call fuzz_target,manifest,harness/manifest.c harness/inifile.c $(FUZZ_HARNESS),-linih,50000)
+$(call fuzz_target,ingest,harness/store/ingest.c harness/store/db.c common/proc.c common/util.c,-ljson-c -lsqlite3,10000)
+$(call fuzz_target,scenario,harness/plan/scenario.c harness/plan/expand.c common/inifile.c $(FUZZ_HARNESS),-linih,40000)
+$(call fuzz_target,manifest,harness/images/manifest.c common/inifile.c $(FUZZ_HARNESS),-linih,50000)
 
 FUZZ_TIME ?= 60
-FUZZ_CFLAGS = $(HOST_CFLAGS) -Iharness -Itests/fuzz
+FUZZ_CFLAGS = $(HOST_CFLAGS) -Ivmm -Iharness -Itests/fuzz
 # the libFuzzer build: clang's warnings differ from GCC's, so they do not fail it
 FUZZ_CLANG_CFLAGS = $(filter-out -Werror,$(FUZZ_CFLAGS)) -Wno-unknown-warning-option \
 	-Wno-format-nonliteral -g -O1 -fno-omit-frame-pointer \

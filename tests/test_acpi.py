@@ -54,7 +54,7 @@ def test_tables_for_16_vcpus_on_two_numa_nodes(vmm, tmp_path):
     assert fields(t["SLIT"], "Locality   0") == ["0A 15"]
     assert fields(t["SLIT"], "Locality   1") == ["15 0A"]
     assert 'EisaId ("PNP0501")' in t["DSDT"] and "0x03F8" in t["DSDT"]
-    # the PCI host bridge: bus 0-0xFF, the CF8 ports, the BAR window of layout.h
+    # the PCI host bridge: bus 0-0xFF, the CF8 ports, the BAR window of include/kvmbench/abi.h
     assert "Device (PCI0)" in t["DSDT"] and 'EisaId ("PNP0A08")' in t["DSDT"]
     assert re.search(r"WordBusNumber \(ResourceProducer.*?0x00FF,\s+// Range Maximum",
                      t["DSDT"], re.S)

@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "layout.h"
-#include "util.h"
+#include "kvmbench/abi.h"
+#include "common/util.h"
 
 #define OEM_ID "KVMBCH"
 #define OEM_TABLE "KVMBENCH"

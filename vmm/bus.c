@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "util.h"
+#include "common/util.h"
 
 void kb_bus_init(struct kb_bus *bus)
 {

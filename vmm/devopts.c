@@ -9,7 +9,7 @@
 
 #include "options.h"
 #include "qopts.h"
-#include "util.h"
+#include "common/util.h"
 
 /* Copy an identifier: letters, digits, '-', '_', '.'; as QEMU's ids. */
 static int copy_id(char *dst, size_t len, const char *v, const char *opt, const char *key,

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "util.h"
+#include "common/util.h"
 
 static const char *const reason_names[KB_EXIT_REASONS] = {
     [KVM_EXIT_UNKNOWN] = "unknown",

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "vm.h"
-#include "version.h"
+#include "common/version.h"
 
 static int run(const struct kb_config *cfg, struct kb_vm *vm, char *err, size_t errlen)
 {

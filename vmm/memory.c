@@ -20,8 +20,8 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include "layout.h"
-#include "util.h"
+#include "kvmbench/abi.h"
+#include "common/util.h"
 
 #define HUGETLBFS_MAGIC 0x958458f6
 

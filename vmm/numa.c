@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "options.h"
-#include "util.h"
+#include "common/util.h"
 
 static int num(const char *s, size_t n, unsigned long max, unsigned long *out)
 {

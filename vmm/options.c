@@ -14,62 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/size.h"
 #include "qopts.h"
-#include "util.h"
-
-/* Strict unsigned decimal: digits only, no sign, no overflow past max. */
-static int parse_uint(const char *s, size_t n, unsigned long max, unsigned long *out)
-{
-	unsigned long v = 0;
-
-	if (n == 0)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		if (v > (max - (unsigned long)(s[i] - '0')) / 10)
-			return -1;
-		v = v * 10 + (unsigned long)(s[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-/* A number with an optional K/M/G/T suffix; a bare number is shifted by
- * bare_shift. */
-static int parse_suffixed(const char *s, unsigned bare_shift, uint64_t *out)
-{
-	size_t n = strlen(s);
-	unsigned shift = bare_shift;
-	unsigned long v;
-
-	if (n > 0 && strchr("kKmMgGtT", s[n - 1])) {
-		switch (s[n - 1]) {
-		case 'k':
-		case 'K': shift = 10; break;
-		case 'm':
-		case 'M': shift = 20; break;
-		case 'g':
-		case 'G': shift = 30; break;
-		default: shift = 40; break;
-		}
-		n--;
-	}
-	if (parse_uint(s, n, ULONG_MAX >> shift, &v))
-		return -1;
-	*out = (uint64_t)v << shift;
-	return 0;
-}
-
-int kb_size_parse(const char *s, uint64_t *out)
-{
-	return parse_suffixed(s, 20, out);
-}
-
-int kb_bytes_parse(const char *s, uint64_t *out)
-{
-	return parse_suffixed(s, 0, out);
-}
+#include "common/util.h"
 
 int kb_cpulist_parse(const char *s, int *out, unsigned max)
 {
@@ -82,11 +29,11 @@ int kb_cpulist_parse(const char *s, int *out, unsigned max)
 		unsigned long lo, hi;
 
 		if (dash) {
-			if (parse_uint(p, (size_t)(dash - p), 4095, &lo) ||
-			    parse_uint(dash + 1, (size_t)(end - dash - 1), 4095, &hi) || hi < lo)
+			if (kb_uint_parse(p, (size_t)(dash - p), 4095, &lo) ||
+			    kb_uint_parse(dash + 1, (size_t)(end - dash - 1), 4095, &hi) || hi < lo)
 				return -1;
 		} else {
-			if (parse_uint(p, (size_t)(end - p), 4095, &lo))
+			if (kb_uint_parse(p, (size_t)(end - p), 4095, &lo))
 				return -1;
 			hi = lo;
 		}
@@ -141,7 +88,7 @@ int kb_smp_parse(const char *s, struct kb_smp *smp, char *err, size_t errlen)
 		} else {
 			return kb_errf(err, errlen, "-smp: unknown parameter '%.*s'", (int)klen, p);
 		}
-		if (parse_uint(eq + 1, (size_t)(end - eq - 1), 1u << 20, &v))
+		if (kb_uint_parse(eq + 1, (size_t)(end - eq - 1), 1u << 20, &v))
 			return kb_errf(err, errlen, "-smp: '%.*s' is not a number",
 				       (int)(end - eq - 1), eq + 1);
 		if (v == 0)

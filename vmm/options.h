@@ -12,12 +12,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "layout.h"
+#include "common/size.h"
+#include "kvmbench/abi.h"
 #include "numa.h"
 
 enum kb_serial { KB_SERIAL_STDIO, KB_SERIAL_FILE, KB_SERIAL_NONE };
-/* a guest that prints without end must not fill the disk */
-#define KB_SERIAL_CAP_DEFAULT (64ull << 20)
 /* -mem-thp: auto (default) asks for transparent huge pages when the host's
  * THP mode allows it (always or madvise), as QEMU does */
 enum kb_thp { KB_THP_OFF, KB_THP_ON, KB_THP_AUTO };
@@ -104,13 +103,6 @@ int kb_options_parse(int argc, char **argv, struct kb_config *cfg, char *err, si
 /* Parse a QEMU -smp value into *smp (QEMU's rules for missing values).
  * Returns 0, or -1 with the reason in err. */
 int kb_smp_parse(const char *s, struct kb_smp *smp, char *err, size_t errlen);
-
-/* Parse a size with an optional K/M/G/T suffix; a bare number is MiB (as -m).
- * Returns 0, or -1 when malformed or overflowing. */
-int kb_size_parse(const char *s, uint64_t *out);
-
-/* The same, but a bare number is bytes (caps on files and downloads). */
-int kb_bytes_parse(const char *s, uint64_t *out);
 
 /* Parse a CPU list ("0-3,6") into out[]; returns the count, or -1. */
 int kb_cpulist_parse(const char *s, int *out, unsigned max);

@@ -12,8 +12,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "layout.h"
-#include "util.h"
+#include "kvmbench/abi.h"
+#include "common/util.h"
 
 #define MSIX_ENABLE 0x8000
 #define MSIX_MASKALL 0x4000

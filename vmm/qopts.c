@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include "util.h"
+#include "common/util.h"
 
 int kb_qopts_parse(struct kb_qopts *q, const char *opt, const char *s, const char *implied,
 		   char *err, size_t errlen)

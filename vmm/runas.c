@@ -11,7 +11,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "common/util.h"
 
 /*
  * The /etc/passwd entry with this name (or, name NULL, this UID) into *pw:

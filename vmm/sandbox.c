@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 #include "result.h"
-#include "util.h"
+#include "common/util.h"
 
 /* Every thread: memory (malloc, thread stacks), locks, the clock where the
  * vDSO falls back to the kernel, signals (the kick, pthread_kill, this

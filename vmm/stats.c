@@ -10,11 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "json.h"
+#include "common/json.h"
 #include "sandbox.h"
-#include "util.h"
+#include "common/util.h"
 #include "vm.h"
-#include "version.h"
+#include "common/version.h"
 
 static const char *serial_name(enum kb_serial s)
 {

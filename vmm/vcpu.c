@@ -17,7 +17,7 @@
 #include "boot/multiboot.h"
 #include "boot/pvh.h"
 #include "sandbox.h"
-#include "util.h"
+#include "common/util.h"
 
 static int set_cpuid(struct kb_vm *vm, struct kb_vcpu *v, char *err, size_t errlen)
 {

@@ -21,7 +21,7 @@
 #include "boot/multiboot.h"
 #include "boot/pvh.h"
 #include "sandbox.h"
-#include "util.h"
+#include "common/util.h"
 
 static int open_kvm(struct kb_vm *vm, char *err, size_t errlen)
 {

@@ -21,7 +21,7 @@
 #include "cpuid.h"
 #include "devices/devices.h"
 #include "exit.h"
-#include "host.h"
+#include "common/host.h"
 #include "kvmstats.h"
 #include "memory.h"
 #include "options.h"

@@ -10,7 +10,7 @@ GUEST_LIB_OBJ := $(patsubst %,$(BUILD)/%.o,$(GUEST_LIB_SRC))
 GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARNINGS) $(if $(filter 1,$(WERROR)),-Werror) \
 	-ffreestanding -mgeneral-regs-only -fno-pic -fno-pie -fno-stack-protector -mno-red-zone \
 	-fno-asynchronous-unwind-tables -fcf-protection=none -mcmodel=small \
-	-fno-builtin -MMD -MP -Ivmm -I$(GUEST_DIR)/lib
+	-fno-builtin -MMD -MP -Iinclude -I$(GUEST_DIR)/lib
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none \
 	-Wl,-z,noexecstack -Wl,-z,max-page-size=4096 -Wl,--no-warn-rwx-segments -T $(GUEST_DIR)/lib/link.ld
 

@@ -10,7 +10,7 @@
 
 #include "boot/bzimage.h"
 #include "fuzz.h"
-#include "layout.h"
+#include "kvmbench/abi.h"
 
 #define RAM (64u << 20)
 

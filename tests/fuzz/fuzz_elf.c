@@ -13,7 +13,7 @@
 #include "boot/elf.h"
 #include "boot/pvh.h"
 #include "fuzz.h"
-#include "layout.h"
+#include "kvmbench/abi.h"
 
 #define RAM (16u << 20)
 

@@ -28,7 +28,7 @@
 #include "exit.h"
 #include "fuzz.h"
 #include "pci.h"
-#include "util.h"
+#include "common/util.h"
 #include "virtio/devices.h"
 
 #define RAM (256u << 10)

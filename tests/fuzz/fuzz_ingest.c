@@ -1,5 +1,5 @@
 /*
- * Fuzz target for the stats JSON ingest (harness/ingest.c on json-c): the
+ * Fuzz target for the stats JSON ingest (harness/store/ingest.c on json-c): the
  * input is the stats file a VMM left behind, recorded by kb_ingest_run()
  * into a real database (schema and all, in a private temporary
  * directory).  Whatever the file holds, the run must be recorded, as pass,
@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
+#include "store/db.h"
 #include "fuzz.h"
-#include "ingest.h"
+#include "store/ingest.h"
 
 static sqlite3 *db;
 static struct kb_ingest *ing;

@@ -1,5 +1,5 @@
 /*
- * Fuzz target for the image manifest reader (harness/manifest.c): the input
+ * Fuzz target for the image manifest reader (harness/images/manifest.c): the input
  * is a manifest file, parsed and checked by kb_manifest_load().  A file
  * that is refused must be refused with "FILE: ..." or "FILE:LINE: ...".
  */
@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "manifest.h"
+#include "images/manifest.h"
 
 static char *path;
 

@@ -10,7 +10,7 @@
 
 #include "boot/multiboot.h"
 #include "fuzz.h"
-#include "layout.h"
+#include "kvmbench/abi.h"
 
 #define RAM (16u << 20)
 

@@ -1,5 +1,5 @@
 /*
- * Fuzz target for the scenario reader (harness/scenario.c, expand.c): the
+ * Fuzz target for the scenario reader (harness/plan/scenario.c, expand.c): the
  * input is a scenario file, parsed, validated and expanded into points by
  * kb_scenario_load() against a guest directory holding every micro-guest
  * name.  A file that is refused must be refused with "FILE: ..." or
@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 
 #include "fuzz.h"
-#include "scenario.h"
+#include "plan/scenario.h"
 
 static char *path, *guests;
 

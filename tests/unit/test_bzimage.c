@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include "boot/bzimage.h"
-#include "layout.h"
+#include "kvmbench/abi.h"
 #include "unit.h"
 
 #define RAM (64u << 20)

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "boot/elf.h"
-#include "layout.h"
+#include "kvmbench/abi.h"
 #include "unit.h"
 
 #define RAM (8u << 20)

@@ -1,8 +1,8 @@
-/* The harness's writers for strings that are data (harness/escape.c):
+/* The harness's writers for strings that are data (common/escape.c):
  * each output language, bytes that are not UTF-8, truncation. */
 #include <stdlib.h>
 
-#include "escape.h"
+#include "common/escape.h"
 #include "unit.h"
 
 /* What writer w makes of s. */

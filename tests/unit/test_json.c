@@ -2,7 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "json.h"
+#include "common/json.h"
 #include "unit.h"
 
 static char *render(void (*fn)(struct kb_json *), int *rc)

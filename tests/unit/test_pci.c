@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "layout.h"
+#include "kvmbench/abi.h"
 #include "pci.h"
 #include "unit.h"
 

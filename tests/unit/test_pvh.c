@@ -12,7 +12,7 @@
 #include "boot/bzimage.h"
 #include "boot/elf.h"
 #include "boot/pvh.h"
-#include "layout.h"
+#include "kvmbench/abi.h"
 #include "unit.h"
 
 #define RAM (64u << 20)

@@ -6,10 +6,10 @@
 #include <stdlib.h>
 
 #include "bus.h"
-#include "layout.h"
+#include "kvmbench/abi.h"
 #include "memory.h"
 #include "unit.h"
-#include "util.h"
+#include "common/util.h"
 
 #define MAX UINT64_MAX
 

@@ -5,8 +5,8 @@
 
 #include <string.h>
 
-#include "../layout.h"
-#include "../util.h"
+#include "kvmbench/abi.h"
+#include "common/util.h"
 
 unsigned kb_boot_ram_map(const struct kb_mem *m, struct kb_ram_range r[4])
 {

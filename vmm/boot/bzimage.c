@@ -6,8 +6,8 @@
 
 #include <string.h>
 
-#include "../layout.h"
-#include "../util.h"
+#include "kvmbench/abi.h"
+#include "common/util.h"
 #include "bootmem.h"
 #include "longmode.h"
 

@@ -15,8 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../layout.h"
-#include "../util.h"
+#include "kvmbench/abi.h"
+#include "common/util.h"
 
 static int check_header(const Elf64_Ehdr *eh, size_t size, char *err, size_t errlen)
 {

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../layout.h"
+#include "kvmbench/abi.h"
 
 #define PTE_P 0x1ull
 #define PTE_RW 0x2ull

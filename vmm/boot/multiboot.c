@@ -7,8 +7,8 @@
 #include <elf.h>
 #include <string.h>
 
-#include "../layout.h"
-#include "../util.h"
+#include "kvmbench/abi.h"
+#include "common/util.h"
 #include "bootmem.h"
 #include "longmode.h"
 

@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "../layout.h"
+#include "kvmbench/abi.h"
 #include "bootmem.h"
 
 struct pvh_start_info {

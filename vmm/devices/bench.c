@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util.h"
+#include "common/util.h"
 
 /* 10^e for |e| <= 18, without libm. */
 static double pow10i(int e)

@@ -13,7 +13,7 @@
 #include <stdio.h>
 
 #include "../bus.h"
-#include "../layout.h"
+#include "kvmbench/abi.h"
 #include "../memory.h"
 #include "../result.h"
 

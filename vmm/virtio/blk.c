@@ -18,7 +18,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "../util.h"
+#include "common/util.h"
 #include "devices.h"
 
 #define T_IN 0

@@ -20,7 +20,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "../util.h"
+#include "common/util.h"
 #include "devices.h"
 
 #define RXQ 0

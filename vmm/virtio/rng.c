@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <sys/random.h>
 
-#include "../util.h"
+#include "common/util.h"
 #include "devices.h"
 
 static int64_t rng_fill(struct kb_virtio_dev *v, struct kb_vq_chain *c)

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "../sandbox.h"
-#include "../util.h"
+#include "common/util.h"
 
 #define NO_VECTOR 0xffff
 

@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "../util.h"
+#include "common/util.h"
 
 struct desc {
 	uint64_t addr;

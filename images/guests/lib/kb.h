@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "layout.h"
+#include "kvmbench/abi.h"
 
 #define KB_GUEST_MAX_CPUS 256
 

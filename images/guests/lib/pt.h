@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "layout.h"
+#include "kvmbench/abi.h"
 
 #define KB_PT_TEST_VA 0x8000000000ull /* PML4 slot 1: 512 GiB */
 

@@ -1,7 +1,7 @@
 /*
  * Entry of every micro-guest.  The VMM enters each vCPU here in 64-bit
  * mode with rdi = CPU index, rsi = command line, rdx = boot information
- * (layout.h).  Each CPU takes its own stack from kb_stacks and calls
+ * (include/kvmbench/abi.h).  Each CPU takes its own stack from kb_stacks and calls
  * kb_start(); nothing here touches memory shared with other CPUs.
  */
 #define KB_STACK_SIZE 16384

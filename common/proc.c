@@ -1,0 +1,126 @@
+/*
+ * Child processes and the files runs leave (see proc.h).  fork() rather
+ * than posix_spawn(): the child must call prctl(PR_SET_PDEATHSIG) itself.
+ * A close-on-exec pipe tells the parent whether exec worked, and returning
+ * only after it did means the child's setpgid() has happened before anyone
+ * signals its group.
+ */
+#include "common/proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* In the child: set up and exec; on failure, errno to report and exit. */
+static void child(char *const argv[], int in, int out, const char *dir, pid_t parent, int report)
+{
+	sigset_t none;
+	int e;
+
+	setpgid(0, 0);
+	/* PDEATHSIG set after the parent died does not fire: look again. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+		_exit(127);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if ((in >= 0 && dup2(in, 0) < 0) || (out >= 0 && (dup2(out, 1) < 0 || dup2(out, 2) < 0)) ||
+	    (dir && chdir(dir)))
+		goto fail;
+	execvp(argv[0], argv);
+fail:
+	e = errno;
+	if (write(report, &e, sizeof(e)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+pid_t kb_child_start(char *const argv[], int in, int out, const char *dir, char *err, size_t errlen)
+{
+	pid_t parent = getpid(), pid;
+	int fd[2], e = 0;
+	ssize_t got;
+
+	if (pipe2(fd, O_CLOEXEC)) {
+		snprintf(err, errlen, "%s: cannot start: %s", argv[0], strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(fd[0]);
+		child(argv, in, out, dir, parent, fd[1]);
+	}
+	e = errno;
+	close(fd[1]);
+	if (pid > 0) {
+		while ((got = read(fd[0], &e, sizeof(e))) < 0 && errno == EINTR)
+			;
+		if (got == sizeof(e)) { /* exec failed: the child has exited */
+			kb_child_wait(pid);
+			pid = -1;
+		}
+	}
+	close(fd[0]);
+	if (pid < 0)
+		snprintf(err, errlen, "%s: cannot start: %s", argv[0], strerror(e));
+	return pid;
+}
+
+void kb_child_kill(pid_t child, int sig)
+{
+	if (child > 0)
+		kill(-child, sig);
+}
+
+int kb_child_reap(pid_t child)
+{
+	int st = -1;
+
+	/* Not reaped yet, so its pid (the group's id) cannot have been reused. */
+	kb_child_kill(child, SIGKILL);
+	while (waitpid(child, &st, 0) < 0 && errno == EINTR)
+		;
+	return st;
+}
+
+static volatile sig_atomic_t L_signal;
+
+static void note_signal(int sig)
+{
+	L_signal = sig;
+}
+
+int kb_child_wait(pid_t child)
+{
+	struct sigaction sa = {.sa_handler = note_signal}, old_int, old_term;
+	siginfo_t si;
+	int st = -1;
+
+	/* Ctrl-C reaches only the harness (the child has its own group): pass
+	 * it on, and end as the signal would have once the child is gone. */
+	L_signal = 0;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	if (old_int.sa_handler == SIG_IGN) /* ignored stays ignored (nohup, sh's &) */
+		sigaction(SIGINT, &old_int, NULL);
+	if (old_term.sa_handler == SIG_IGN)
+		sigaction(SIGTERM, &old_term, NULL);
+	while (waitid(P_PID, (id_t)child, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
+		if (L_signal)
+			kb_child_kill(child, L_signal);
+	st = kb_child_reap(child);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (L_signal)
+		raise(L_signal);
+	return st;
+}

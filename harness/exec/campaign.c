@@ -1,0 +1,427 @@
+/*
+ * Campaign plans and rows (see campaign.h).
+ */
+#include "exec/campaign.h"
+
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store/db.h"
+#include "common/host.h"
+#include "store/ingest.h"
+#include "exec/paging.h"
+#include "common/version.h"
+
+void kb_timestamp(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Does point p belong to shard k of n?  Points are dealt round-robin in
+ * key order, so the split does not depend on the file's order. */
+static int cmp_key(const void *a, const void *b)
+{
+	return strcmp((*(const struct kb_point *const *)a)->key,
+		      (*(const struct kb_point *const *)b)->key);
+}
+
+static int cmp_addr(const void *a, const void *b)
+{
+	const struct kb_point *x = *(const struct kb_point *const *)a;
+	const struct kb_point *y = *(const struct kb_point *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int kb_plan_make(const struct kb_scenario *sc, const struct kb_run_opts *o, struct kb_plan *p,
+		 char *err, size_t errlen)
+{
+	const struct kb_point **pts = calloc(sc->npoints, sizeof(*pts));
+	unsigned n = 0, seq = 0;
+
+	memset(p, 0, sizeof(*p));
+	if (!pts) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (unsigned i = 0; i < sc->npoints; i++)
+		pts[i] = &sc->points[i];
+	qsort(pts, sc->npoints, sizeof(*pts), cmp_key);
+	/* the shard over all points, then (a lab's part) the paging values */
+	for (unsigned i = 0; i < sc->npoints; i++)
+		if ((!o->shard_n || i % o->shard_n == o->shard_k - 1) &&
+		    kb_paging_listed(o->paging_only, pts[i]->v[KB_AX_PAGING]))
+			pts[n++] = pts[i];
+	/* back to the file's order within the shard, for readable logs */
+	qsort(pts, n, sizeof(*pts), cmp_addr);
+	p->npoints = n;
+	p->repeats = o->repeat ? o->repeat : sc->repeats;
+	p->warmup = o->warmup_set ? o->warmup : sc->warmup;
+	p->jobs = o->jobs ? o->jobs : sc->jobs;
+	kb_paging_host(p->host_module, sizeof(p->host_module), p->host_paging,
+		       sizeof(p->host_paging));
+	unsigned total = n * (p->repeats + p->warmup);
+
+	p->todo = calloc(total ? total : 1, sizeof(*p->todo));
+	p->skips = calloc(total ? total : 1, sizeof(*p->skips));
+	p->skip_reason = calloc(total ? total : 1, sizeof(*p->skip_reason));
+	if (!p->todo || !p->skips || !p->skip_reason) {
+		free(pts);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	/* warm-ups first, then repeats interleaved: A B C A B C ... */
+	for (unsigned r = 0; r < p->warmup + p->repeats; r++) {
+		for (unsigned i = 0; i < n; i++) {
+			struct kb_task t = {pts[i], seq++, r < p->warmup ? r : r - p->warmup,
+					    r < p->warmup, ""};
+			char why[256];
+
+			if (kb_needs_decide(pts[i]->wl->needs, p->host_module, why, sizeof(why)) ||
+			    kb_paging_decide(pts[i]->v[KB_AX_PAGING], p->host_module,
+					     p->host_paging, o->allow_reload, t.paging,
+					     sizeof(t.paging), why, sizeof(why))) {
+				snprintf(p->skip_reason[p->nskips], sizeof(p->skip_reason[0]), "%s",
+					 why);
+				p->skips[p->nskips++] = t;
+			} else {
+				p->todo[p->ntodo++] = t;
+			}
+		}
+	}
+	free(pts);
+	return 0;
+}
+
+void kb_plan_print(const struct kb_plan *p, FILE *f)
+{
+	fprintf(f,
+		"%u points, %u runs (%u warm-up rounds, %u repeats), %u to skip, %u at a "
+		"time; host paging %s (%s)\n",
+		p->npoints, p->ntodo + p->nskips, p->warmup, p->repeats, p->nskips, p->jobs,
+		p->host_paging, p->host_module);
+	for (unsigned i = 0; i < p->ntodo; i++)
+		fprintf(f, "run  %4u %s %s r%u%s\n", p->todo[i].seq, p->todo[i].pt->key,
+			p->todo[i].pt->params, p->todo[i].repeat,
+			p->todo[i].warmup ? " warmup" : "");
+	for (unsigned i = 0; i < p->nskips; i++)
+		fprintf(f, "skip %4u %s %s: %s\n", p->skips[i].seq, p->skips[i].pt->key,
+			p->skips[i].pt->params, p->skip_reason[i]);
+}
+
+void kb_plan_free(struct kb_plan *p)
+{
+	free(p->todo);
+	free(p->skips);
+	free(p->skip_reason);
+	memset(p, 0, sizeof(*p));
+}
+
+static uint64_t fnv(const char *s, uint64_t h)
+{
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+static int64_t scalar(sqlite3 *db, const char *sql, const char *arg, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = kb_db_prepare(db, sql, err, errlen);
+	int64_t v = -1;
+
+	if (!st)
+		return -1;
+	if (arg)
+		sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	else
+		snprintf(err, errlen, "no row for %s", arg ? arg : sql);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int64_t host_row(sqlite3 *db, char *err, size_t errlen)
+{
+	struct kb_host h;
+	char name[256] = "unknown", uuid[32], machine[64] = "";
+	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC), max = 0;
+	FILE *f = fopen("/etc/machine-id", "re");
+	sqlite3_stmt *st;
+
+	kb_host_detect(&h);
+	gethostname(name, sizeof(name));
+	if (f) {
+		if (fgets(machine, sizeof(machine), f))
+			machine[strcspn(machine, "\n")] = 0;
+		fclose(f);
+	}
+	if (kvm >= 0) {
+		max = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+		close(kvm);
+	}
+	uint64_t hh = fnv(name, 0xcbf29ce484222325ull);
+
+	hh = fnv(machine, fnv(h.cpu_model, fnv(h.kernel, fnv(h.kvm_module, fnv(h.paging, hh)))));
+	if (h.emulated) /* the lab; hosts recorded before kinds existed keep their uuid */
+		hh = fnv(h.kind, hh);
+	snprintf(uuid, sizeof(uuid), "%016llx", (unsigned long long)hh);
+	st =
+	    kb_db_prepare(db,
+			  "INSERT OR IGNORE INTO hosts (uuid, hostname, cpu_vendor, cpu_model, "
+			  "kernel, kvm_module, paging, tdp_mmu, thp, online_cpus, max_vcpus, "
+			  "mem_bytes, kind, timings_emulated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+			  err, errlen);
+	if (!st)
+		return -1;
+	const char *txt[] = {uuid,	   name,     h.cpu_vendor, h.cpu_model, h.kernel,
+			     h.kvm_module, h.paging, h.tdp_mmu,	   h.thp};
+	for (int i = 0; i < 9; i++)
+		sqlite3_bind_text(st, i + 1, txt[i], -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 10, h.online_cpus);
+	sqlite3_bind_int(st, 11, max);
+	sqlite3_bind_int64(st, 12, (int64_t)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE));
+	sqlite3_bind_text(st, 13, h.kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 14, h.emulated);
+	int rc = sqlite3_step(st);
+
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "recording the host: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	return scalar(db, "SELECT id FROM hosts WHERE uuid = ?", uuid, err, errlen);
+}
+
+static int64_t build_row(sqlite3 *db, char *err, size_t errlen)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof(sql),
+		 "INSERT OR IGNORE INTO builds (uuid, version, git) VALUES ('%s/%s', '%s', '%s')",
+		 KB_VERSION, KB_GIT, KB_VERSION, KB_GIT);
+	if (kb_db_exec(db, sql, err, errlen))
+		return -1;
+	snprintf(sql, sizeof(sql), "%s/%s", KB_VERSION, KB_GIT);
+	return scalar(db, "SELECT id FROM builds WHERE uuid = ?", sql, err, errlen);
+}
+
+/* Find the campaign to resume: same scenario, shard and host, not done,
+ * and not owned by a live process. */
+static int64_t find_resumable(sqlite3 *db, const struct kb_scenario *sc, const char *shard,
+			      int64_t host, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = kb_db_prepare(db,
+					 "SELECT id, state, pid FROM campaigns WHERE scenario = ? "
+					 "AND IFNULL(shard, '') = ? AND host_id = ? AND state IN "
+					 "('running', 'interrupted') ORDER BY id DESC LIMIT 1",
+					 err, errlen);
+	int64_t id = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, sc->name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, shard, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, host);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		pid_t pid = (pid_t)sqlite3_column_int(st, 2);
+
+		if (!strcmp((const char *)sqlite3_column_text(st, 1), "running") && pid > 0 &&
+		    pid != getpid() && kill(pid, 0) == 0) {
+			snprintf(err, errlen, "campaign %lld is still running (pid %d)",
+				 (long long)id, (int)pid);
+			id = -1;
+		}
+	}
+	sqlite3_finalize(st);
+	if (id == 0)
+		snprintf(err, errlen,
+			 "--resume: no interrupted campaign of scenario '%s'%s%s on "
+			 "this host",
+			 sc->name, shard[0] ? " shard " : "", shard);
+	return id ? id : -1;
+}
+
+/* Drop the tasks (and skips) already recorded in campaign id. */
+static int drop_recorded(sqlite3 *db, int64_t id, struct kb_plan *p, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = kb_db_prepare(db,
+					 "SELECT 1 FROM runs WHERE campaign_id = ? AND "
+					 "point_key = ? AND repeat = ? AND warmup = ?",
+					 err, errlen);
+	unsigned k = 0;
+
+	if (!st)
+		return -1;
+	for (unsigned i = 0; i < p->ntodo; i++) {
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, p->todo[i].pt->key, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, (int)p->todo[i].repeat);
+		sqlite3_bind_int(st, 4, p->todo[i].warmup);
+		int found = sqlite3_step(st) == SQLITE_ROW;
+
+		sqlite3_reset(st);
+		if (found)
+			p->ndone++;
+		else
+			p->todo[k++] = p->todo[i];
+	}
+	p->ntodo = k;
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int kb_campaign_open(sqlite3 *db, const struct kb_env *env, const struct kb_scenario *sc,
+		     const struct kb_run_opts *o, struct kb_plan *p, int64_t *id, char *err,
+		     size_t errlen)
+{
+	char shard[32] = "", uuid[40], now[32], sql[256];
+	uint64_t rnd[2] = {0, 0};
+	int64_t host = host_row(db, err, errlen), build = build_row(db, err, errlen);
+	sqlite3_stmt *st;
+
+	(void)env;
+	if (host < 0 || build < 0)
+		return -1;
+	if (o->shard_n)
+		snprintf(shard, sizeof(shard), "%u/%u", o->shard_k, o->shard_n);
+	if (o->resume) {
+		if ((*id = find_resumable(db, sc, shard, host, err, errlen)) < 0)
+			return -1;
+		snprintf(sql, sizeof(sql),
+			 "UPDATE campaigns SET state = 'running', pid = %d, "
+			 "finished = NULL WHERE id = %lld",
+			 (int)getpid(), (long long)*id);
+		return kb_db_exec(db, sql, err, errlen) ? -1
+							: drop_recorded(db, *id, p, err, errlen);
+	}
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+		rnd[0] = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
+	snprintf(uuid, sizeof(uuid), "%016llx%016llx", (unsigned long long)rnd[0],
+		 (unsigned long long)rnd[1]);
+	kb_timestamp(now, sizeof(now));
+	st = kb_db_prepare(
+	    db,
+	    "INSERT INTO campaigns (uuid, scenario, scenario_file, kind, tag, host_id, "
+	    "build_id, shard, repeats, warmup, points, planned_runs, started, state, "
+	    "pid, vmm_args) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,'running',?,?)",
+	    err, errlen);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, uuid, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, sc->name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, sc->path, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, o->kind ? o->kind : "bench", -1, SQLITE_TRANSIENT);
+	if (o->tag)
+		sqlite3_bind_text(st, 5, o->tag, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 6, host);
+	sqlite3_bind_int64(st, 7, build);
+	if (shard[0])
+		sqlite3_bind_text(st, 8, shard, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 9, (int)p->repeats);
+	sqlite3_bind_int(st, 10, (int)p->warmup);
+	sqlite3_bind_int(st, 11, (int)p->npoints);
+	sqlite3_bind_int(st, 12, (int)(p->ntodo + p->nskips));
+	sqlite3_bind_text(st, 13, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 14, (int)getpid());
+	if (o->vmm_args)
+		sqlite3_bind_text(st, 15, o->vmm_args, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "creating the campaign: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	*id = sqlite3_last_insert_rowid(db);
+	return 0;
+}
+
+int kb_record_skips(sqlite3 *db, int64_t campaign, const struct kb_plan *p, char *err,
+		    size_t errlen)
+{
+	struct kb_ingest *in = kb_ingest_new(db, err, errlen);
+	sqlite3_stmt *st = kb_db_prepare(db,
+					 "SELECT 1 FROM runs WHERE campaign_id = ? AND "
+					 "point_key = ? AND repeat = ? AND warmup = ?",
+					 err, errlen);
+	int rc = in && st ? 0 : -1;
+
+	for (unsigned i = 0; !rc && i < p->nskips; i++) {
+		const struct kb_task *t = &p->skips[i];
+		struct kb_run_rec r = {.campaign_id = campaign,
+				       .pt = t->pt,
+				       .seq = t->seq,
+				       .repeat = t->repeat,
+				       .warmup = t->warmup,
+				       .exit_code = -1};
+
+		sqlite3_bind_int64(st, 1, campaign);
+		sqlite3_bind_text(st, 2, t->pt->key, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, (int)t->repeat);
+		sqlite3_bind_int(st, 4, t->warmup);
+		int found = sqlite3_step(st) == SQLITE_ROW;
+
+		sqlite3_reset(st);
+		if (found)
+			continue;
+		snprintf(r.status, sizeof(r.status), "skip");
+		snprintf(r.reason, sizeof(r.reason), "%s", p->skip_reason[i]);
+		kb_timestamp(r.started, sizeof(r.started));
+		if (kb_ingest_run(in, &r, NULL, err, errlen) < 0)
+			rc = -1;
+	}
+	sqlite3_finalize(st);
+	kb_ingest_free(in);
+	return rc;
+}
+
+int kb_campaign_close(sqlite3 *db, int64_t campaign, const char *state, const struct kb_run_opts *o,
+		      const char *logdir, char *err, size_t errlen)
+{
+	char sql[256], now[32];
+	sqlite3_stmt *st;
+
+	kb_timestamp(now, sizeof(now));
+	snprintf(sql, sizeof(sql),
+		 "UPDATE campaigns SET state = '%s', finished = '%s' WHERE id = "
+		 "%lld",
+		 state, now, (long long)campaign);
+	if (kb_db_exec(db, sql, err, errlen))
+		return 1;
+	if (o->quiet)
+		return 0;
+	st = kb_db_prepare(db,
+			   "SELECT status, count(*) FROM runs WHERE campaign_id = ? AND "
+			   "warmup = 0 GROUP BY status ORDER BY status",
+			   err, errlen);
+	if (!st)
+		return 1;
+	sqlite3_bind_int64(st, 1, campaign);
+	printf("campaign %lld %s:", (long long)campaign, state);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		printf(" %s %d", sqlite3_column_text(st, 0), sqlite3_column_int(st, 1));
+	sqlite3_finalize(st);
+	if (getenv("KVMBENCH_LAB_PART")) { /* in the lab: kvmbench outside says where */
+		printf("\n");
+		return 0;
+	}
+	printf("\n  database: %s\n  logs:     %s/\n  summary:  kvmbench summary %lld --db %s\n",
+	       o->db, logdir, (long long)campaign, o->db);
+	return 0;
+}

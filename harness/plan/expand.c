@@ -1,0 +1,233 @@
+/*
+ * Matrix expansion: the cartesian product of the axes, less the excluded
+ * points, plus the included ones, each with its key (64-bit FNV-1a of the
+ * canonical parameters), its workload and its guest command line.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/size.h"
+#include "plan/scenario_parse.h"
+
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* Fill {vcpus} {sockets} {cores} {threads} {memory_mib} in the args. */
+static int fill_args(const struct kb_point *pt, const char *args, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (const char *a = args; *a;) {
+		const char *close = *a == '{' ? strchr(a, '}') : NULL;
+		char tmp[32];
+		const char *rep = NULL;
+
+		if (close) {
+			size_t n = (size_t)(close - a - 1);
+
+			if (n == 5 && !strncmp(a + 1, "vcpus", n))
+				snprintf(tmp, sizeof(tmp), "%u", pt->vcpus), rep = tmp;
+			else if (n == 7 && !strncmp(a + 1, "sockets", n))
+				snprintf(tmp, sizeof(tmp), "%u", pt->sockets), rep = tmp;
+			else if (n == 5 && !strncmp(a + 1, "cores", n))
+				snprintf(tmp, sizeof(tmp), "%u", pt->cores), rep = tmp;
+			else if (n == 7 && !strncmp(a + 1, "threads", n))
+				snprintf(tmp, sizeof(tmp), "%u", pt->threads), rep = tmp;
+			else if (n == 10 && !strncmp(a + 1, "memory_mib", n))
+				snprintf(tmp, sizeof(tmp), "%llu",
+					 (unsigned long long)(pt->memory >> 20)),
+				    rep = tmp;
+			else
+				return -1;
+			a = close + 1;
+		} else {
+			tmp[0] = *a++;
+			tmp[1] = 0;
+			rep = tmp;
+		}
+		size_t rl = strlen(rep);
+
+		if (o + rl >= len)
+			return -1;
+		memcpy(out + o, rep, rl);
+		o += rl;
+	}
+	out[o] = 0;
+	return 0;
+}
+
+static int guest_exists(const char *guest_dir, const char *guest)
+{
+	char path[1400];
+
+	if (strchr(guest, '/'))
+		return access(guest, R_OK) == 0;
+	snprintf(path, sizeof(path), "%s/%s.elf", guest_dir, guest);
+	return access(path, R_OK) == 0;
+}
+
+/* Derive everything a run needs from the point's axis values. */
+static int finish_point(struct kb_parse *p, struct kb_point *pt, const char *guest_dir, int line)
+{
+	struct kb_scenario *s = p->s;
+	const char *wname = pt->v[KB_AX_WORKLOAD];
+	size_t o = 0;
+
+	p->ini.line = line;
+	for (int a = 0; a < KB_AX_COUNT; a++) {
+		if (a == KB_AX_IOEVENTFD && !strcmp(pt->v[a], "on"))
+			continue; /* the default: points from before the axis keep their keys */
+		o += (size_t)snprintf(pt->params + o, sizeof(pt->params) - o, "%s%s=%s",
+				      a ? " " : "", kb_axis_name((enum kb_axis)a), pt->v[a]);
+	}
+	snprintf(pt->key, sizeof(pt->key), "%016llx", (unsigned long long)fnv1a(pt->params));
+	kb_topology_parse(pt->v[KB_AX_TOPOLOGY], &pt->vcpus, &pt->sockets, &pt->cores,
+			  &pt->threads);
+	kb_size_parse(pt->v[KB_AX_MEMORY], &pt->memory);
+	if (strcmp(pt->v[KB_AX_NUMA], "none")) { /* N nodes: whole sockets, equal memory */
+		unsigned n = (unsigned)atoi(pt->v[KB_AX_NUMA]);
+
+		if (pt->sockets % n || (pt->memory >> 20) % n)
+			return kb_parse_err(p,
+					    "numa=%u with topology=%s memory=%s: the nodes need "
+					    "whole sockets and equal MiB of memory",
+					    n, pt->v[KB_AX_TOPOLOGY], pt->v[KB_AX_MEMORY]),
+			       -1;
+	}
+	pt->wl = kb_scenario_workload(s, wname);
+	if (!pt->wl) {
+		if (!guest_exists(guest_dir, wname))
+			return kb_parse_err(
+				   p,
+				   "unknown guest or workload '%s' (no [workload.%s] and no "
+				   "%s/%s.elf)",
+				   wname, wname, guest_dir, wname),
+			       -1;
+		if (s->nworkloads == KB_MAX_WORKLOADS)
+			return kb_parse_err(p, "more than %d workloads", KB_MAX_WORKLOADS), -1;
+		struct kb_workload *w = &s->workloads[s->nworkloads++];
+
+		snprintf(w->name, sizeof(w->name), "%s", wname);
+		snprintf(w->guest, sizeof(w->guest), "%s", wname);
+		snprintf(w->expect, sizeof(w->expect), "pass");
+		w->line = line;
+		pt->wl = w;
+	}
+	if (fill_args(pt, pt->wl->args, pt->cmdline, sizeof(pt->cmdline))) {
+		p->ini.line = pt->wl->args_line ? pt->wl->args_line : pt->wl->line;
+		return kb_parse_err(p,
+				    "workload %s: bad placeholder in args '%s' (known: {vcpus} "
+				    "{sockets} {cores} {threads} {memory_mib})",
+				    pt->wl->name, pt->wl->args),
+		       -1;
+	}
+	return 0;
+}
+
+static int excluded(const struct kb_scenario *s, const struct kb_point *pt)
+{
+	for (unsigned r = 0; r < s->nexcludes; r++) {
+		int all = 1;
+
+		for (int a = 0; a < KB_AX_COUNT && all; a++)
+			if (s->excludes[r].v[a][0] && strcmp(s->excludes[r].v[a], pt->v[a]))
+				all = 0;
+		if (all)
+			return 1;
+	}
+	return 0;
+}
+
+static int add_point(struct kb_scenario *s, const struct kb_point *pt)
+{
+	for (unsigned i = 0; i < s->npoints; i++)
+		if (!strcmp(s->points[i].key, pt->key))
+			return 0; /* already there */
+	s->points[s->npoints++] = *pt;
+	return 0;
+}
+
+int kb_scenario_expand(struct kb_parse *p, const char *guest_dir)
+{
+	struct kb_scenario *s = p->s;
+	unsigned idx[KB_AX_COUNT] = {0};
+	size_t total = 1;
+
+	for (int a = 0; a < KB_AX_COUNT; a++) {
+		if (!s->nvalues[a]) {
+			if (a == KB_AX_WORKLOAD) {
+				p->ini.line = 0;
+				return kb_parse_err(
+					   p, "empty matrix: [matrix] needs 'workload = ...'"),
+				       -1;
+			}
+			snprintf(s->values[a][0], KB_VAL_MAX, "%s", kb_axis_default[a]);
+			s->nvalues[a] = 1;
+		}
+		total *= s->nvalues[a];
+	}
+	if (total + s->nincludes > 100000)
+		return kb_parse_err(p, "the matrix has %zu points; at most 100000", total), -1;
+	s->points = calloc(total + s->nincludes, sizeof(*s->points));
+	if (!s->points)
+		return kb_parse_err(p, "out of memory"), -1;
+	for (size_t n = 0; n < total; n++) {
+		struct kb_point pt;
+
+		memset(&pt, 0, sizeof(pt));
+		for (int a = 0; a < KB_AX_COUNT; a++)
+			snprintf(pt.v[a], KB_VAL_MAX, "%s", s->values[a][idx[a]]);
+		if (finish_point(p, &pt, guest_dir, s->axis_line[KB_AX_WORKLOAD]))
+			return -1;
+		if (!excluded(s, &pt))
+			add_point(s, &pt);
+		for (int a = KB_AX_COUNT - 1; a >= 0; a--) { /* odometer, last axis fastest */
+			if (++idx[a] < s->nvalues[a])
+				break;
+			idx[a] = 0;
+		}
+	}
+	for (unsigned r = 0; r < s->nincludes; r++) {
+		struct kb_point pt;
+
+		memset(&pt, 0, sizeof(pt));
+		for (int a = 0; a < KB_AX_COUNT; a++)
+			snprintf(pt.v[a], KB_VAL_MAX, "%s",
+				 s->includes[r].v[a][0] ? s->includes[r].v[a] : s->values[a][0]);
+		if (finish_point(p, &pt, guest_dir, s->includes[r].line))
+			return -1;
+		add_point(s, &pt);
+	}
+	if (!s->npoints) {
+		p->ini.line = s->axis_line[KB_AX_WORKLOAD];
+		return kb_parse_err(p, "empty matrix: every point is excluded"), -1;
+	}
+	return 0;
+}
+
+int kb_scenario_check_workloads(struct kb_parse *p, const char *guest_dir)
+{
+	struct kb_scenario *s = p->s;
+
+	for (unsigned i = 0; i < s->nworkloads; i++) {
+		if (s->workloads[i].image[0])
+			continue; /* fetched from the manifest before the runs */
+		if (!guest_exists(guest_dir, s->workloads[i].guest)) {
+			p->ini.line = s->workloads[i].line;
+			return kb_parse_err(p, "workload %s: unknown guest '%s' (no %s/%s.elf)",
+					    s->workloads[i].name, s->workloads[i].guest, guest_dir,
+					    s->workloads[i].guest),
+			       -1;
+		}
+	}
+	return 0;
+}

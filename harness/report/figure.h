@@ -1,0 +1,26 @@
+/*
+ * One report figure: its data file and its gnuplot commands (see
+ * figures.c).
+ */
+#ifndef KB_FIGURE_H
+#define KB_FIGURE_H
+
+#include <stdio.h>
+
+#include "report/plot.h"
+
+/* Open plots/NAME.dat for the figure's data (tab-separated). */
+FILE *kb_fig_data(struct kb_plotctx *c, const char *name);
+
+/*
+ * Add figure NAME: the gnuplot commands (printf-style; the data file is
+ * "NAME.dat") go to plots/all.gp with an SVG terminal (and PNG with
+ * --png), the <figure> element to html.
+ */
+void kb_fig_add(struct kb_plotctx *c, FILE *html, const char *name, const char *title, int width,
+		int height, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
+/* The series of point p for metric name, or NULL. */
+struct kb_pseries *kb_plot_series(struct kb_plotctx *c, unsigned p, const char *name);
+
+#endif
