@@ -42,6 +42,13 @@ CFLAGS ?= -O2 -g
 HOST_CFLAGS := -std=gnu11 $(WARNINGS) $(if $(filter 1,$(WERROR)),-Werror) \
 	-MMD -MP -D_GNU_SOURCE -I. -Iinclude \
 	-DKB_VERSION='"$(VERSION)"' -DKB_GIT='"$(GIT)"' $(CFLAGS)
+# Internal invariants are assert()s (docs/ARCHITECTURE.md).  The release
+# build (build/*.o: make, make install) compiles them out; the checked builds
+# keep them, so make test checks invariants: the unit tests and the VMM and
+# common objects they link (build/checked/), the ASan/UBSan and TSan VMMs and
+# the fuzz builds.  tests/unit/test_assert.c and tests/test_asserts.py check it.
+RELEASE_CFLAGS := -DNDEBUG
+CHECKED_CFLAGS := -UNDEBUG
 # libseccomp: the VMM's sandbox (vmm/sandbox.c)
 LDLIBS := -lpthread -lseccomp
 # The VMM links statically: no dynamic loader work at start-up and no
@@ -74,7 +81,13 @@ VMM_LIB_OBJ := $(VMM_LIB_SRC:%.c=$(BUILD)/%.o)
 $(BUILD)/%.o: %.c | $(DEPS_STAMP)
 	$(call say,CC,$<)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(HOST_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(HOST_CFLAGS) $(RELEASE_CFLAGS) -c -o $@ $<
+
+# the checked build: asserts live (the unit tests link it)
+$(BUILD)/checked/%.o: %.c | $(DEPS_STAMP)
+	$(call say,CC-CHK,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(HOST_CFLAGS) -Ivmm $(CHECKED_CFLAGS) -c -o $@ $<
 
 $(BUILD)/vmm/%.o: HOST_CFLAGS += -Ivmm
 $(BUILD)/tests/%.o: HOST_CFLAGS += -Ivmm
@@ -106,13 +119,21 @@ include images/guests/guests.mk
 # --- unit tests ---------------------------------------------------------------
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+CHECKED_VMM_LIB_OBJ := $(VMM_LIB_SRC:%.c=$(BUILD)/checked/%.o)
+CHECKED_COMMON_LIB := $(BUILD)/checked/libkbcommon.a
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/unit.o $(VMM_LIB_OBJ) $(COMMON_LIB)
+$(CHECKED_COMMON_LIB): $(COMMON_SRC:%.c=$(BUILD)/checked/%.o)
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/tests/%: $(BUILD)/checked/tests/unit/%.o $(BUILD)/checked/tests/unit/unit.o \
+		$(CHECKED_VMM_LIB_OBJ) $(CHECKED_COMMON_LIB)
 	$(call say,LINK,$@)
+	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # --- targets ------------------------------------------------------------------
-.PHONY: all test unit format-check integration bench bench-vmm bench-harness bench-report \
+.PHONY: all test unit format-check arch-check integration bench bench-vmm bench-harness bench-report \
 	report images nightly qualify install clean deps fuzz fuzz-smoke fuzz-clang bench-devices lab \
 	bench-boot
 
@@ -126,6 +147,9 @@ unit: $(UNIT_BIN)
 
 format-check: | $(DEPS_STAMP)
 	$(Q)tests/format-check
+
+arch-check:
+	$(Q)$(PYTHON) tests/arch-check
 
 # Set before the targets below: a rule's prerequisites are expanded as make
 # reads it (TSAN_VMM was empty here once, so make test never built it).
@@ -203,7 +227,7 @@ clean:
 # the test instead of passing unnoticed) ------------------------------------------
 $(BUILD)/kvmbench-vmm-asan: $(VMM_SRC) $(COMMON_SRC) $(wildcard vmm/*.h vmm/*/*.h common/*.h include/*/*.h) | $(DEPS_STAMP)
 	$(call say,LINK,$@)
-	$(Q)$(CC) $(HOST_CFLAGS) -Ivmm $(SAN) -o $@ $(VMM_SRC) $(COMMON_SRC) $(LDLIBS) $(HARNESS_LIBS)
+	$(Q)$(CC) $(HOST_CFLAGS) $(CHECKED_CFLAGS) -Ivmm $(SAN) -o $@ $(VMM_SRC) $(COMMON_SRC) $(LDLIBS) $(HARNESS_LIBS)
 
 # --- the VMM under ThreadSanitizer (tests/test_vmmsafe.py runs the guests
 # with several devices, each with its own I/O thread, on it: state shared
@@ -216,7 +240,7 @@ $(BUILD)/kvmbench-vmm-asan: $(VMM_SRC) $(COMMON_SRC) $(wildcard vmm/*.h vmm/*/*.
 
 $(BUILD)/kvmbench-vmm-tsan: $(VMM_SRC) $(COMMON_SRC) $(wildcard vmm/*.h vmm/*/*.h common/*.h include/*/*.h) | $(DEPS_STAMP)
 	$(call say,LINK,$@)
-	$(Q)$(CC) $(HOST_CFLAGS) -Ivmm $(TSAN) -o $@ $(VMM_SRC) $(COMMON_SRC) $(LDLIBS) $(HARNESS_LIBS)
+	$(Q)$(CC) $(HOST_CFLAGS) $(CHECKED_CFLAGS) -Ivmm $(TSAN) -o $@ $(VMM_SRC) $(COMMON_SRC) $(LDLIBS) $(HARNESS_LIBS)
 
 # --- fuzzing (tests/fuzz/): one line per target --------------------------------
 # $(call fuzz_target,NAME,SOURCES,LIBRARIES,SMOKE_COUNT): tests/fuzz/fuzz_NAME.c
@@ -240,7 +264,7 @@ $(call fuzz_target,scenario,harness/plan/scenario.c harness/plan/expand.c common
 $(call fuzz_target,manifest,harness/images/manifest.c common/inifile.c $(FUZZ_HARNESS),-linih,50000)
 
 FUZZ_TIME ?= 60
-FUZZ_CFLAGS = $(HOST_CFLAGS) -Ivmm -Iharness -Itests/fuzz
+FUZZ_CFLAGS = $(HOST_CFLAGS) $(CHECKED_CFLAGS) -Ivmm -Iharness -Itests/fuzz
 # the libFuzzer build: clang's warnings differ from GCC's, so they do not fail it
 FUZZ_CLANG_CFLAGS = $(filter-out -Werror,$(FUZZ_CFLAGS)) -Wno-unknown-warning-option \
 	-Wno-format-nonliteral -g -O1 -fno-omit-frame-pointer \

@@ -136,6 +136,11 @@ struct kb_bootinfo {
 	uint64_t pt_mapped; /* bytes identity-mapped by the boot page tables */
 	uint32_t apic_id[KB_MAX_VCPUS];
 };
+/* The VMM and the guests compile this struct apart: its size is the ABI. */
+_Static_assert(sizeof(struct kb_bootinfo) == 64 + 4 * KB_MAX_VCPUS,
+	       "struct kb_bootinfo: the guests' layout changed");
+_Static_assert(sizeof(struct kb_bootinfo) <= KB_CMDLINE_ADDR - KB_BOOTINFO_ADDR,
+	       "struct kb_bootinfo overlaps the command line");
 
 /* --- bench device: one 32-bit OUT of a request's GPA to KB_PORT_BENCH --- */
 #define KB_BENCH_MAGIC 0x4b42u /* "BK" */
@@ -163,5 +168,9 @@ struct kb_bench_req {
 	char unit[KB_BENCH_UNIT_MAX];
 	char text[KB_BENCH_TEXT_MAX]; /* result reason */
 };
+/* The VMM copies a request out of guest memory by this size. */
+_Static_assert(sizeof(struct kb_bench_req) ==
+		   32 + KB_BENCH_NAME_MAX + KB_BENCH_UNIT_MAX + KB_BENCH_TEXT_MAX,
+	       "struct kb_bench_req: the guests' layout changed");
 
 #endif
