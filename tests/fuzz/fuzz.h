@@ -24,5 +24,9 @@ uint32_t fuzz_rand(void);
 char *fuzz_path(const char *name);
 /* Write data[0..size) to the file at path, replacing it; exits on error. */
 void fuzz_write_file(const char *path, const uint8_t *data, size_t size);
+/* A loader put what into guest RAM where it must not: print the image's
+ * [lo, hi) and entry, then abort. */
+void fuzz_abort_outside(const char *what, uint64_t lo, uint64_t hi, uint64_t entry)
+    __attribute__((noreturn));
 
 #endif

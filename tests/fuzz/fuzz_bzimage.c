@@ -5,7 +5,6 @@
  * initrd when the last byte is odd.  A load that succeeds must have put
  * the kernel inside RAM, above the boot area: anything else aborts.
  */
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "boot/bzimage.h"
@@ -33,11 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (kb_bzimage_load(data, size, with_initrd ? initrd : NULL, sizeof(initrd), &m, 40, &img,
 			    err, sizeof(err)))
 		return 0;
-	if (img.lo < KB_LOAD_MIN || img.hi > RAM || img.lo > img.hi || img.entry < img.lo) {
-		fprintf(stderr, "bzImage loaded outside RAM: [0x%llx, 0x%llx) entry 0x%llx\n",
-			(unsigned long long)img.lo, (unsigned long long)img.hi,
-			(unsigned long long)img.entry);
-		abort();
-	}
+	if (img.lo < KB_LOAD_MIN || img.hi > RAM || img.lo > img.hi || img.entry < img.lo)
+		fuzz_abort_outside("bzImage", img.lo, img.hi, img.entry);
 	return 0;
 }

@@ -6,7 +6,6 @@
  * allocation.  A load that succeeds must lie inside RAM: anything else
  * aborts.
  */
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "boot/bzimage.h"
@@ -30,12 +29,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static void check(const struct kb_image *img, uint64_t entry)
 {
 	if (img->lo < KB_LOAD_MIN || img->hi > RAM || img->lo >= img->hi || entry < img->lo ||
-	    entry >= img->hi) {
-		fprintf(stderr, "ELF loaded outside RAM: [0x%llx, 0x%llx) entry 0x%llx\n",
-			(unsigned long long)img->lo, (unsigned long long)img->hi,
-			(unsigned long long)entry);
-		abort();
-	}
+	    entry >= img->hi)
+		fuzz_abort_outside("ELF", img->lo, img->hi, entry);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

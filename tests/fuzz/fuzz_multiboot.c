@@ -5,7 +5,6 @@
  * one exact-size allocation, then the Multiboot information written.  A
  * load that succeeds must lie inside RAM: anything else aborts.
  */
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "boot/multiboot.h"
@@ -32,13 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    kb_multiboot_load(data, size, m.host, RAM, &img, err, sizeof(err)))
 		return 0;
 	if (img.lo < KB_LOAD_MIN || img.hi > RAM || img.lo > img.hi || img.entry < img.lo ||
-	    img.entry >= img.hi) {
-		fprintf(stderr,
-			"Multiboot kernel loaded outside RAM: [0x%llx, 0x%llx) entry 0x%llx\n",
-			(unsigned long long)img.lo, (unsigned long long)img.hi,
-			(unsigned long long)img.entry);
-		abort();
-	}
+	    img.entry >= img.hi)
+		fuzz_abort_outside("Multiboot kernel", img.lo, img.hi, img.entry);
 	kb_multiboot_info(&m);
 	return 0;
 }

@@ -65,6 +65,13 @@ char *fuzz_path(const char *name)
 	return path;
 }
 
+void fuzz_abort_outside(const char *what, uint64_t lo, uint64_t hi, uint64_t entry)
+{
+	fprintf(stderr, "%s loaded outside RAM: [0x%llx, 0x%llx) entry 0x%llx\n", what,
+		(unsigned long long)lo, (unsigned long long)hi, (unsigned long long)entry);
+	abort();
+}
+
 void fuzz_write_file(const char *path, const uint8_t *data, size_t size)
 {
 	FILE *f = fopen(path, "wb");

@@ -37,26 +37,30 @@ static void set(uint8_t *f, int field, uint32_t v)
 	fix(f);
 }
 
-int main(void)
-{
-	uint8_t *ram = malloc(RAM), f[8192 + 64];
-	struct kb_image img;
-	char err[256];
+static uint8_t *ram, f[8192 + 64];
+static struct kb_image img;
+static char err[256];
 
-	/* good a.out kludge */
+static int load(size_t n)
+{
+	return kb_multiboot_load(f, n, ram, RAM, &img, err, sizeof(err));
+}
+
+/* a good a.out kludge; no header, bad checksum, header past 8 KiB */
+static void test_find(void)
+{
 	size_t n = aout(f, 0);
 	memset(ram, 0xee, RAM);
 	CHECK(kb_multiboot_find(f, n) == 16);
-	CHECK(kb_multiboot_load(f, n, ram, RAM, &img, err, sizeof(err)) == 0);
+	CHECK(load(n) == 0);
 	CHECK_EQ(img.entry, 0x100030);
 	CHECK_EQ(ram[0x100000], 0x90);
 	CHECK_EQ(ram[0x101000], 0); /* bss zeroed */
 	CHECK_EQ(ram[0x102000], 0xee);
 
-	/* no header, bad checksum, header past 8 KiB */
 	memset(f, 0, sizeof(f));
 	CHECK(kb_multiboot_find(f, sizeof(f)) == -1);
-	CHECK(kb_multiboot_load(f, sizeof(f), ram, RAM, &img, err, sizeof(err)) == -1);
+	CHECK(load(sizeof(f)) == -1);
 	CHECK_ERR(err, "no Multiboot header");
 	n = aout(f, 0);
 	f[24] ^= 1; /* checksum */
@@ -65,45 +69,50 @@ int main(void)
 	uint32_t late[3] = {KB_MULTIBOOT_MAGIC, 0, -KB_MULTIBOOT_MAGIC};
 	memcpy(f + 8192, late, 12);
 	CHECK(kb_multiboot_find(f, sizeof(f)) == -1);
+}
 
-	/* unsupported requests */
-	n = aout(f, 0x4);
-	CHECK(kb_multiboot_load(f, n, ram, RAM, &img, err, sizeof(err)) == -1);
+/* unsupported requests; address fields that lie */
+static void test_bad_aout(void)
+{
+	size_t n = aout(f, 0x4);
+	CHECK(load(n) == -1);
 	CHECK_ERR(err, "video mode");
 	n = aout(f, 0x100);
-	CHECK(kb_multiboot_load(f, n, ram, RAM, &img, err, sizeof(err)) == -1);
+	CHECK(load(n) == -1);
 	CHECK_ERR(err, "lacks");
 
-	/* address fields that lie */
 	n = aout(f, 0);
 	set(f, 4, 0x100020); /* load_addr above header_addr */
-	CHECK(kb_multiboot_load(f, n, ram, RAM, &img, err, sizeof(err)) == -1);
+	CHECK(load(n) == -1);
 	CHECK_ERR(err, "do not match");
 	n = aout(f, 0);
 	set(f, 5, 0x180000); /* load_end past the file */
-	CHECK(kb_multiboot_load(f, n, ram, RAM, &img, err, sizeof(err)) == -1);
+	CHECK(load(n) == -1);
 	CHECK_ERR(err, "past the end of the file");
 	n = aout(f, 0);
 	set(f, 6, 0x100800); /* bss_end below load_end */
-	CHECK(kb_multiboot_load(f, n, ram, RAM, &img, err, sizeof(err)) == -1);
+	CHECK(load(n) == -1);
 	CHECK_ERR(err, "below load_end_addr");
 	n = aout(f, 0);
 	set(f, 3, 0x10010), set(f, 4, 0x10000), set(f, 5, 0x11000), set(f, 6, 0x12000),
 	    set(f, 7, 0x10030); /* over the page tables */
-	CHECK(kb_multiboot_load(f, n, ram, RAM, &img, err, sizeof(err)) == -1);
+	CHECK(load(n) == -1);
 	CHECK_ERR(err, "boot area");
 	n = aout(f, 0);
 	set(f, 6, RAM + 0x1000); /* bss beyond RAM */
-	CHECK(kb_multiboot_load(f, n, ram, RAM, &img, err, sizeof(err)) == -1);
+	CHECK(load(n) == -1);
 	CHECK_ERR(err, "does not fit in RAM");
 	n = aout(f, 0);
 	set(f, 7, 0x200000); /* entry outside */
-	CHECK(kb_multiboot_load(f, n, ram, RAM, &img, err, sizeof(err)) == -1);
+	CHECK(load(n) == -1);
 	CHECK_ERR(err, "entry_addr");
 	n = aout(f, 0);
-	CHECK(kb_multiboot_load(f, 40, ram, RAM, &img, err, sizeof(err)) == -1); /* truncated */
+	CHECK(load(40) == -1); /* truncated */
+}
 
-	/* ELF32: a header but not an i386 executable, and a truncated one */
+/* ELF32: a header but not an i386 executable, and a truncated one */
+static void test_bad_elf32(void)
+{
 	memset(f, 0, sizeof(f));
 	Elf32_Ehdr eh = {.e_type = ET_EXEC, .e_machine = EM_X86_64};
 	memcpy(eh.e_ident, ELFMAG, SELFMAG);
@@ -111,15 +120,23 @@ int main(void)
 	memcpy(f, &eh, sizeof(eh));
 	uint32_t h0[3] = {KB_MULTIBOOT_MAGIC, 0, -KB_MULTIBOOT_MAGIC};
 	memcpy(f + 64, h0, 12);
-	CHECK(kb_multiboot_load(f, 4096, ram, RAM, &img, err, sizeof(err)) == -1);
+	CHECK(load(4096) == -1);
 	CHECK_ERR(err, "i386 ELF32");
 	eh.e_machine = EM_386;
 	eh.e_phoff = 4000;
 	eh.e_phnum = 4;
 	eh.e_phentsize = sizeof(Elf32_Phdr);
 	memcpy(f, &eh, sizeof(eh));
-	CHECK(kb_multiboot_load(f, 4096, ram, RAM, &img, err, sizeof(err)) == -1);
+	CHECK(load(4096) == -1);
 	CHECK_ERR(err, "program header");
+}
+
+int main(void)
+{
+	ram = malloc(RAM);
+	test_find();
+	test_bad_aout();
+	test_bad_elf32();
 	free(ram);
 	return unit_summary("multiboot");
 }

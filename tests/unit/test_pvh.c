@@ -57,17 +57,15 @@ static int note(struct img *m, size_t size, uint64_t *v, char *err)
 			   256);
 }
 
-int main(void)
+static struct kb_mem mem = {.size = RAM, .low = RAM, .fd = -1};
+static struct img m;
+static struct kb_image out;
+static uint64_t v;
+static char err[256];
+
+/* the note, 4- and 8-byte values; the physical entry; virt flag */
+static void test_note(void)
 {
-	struct kb_mem mem = {.size = RAM, .low = RAM, .fd = -1};
-	struct img m;
-	struct kb_image out;
-	uint64_t v = 0;
-	char err[256];
-
-	mem.host = calloc(1, RAM);
-
-	/* the note, 4- and 8-byte values; the physical entry; virt flag */
 	make(&m, 8);
 	CHECK(note(&m, sizeof(m), &v, err) == 1);
 	CHECK_EQ(v, 0x1000040);
@@ -79,7 +77,10 @@ int main(void)
 	CHECK_EQ(out.virt, 1);
 	CHECK_EQ(mem.host[0x1000000], 0);
 	CHECK_EQ(out.hi, 0x1100000);
+}
 
+static void test_bad_notes(void)
+{
 	/* no note of that type: 0, no error */
 	make(&m, 4);
 	((uint32_t *)m.note)[7] = 17;
@@ -107,9 +108,12 @@ int main(void)
 	CHECK(kb_elf_load((uint8_t *)&m, offsetof(struct img, body) + 8, mem.host, RAM, 1, &out,
 			  err, 256) == -1);
 	CHECK_ERR(err, "truncated");
+}
 
-	/* hvm_start_info: magic, version 1, command line, RSDP, memory map,
-	 * and the initrd as module 0, above the kernel and page aligned */
+/* hvm_start_info: magic, version 1, command line, RSDP, memory map,
+ * and the initrd as module 0, above the kernel and page aligned */
+static void test_start_info(void)
+{
 	uint8_t rd[300];
 
 	memset(rd, 0x42, sizeof(rd));
@@ -132,8 +136,12 @@ int main(void)
 	/* an initrd that cannot fit above the kernel */
 	CHECK(kb_pvh_info(&mem, rd, sizeof(rd), RAM - 100, err, sizeof(err)) == -1);
 	CHECK_ERR(err, "do not fit");
+}
 
-	/* boot_params for a vmlinux: a header written from scratch */
+/* boot_params for a vmlinux: a header written from scratch; the RAM map
+ * with RAM above the hole */
+static void test_zeropage_and_ram_map(void)
+{
 	CHECK(kb_linux_zeropage(&mem, NULL, 0, NULL, 0, 0x1100000, err, sizeof(err)) == 0);
 	uint8_t *bp = mem.host + KB_ZEROPAGE_ADDR;
 	CHECK(!memcmp(bp + 0x202, "HdrS", 4));
@@ -142,12 +150,20 @@ int main(void)
 	CHECK_EQ(*(uint32_t *)(bp + 0x228), KB_CMDLINE_ADDR);
 	CHECK_EQ(bp[0x1e8], 3);
 
-	/* the RAM map with RAM above the hole */
 	struct kb_mem big = {.low = KB_MMIO_HOLE_START, .high = 1ull << 30};
 	struct kb_ram_range r[4];
 	CHECK_EQ(kb_boot_ram_map(&big, r), 4);
 	CHECK_EQ(r[3].addr, KB_HIGH_RAM_START);
 	CHECK_EQ(r[1].type, KB_E820_RESERVED);
+}
+
+int main(void)
+{
+	mem.host = calloc(1, RAM);
+	test_note();
+	test_bad_notes();
+	test_start_info();
+	test_zeropage_and_ram_map();
 	free(mem.host);
 	return unit_summary("pvh");
 }

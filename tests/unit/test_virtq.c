@@ -44,15 +44,14 @@ static int pop(struct kb_vq *q, struct kb_vq_chain *c, char *err)
 	return kb_vq_pop(&m, q, c, err, 256);
 }
 
-int main(void)
-{
-	static struct kb_vq_chain c;
-	struct kb_vq q;
-	char err[256];
+static struct kb_vq_chain c;
+static char err[256];
 
-	m.host = calloc(1, RAM);
-	/* a good chain: readable 16, writable 512 + 1; then nothing more */
-	q = fresh();
+/* a good chain: readable 16, writable 512 + 1; then nothing more */
+static void test_good_chain(void)
+{
+	struct kb_vq q = fresh();
+
 	CHECK(kb_vq_check_rings(&m, &q, err, sizeof(err)) == 0);
 	desc(0, 0x10000, 16, KB_VQ_DESC_F_NEXT, 3);
 	desc(3, 0x20000, 512, KB_VQ_DESC_F_WRITE | KB_VQ_DESC_F_NEXT, 5);
@@ -82,8 +81,11 @@ int main(void)
 	CHECK(kb_vq_want_interrupt(&m, &q));
 	*(uint16_t *)(m.host + AVAIL) = KB_VQ_AVAIL_F_NO_INTERRUPT;
 	CHECK(!kb_vq_want_interrupt(&m, &q));
+}
 
-	/* malformed rings, each named */
+/* malformed chains, each named */
+static void test_malformed_chains(void)
+{
 	static const struct {
 		const char *what;
 		uint64_t addr;
@@ -101,6 +103,8 @@ int main(void)
 	    {"next", 0x10000, 16, KB_VQ_DESC_F_NEXT, 8, 0, 1, "next 8"},
 	    {"indirect", 0x10000, 16, KB_VQ_DESC_F_INDIRECT, 0, 0, 1, "indirect"},
 	};
+	struct kb_vq q;
+
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		q = fresh();
 		desc(0, bad[i].addr, bad[i].len, bad[i].flags, bad[i].next);
@@ -116,8 +120,13 @@ int main(void)
 	avail(0, 0, 1);
 	CHECK(pop(&q, &c, err) == -1);
 	CHECK_ERR(err, "readable after device-writable");
-	/* rings: size, alignment, placement */
-	q = fresh();
+}
+
+/* rings: size, alignment, placement; a disabled queue yields nothing */
+static void test_ring_checks(void)
+{
+	struct kb_vq q = fresh();
+
 	q.size = 12;
 	CHECK(kb_vq_check_rings(&m, &q, err, sizeof(err)) == -1);
 	CHECK_ERR(err, "power of two");
@@ -132,27 +141,40 @@ int main(void)
 	q.used = RAM - 16;
 	CHECK(kb_vq_check_rings(&m, &q, err, sizeof(err)) == -1);
 	CHECK_ERR(err, "outside guest RAM");
-	/* a disabled queue yields nothing */
 	q = fresh();
 	q.enabled = false;
 	avail(0, 0, 1);
 	CHECK(pop(&q, &c, err) == 0);
+}
 
-	/* random rings: never a crash, every segment inside RAM */
-	srand(1);
+/* A random ring of a random power-of-two size: descriptors mostly small
+ * buffers in RAM, avail ring entries in and just past the ring. */
+static struct kb_vq random_ring(void)
+{
+	struct kb_vq q = fresh();
+
+	q.size = (uint16_t)(1u << (rand() % 9));
+	for (unsigned k = 0; k < 16ull * q.size; k += 4)
+		*(uint32_t *)(m.host + DESC + k) = (uint32_t)rand();
+	for (unsigned k = 0; k < 16ull * q.size; k += 16) /* mostly small, in-RAM buffers */
+		if (rand() % 4)
+			*(uint64_t *)(m.host + DESC + k) = (uint64_t)(rand() % RAM),
+						      *(uint32_t *)(m.host + DESC + k + 8) =
+							  (uint32_t)(rand() % 8192);
+	for (unsigned k = 0; k < 4 + 2ull * q.size; k += 2)
+		*(uint16_t *)(m.host + AVAIL + k) = (uint16_t)(rand() % (2 * q.size + 1));
+	return q;
+}
+
+/* random rings: never a crash, every segment inside RAM */
+static void test_random_rings(void)
+{
 	unsigned popped = 0, refused = 0;
+
+	srand(1);
 	for (unsigned round = 0; round < 20000; round++) {
-		q = fresh();
-		q.size = (uint16_t)(1u << (rand() % 9));
-		for (unsigned k = 0; k < 16ull * q.size; k += 4)
-			*(uint32_t *)(m.host + DESC + k) = (uint32_t)rand();
-		for (unsigned k = 0; k < 16ull * q.size; k += 16) /* mostly small, in-RAM buffers */
-			if (rand() % 4)
-				*(uint64_t *)(m.host + DESC + k) = (uint64_t)(rand() % RAM),
-							      *(uint32_t *)(m.host + DESC + k + 8) =
-								  (uint32_t)(rand() % 8192);
-		for (unsigned k = 0; k < 4 + 2ull * q.size; k += 2)
-			*(uint16_t *)(m.host + AVAIL + k) = (uint16_t)(rand() % (2 * q.size + 1));
+		struct kb_vq q = random_ring();
+
 		for (int tries = 0; tries < 4; tries++) {
 			int r = pop(&q, &c, err);
 
@@ -169,6 +191,15 @@ int main(void)
 	}
 	CHECK(popped > 500 && refused > 1000); /* both paths were exercised */
 	printf("virtq random rings: %u chains taken, %u rings refused\n", popped, refused);
+}
+
+int main(void)
+{
+	m.host = calloc(1, RAM);
+	test_good_chain();
+	test_malformed_chains();
+	test_ring_checks();
+	test_random_rings();
 	free(m.host);
 	return unit_summary("virtq");
 }
