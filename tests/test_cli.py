@@ -94,6 +94,10 @@ def test_a_misspelt_option_gets_a_suggestion(tmp_path):
     assert "--quiet: takes no value" in line, line
     line = one_usage_error(kb("lab", "--mem", "--", "true", root=tmp_path), "lab")
     assert "--mem: needs a value" in line, line
+    line = one_usage_error(kb("run", "smoke", "--db", root=tmp_path), "run")
+    assert "--db: needs a value" in line, line
+    line = one_usage_error(kb("merge", "a.db", "-o", root=tmp_path), "merge")
+    assert "-o: needs a value" in line, line
 
 
 @pytest.mark.parametrize("args, word", [

@@ -4,7 +4,8 @@
  * handler and its help.  command.c parses one command's options from its
  * table (getopt_long), refuses any other option and a wrong number of
  * arguments (exit 2, one line and a --help hint), and prints its help.
- * Adding a subcommand is one new file and one line of kb_commands[].
+ * Adding a subcommand is one new file and one line of KB_COMMANDS
+ * (commands.c).
  */
 #ifndef KB_CLI_H
 #define KB_CLI_H
@@ -27,11 +28,8 @@ struct kb_option {
 	bool repeat;	  /* may be given more than once (else the last wins) */
 };
 
-/* --db, in the tables of the commands that take it. */
-#define KB_OPTION_DB                                                                 \
-	{                                                                            \
-		"db", 0, "PATH", "the database (default results/kvmbench.db)", false \
-	}
+/* --db's help, in the tables of the commands that take it. */
+#define KB_DB_HELP "the database (default results/kvmbench.db)"
 
 /* What every handler gets besides its own state. */
 struct kb_cli {
@@ -102,7 +100,7 @@ int kb_usage_error(const struct kb_command *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /*
- * run and show: is name (a scenario name, or a path kept as it is) there?
+ * run and show (cmd_scenarios.c): is name (a scenario name, or a path kept as it is) there?
  * 0, or 1 after one line saying it is not, with the closest scenario name.
  */
 int kb_scenario_check(const struct kb_cli *cli, const char *name);
@@ -114,7 +112,7 @@ int kb_only_option(void *state, int i, const char *val);
 struct kb_manifest;
 struct kb_fetch_opts;
 /*
- * images and fetch: load the manifest (images/manifest.ini without one),
+ * images and fetch (cmd_images.c): load the manifest (images/manifest.ini without one),
  * check that it names each of cli's arguments, and fill fo's defaults.
  * 0, or 1 after one line on stderr.
  */

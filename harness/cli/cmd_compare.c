@@ -14,7 +14,7 @@
 enum { O_DB, O_BY, O_THRESHOLD, O_FORMAT, O_SCENARIO, O_CAMPAIGN, O_MIXED, O_END };
 
 static const struct kb_option compare_opts[] = {
-    [O_DB] = KB_OPTION_DB,
+    [O_DB] = {"db", 0, "PATH", KB_DB_HELP},
     [O_BY] = {"by", 0, "AXIS", "campaign (default), paging, host, build, tag or an axis"},
     [O_THRESHOLD] = {"threshold", 0, "T",
 		     "the change called a regression: 5% or 0.05 (default 5%)"},

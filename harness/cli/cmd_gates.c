@@ -12,7 +12,7 @@ struct gates_state {
 };
 
 static const struct kb_option gates_opts[] = {
-    [O_DB] = KB_OPTION_DB,
+    [O_DB] = {"db", 0, "PATH", KB_DB_HELP},
     [O_GATES] = {"gates", 0, "FILE", "the gates (INI, e.g. scenarios/qualify-gates.ini); required"},
     [O_JUNIT] = {"junit", 0, "FILE", "also write JUnit XML: a testcase per point and per gate"},
     [O_END] = {0},

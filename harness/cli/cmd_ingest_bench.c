@@ -10,7 +10,7 @@
 #include "store/db.h"
 #include "store/ingest.h"
 
-static const struct kb_option ingest_opts[] = {KB_OPTION_DB, {0}};
+static const struct kb_option ingest_opts[] = {{"db", 0, "PATH", KB_DB_HELP}, {0}};
 
 /* A scratch campaign in db (created when missing), its ingester in *in:
  * the campaign's id, or -1 with err. */

@@ -5,7 +5,7 @@
 #include "cli/cli.h"
 #include "store/db.h"
 
-static const struct kb_option migrate_opts[] = {KB_OPTION_DB, {0}};
+static const struct kb_option migrate_opts[] = {{"db", 0, "PATH", KB_DB_HELP}, {0}};
 
 static int migrate_run(void *state, const struct kb_cli *cli)
 {

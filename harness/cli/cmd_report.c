@@ -8,7 +8,7 @@
 enum { O_DB, O_OUT, O_NAME, O_PNG, O_FORMAT, O_END };
 
 static const struct kb_option report_opts[] = {
-    [O_DB] = KB_OPTION_DB,
+    [O_DB] = {"db", 0, "PATH", KB_DB_HELP},
     [O_OUT] = {"out", 0, "DIR", "the report's directory (default reports/NAME)"},
     [O_NAME] = {"name", 0, "NAME", "its name (default campaign-<ids>)"},
     [O_PNG] = {"png", 0, NULL, "PNG figures besides the SVGs"},

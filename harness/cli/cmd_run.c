@@ -32,7 +32,7 @@ enum {
 };
 
 static const struct kb_option run_opts[] = {
-    [O_DB] = KB_OPTION_DB,
+    [O_DB] = {"db", 0, "PATH", KB_DB_HELP},
     [O_REPEAT] = {"repeat", 0, "N", "measured runs of each point, 1-1000"},
     [O_WARMUP] = {"warmup", 0, "N", "warm-up rounds first (not measured), 0-100"},
     [O_JOBS] = {"jobs", 0, "N", "runs at a time, 1-256"},

@@ -5,7 +5,7 @@
 #include "analyze/summary.h"
 #include "cli/cli.h"
 
-static const struct kb_option summary_opts[] = {KB_OPTION_DB, {0}};
+static const struct kb_option summary_opts[] = {{"db", 0, "PATH", KB_DB_HELP}, {0}};
 
 static int summary_run(void *state, const struct kb_cli *cli)
 {

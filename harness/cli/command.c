@@ -79,17 +79,22 @@ static int opt_index(const struct kb_command *c, size_t n, int ch)
 	return -1;
 }
 
-/* Which commands take --name, as "gates" or "run, fetch"; empty if none. */
+/* Which commands take --name, as "gates takes" or "run, fetch take";
+ * empty if none. */
 static void takers(const char *name, char *out, size_t len)
 {
-	size_t at = 0;
+	size_t at = 0, n = 0;
 
 	out[0] = 0;
 	for (size_t k = 0; kb_commands[k]; k++)
 		for (size_t i = 0; kb_commands[k]->opts && kb_commands[k]->opts[i].name; i++)
-			if (!strcmp(kb_commands[k]->opts[i].name, name) && at < len)
-				at += (size_t)snprintf(out + at, len - at, "%s%s", at ? ", " : "",
+			if (!strcmp(kb_commands[k]->opts[i].name, name) && at < len) {
+				at += (size_t)snprintf(out + at, len - at, "%s%s", n ? ", " : "",
 						       kb_commands[k]->name);
+				n++;
+			}
+	if (n && at < len)
+		snprintf(out + at, len - at, " %s", n > 1 ? "take" : "takes");
 }
 
 /* How many of c's n options begin with word, named in out ("--a or --b"). */
@@ -121,8 +126,8 @@ static int unknown_option(const struct kb_command *c, size_t n, const char *arg)
 			return kb_usage_error(c, "%s: ambiguous: %s", word, who);
 		takers(word + 2, who, sizeof(who));
 		if (who[0])
-			return kb_usage_error(c, "%s: not an option of %s (%s takes it)", word,
-					      c->name, who);
+			return kb_usage_error(c, "%s: not an option of %s (%s it)", word, c->name,
+					      who);
 	}
 	for (size_t i = 0; i < n; i++)
 		names[i] = c->opts[i].name;
@@ -183,11 +188,13 @@ static int parse(const struct kb_command *c, void *state, int argc, char **argv,
 			return -1;
 		}
 		i = opt_index(c, n, ch == ':' || ch == '?' ? optopt : ch);
+		if (ch == ':' && optopt < LONG_BASE) /* as given: -o */
+			return kb_usage_error(c, "-%c: needs a value", optopt);
 		if (ch == ':')
-			return kb_usage_error(c, "--%s: needs a value",
-					      i < 0 ? "?" : c->opts[i].name);
-		if (ch == '?' && i >= 0) /* --flag=value */
-			return kb_usage_error(c, "--%s: takes no value", c->opts[i].name);
+			return kb_usage_error(c, "--%s: needs a value", c->opts[i].name);
+		if (ch == '?' && (i >= 0 || optopt == 'h')) /* --flag=value */
+			return kb_usage_error(c, "--%s: takes no value",
+					      i >= 0 ? c->opts[i].name : "help");
 		if (ch == '?' && optopt)
 			return unknown_option(c, n, (char[]){'-', (char)optopt, 0});
 		if (ch == '?')
