@@ -1,0 +1,61 @@
+/*
+ * kvmbench report [CAMPAIGN...]: the database as a page a person can read
+ * (report/render.c), its tables on stdout.
+ */
+#include "cli/cli.h"
+#include "report/render.h"
+
+enum { O_DB, O_OUT, O_NAME, O_PNG, O_FORMAT, O_END };
+
+static const struct kb_option report_opts[] = {
+    [O_DB] = {"db", 0, "PATH", KB_DB_HELP},
+    [O_OUT] = {"out", 0, "DIR", "the report's directory (default reports/NAME)"},
+    [O_NAME] = {"name", 0, "NAME", "its name (default campaign-<ids>)"},
+    [O_PNG] = {"png", 0, NULL, "PNG figures besides the SVGs"},
+    [O_FORMAT] = {"format", 0, "FMT", "stdout: text (default), json or csv"},
+    [O_END] = {0},
+};
+
+static int report_option(void *state, int i, const char *v)
+{
+	struct kb_report_opts *o = state;
+
+	switch (i) {
+	case O_DB: o->db = v; break;
+	case O_OUT: o->out = v; break;
+	case O_NAME: o->name = v; break;
+	case O_PNG: o->png = true; break;
+	case O_FORMAT: o->format = v; break;
+	}
+	return 0;
+}
+
+static int report_run(void *state, const struct kb_cli *cli)
+{
+	struct kb_report_opts *o = state;
+	char err[2048];
+
+	if (!o->db)
+		o->db = cli->db;
+	o->root = cli->env->root;
+	o->campaigns = cli->args;
+	o->ncampaigns = cli->nargs;
+	if (!kb_report(o, stdout, err, sizeof(err)))
+		return 0;
+	fprintf(stderr, "kvmbench: %s\n", err);
+	return 1;
+}
+
+const struct kb_command kb_cmd_report = {
+    .name = "report",
+    .summary = "an HTML report (figures, tables, trends) of campaigns",
+    .args = "[CAMPAIGN...]",
+    .min_args = 0,
+    .max_args = -1,
+    .opts = report_opts,
+    .state_size = sizeof(struct kb_report_opts),
+    .option = report_option,
+    .run = report_run,
+    .help = "Without CAMPAIGN: the newest campaign.  The report is DIR/index.html and\n"
+	    "trend.html, drawn by gnuplot (docs/reports.md).\n",
+};
