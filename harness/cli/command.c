@@ -340,6 +340,7 @@ int kb_option_choice(const char *who, const char *opt, const char *v, const char
 int kb_only_option(void *state, int i, const char *val)
 {
 	assert(i == 0);
+	(void)i; /* only with NDEBUG */
 	*(const char **)state = val;
 	return 0;
 }
