@@ -192,7 +192,7 @@ report: all
 	$(Q)build/kvmbench report $(CAMPAIGN) --db $(DB)
 
 bench-vmm: all
-	$(Q)$(PYTHON) tests/bench/bench_vmm.py
+	$(Q)$(PYTHON) tests/performance/bench_vmm.py
 
 nightly: all
 	$(Q)ci/nightly
@@ -201,16 +201,16 @@ qualify: all
 	$(Q)ci/qualify
 
 bench-harness: all
-	$(Q)$(PYTHON) tests/bench/bench_harness.py
+	$(Q)$(PYTHON) tests/performance/bench_harness.py
 
 bench-report: all
-	$(Q)$(PYTHON) tests/bench/bench_report.py
+	$(Q)$(PYTHON) tests/performance/bench_report.py
 
 bench-devices: all
-	$(Q)$(PYTHON) tests/bench/bench_devices.py
+	$(Q)$(PYTHON) tests/performance/bench_devices.py
 
 bench-boot: all $(LAB_IMAGES) $(BUILD)/images/initramfs.cpio.gz
-	$(Q)$(PYTHON) tests/bench/bench_boot.py
+	$(Q)$(PYTHON) tests/performance/bench_boot.py
 
 install: $(BUILD)/kvmbench-vmm $(BUILD)/kvmbench
 	install -D -m 0755 $(BUILD)/kvmbench-vmm $(DESTDIR)$(PREFIX)/bin/kvmbench-vmm
@@ -222,15 +222,15 @@ clean:
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 .SECONDARY:
 
-# --- the VMM under AddressSanitizer and UBSan (tests/test_virtio.py runs the
-# hostile guests on it: a device bug that touches memory it should not fails
-# the test instead of passing unnoticed) ------------------------------------------
+# --- the VMM under AddressSanitizer and UBSan (tests/functional/test_virtio.py
+# runs the hostile guests on it: a device bug that touches memory it should not
+# fails the test instead of passing unnoticed) ------------------------------------
 $(BUILD)/kvmbench-vmm-asan: $(VMM_SRC) $(COMMON_SRC) $(wildcard vmm/*.h vmm/*/*.h common/*.h include/*/*.h) | $(DEPS_STAMP)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(HOST_CFLAGS) $(CHECKED_CFLAGS) -Ivmm $(SAN) -o $@ $(VMM_SRC) $(COMMON_SRC) $(LDLIBS) $(HARNESS_LIBS)
 
-# --- the VMM under ThreadSanitizer (tests/test_vmmsafe.py runs the guests
-# with several devices, each with its own I/O thread, on it: state shared
+# --- the VMM under ThreadSanitizer (tests/security/test_vmmsafe.py runs the
+# guests with several devices, each with its own I/O thread, on it: state shared
 # between threads without a lock fails the test).  Built where the compiler
 # has the TSan runtime (gcc's libtsan); the test says so and skips where
 # not. ----------------------------------------------------------------------

@@ -1,5 +1,9 @@
 #!/bin/sh
-# A misbehaving stand-in for kvmbench-vmm, for the harness tests.
+# A stand-in for kvmbench-vmm, for the harness tests (no KVM needed).
+# FAKE_MODE run (the default): tests/fake/vmm.py, with FAKE_PYTHON (else
+# python3), writes a valid stats JSON for the workload and ends as its
+# settings say (pass, fail, crash, timeout, skip, error; slow, noisy: see
+# there).  The other modes misbehave, in shell so that they start at once:
 # FAKE_MODE: hang (sleeps), hang-hard (ignores SIGTERM too), segv (dies of
 # a signal), garbage (writes a corrupt stats JSON), nojson (writes none),
 # stats (copies the file FAKE_STATS to the stats path: a hand-written run),
@@ -10,13 +14,15 @@
 # others hang).  Every mode writes its pid to vmm.pid in the run's directory.
 args="$*"
 stats=""
-while [ $# -gt 0 ]; do
-	[ "$1" = "-stats" ] && stats=$2
-	shift
+prev=""
+for a; do
+	[ "$prev" = "-stats" ] && stats=$a
+	prev=$a
 done
 dir=$(dirname "$stats")
-echo $$ > "$dir/vmm.pid"
-case "$FAKE_MODE" in
+[ -n "$stats" ] && echo $$ > "$dir/vmm.pid"
+case "${FAKE_MODE:-run}" in
+run) exec "${FAKE_PYTHON:-python3}" "$(dirname "$0")/vmm.py" "$@" ;;
 hang|pidfile) exec sleep 1000 ;;
 hang-hard) trap '' TERM; sleep 1000; sleep 1000 ;;
 segv) kill -SEGV $$ ;;

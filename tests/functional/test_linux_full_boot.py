@@ -20,10 +20,11 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT, VMM, host_is_pvm, lab_retry, linux_host_fault
-from test_linux import extract_vmlinux, kernel  # noqa: F401  (the fixture)
-
-KB = ROOT / "build" / "kvmbench"
+from framework.harness import kb, write
+from framework.host import host_is_pvm
+from framework.lab import lab_retry, linux_host_fault
+from framework.linux import extract_vmlinux
+from framework.paths import KB, ROOT, VMM
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +43,7 @@ def initramfs(tmp_path_factory):
 
 def boot(kernel_path, initrd, tmp_path, append, *args, timeout=120, expect_crash=False):
     """One Linux boot on 2 vCPUs: (exit status, stats, console), retried in
-    the lab when it ends as the lab's own faults do (conftest.lab_retry)."""
+    the lab when it ends as the lab's own faults do (framework.lab.lab_retry)."""
     stats = tmp_path / "stats.json"
 
     def attempt():
@@ -196,7 +197,6 @@ def test_linux_scenario_passes(svm_kvm, tmp_path):
 
 def run_scenario(tmp_path, name, workload_keys):
     """kvmbench run on a one-workload scenario; the finished process."""
-    from test_harness import kb, write
     sc = write(tmp_path, name, "[scenario]\nrepeats = 1\n[matrix]\nworkload = hello\n"
                f"[workload.hello]\n{workload_keys}\n")
     return kb("run", sc, "--db", tmp_path / "k.db", timeout=60)

@@ -8,6 +8,9 @@ import subprocess
 
 import pytest
 
+from framework.harness import kb, write
+from framework.paths import BUILD, GUESTS, VMM
+
 M = 0x9e3779b97f4a7c15
 
 
@@ -119,7 +122,6 @@ def test_tap_backend_in_a_network_namespace(vmm):
             p = subprocess.run(cmd, capture_output=True, text=True)
             if p.returncode:
                 pytest.skip(f"tap test: {' '.join(cmd)}: {p.stderr.strip()}")
-        from conftest import GUESTS, VMM
         p = subprocess.run(["ip", "netns", "exec", ns, str(VMM), "-kernel",
                             str(GUESTS / "netio.elf"), "-netdev", "tap,id=n0,ifname=kbtap0",
                             "-device", "virtio-net-pci,netdev=n0",
@@ -207,7 +209,6 @@ def test_disk_not_whole_sectors(vmm, tmp_path):
 
 def test_devices_axis_runs_and_records_exits_per_region(kvm, tmp_path):
     import sqlite3
-    from test_harness import kb, write
     sc = write(tmp_path, "dev.ini", """
 [scenario]
 repeats = 2
@@ -253,7 +254,6 @@ args = n=4
     ("ioeventfd = maybe", "ioeventfd: 'maybe' (want on or off)"),
 ])
 def test_bad_device_axes_name_the_line(kvm, tmp_path, value, message):
-    from test_harness import kb, write
     sc = write(tmp_path, "bad.ini", f"[scenario]\nrepeats = 1\n[matrix]\nworkload = hello\n{value}\n")
     p = kb("run", str(sc), "--db", str(tmp_path / "k.db"))
     assert p.returncode != 0 and "bad.ini:5" in p.stderr and message in p.stderr, p.stderr
@@ -299,7 +299,6 @@ def test_devices_under_asan_and_ubsan(kvm, disk, guest, args, append):
     """The same guests on build/kvmbench-vmm-asan (make test builds it): any
     out-of-bounds access, use after free or undefined behaviour in the
     device code aborts the VMM with a report, and fails here."""
-    from conftest import BUILD, GUESTS
     vmm = BUILD / "kvmbench-vmm-asan"
     assert vmm.exists(), "build it with make build/kvmbench-vmm-asan (make test does)"
     cmd = [str(vmm), "-kernel", str(GUESTS / f"{guest}.elf"), "-serial", "none",

@@ -8,8 +8,9 @@ import time
 
 import pytest
 
-from fetchserver import Server
-from test_harness import KB, write
+from framework.fetchserver import Server
+from framework.harness import rows, write
+from framework.paths import GUESTS, KB
 
 BODY = os.urandom(300 * 1024)
 SHA = hashlib.sha256(BODY).hexdigest()
@@ -167,8 +168,6 @@ def test_shipped_manifest_parses():
 
 
 def test_run_fetches_the_images_a_scenario_needs(kvm, tmp_path):
-    from conftest import GUESTS
-    from test_harness import rows
     hello = (GUESTS / "hello.elf").read_bytes()
     s = Server({"hello.elf": hello})
     try:

@@ -12,11 +12,13 @@ import time
 
 import pytest
 
-from test_harness import FAKE, KB, kb, rows, write
+from framework import fake as fake_vmm
+from framework.harness import kb, rows, write
+from framework.paths import KB
 
 
 def fake(mode, **extra):
-    return {"KVMBENCH_VMM": str(FAKE), "FAKE_MODE": mode, "KVMBENCH_GRACE_MS": "300", **extra}
+    return {**fake_vmm.env(mode), "KVMBENCH_GRACE_MS": "300", **extra}
 
 
 def alive(pid):

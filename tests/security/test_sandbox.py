@@ -8,8 +8,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import BUILD, GUESTS, VMM
-from test_harness import KB, kb, rows, write
+from framework.harness import kb, rows, write
+from framework.paths import BUILD, GUESTS, KB, VMM
 
 # two vCPUs and an I/O thread (virtio-rng with ioeventfd): every thread kind
 KINDS_ARGS = ["-smp", "2", "-device", "virtio-rng-pci", "-timeout", "30"]

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT
+from framework.paths import ROOT
 
 CHECK = ROOT / "tests" / "arch-check"
 

@@ -11,8 +11,9 @@ import time
 
 import pytest
 
-from conftest import ROOT, kvm_unusable_reason
-from test_harness import kb, write
+from framework.harness import kb, write
+from framework.host import kvm_unusable_reason
+from framework.paths import ROOT
 
 TREE_TMP = ROOT / "build" / "lab"
 

@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from conftest import in_lab
+from framework.host import in_lab
 
 
 def decompile(d):

@@ -21,7 +21,7 @@ RUNS = int(os.environ.get("RUNS", "10000"))
 
 def build(db):
     open(db, "w").close()
-    subprocess.run([KB, "list", "--db", db], check=True, capture_output=True)  # schema
+    subprocess.run([KB, "migrate", "--db", db], check=True, capture_output=True)  # schema
     rnd = random.Random(1)
     c = sqlite3.connect(db)
     c.execute("INSERT INTO hosts (id, uuid, hostname, cpu_model, kernel, kvm_module, paging,"

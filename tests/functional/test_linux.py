@@ -8,30 +8,17 @@ vmlinux boots through PVH and through the 64-bit entry to its first lines.
 Booting on to init needs VMX/SVM: test_linux_full_boot.py.
 """
 import json
-import lzma
 import os
 import pathlib
 import re
 import struct
 import subprocess
 import time
-import zlib
 
 import pytest
 
-from conftest import ROOT, VMM
-
-KB = ROOT / "build" / "kvmbench"
-
-
-@pytest.fixture(scope="module")
-def kernel():
-    p = subprocess.run([str(KB), "fetch", "debian-cloud-kernel"], capture_output=True, text=True,
-                       timeout=600)
-    if p.returncode and "apt-get download" in p.stderr:
-        pytest.skip(f"the Debian cloud kernel cannot be downloaded here: {p.stderr.strip()}")
-    assert p.returncode == 0, p.stderr
-    return p.stdout.split()[1]
+from framework.linux import extract_vmlinux
+from framework.paths import VMM
 
 
 def test_debian_kernel_early_boot_sees_topology_and_numa(kvm, kernel, tmp_path, capsys):
@@ -65,27 +52,6 @@ def test_debian_kernel_early_boot_sees_topology_and_numa(kvm, kernel, tmp_path, 
 
 
 # --- the same kernel as an ELF vmlinux (the bzImage's payload) ------------------
-
-def extract_vmlinux(bzimage, out):
-    """The vmlinux ELF inside a bzImage: its payload (setup header fields
-    payload_offset/payload_length), decompressed by its magic."""
-    b = bzimage.read_bytes()
-    koff = ((b[0x1f1] or 4) + 1) * 512
-    off, length = struct.unpack_from("<II", b, 0x248)
-    payload = b[koff + off:koff + off + length - 4]  # the last 4 bytes: the unpacked size
-    if payload[:2] == b"\x1f\x8b":
-        data = zlib.decompressobj(47).decompress(payload)
-    elif payload[:6] == b"\xfd7zXZ\x00":
-        data = lzma.LZMADecompressor().decompress(payload)
-    else:
-        tool = {b"\x02\x21\x4c\x18": "lz4", b"\x28\xb5\x2f\xfd": "zstd"}.get(payload[:4])
-        assert tool, f"unknown bzImage payload compression {payload[:6].hex()}"
-        data = subprocess.run([tool, "-dc"], input=payload, capture_output=True,
-                              check=True).stdout
-    assert data[:4] == b"\x7fELF"
-    out.write_bytes(data)
-    return out
-
 
 PVH_NOTE = struct.pack("<III", 4, 8, 18) + b"Xen\0"  # XEN_ELFNOTE_PHYS32_ENTRY
 

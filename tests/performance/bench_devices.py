@@ -13,7 +13,7 @@ on, off...), so host drift hits both alike.  Per run:
                                ioeventfd writes and HLT)
   throughput                   the guest's IOPS / packets/s / bytes/s
 Medians are printed with the ratio off/on.  Figures only: nothing is
-asserted (the tests in tests/test_virtio.py assert the behaviour).
+asserted (the tests in tests/functional/test_virtio.py assert the behaviour).
 """
 import json
 import os

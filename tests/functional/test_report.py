@@ -9,8 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, in_lab, lab_retry, linux_host_fault
-from test_harness import FAKE, kb, rows, write
+from framework import fake
+from framework.harness import kb, rows, write
+from framework.host import in_lab
+from framework.lab import lab_retry, linux_host_fault
+from framework.paths import ROOT
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                   "--no-first-run", "--disable-background-networking",
@@ -169,7 +172,7 @@ def test_compare_bad_inputs(tmp_path):
     g = write(tmp_path, "two.ini", "[scenario]\nrepeats = 1\nwarmup = 0\n[matrix]\n"
               "workload = cpuid\n")
     db = tmp_path / "k.db"
-    env = {"KVMBENCH_VMM": str(FAKE), "FAKE_MODE": "nojson"}
+    env = fake.env("nojson")
     kb("run", f, "--db", db, "--quiet", env=env)
     p = kb("compare", "1", "99", "--db", db)
     assert p.returncode == 1 and "no campaign matches '99'" in p.stderr
@@ -177,7 +180,7 @@ def test_compare_bad_inputs(tmp_path):
     assert p.returncode == 1 and "no measured runs" in p.stderr
     empty = tmp_path / "empty.db"
     sqlite3.connect(empty).close()
-    # readers never create the schema (tests/test_hostile_db.py)
+    # readers never create the schema (tests/security/test_hostile_db.py)
     for cmd in (["compare", "1", "2"], ["report"]):
         p = kb(*cmd, "--db", empty)
         assert p.returncode == 1 and "not a kvmbench database" in p.stderr, p.stderr

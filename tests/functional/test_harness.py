@@ -9,31 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BUILD, ROOT, host_is_pvm
-
-KB = BUILD / "kvmbench"
-FAKE = ROOT / "tests" / "fake" / "vmm.sh"
-
-
-def kb(*args, env=None, timeout=300, check=None):
-    e = dict(os.environ)
-    e.update(env or {})
-    p = subprocess.run([str(KB), *map(str, args)], capture_output=True, text=True,
-                       timeout=timeout, env=e)
-    if check is not None:
-        assert p.returncode == check, p.stdout[-3000:] + p.stderr[-3000:]
-    return p
-
-
-def write(tmp_path, name, text):
-    f = tmp_path / name
-    f.write_text(text)
-    return f
-
-
-def rows(db, sql, *args):
-    with sqlite3.connect(db) as c:
-        return c.execute(sql, args).fetchall()
+from framework import fake
+from framework.harness import kb, rows, write
+from framework.host import host_is_pvm
+from framework.paths import KB, ROOT
 
 
 # --- scenario files -------------------------------------------------------------
@@ -148,8 +127,7 @@ def test_misbehaving_vmm_is_a_recorded_failure(tmp_path, mode, reason):
     f = write(tmp_path, "s.ini", "[scenario]\nrepeats = 1\nwarmup = 0\ntimeout = 0.2\n"
               "[matrix]\nworkload = hello\n")
     db = tmp_path / "k.db"
-    p = kb("run", f, "--db", db, env={"KVMBENCH_VMM": str(FAKE), "FAKE_MODE": mode,
-                                      "KVMBENCH_GRACE_MS": "300"})
+    p = kb("run", f, "--db", db, env={**fake.env(mode), "KVMBENCH_GRACE_MS": "300"})
     assert p.returncode == 2, p.stderr
     (status, r, log_dir), = rows(db, "SELECT status, reason, log_dir FROM runs")
     assert status == "fail" and reason in r, r
@@ -251,7 +229,7 @@ def test_paging_points_the_host_lacks_are_skipped(kvm, tmp_path):
               "workload = hello\npaging = host, ept, npt, shadow\n")
     db = tmp_path / "k.db"
     # --host native: here, not in the lab the harness would otherwise choose
-    # for modes this host lacks (tests/test_lab.py)
+    # for modes this host lacks (tests/functional/test_lab.py)
     kb("run", f, "--db", db, "--host", "native", check=0)
     host_mode = rows(db, "SELECT paging FROM hosts")[0][0]
     got = dict((p, (s, r)) for p, s, r in rows(db, "SELECT paging, status, reason FROM runs"))
@@ -288,7 +266,7 @@ def test_bad_databases_are_refused_untouched(tmp_path):
     good = tmp_path / "good.db"
     f = write(tmp_path, "one.ini", "[scenario]\nrepeats = 1\nwarmup = 0\n[matrix]\n"
               "workload = hello\n")
-    kb("run", f, "--db", good, "--quiet", env={"KVMBENCH_VMM": str(FAKE), "FAKE_MODE": "nojson"})
+    kb("run", f, "--db", good, "--quiet", env=fake.env("nojson"))
     os.chmod(good, 0o444)
     if os.geteuid() != 0:
         p = kb("run", f, "--db", good)
@@ -372,7 +350,7 @@ def test_schema_migration_keeps_data(tmp_path):
     f = write(tmp_path, "one.ini", "[scenario]\nrepeats = 1\nwarmup = 0\n[matrix]\n"
               "workload = hello\n")
     db = tmp_path / "old.db"
-    kb("run", f, "--db", db, "--quiet", env={"KVMBENCH_VMM": str(FAKE), "FAKE_MODE": "nojson"})
+    kb("run", f, "--db", db, "--quiet", env=fake.env("nojson"))
     with sqlite3.connect(db) as c:  # turn it into a schema 1 database
         c.execute("ALTER TABLE campaigns DROP COLUMN vmm_args")
         c.execute("ALTER TABLE hosts DROP COLUMN kind")
@@ -380,7 +358,7 @@ def test_schema_migration_keeps_data(tmp_path):
         c.execute("ALTER TABLE campaigns DROP COLUMN run_group")
         c.execute("ALTER TABLE runs DROP COLUMN sandbox")
         c.execute("PRAGMA user_version = 1")
-    # readers never upgrade (tests/test_hostile_db.py); migrate does
+    # readers never upgrade (tests/security/test_hostile_db.py); migrate does
     p = kb("list", "--db", db)
     assert p.returncode == 1 and "older than 4" in p.stderr and "kvmbench migrate" in p.stderr
     os.chmod(db, 0o444)
@@ -394,8 +372,7 @@ def test_schema_migration_keeps_data(tmp_path):
     # version 3: host kinds, filled from the KVM module for hosts recorded before
     (kind, emulated), = rows(db, "SELECT kind, timings_emulated FROM hosts")
     assert kind in ("pvm", "vmx", "svm", "none") and emulated == 0, kind
-    kb("run", f, "--db", db, "--quiet", "--vmm-args", "-m 64M",
-       env={"KVMBENCH_VMM": str(FAKE), "FAKE_MODE": "nojson"})
+    kb("run", f, "--db", db, "--quiet", "--vmm-args", "-m 64M", env=fake.env("nojson"))
     assert rows(db, "PRAGMA user_version") == [(4,)]
     assert rows(db, "SELECT id, vmm_args FROM campaigns ORDER BY id") == [(1, None), (2, "-m 64M")]
     assert rows(db, "SELECT count(*) FROM runs") == [(2,)]
@@ -453,8 +430,7 @@ def test_numa_axis_gives_the_vmm_nodes(kvm, tmp_path):
 def test_vmm_output_is_capped_not_fatal(tmp_path):
     f = write(tmp_path, "s.ini", "[scenario]\nrepeats = 1\nwarmup = 0\n[matrix]\nworkload = hello\n")
     db = tmp_path / "k.db"
-    p = kb("run", f, "--db", db, env={"KVMBENCH_VMM": str(FAKE), "FAKE_MODE": "chatty",
-                                      "KVMBENCH_LOG_CAP": "64K"})
+    p = kb("run", f, "--db", db, env={**fake.env("chatty"), "KVMBENCH_LOG_CAP": "64K"})
     assert p.returncode == 0, p.stderr
     (status, reason, log_dir), = rows(db, "SELECT status, reason, log_dir FROM runs")
     assert status == "pass" and reason == "pass: chatty; VMM output capped at 65536 bytes", reason

@@ -13,7 +13,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from test_harness import FAKE, KB, kb, rows, write
+from framework import fake
+from framework.harness import kb, rows, write
+from framework.paths import KB
 
 TAG = "<img src=x onerror=alert(1)>"
 # gnuplot runs what is in backticks inside double quotes: each would create
@@ -39,7 +41,7 @@ def fake_run(tmp_path, scenario, st, *args, name="s.json"):
     sj = tmp_path / name
     sj.write_bytes(json.dumps(st).encode() if isinstance(st, dict) else st)
     return kb("run", scenario, *args, "--quiet",
-              env={"KVMBENCH_VMM": str(FAKE), "FAKE_MODE": "stats", "FAKE_STATS": str(sj)})
+              env=fake.env("stats", stats=sj))
 
 
 def one_point(tmp_path, repeats=1):

@@ -9,7 +9,8 @@ import sqlite3
 
 import pytest
 
-from test_harness import FAKE, kb, rows, write
+from framework import fake
+from framework.harness import kb, rows, write
 
 # --- numbers in scenario files ---------------------------------------------------
 
@@ -139,7 +140,7 @@ def run_fake(tmp_path, stats_text, name="s.ini", repeats=1, db=None):
               "[matrix]\nworkload = hello\n")
     db = db or tmp_path / "k.db"
     p = kb("run", f, "--db", db, "--quiet",
-           env={"KVMBENCH_VMM": str(FAKE), "FAKE_MODE": "stats", "FAKE_STATS": str(st)})
+           env=fake.env("stats", stats=st))
     return p, db
 
 
@@ -215,6 +216,6 @@ def test_environment_numbers_are_checked(tmp_path, var, value):
         f = write(tmp_path, "s.ini", "[scenario]\nrepeats = 1\nwarmup = 0\n"
                   "[matrix]\nworkload = hello\n")
         p = kb("run", f, "--db", tmp_path / "k.db", "--quiet",
-               env={var: value, "KVMBENCH_VMM": str(FAKE), "FAKE_MODE": "nojson"})
+               env={var: value, **fake.env("nojson")})
     assert p.returncode != 0
     assert f"{var}={value}: '{value}' is not a whole number in" in p.stderr, p.stderr

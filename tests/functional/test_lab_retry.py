@@ -1,9 +1,9 @@
-"""conftest.lab_retry: Linux boots in the lab are tried again only when they
+"""framework.lab.lab_retry: Linux boots in the lab are tried again only when they
 end the way the lab's own faults end (docs/hosts.md), and never natively."""
 import pytest
 
-import conftest
-from conftest import LAB_TRIES, lab_retry, linux_host_fault
+from framework import host
+from framework.lab import LAB_TRIES, lab_retry, linux_host_fault
 
 LOST = "vCPU 1 ...; its CR3 is not guest RAM: the host's KVM lost this vCPU's state"
 
@@ -24,7 +24,7 @@ def test_what_counts_as_a_lab_fault(status, reason, stderr, crash, fault):
 
 
 def run(monkeypatch, lab, outcomes):
-    monkeypatch.setattr(conftest, "in_lab", lambda: lab)
+    monkeypatch.setattr(host, "in_lab", lambda: lab)
     seq = iter(outcomes)
     tried = []
 

@@ -30,8 +30,9 @@ import time
 
 import pytest
 
-from conftest import ROOT, VMM, in_lab, lab_retry, linux_host_fault
-from test_linux import kernel  # noqa: F401  (the fixture)
+from framework.host import in_lab
+from framework.lab import lab_retry, linux_host_fault
+from framework.paths import ROOT, VMM
 
 MIB = 8  # read region, then write region
 TAIL = 4096  # past the two regions: read back, must stay

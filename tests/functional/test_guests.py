@@ -1,7 +1,7 @@
 """The micro-guests on real KVM: topology checks and the benchmark guests."""
 import pytest
 
-from conftest import host_is_pvm
+from framework.host import host_is_pvm
 
 SHAPES = [
     # -smp value, guest's idea of the shape, expected APIC IDs (prefix)

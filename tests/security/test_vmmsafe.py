@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import BUILD, GUESTS
+from framework.paths import BUILD, GUESTS
 
 TWO_RNGS = ["-device", "virtio-rng-pci", "-device", "virtio-rng-pci"]
 

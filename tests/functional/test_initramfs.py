@@ -2,13 +2,13 @@
 virtio modules, checked against SHA256SUMS, and pktloop and outb built
 here) and its /init.  Booting it needs a VMX/SVM host (kvm_pvm stops Linux
 before init), so here the archive's contents and the script are checked;
-tests/test_linux_virtio.py boots it."""
+tests/functional/test_linux_virtio.py boots it."""
 import re
 import subprocess
 
 import pytest
 
-from conftest import ROOT
+from framework.paths import ROOT
 
 
 def test_initramfs_builds_with_init_busybox_and_modules(tmp_path):

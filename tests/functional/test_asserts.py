@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT
+from framework.paths import ROOT
 
 
 def commands(target):

@@ -5,7 +5,7 @@ import struct
 
 import pytest
 
-from conftest import GUESTS, VMM, host_is_pvm
+from framework.paths import GUESTS, VMM
 
 
 def test_hello_passes_and_prints(vmm):
@@ -255,7 +255,6 @@ def test_fw_cfg_as_qemu_test_images_read_it(vmm, smp, mem):
 
 @pytest.mark.parametrize("smp", ["1", "2", "4"])
 def test_multiboot_kernel_reads_fw_cfg_and_exits(vmm, smp):
-    from conftest import GUESTS
     r = vmm(str(GUESTS / "mbtest.mb"), "-smp", smp, "-timeout", "20")
     assert r.rc == ((0x20 + int(smp)) << 1) | 1, r.out + r.err
     assert r.out == "multiboot ok\n"
