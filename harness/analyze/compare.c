@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "store/db.h"
+#include "store/sqlexpr.h"
 #include "common/escape.h"
 #include "plan/scenario.h"
 #include "analyze/stats.h"
@@ -159,7 +160,7 @@ static int side_sql(const struct kb_compare_opts *o, char *where, size_t wlen, c
 		*key = "replace(r.params, ' paging=' || r.paging, '')";
 		/* host and tdp runs ran in the host's mode; tdp selects ept and npt */
 		snprintf(where, wlen,
-			 "((CASE WHEN r.paging IN ('host', 'tdp') THEN h.paging ELSE r.paging END)"
+			 "(" KB_SQL_PAGING
 			 " = ?1 OR (?1 = 'tdp' AND h.paging IN ('ept', 'npt') AND r.paging IN "
 			 "('host', 'tdp', 'ept', 'npt')))");
 	} else if (!strcmp(by, "host")) {

@@ -10,6 +10,7 @@
 
 #include "common/escape.h"
 #include "report/figure.h"
+#include "store/sqlexpr.h"
 #include "analyze/stats.h"
 
 FILE *kb_fig_data(struct kb_plotctx *c, const char *name)
@@ -75,7 +76,7 @@ static int exit_figure(struct kb_plotctx *c, FILE *html, const char *kind, const
 	sqlite3_stmt *st;
 
 	snprintf(sql, sizeof(sql),
-		 "SELECT " KB_PLOT_IDENT
+		 "SELECT " KB_SQL_POINT_IDENT
 		 ", IFNULL(e.space || ':', '') || e.name, e.count FROM exits e"
 		 " JOIN runs r ON r.id = e.run_id WHERE r.campaign_id IN (%%s) AND r.warmup = 0"
 		 " AND r.status = 'pass' AND e.kind = '%s' ORDER BY 2, 1",
@@ -177,9 +178,10 @@ int kb_plot_kvm_stats(struct kb_plotctx *c, FILE *html)
 	double *med = calloc((size_t)c->npoints * NW, sizeof(*med));
 	bool used[NW] = {false};
 	sqlite3_stmt *st = kb_plot_query(
-	    c, "SELECT " KB_PLOT_IDENT " AS ident, k.name, group_concat(k.value) FROM kvm_stats k"
-	       " JOIN runs r ON r.id = k.run_id WHERE r.campaign_id IN (%s) AND r.warmup = 0"
-	       " AND r.status = 'pass' GROUP BY ident, k.name");
+	    c,
+	    "SELECT " KB_SQL_POINT_IDENT " AS ident, k.name, group_concat(k.value) FROM kvm_stats k"
+	    " JOIN runs r ON r.id = k.run_id WHERE r.campaign_id IN (%s) AND r.warmup = 0"
+	    " AND r.status = 'pass' GROUP BY ident, k.name");
 
 	if (!st || !med) {
 		free(med);

@@ -9,6 +9,7 @@
 
 #include "common/escape.h"
 #include "report/figure.h"
+#include "store/sqlexpr.h"
 #include "analyze/stats.h"
 
 static double kstat_median(struct kb_plotctx *c, const char *key, const char *name)
@@ -16,7 +17,7 @@ static double kstat_median(struct kb_plotctx *c, const char *key, const char *na
 	sqlite3_stmt *st =
 	    kb_plot_query(c, "SELECT k.value FROM kvm_stats k JOIN runs r ON r.id = k.run_id"
 			     " WHERE r.campaign_id IN (%s) AND r.warmup = 0 AND r.status = 'pass'"
-			     " AND " KB_PLOT_IDENT " = ?1 AND k.name = ?2");
+			     " AND " KB_SQL_POINT_IDENT " = ?1 AND k.name = ?2");
 	double v[1024], m;
 	size_t n = 0;
 

@@ -15,6 +15,7 @@
 
 #include "analyze/compare.h"
 #include "store/db.h"
+#include "store/sqlexpr.h"
 #include "common/escape.h"
 #include "report/figure.h"
 #include "common/proc.h"
@@ -159,10 +160,10 @@ static void make_labels(struct kb_plotctx *c)
 static int load_series(struct kb_plotctx *c)
 {
 	sqlite3_stmt *st = kb_plot_query(
-	    c,
-	    "SELECT " KB_PLOT_IDENT " AS ident, m.name, m.unit, m.value FROM runs r JOIN metrics m"
-	    " ON m.run_id = r.id WHERE r.campaign_id IN (%s) AND r.warmup = 0"
-	    " AND r.status = 'pass' AND m.value IS NOT NULL ORDER BY ident, m.name");
+	    c, "SELECT " KB_SQL_POINT_IDENT
+	       " AS ident, m.name, m.unit, m.value FROM runs r JOIN metrics m"
+	       " ON m.run_id = r.id WHERE r.campaign_id IN (%s) AND r.warmup = 0"
+	       " AND r.status = 'pass' AND m.value IS NOT NULL ORDER BY ident, m.name");
 	size_t cap = 0;
 	unsigned pi = 0;
 
@@ -224,12 +225,30 @@ static void pick_primary(struct kb_plotctx *c)
 	}
 }
 
+/* A point's params show the mode it ran with (KB_SQL_PAGING), not "host"
+ * or "tdp". */
+static void show_paging(struct kb_ppoint *p)
+{
+	static const char *const asked[] = {" paging=host", " paging=tdp"};
+
+	for (unsigned i = 0; i < 2; i++) {
+		char *ph = strstr(p->params, asked[i]), tail[sizeof(p->params)];
+		size_t n = strlen(asked[i]);
+
+		if (!ph || (ph[n] && ph[n] != ' '))
+			continue;
+		snprintf(tail, sizeof(tail), "%s", ph + n);
+		snprintf(ph, sizeof(p->params) - (size_t)(ph - p->params), " paging=%s%s",
+			 p->paging, tail);
+		return;
+	}
+}
+
 int kb_plot_load_points(struct kb_plotctx *c, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = kb_plot_query(
-	    c, "SELECT " KB_PLOT_IDENT ", min(r.params), min(r.workload), min(r.topology),"
-	       " min(r.vcpus), min(CASE WHEN r.paging IN ('host', 'tdp') THEN h.paging ELSE "
-	       "r.paging END),"
+	    c, "SELECT " KB_SQL_POINT_IDENT ", min(r.params), min(r.workload), min(r.topology),"
+	       " min(r.vcpus), min(" KB_SQL_PAGING "),"
 	       " r.point_key FROM runs r JOIN campaigns c ON c.id = r.campaign_id JOIN hosts h"
 	       " ON h.id = c.host_id WHERE r.campaign_id IN (%s) AND r.warmup = 0"
 	       " GROUP BY r.campaign_id, r.point_key ORDER BY r.campaign_id, min(r.seq)");
@@ -261,16 +280,7 @@ int kb_plot_load_points(struct kb_plotctx *c, char *err, size_t errlen)
 		p->vcpus = sqlite3_column_int(st, 4);
 		snprintf(p->paging, sizeof(p->paging), "%s", sqlite3_column_text(st, 5));
 		snprintf(p->pkey, sizeof(p->pkey), "%s", sqlite3_column_text(st, 6));
-		/* show the mode it ran with, not "host" */
-		char *ph = strstr(p->params, " paging=host");
-
-		if (ph) {
-			char tail[1100];
-
-			snprintf(tail, sizeof(tail), "%s", ph + 12);
-			snprintf(ph, sizeof(p->params) - (size_t)(ph - p->params), " paging=%s%s",
-				 p->paging, tail);
-		}
+		show_paging(p);
 	}
 	sqlite3_finalize(st);
 	if (!c->npoints) {

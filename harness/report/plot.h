@@ -10,15 +10,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* A point as the report sees it: its key and the paging mode it really ran
- * with (the host's when it said "host"), so merged hosts stay apart. */
-#define KB_PLOT_IDENT                                                                       \
-	"(r.point_key || '/' || (SELECT CASE r.paging WHEN 'host' THEN hh.paging ELSE "     \
-	"r.paging END FROM campaigns cc JOIN hosts hh ON hh.id = cc.host_id WHERE cc.id = " \
-	"r.campaign_id))"
-
 struct kb_ppoint {
-	char key[48];  /* point key / effective paging */
+	char key[48];  /* KB_SQL_POINT_IDENT: point key / effective paging */
 	char pkey[17]; /* the point key alone */
 	char params[1100];
 	char label[200]; /* the axis values that vary, workload first */
