@@ -78,3 +78,52 @@ def test_tdp_runs_of_an_ept_and_an_npt_host_stay_apart_in_the_report(tmp_path):
     assert p.returncode == 10, p.stdout + p.stderr
     (r,) = json.loads(p.stdout)["results"]
     assert (r["median_baseline"], r["median_candidate"]) == (100, 200)
+
+
+# --- ingest: the run's shape as the VMM reported it -------------------------------
+
+SHAPE = "SELECT vcpus, sockets, cores, threads, memory_bytes, numa, topology, reason FROM runs"
+PLAN_2X1X1 = "topology = 2x1x1\nmemory = 256M\nnuma = 2\nworkload = hello"
+
+
+def config(vcpus=2, sockets=2, cores=1, threads=1, memory=256 << 20, nodes=2):
+    return {"vcpus": vcpus, "maxcpus": vcpus, "sockets": sockets, "cores": cores,
+            "threads": threads, "numa_nodes": nodes, "memory_bytes": memory}
+
+
+def test_ingest_records_what_the_vmm_reported_when_it_agrees_with_the_plan(tmp_path):
+    p, db = run_fake(tmp_path, stats(config=config()), PLAN_2X1X1)
+    assert p.returncode == 0 and "warning" not in p.stderr, p.stderr
+    assert query(db, SHAPE) == [(2, 2, 1, 1, 256 << 20, "2", "2x1x1",
+                                 "pass: guest reported pass")]
+
+
+def test_ingest_records_the_vmm_s_shape_over_the_plan_and_says_so(tmp_path):
+    cfg = config(vcpus=4, sockets=1, cores=4, memory=512 << 20, nodes=1)
+    p, db = run_fake(tmp_path, stats(config=cfg), PLAN_2X1X1)
+    assert p.returncode == 0, p.stderr
+    (row,) = query(db, SHAPE)
+    assert row[:7] == (4, 1, 4, 1, 512 << 20, "1", "2x1x1")  # topology: the point's axis
+    said = ("the VMM reported vcpus 4 (plan 2), sockets 1 (plan 2), cores 4 (plan 1), "
+            f"memory_bytes {512 << 20} (plan {256 << 20}), numa_nodes 1 (plan 2)")
+    assert row[7] == "pass: guest reported pass; " + said
+    assert "warning: campaign 1 point" in p.stderr and said in p.stderr, p.stderr
+
+
+def test_ingest_takes_the_plan_where_the_stats_lack_a_value(tmp_path):
+    p, db = run_fake(tmp_path, stats(), PLAN_2X1X1)  # no config at all
+    assert p.returncode == 0 and "warning" not in p.stderr, p.stderr
+    assert query(db, SHAPE)[0][:7] == (2, 2, 1, 1, 256 << 20, "2", "2x1x1")
+    bad = {"vcpus": -1, "sockets": "2", "cores": 0, "threads": 1.5, "memory_bytes": None,
+           "numa_nodes": 1 << 40}
+    p, db = run_fake(tmp_path, stats(config=bad), PLAN_2X1X1, db=tmp_path / "b.db")
+    assert p.returncode == 0 and "warning" not in p.stderr, p.stderr
+    assert query(db, SHAPE)[0][:7] == (2, 2, 1, 1, 256 << 20, "2", "2x1x1")
+
+
+def test_ingest_of_a_plain_topology_matches_the_vmm_s_reading_of_smp_n(tmp_path):
+    # -smp 4 is 1 socket of 4 cores for the VMM (QEMU's rule) and for the plan
+    p, db = run_fake(tmp_path, stats(config=config(4, 1, 4, 1, 128 << 20, 1)),
+                     "topology = 4\nworkload = hello")
+    assert p.returncode == 0 and "warning" not in p.stderr, p.stderr
+    assert query(db, SHAPE)[0][:7] == (4, 1, 4, 1, 128 << 20, "none", "4")
