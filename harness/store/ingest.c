@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <json-c/json.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -251,17 +252,58 @@ static int insert_run(struct kb_ingest *in, const struct kb_run_rec *r, const st
 	return step(st);
 }
 
-static int insert_metric(struct kb_ingest *in, int64_t run, const char *name, double value,
-			 const char *unit)
+/*
+ * Bind statement which's parameters from types, a letter each: 'i' an
+ * int64_t, 'd' a double, 't' a string (NULL: SQL NULL), 'n' SQL NULL (no
+ * argument); step it.  0 or -1.
+ */
+static int insert(struct kb_ingest *in, int which, const char *types, ...)
 {
-	sqlite3_stmt *st = in->st[S_METRIC];
+	sqlite3_stmt *st = in->st[which];
+	va_list ap;
 
-	sqlite3_bind_int64(st, 1, run);
-	bind_text(st, 2, name);
-	sqlite3_bind_double(st, 3, value);
-	bind_text(st, 4, unit);
-	sqlite3_bind_int64(st, 5, 0);
+	assert(strlen(types) == (size_t)sqlite3_bind_parameter_count(st));
+	va_start(ap, types);
+	for (int i = 0; types[i]; i++) {
+		if (types[i] == 'i')
+			sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+		else if (types[i] == 'd')
+			sqlite3_bind_double(st, i + 1, va_arg(ap, double));
+		else if (types[i] == 't')
+			bind_text(st, i + 1, va_arg(ap, const char *));
+		else {
+			assert(types[i] == 'n');
+			sqlite3_bind_null(st, i + 1);
+		}
+	}
+	va_end(ap);
 	return step(st);
+}
+
+/* One derived metric of device dev: "DEV.SUFFIX". */
+static int insert_dev_metric(struct kb_ingest *in, int64_t run, const char *dev, const char *suffix,
+			     double value, const char *unit)
+{
+	char name[160];
+
+	snprintf(name, sizeof(name), "%s.%s", dev, suffix);
+	return insert(in, S_METRIC, "itdti", run, name, value, unit, (int64_t)0);
+}
+
+/* The exits charged to device dev's regions ("DEV.something"). */
+static int64_t device_exits(json_object *regions, const char *dev)
+{
+	size_t dl = strlen(dev);
+	int64_t own = 0;
+
+	for (size_t k = 0; k < kb_stats_len(regions); k++) {
+		json_object *r = json_object_array_get_idx(regions, k);
+		const char *rn = kb_stats_str(r, "name");
+
+		if (rn && !strncmp(rn, dev, dl) && rn[dl] == '.')
+			own += kb_stats_int(r, "count", 0);
+	}
+	return own;
 }
 
 /*
@@ -272,146 +314,107 @@ static int insert_metric(struct kb_ingest *in, int64_t run, const char *name, do
  */
 static long insert_device_metrics(struct kb_ingest *in, int64_t run, json_object *stats)
 {
-	json_object *devs = kb_stats_get(stats, "devices"),
-		    *regions = kb_stats_get(kb_stats_get(stats, "exits"), "by_region");
+	json_object *devs = kb_stats_get(stats, "devices");
+	json_object *regions = kb_stats_get(kb_stats_get(stats, "exits"), "by_region");
 	json_object *kvm = kb_stats_get(kb_stats_get(stats, "kvm_stats"), "vcpu");
-	size_t nd =
-	    devs && json_object_is_type(devs, json_type_array) ? json_object_array_length(devs) : 0;
-	size_t nr = regions && json_object_is_type(regions, json_type_array)
-			? json_object_array_length(regions)
-			: 0;
 	long rows = 0;
 
-	for (size_t i = 0; i < nd; i++) {
+	for (size_t i = 0; i < kb_stats_len(devs); i++) {
 		json_object *d = json_object_array_get_idx(devs, i);
 		const char *dev = kb_stats_str(d, "name");
-		int64_t req = kb_stats_int(d, "requests", 0), own = 0;
-		char name[160];
-		size_t dl = dev ? strlen(dev) : 0;
+		int64_t req = kb_stats_int(d, "requests", 0);
+		int64_t broken = kb_stats_int(d, "broken_count", 0);
+		double own = dev ? (double)device_exits(regions, dev) : 0;
 
 		if (!dev || req <= 0)
 			continue;
-		for (size_t k = 0; k < nr; k++) {
-			json_object *r = json_object_array_get_idx(regions, k);
-			const char *rn = kb_stats_str(r, "name");
-
-			if (rn && !strncmp(rn, dev, dl) && rn[dl] == '.')
-				own += kb_stats_int(r, "count", 0);
-		}
-		snprintf(name, sizeof(name), "%s.requests", dev);
-		if (insert_metric(in, run, name, (double)req, "requests"))
+		if (insert_dev_metric(in, run, dev, "requests", (double)req, "requests") ||
+		    insert_dev_metric(in, run, dev, "exits_per_request", own / (double)req,
+				      "exits/request") ||
+		    (kb_stats_get(kvm, "exits") &&
+		     insert_dev_metric(in, run, dev, "kvm_exits_per_request",
+				       (double)kb_stats_int(kvm, "exits", 0) / (double)req,
+				       "exits/request")) ||
+		    (broken > 0 &&
+		     insert_dev_metric(in, run, dev, "broken_count", (double)broken, "violations")))
 			return -1;
-		snprintf(name, sizeof(name), "%s.exits_per_request", dev);
-		if (insert_metric(in, run, name, (double)own / (double)req, "exits/request"))
-			return -1;
-		rows += 2;
-		if (kb_stats_get(kvm, "exits")) {
-			snprintf(name, sizeof(name), "%s.kvm_exits_per_request", dev);
-			if (insert_metric(in, run, name,
-					  (double)kb_stats_int(kvm, "exits", 0) / (double)req,
-					  "exits/request"))
-				return -1;
-			rows++;
-		}
-		if (kb_stats_int(d, "broken_count", 0) > 0) {
-			snprintf(name, sizeof(name), "%s.broken_count", dev);
-			if (insert_metric(in, run, name, (double)kb_stats_int(d, "broken_count", 0),
-					  "violations"))
-				return -1;
-			rows++;
-		}
+		rows += 2 + (kb_stats_get(kvm, "exits") != NULL) + (broken > 0);
 	}
 	return rows;
 }
 
-/* metrics and marks arrays; returns rows written or -1 */
-static long insert_records(struct kb_ingest *in, int64_t run, json_object *stats)
+/* The metrics array; rows written or -1.  A value null is stored as NULL. */
+static long insert_metrics(struct kb_ingest *in, int64_t run, json_object *stats)
 {
 	json_object *arr = kb_stats_get(stats, "metrics");
-	long rows = 0;
-	size_t n =
-	    arr && json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
+	size_t i;
 
-	for (size_t i = 0; i < n; i++, rows++) {
-		json_object *m = json_object_array_get_idx(arr, i);
-		sqlite3_stmt *st = in->st[S_METRIC];
-		json_object *v = kb_stats_get(m, "value");
+	for (i = 0; i < kb_stats_len(arr); i++) {
+		json_object *m = json_object_array_get_idx(arr, i), *v = kb_stats_get(m, "value");
+		const char *name = kb_stats_str(m, "name") ? kb_stats_str(m, "name") : "?";
+		int64_t vcpu = kb_stats_int(m, "vcpu", 0);
+		int rc =
+		    v && !json_object_is_type(v, json_type_null)
+			? insert(in, S_METRIC, "itdti", run, name, json_object_get_double(v),
+				 kb_stats_str(m, "unit"), vcpu)
+			: insert(in, S_METRIC, "itnti", run, name, kb_stats_str(m, "unit"), vcpu);
 
-		sqlite3_bind_int64(st, 1, run);
-		bind_text(st, 2, kb_stats_str(m, "name") ? kb_stats_str(m, "name") : "?");
-		if (v && !json_object_is_type(v, json_type_null))
-			sqlite3_bind_double(st, 3, json_object_get_double(v));
-		else
-			sqlite3_bind_null(st, 3);
-		bind_text(st, 4, kb_stats_str(m, "unit"));
-		sqlite3_bind_int64(st, 5, kb_stats_int(m, "vcpu", 0));
-		if (step(st))
+		if (rc)
 			return -1;
 	}
-	arr = kb_stats_get(stats, "marks");
-	n = arr && json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
-	for (size_t i = 0; i < n; i++, rows++) {
-		json_object *m = json_object_array_get_idx(arr, i);
-		sqlite3_stmt *st = in->st[S_MARK];
-
-		sqlite3_bind_int64(st, 1, run);
-		bind_text(st, 2, kb_stats_str(m, "name") ? kb_stats_str(m, "name") : "?");
-		sqlite3_bind_int64(st, 3, kb_stats_int(m, "vcpu", 0));
-		sqlite3_bind_int64(st, 4, kb_stats_int(m, "t_ns", 0));
-		sqlite3_bind_int64(st, 5, kb_stats_int(m, "guest_tsc", 0));
-		if (step(st))
-			return -1;
-	}
-	return rows;
+	return (long)i;
 }
 
-static int insert_exit(struct kb_ingest *in, int64_t run, const char *kind, const char *space,
-		       const char *name, int64_t count)
+/* The marks array; rows written or -1. */
+static long insert_marks(struct kb_ingest *in, int64_t run, json_object *stats)
 {
-	sqlite3_stmt *st = in->st[S_EXIT];
+	json_object *arr = kb_stats_get(stats, "marks");
+	size_t i;
 
-	sqlite3_bind_int64(st, 1, run);
-	bind_text(st, 2, kind);
-	bind_text(st, 3, space);
-	bind_text(st, 4, name);
-	sqlite3_bind_int64(st, 5, count);
-	return step(st);
+	for (i = 0; i < kb_stats_len(arr); i++) {
+		json_object *m = json_object_array_get_idx(arr, i);
+
+		if (insert(in, S_MARK, "itiii", run,
+			   kb_stats_str(m, "name") ? kb_stats_str(m, "name") : "?",
+			   kb_stats_int(m, "vcpu", 0), kb_stats_int(m, "t_ns", 0),
+			   kb_stats_int(m, "guest_tsc", 0)))
+			return -1;
+	}
+	return (long)i;
 }
 
+/* exits: the total, by reason and by region; rows written or -1. */
 static long insert_exits(struct kb_ingest *in, int64_t run, json_object *stats)
 {
 	json_object *ex = kb_stats_get(stats, "exits"), *regions = kb_stats_get(ex, "by_region");
-	long rows = 0;
+	json_object *reasons = kb_stats_get(ex, "by_reason");
+	long rows = 1;
 
 	if (!ex)
 		return 0;
-	if (insert_exit(in, run, "total", NULL, "total", kb_stats_int(ex, "total", 0)))
+	if (insert(in, S_EXIT, "ittti", run, "total", NULL, "total", kb_stats_int(ex, "total", 0)))
 		return -1;
-	rows++;
-	json_object *reasons = kb_stats_get(ex, "by_reason");
-
 	if (reasons && json_object_is_type(reasons, json_type_object)) {
 		json_object_object_foreach(reasons, key, val)
 		{
-			if (insert_exit(in, run, "reason", NULL, key, json_object_get_int64(val)))
+			if (insert(in, S_EXIT, "ittti", run, "reason", NULL, key,
+				   json_object_get_int64(val)))
 				return -1;
 			rows++;
 		}
 	}
-	size_t n = regions && json_object_is_type(regions, json_type_array)
-		       ? json_object_array_length(regions)
-		       : 0;
-	for (size_t i = 0; i < n; i++, rows++) {
+	for (size_t i = 0; i < kb_stats_len(regions); i++, rows++) {
 		json_object *r = json_object_array_get_idx(regions, i);
 
-		if (insert_exit(in, run, "region", kb_stats_str(r, "space"),
-				kb_stats_str(r, "name") ? kb_stats_str(r, "name") : "?",
-				kb_stats_int(r, "count", 0)))
+		if (insert(in, S_EXIT, "ittti", run, "region", kb_stats_str(r, "space"),
+			   kb_stats_str(r, "name") ? kb_stats_str(r, "name") : "?",
+			   kb_stats_int(r, "count", 0)))
 			return -1;
 	}
 	return rows;
 }
 
+/* kvm_stats: the VM's and the vCPUs' statistics; rows written or -1. */
 static long insert_kstats(struct kb_ingest *in, int64_t run, json_object *stats)
 {
 	json_object *ks = kb_stats_get(stats, "kvm_stats");
@@ -425,19 +428,18 @@ static long insert_kstats(struct kb_ingest *in, int64_t run, json_object *stats)
 			continue;
 		json_object_object_foreach(o, key, val)
 		{
-			sqlite3_stmt *st = in->st[S_KSTAT];
-
-			sqlite3_bind_int64(st, 1, run);
-			bind_text(st, 2, scopes[s]);
-			bind_text(st, 3, key);
-			sqlite3_bind_int64(st, 4, json_object_get_int64(val));
-			if (step(st))
+			if (insert(in, S_KSTAT, "itti", run, scopes[s], key,
+				   json_object_get_int64(val)))
 				return -1;
 			rows++;
 		}
 	}
 	return rows;
 }
+
+/* Everything of the stats but the run's row, in this order; rows or -1. */
+static long (*const insert_stats[])(struct kb_ingest *, int64_t, json_object *) = {
+    insert_metrics, insert_marks, insert_exits, insert_kstats, insert_device_metrics};
 
 long kb_ingest_run(struct kb_ingest *in, struct kb_run_rec *r, const char *stats_path, char *err,
 		   size_t errlen)
@@ -471,17 +473,8 @@ long kb_ingest_run(struct kb_ingest *in, struct kb_run_rec *r, const char *stats
 		goto rollback;
 	int64_t run = sqlite3_last_insert_rowid(in->db);
 
-	if (stats) {
-		if ((n = insert_records(in, run, stats)) < 0)
-			goto rollback;
-		rows += n;
-		if ((n = insert_exits(in, run, stats)) < 0)
-			goto rollback;
-		rows += n;
-		if ((n = insert_kstats(in, run, stats)) < 0)
-			goto rollback;
-		rows += n;
-		if ((n = insert_device_metrics(in, run, stats)) < 0)
+	for (size_t k = 0; stats && k < sizeof(insert_stats) / sizeof(insert_stats[0]); k++) {
+		if ((n = insert_stats[k](in, run, stats)) < 0)
 			goto rollback;
 		rows += n;
 	}

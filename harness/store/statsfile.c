@@ -34,9 +34,7 @@ int kb_stats_check_numbers(json_object *stats, char *why, size_t whylen)
 	const char *what = NULL;
 	char where[96];
 
-	for (size_t i = 0; !what && json_object_is_type(arr, json_type_array) &&
-			   i < json_object_array_length(arr);
-	     i++) {
+	for (size_t i = 0; !what && i < kb_stats_len(arr); i++) {
 		json_object *m = json_object_array_get_idx(arr, i);
 
 		v = kb_stats_get(m, "value");
@@ -56,9 +54,7 @@ int kb_stats_check_numbers(json_object *stats, char *why, size_t whylen)
 		}
 	}
 	arr = kb_stats_get(ex, "by_region");
-	for (size_t i = 0; !what && json_object_is_type(arr, json_type_array) &&
-			   i < json_object_array_length(arr);
-	     i++) {
+	for (size_t i = 0; !what && i < kb_stats_len(arr); i++) {
 		snprintf(where, sizeof(where), "exits.by_region[%zu].count", i);
 		v = kb_stats_get(json_object_array_get_idx(arr, i), "count");
 		what = good_number(v) ? NULL : where;
@@ -109,8 +105,7 @@ static bool names_ok(json_object *o, const char *key, size_t max, bool optional,
 				return false;
 		}
 	}
-	for (size_t i = 0;
-	     o && json_object_is_type(o, json_type_array) && i < json_object_array_length(o); i++) {
+	for (size_t i = 0; i < kb_stats_len(o); i++) {
 		json_object *e = json_object_array_get_idx(o, i);
 
 		snprintf(f, sizeof(f), "%s[%zu].%s", field, i, key);

@@ -38,6 +38,12 @@ static inline int64_t kb_stats_int(json_object *o, const char *key, int64_t dflt
 		   : dflt;
 }
 
+/* The length of array a, 0 when a is not one (or NULL). */
+static inline size_t kb_stats_len(json_object *a)
+{
+	return a && json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+}
+
 /*
  * The stats at path, parsed: a regular file (a FIFO would hang us) holding
  * a schema 1 object whose names all follow the rule of common/util.h.
