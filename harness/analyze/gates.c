@@ -10,6 +10,7 @@
 
 #include "analyze/compare.h"
 #include "store/db.h"
+#include "store/select.h"
 #include "common/escape.h"
 #include "common/inifile.h"
 #include "analyze/stats.h"

@@ -9,6 +9,7 @@
 
 #include "analyze/compare.h"
 #include "store/db.h"
+#include "store/select.h"
 #include "analyze/stats.h"
 
 int kb_list(const char *db_path, FILE *out, char *err, size_t errlen)

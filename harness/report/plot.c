@@ -15,6 +15,7 @@
 
 #include "analyze/compare.h"
 #include "store/db.h"
+#include "store/select.h"
 #include "store/sqlexpr.h"
 #include "common/escape.h"
 #include "report/figure.h"
@@ -71,13 +72,8 @@ int kb_plot_newest(struct kb_plotctx *c, char *err, size_t errlen)
 	int rc = -1;
 
 	if (st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-		int64_t group[8];
-		unsigned n = kb_campaign_group(c->db, sqlite3_column_int64(st, 0), group, 8);
-
 		c->in[0] = 0;
-		for (unsigned k = 0; k < n; k++)
-			snprintf(c->in + strlen(c->in), sizeof(c->in) - strlen(c->in), "%s%lld",
-				 k ? "," : "", (long long)group[k]);
+		kb_campaign_group_list(c->db, sqlite3_column_int64(st, 0), c->in, sizeof(c->in));
 		rc = 0;
 	} else if (st) {
 		snprintf(err, errlen, "the database has no campaigns to report on");

@@ -17,6 +17,7 @@
 
 #include "analyze/compare.h"
 #include "store/db.h"
+#include "store/select.h"
 #include "common/escape.h"
 #include "common/util.h"
 #include "report/plot.h"
@@ -131,14 +132,12 @@ int kb_report(const struct kb_report_opts *o, FILE *out, char *err, size_t errle
 			goto out;
 	}
 	for (int i = 0; i < o->ncampaigns; i++) {
-		int64_t id = kb_campaign_resolve(c.db, o->campaigns[i], err, errlen), group[8];
+		int64_t id = kb_campaign_resolve(c.db, o->campaigns[i], err, errlen);
 
 		if (id < 0)
 			goto out;
 		/* a campaign run in labs comes with its other part (npt / shadow) */
-		for (unsigned k = 0, n = kb_campaign_group(c.db, id, group, 8); k < n; k++)
-			snprintf(c.in + strlen(c.in), sizeof(c.in) - strlen(c.in), "%s%lld",
-				 c.in[0] ? "," : "", (long long)group[k]);
+		kb_campaign_group_list(c.db, id, c.in, sizeof(c.in));
 	}
 	snprintf(name, sizeof(name), "campaign-%s", c.in);
 	for (char *p = name; *p; p++)
