@@ -13,6 +13,11 @@ struct kb_summary_stats {
 	size_t n;
 };
 
+/* Append x to the growing array *v of *n values, room for *cap (the array
+ * grows as needed; start from NULL, 0, 0).  0, or -1 when out of memory
+ * (*v unchanged). */
+int kb_values_add(double **v, size_t *n, size_t *cap, double x);
+
 /* Sorts v[0..n) in place and fills s (all zero for n == 0). */
 void kb_stats_summarise(double *v, size_t n, struct kb_summary_stats *s);
 
