@@ -5,6 +5,7 @@
 #ifndef KB_FIGURE_H
 #define KB_FIGURE_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "report/plot.h"
@@ -20,7 +21,14 @@ FILE *kb_fig_data(struct kb_plotctx *c, const char *name);
 void kb_fig_add(struct kb_plotctx *c, FILE *html, const char *name, const char *title, int width,
 		int height, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 
+/* Whether point p is the first of its workload and the workload has a main
+ * metric: where a figure per workload starts. */
+bool kb_plot_workload_first(const struct kb_plotctx *c, unsigned p);
+
+/* A left-aligned table cell of the page holding s, escaped. */
+void kb_html_td(FILE *html, const char *s);
+
 /* The series of point p for metric name, or NULL. */
-struct kb_pseries *kb_plot_series(struct kb_plotctx *c, unsigned p, const char *name);
+struct kb_pseries *kb_plot_series(const struct kb_plotctx *c, unsigned p, const char *name);
 
 #endif

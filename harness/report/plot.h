@@ -43,6 +43,10 @@ struct kb_plotctx {
 	char err[256];
 };
 
+/* The index of the point whose key (KB_SQL_POINT_IDENT) is ident, or
+ * c->npoints when there is none. */
+unsigned kb_plot_point(const struct kb_plotctx *c, const char *ident);
+
 sqlite3_stmt *kb_plot_query(struct kb_plotctx *c, const char *sql_with_in);
 int kb_plot_have_gnuplot(char *err, size_t errlen);
 int kb_plot_newest(struct kb_plotctx *c, char *err, size_t errlen);
