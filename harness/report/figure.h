@@ -25,8 +25,9 @@ void kb_fig_add(struct kb_plotctx *c, FILE *html, const char *name, const char *
  * metric: where a figure per workload starts. */
 bool kb_plot_workload_first(const struct kb_plotctx *c, unsigned p);
 
-/* A left-aligned table cell of the page holding s, escaped. */
-void kb_html_td(FILE *html, const char *s);
+/* fmt to the page, its only conversions %s (a string escaped as HTML text,
+ * NULL as "") and %%. */
+void kb_html(FILE *html, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The series of point p for metric name, or NULL. */
 struct kb_pseries *kb_plot_series(const struct kb_plotctx *c, unsigned p, const char *name);

@@ -67,11 +67,23 @@ void kb_fig_add(struct kb_plotctx *c, FILE *html, const char *name, const char *
 	c->nfigures++;
 }
 
-void kb_html_td(FILE *html, const char *s)
+void kb_html(FILE *html, const char *fmt, ...)
 {
-	fprintf(html, "<td class=l>");
-	kb_esc_html(html, s);
-	fprintf(html, "</td>");
+	va_list ap;
+
+	va_start(ap, fmt);
+	for (const char *f = fmt; *f; f++) {
+		if (f[0] != '%') {
+			fputc(*f, html);
+			continue;
+		}
+		assert(f[1] == 's' || f[1] == '%');
+		if (*++f == 's')
+			kb_esc_html(html, va_arg(ap, const char *));
+		else
+			fputc('%', html);
+	}
+	va_end(ap);
 }
 
 /* Medians of exit counts per point and name: at most EXIT_NAMES names, in
@@ -253,8 +265,7 @@ int kb_plot_kvm_stats(struct kb_plotctx *c, FILE *html)
 			fprintf(html, "<th>%s</th>", kstat_names[w]);
 	fprintf(html, "</tr>\n");
 	for (unsigned p = 0; p < c->npoints; p++) {
-		fprintf(html, "<tr>");
-		kb_html_td(html, c->points[p].label);
+		kb_html(html, "<tr><td class=l>%s</td>", c->points[p].label);
 		for (unsigned w = 0; w < NKSTAT; w++)
 			if (used[w])
 				fprintf(html, "<td>%.6g</td>", med[p * NKSTAT + w]);

@@ -50,6 +50,17 @@ sqlite3_stmt *kb_plot_query(struct kb_plotctx *c, const char *sql_with_in)
 	return st;
 }
 
+double kb_plot_median_of(sqlite3_stmt *st)
+{
+	double v[1024];
+	size_t n = 0;
+
+	while (sqlite3_step(st) == SQLITE_ROW && n < 1024)
+		v[n++] = sqlite3_column_double(st, 0);
+	sqlite3_finalize(st);
+	return kb_median(v, n);
+}
+
 int kb_plot_have_gnuplot(char *err, size_t errlen)
 {
 	const char *path = getenv("PATH");

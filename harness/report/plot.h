@@ -48,6 +48,10 @@ struct kb_plotctx {
 unsigned kb_plot_point(const struct kb_plotctx *c, const char *ident);
 
 sqlite3_stmt *kb_plot_query(struct kb_plotctx *c, const char *sql_with_in);
+/* The median of the first column of st's rows (the first 1024), NAN when
+ * there are none; finalizes st. */
+double kb_plot_median_of(sqlite3_stmt *st);
+
 int kb_plot_have_gnuplot(char *err, size_t errlen);
 int kb_plot_newest(struct kb_plotctx *c, char *err, size_t errlen);
 int kb_plot_load_points(struct kb_plotctx *c, char *err, size_t errlen);

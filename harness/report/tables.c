@@ -22,15 +22,12 @@ struct row {
 
 static void row_html(FILE *html, const struct row *r)
 {
-	fprintf(html, "<tr>");
-	kb_html_td(html, r->p->label);
-	kb_html_td(html, r->s->name);
+	kb_html(html, "<tr><td class=l>%s</td><td class=l>%s</td>", r->p->label, r->s->name);
 	fprintf(html,
 		"<td>%.6g</td><td>%.6g &ndash; %.6g</td><td>%.1f%%</td>"
 		"<td>%zu</td>",
 		r->st.median, r->lo, r->hi, r->st.cv * 100, r->s->n);
-	kb_html_td(html, r->s->unit);
-	fprintf(html, "</tr>\n");
+	kb_html(html, "<td class=l>%s</td></tr>\n", r->s->unit);
 }
 
 /* The row on stdout, as fmt says; first: the first row of all. */
