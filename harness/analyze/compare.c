@@ -12,6 +12,7 @@
  */
 #include "analyze/compare.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -450,6 +451,81 @@ static void print_csv(FILE *out, struct verdict *v, size_t n)
 	}
 }
 
+/* The verdicts, as counted in the text summary. */
+static const char *const words[] = {"regressed", "improved", "unchanged", "noisy", NOT_COMPARABLE};
+enum { NWORDS = sizeof(words) / sizeof(words[0]) };
+
+/* Judge every series both sides have, into v[]; counts[w] per words[w].
+ * Returns the number judged (metrics with no direction are not). */
+static size_t judge_all(const struct table *t, const struct kb_scenario *sc, double threshold,
+			struct verdict *v, size_t counts[NWORDS])
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->n; i++) {
+		unsigned w = 0;
+
+		if (!t->s[i].n[0] || !t->s[i].n[1])
+			continue;
+		judge(&t->s[i], sc, threshold, &v[n]);
+		if (!v[n].word)
+			continue;
+		while (w < NWORDS && strcmp(words[w], v[n].word))
+			w++;
+		assert(w < NWORDS);
+		counts[w]++;
+		n++;
+	}
+	return n;
+}
+
+static void print_results(FILE *out, const char *fmt, struct verdict *v, size_t n,
+			  const struct kb_compare_opts *o, const char *a, const char *b,
+			  const struct table *t, const size_t counts[NWORDS])
+{
+	if (!strcmp(fmt, "json")) {
+		print_json(out, v, n, o, a, b, t);
+	} else if (!strcmp(fmt, "csv")) {
+		print_csv(out, v, n);
+	} else {
+		print_text(out, v, n, o, a, b, t);
+		fprintf(out,
+			"summary: %zu regressed, %zu improved, %zu unchanged, %zu noisy, %zu not "
+			"comparable\n",
+			counts[0], counts[1], counts[2], counts[3], counts[4]);
+	}
+}
+
+/* With --by campaign (the default) the sides are campaign selectors: their
+ * ids into a and b (*ida the baseline's), else a and b as given.  0 or -1. */
+static int resolve_sides(sqlite3 *db, const struct kb_compare_opts *o, char a[64], char b[64],
+			 int64_t *ida, char *err, size_t errlen)
+{
+	int64_t idb;
+
+	snprintf(a, 64, "%s", o->baseline);
+	snprintf(b, 64, "%s", o->candidate);
+	if (o->by && strcmp(o->by, "campaign"))
+		return 0;
+	if ((*ida = kb_campaign_resolve(db, o->baseline, err, errlen)) < 0 ||
+	    (idb = kb_campaign_resolve(db, o->candidate, err, errlen)) < 0)
+		return -1;
+	snprintf(a, 64, "%lld", (long long)*ida);
+	snprintf(b, 64, "%lld", (long long)idb);
+	return 0;
+}
+
+static void free_table(struct table *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->s[i].v[0]);
+		free(t->s[i].v[1]);
+		free(t->s[i].pair[0]);
+		free(t->s[i].pair[1]);
+	}
+	free(t->s);
+}
+
 int kb_compare(const struct kb_compare_opts *o, FILE *out, char *err, size_t errlen)
 {
 	struct table t = {0};
@@ -458,7 +534,7 @@ int kb_compare(const struct kb_compare_opts *o, FILE *out, char *err, size_t err
 	sqlite3 *db = NULL;
 	char a[64], b[64];
 	int rc = -1;
-	size_t common = 0, regressed = 0, counts[5] = {0};
+	size_t common = 0, counts[NWORDS] = {0};
 	int64_t ida = 0;
 	const char *fmt = o->format ? o->format : "text";
 
@@ -466,65 +542,24 @@ int kb_compare(const struct kb_compare_opts *o, FILE *out, char *err, size_t err
 		snprintf(err, errlen, "--format %s: want text, json or csv", fmt);
 		goto out;
 	}
-	if (!sc || kb_db_open(o->db, false, false, &db, err, errlen))
-		goto out;
-	snprintf(a, sizeof(a), "%s", o->baseline);
-	snprintf(b, sizeof(b), "%s", o->candidate);
-	if (!o->by || !strcmp(o->by, "campaign")) {
-		int64_t idb;
-
-		if ((ida = kb_campaign_resolve(db, o->baseline, err, errlen)) < 0 ||
-		    (idb = kb_campaign_resolve(db, o->candidate, err, errlen)) < 0)
-			goto out;
-		snprintf(a, sizeof(a), "%lld", (long long)ida);
-		snprintf(b, sizeof(b), "%lld", (long long)idb);
-	}
-	if (load_side(db, o, 0, a, &t, err, errlen) || load_side(db, o, 1, b, &t, err, errlen) ||
+	if (!sc || kb_db_open(o->db, false, false, &db, err, errlen) ||
+	    resolve_sides(db, o, a, b, &ida, err, errlen) ||
+	    load_side(db, o, 0, a, &t, err, errlen) || load_side(db, o, 1, b, &t, err, errlen) ||
 	    check_kinds(&t, o, err, errlen))
 		goto out;
 	load_defs(db, o, ida, sc);
-	v = calloc(t.n ? t.n : 1, sizeof(*v));
-	if (!v)
+	if (!(v = calloc(t.n ? t.n : 1, sizeof(*v))))
 		goto out;
-	for (size_t i = 0; i < t.n; i++) {
-		if (!t.s[i].n[0] || !t.s[i].n[1])
-			continue;
-		judge(&t.s[i], sc, o->threshold > 0 ? o->threshold : 0.05, &v[common]);
-		if (v[common].word) {
-			regressed += !strcmp(v[common].word, "regressed");
-			counts[!strcmp(v[common].word, "improved")	 ? 1
-			       : !strcmp(v[common].word, "unchanged")	 ? 2
-			       : !strcmp(v[common].word, "noisy")	 ? 3
-			       : !strcmp(v[common].word, NOT_COMPARABLE) ? 4
-									 : 0]++;
-			common++;
-		}
-	}
+	common = judge_all(&t, sc, o->threshold > 0 ? o->threshold : 0.05, v, counts);
 	if (!common) {
 		snprintf(err, errlen, "%s and %s share no points with comparable metrics",
 			 o->baseline, o->candidate);
 		goto out;
 	}
-	if (!strcmp(fmt, "json"))
-		print_json(out, v, common, o, a, b, &t);
-	else if (!strcmp(fmt, "csv"))
-		print_csv(out, v, common);
-	else {
-		print_text(out, v, common, o, a, b, &t);
-		fprintf(out,
-			"summary: %zu regressed, %zu improved, %zu unchanged, %zu noisy, %zu not "
-			"comparable\n",
-			counts[0], counts[1], counts[2], counts[3], counts[4]);
-	}
-	rc = regressed ? KB_EXIT_REGRESSED : 0;
+	print_results(out, fmt, v, common, o, a, b, &t, counts);
+	rc = counts[0] ? KB_EXIT_REGRESSED : 0; /* words[0]: regressed */
 out:
-	for (size_t i = 0; i < t.n; i++) {
-		free(t.s[i].v[0]);
-		free(t.s[i].v[1]);
-		free(t.s[i].pair[0]);
-		free(t.s[i].pair[1]);
-	}
-	free(t.s);
+	free_table(&t);
 	free(v);
 	free(sc);
 	kb_db_close(db);

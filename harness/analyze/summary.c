@@ -1,5 +1,5 @@
 /*
- * list and summary (see summary.h).
+ * `kvmbench list` and `kvmbench summary` (see summary.h).
  */
 #include "analyze/summary.h"
 

@@ -1,6 +1,7 @@
 /*
- * One report figure: its data file and its gnuplot commands (see
- * figures.c).
+ * What the report's figure files (figures.c, tables.c, pagingfig.c,
+ * trend.c) share: a figure's data file and gnuplot commands, a point's
+ * series, the page's escaped printf (implemented in figures.c).
  */
 #ifndef KB_FIGURE_H
 #define KB_FIGURE_H

@@ -1,6 +1,6 @@
 /*
- * The report's figures: exit breakdowns, KVM statistics, distributions,
- * scaling curves, paging modes side by side, and the nightly trend page.
+ * The report's figures: exit breakdowns, KVM statistics, distributions and
+ * scaling curves; and the helpers every figure uses (figure.h).
  */
 #include <assert.h>
 #include <math.h>

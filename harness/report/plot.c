@@ -1,7 +1,7 @@
 /*
- * Report infrastructure (see plot.h): the selection's points and their
- * labels, metric series, the figure helper that writes a gnuplot script,
- * the summary tables, the nightly trend page, and running gnuplot.
+ * The report's selection (see plot.h): its campaigns, their points and
+ * labels, the metric series of each point and its main metric; the query
+ * helpers the figures use; gnuplot found and run.
  */
 #include "report/plot.h"
 
