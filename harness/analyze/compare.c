@@ -274,7 +274,7 @@ static size_t paired_ratios(const struct series *s, double *out)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < s->n[0]; i++)
+	for (size_t i = 0; i < s->n[0]; i++) /* at most one ratio per i: out has s->n[0] */
 		for (size_t j = 0; j < s->n[1]; j++)
 			if (s->pair[0][i] == s->pair[1][j] && s->v[0][i] != 0) {
 				out[n++] = s->v[1][j] / s->v[0][i];
@@ -289,6 +289,7 @@ static void judge(const struct series *s, const struct kb_scenario *sc, double d
 	int dir = kb_metric_default_direction(s->unit);
 	uint64_t seed = 1469598103934665603ull;
 
+	assert(s->n[0] && s->n[1]); /* judge_all() judges only what both sides have */
 	v->s = s;
 	v->threshold = dflt;
 	for (unsigned i = 0; i < sc->nmetric_defs; i++) {

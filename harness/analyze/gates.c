@@ -249,16 +249,7 @@ static void metric_cases(sqlite3 *db, int64_t id, const struct gates *g, struct 
 		sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, m->workload, -1, SQLITE_STATIC);
 		while (sqlite3_step(st) == SQLITE_ROW) {
-			double v[4096];
-			size_t k = 0;
-
-			for (const char *p = (const char *)sqlite3_column_text(st, 1);
-			     p && *p && k < 4096;) {
-				v[k++] = strtod(p, (char **)&p);
-				if (*p == ',')
-					p++;
-			}
-			double med = kb_median(v, k);
+			double med = kb_median_list((const char *)sqlite3_column_text(st, 1));
 
 			if (sqlite3_column_text(st, 2))
 				snprintf(unit, sizeof(unit), "%s", sqlite3_column_text(st, 2));

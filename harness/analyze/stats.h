@@ -29,6 +29,11 @@ void kb_median_interval(const double *sorted, size_t n, double *lo, double *hi);
 /* Median of v[0..n) (sorts a copy); NAN for n == 0. */
 double kb_median(const double *v, size_t n);
 
+/* Median of the numbers of a comma-separated list (SQLite's group_concat),
+ * the first KB_LIST_MAX of them; NAN for none (list NULL or ""). */
+#define KB_LIST_MAX 4096
+double kb_median_list(const char *list);
+
 /*
  * 95% percentile-bootstrap interval for median(b) / median(a), iters
  * resamples, with a fixed seed so the same data always give the same

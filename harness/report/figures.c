@@ -222,20 +222,12 @@ static void read_kstat_medians(const struct kb_plotctx *c, sqlite3_stmt *st, dou
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(st, 1);
 		unsigned pi = kb_plot_point(c, (const char *)sqlite3_column_text(st, 0)), wi = 0;
-		double v[4096];
-		size_t n = 0;
 
 		while (wi < NKSTAT && strcmp(kstat_names[wi], name))
 			wi++;
 		if (wi == NKSTAT || pi == c->npoints)
 			continue;
-		for (const char *p = (const char *)sqlite3_column_text(st, 2);
-		     p && *p && n < 4096;) {
-			v[n++] = strtod(p, (char **)&p);
-			if (*p == ',')
-				p++;
-		}
-		med[pi * NKSTAT + wi] = kb_median(v, n);
+		med[pi * NKSTAT + wi] = kb_median_list((const char *)sqlite3_column_text(st, 2));
 		used[wi] |= med[pi * NKSTAT + wi] != 0;
 	}
 }

@@ -29,11 +29,11 @@ sqlite3_stmt *kb_plot_query(struct kb_plotctx *c, const char *sql_with_in)
 {
 	char sql[4096];
 	sqlite3_stmt *st = NULL;
-
+	const char *q = sql_with_in;
 	size_t o = 0;
 
 	/* "%s" stands for the campaign list, "%%" for a percent sign */
-	for (const char *q = sql_with_in; *q && o + sizeof(c->in) + 2 < sizeof(sql); q++) {
+	for (; *q && o + sizeof(c->in) + 2 < sizeof(sql); q++) {
 		if (q[0] == '%' && q[1] == 's') {
 			o += (size_t)snprintf(sql + o, sizeof(sql) - o, "%s", c->in);
 			q++;
@@ -42,6 +42,7 @@ sqlite3_stmt *kb_plot_query(struct kb_plotctx *c, const char *sql_with_in)
 			q += q[0] == '%' && q[1] == '%';
 		}
 	}
+	assert(!*q); /* the statements are this file's: each fits */
 	sql[o] = 0;
 	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
 		snprintf(c->err, sizeof(c->err), "%s", sqlite3_errmsg(c->db));
@@ -242,7 +243,7 @@ static void pick_primary(struct kb_plotctx *c)
 		if (!kb_metric_default_direction(s->unit))
 			continue;
 		if (!strcmp(s->name, c->points[s->point].workload) || !pm[0])
-			snprintf(pm, 128, "%s", s->name);
+			snprintf(pm, sizeof(c->primary[0]), "%s", s->name);
 	}
 }
 
