@@ -340,12 +340,8 @@ int kb_gates(const char *dbpath, const char *campaign, const char *gates_file, c
 
 	if (gates_load(&g, gates_file, err, errlen))
 		return -1;
-	if (kb_db_open(dbpath, false, false, &db, err, errlen))
+	if (kb_db_open_campaign(dbpath, campaign, &db, &id, err, errlen))
 		return -1;
-	if ((id = kb_campaign_resolve(db, campaign, err, errlen)) < 0) {
-		kb_db_close(db);
-		return -1;
-	}
 	snprintf(idstr, sizeof(idstr), "%lld", (long long)id);
 	point_cases(db, id, &g, &t, &n, &cap);
 	metric_cases(db, id, &g, &t, &n, &cap);

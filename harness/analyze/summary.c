@@ -190,12 +190,8 @@ int kb_summary(const char *db_path, const char *campaign, FILE *out, char *err, 
 	int64_t id, group[8];
 	int rc;
 
-	if (kb_db_open(db_path, false, false, &db, err, errlen))
+	if (kb_db_open_campaign(db_path, campaign, &db, &id, err, errlen))
 		return -1;
-	if ((id = kb_campaign_resolve(db, campaign, err, errlen)) < 0) {
-		kb_db_close(db);
-		return -1;
-	}
 	rc =
 	    print_head(db, db_path, id, out, err, errlen) || print_points(db, id, out, err, errlen);
 	/* the other campaigns of the same run (its other lab), after it */

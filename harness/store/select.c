@@ -69,6 +69,19 @@ int64_t kb_campaign_resolve(sqlite3 *db, const char *sel, char *err, size_t errl
 	return id;
 }
 
+int kb_db_open_campaign(const char *db_path, const char *sel, sqlite3 **db, int64_t *id, char *err,
+			size_t errlen)
+{
+	if (kb_db_open(db_path, false, false, db, err, errlen))
+		return -1;
+	if ((*id = kb_campaign_resolve(*db, sel, err, errlen)) < 0) {
+		kb_db_close(*db);
+		*db = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 void kb_campaign_group_list(sqlite3 *db, int64_t id, char *buf, size_t len)
 {
 	int64_t group[8];

@@ -17,6 +17,11 @@
  */
 int64_t kb_campaign_resolve(sqlite3 *db, const char *sel, char *err, size_t errlen);
 
+/* Open db_path read-only (kb_db_open) and resolve sel in it: 0 with *db
+ * (close with kb_db_close) and *id, or -1 with err and nothing open. */
+int kb_db_open_campaign(const char *db_path, const char *sel, sqlite3 **db, int64_t *id, char *err,
+			size_t errlen);
+
 /*
  * The campaigns one `kvmbench run` made with campaign id (one per lab when
  * it ran in labs: npt=1 and npt=0), id among them, in order; at most max.
