@@ -12,12 +12,15 @@
  */
 #include "analyze/compare.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store/db.h"
+#include "store/select.h"
+#include "store/sqlexpr.h"
 #include "common/escape.h"
 #include "plan/scenario.h"
 #include "analyze/stats.h"
@@ -87,66 +90,6 @@ static int push(struct series *s, int side, double v, int64_t pair)
 	return 0;
 }
 
-unsigned kb_campaign_group(sqlite3 *db, int64_t id, int64_t *ids, unsigned max)
-{
-	char err[256];
-	sqlite3_stmt *st =
-	    kb_db_prepare(db,
-			  "SELECT id FROM campaigns WHERE id = ?1 OR run_group ="
-			  " (SELECT run_group FROM campaigns WHERE id = ?1) ORDER BY id",
-			  err, sizeof(err));
-	unsigned n = 0;
-
-	if (st) {
-		sqlite3_bind_int64(st, 1, id);
-		while (n < max && sqlite3_step(st) == SQLITE_ROW)
-			ids[n++] = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_finalize(st);
-	if (!n && max)
-		ids[n++] = id;
-	return n;
-}
-
-int64_t kb_campaign_resolve(sqlite3 *db, const char *sel, char *err, size_t errlen)
-{
-	char sql[512], *end;
-	sqlite3_stmt *st;
-	int64_t id = -1;
-	long long n = strtoll(sel, &end, 10);
-	const char *arg = strchr(sel, ':') ? strchr(sel, ':') + 1 : "";
-
-	if (*sel && !*end && n > 0)
-		snprintf(sql, sizeof(sql), "SELECT id FROM campaigns WHERE id = %lld", n);
-	else if (!strncmp(sel, "tag:", 4))
-		snprintf(sql, sizeof(sql), "SELECT max(id) FROM campaigns WHERE tag = ?1");
-	else if (!strncmp(sel, "last:", 5))
-		snprintf(sql, sizeof(sql),
-			 "SELECT max(id) FROM campaigns WHERE kind = ?1 AND state = 'done'");
-	else if (!strncmp(sel, "prev:", 5))
-		snprintf(sql, sizeof(sql),
-			 "SELECT max(c.id) FROM campaigns c, (SELECT id, host_id FROM campaigns "
-			 "WHERE kind = ?1 AND state = 'done' ORDER BY id DESC LIMIT 1) l "
-			 "WHERE c.kind = ?1 AND c.state = 'done' AND c.host_id = l.host_id "
-			 "AND c.id < l.id");
-	else {
-		snprintf(err, errlen,
-			 "'%s' is not a campaign (an id, tag:T, last:KIND or "
-			 "prev:KIND)",
-			 sel);
-		return -1;
-	}
-	if (!(st = kb_db_prepare(db, sql, err, errlen)))
-		return -1;
-	sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (id < 0)
-		snprintf(err, errlen, "no campaign matches '%s' (see kvmbench list)", sel);
-	return id;
-}
-
 /* The side filter and the match key for each way of comparing. */
 static int side_sql(const struct kb_compare_opts *o, char *where, size_t wlen, const char **key)
 {
@@ -159,7 +102,7 @@ static int side_sql(const struct kb_compare_opts *o, char *where, size_t wlen, c
 		*key = "replace(r.params, ' paging=' || r.paging, '')";
 		/* host and tdp runs ran in the host's mode; tdp selects ept and npt */
 		snprintf(where, wlen,
-			 "((CASE WHEN r.paging IN ('host', 'tdp') THEN h.paging ELSE r.paging END)"
+			 "(" KB_SQL_PAGING
 			 " = ?1 OR (?1 = 'tdp' AND h.paging IN ('ept', 'npt') AND r.paging IN "
 			 "('host', 'tdp', 'ept', 'npt')))");
 	} else if (!strcmp(by, "host")) {
@@ -331,7 +274,7 @@ static size_t paired_ratios(const struct series *s, double *out)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < s->n[0]; i++)
+	for (size_t i = 0; i < s->n[0]; i++) /* at most one ratio per i: out has s->n[0] */
 		for (size_t j = 0; j < s->n[1]; j++)
 			if (s->pair[0][i] == s->pair[1][j] && s->v[0][i] != 0) {
 				out[n++] = s->v[1][j] / s->v[0][i];
@@ -346,6 +289,7 @@ static void judge(const struct series *s, const struct kb_scenario *sc, double d
 	int dir = kb_metric_default_direction(s->unit);
 	uint64_t seed = 1469598103934665603ull;
 
+	assert(s->n[0] && s->n[1]); /* judge_all() judges only what both sides have */
 	v->s = s;
 	v->threshold = dflt;
 	for (unsigned i = 0; i < sc->nmetric_defs; i++) {
@@ -508,6 +452,81 @@ static void print_csv(FILE *out, struct verdict *v, size_t n)
 	}
 }
 
+/* The verdicts, as counted in the text summary. */
+static const char *const words[] = {"regressed", "improved", "unchanged", "noisy", NOT_COMPARABLE};
+enum { NWORDS = sizeof(words) / sizeof(words[0]) };
+
+/* Judge every series both sides have, into v[]; counts[w] per words[w].
+ * Returns the number judged (metrics with no direction are not). */
+static size_t judge_all(const struct table *t, const struct kb_scenario *sc, double threshold,
+			struct verdict *v, size_t counts[NWORDS])
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->n; i++) {
+		unsigned w = 0;
+
+		if (!t->s[i].n[0] || !t->s[i].n[1])
+			continue;
+		judge(&t->s[i], sc, threshold, &v[n]);
+		if (!v[n].word)
+			continue;
+		while (w < NWORDS && strcmp(words[w], v[n].word))
+			w++;
+		assert(w < NWORDS);
+		counts[w]++;
+		n++;
+	}
+	return n;
+}
+
+static void print_results(FILE *out, const char *fmt, struct verdict *v, size_t n,
+			  const struct kb_compare_opts *o, const char *a, const char *b,
+			  const struct table *t, const size_t counts[NWORDS])
+{
+	if (!strcmp(fmt, "json")) {
+		print_json(out, v, n, o, a, b, t);
+	} else if (!strcmp(fmt, "csv")) {
+		print_csv(out, v, n);
+	} else {
+		print_text(out, v, n, o, a, b, t);
+		fprintf(out,
+			"summary: %zu regressed, %zu improved, %zu unchanged, %zu noisy, %zu not "
+			"comparable\n",
+			counts[0], counts[1], counts[2], counts[3], counts[4]);
+	}
+}
+
+/* With --by campaign (the default) the sides are campaign selectors: their
+ * ids into a and b (*ida the baseline's), else a and b as given.  0 or -1. */
+static int resolve_sides(sqlite3 *db, const struct kb_compare_opts *o, char a[64], char b[64],
+			 int64_t *ida, char *err, size_t errlen)
+{
+	int64_t idb;
+
+	snprintf(a, 64, "%s", o->baseline);
+	snprintf(b, 64, "%s", o->candidate);
+	if (o->by && strcmp(o->by, "campaign"))
+		return 0;
+	if ((*ida = kb_campaign_resolve(db, o->baseline, err, errlen)) < 0 ||
+	    (idb = kb_campaign_resolve(db, o->candidate, err, errlen)) < 0)
+		return -1;
+	snprintf(a, 64, "%lld", (long long)*ida);
+	snprintf(b, 64, "%lld", (long long)idb);
+	return 0;
+}
+
+static void free_table(struct table *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->s[i].v[0]);
+		free(t->s[i].v[1]);
+		free(t->s[i].pair[0]);
+		free(t->s[i].pair[1]);
+	}
+	free(t->s);
+}
+
 int kb_compare(const struct kb_compare_opts *o, FILE *out, char *err, size_t errlen)
 {
 	struct table t = {0};
@@ -516,7 +535,7 @@ int kb_compare(const struct kb_compare_opts *o, FILE *out, char *err, size_t err
 	sqlite3 *db = NULL;
 	char a[64], b[64];
 	int rc = -1;
-	size_t common = 0, regressed = 0, counts[5] = {0};
+	size_t common = 0, counts[NWORDS] = {0};
 	int64_t ida = 0;
 	const char *fmt = o->format ? o->format : "text";
 
@@ -524,65 +543,24 @@ int kb_compare(const struct kb_compare_opts *o, FILE *out, char *err, size_t err
 		snprintf(err, errlen, "--format %s: want text, json or csv", fmt);
 		goto out;
 	}
-	if (!sc || kb_db_open(o->db, false, false, &db, err, errlen))
-		goto out;
-	snprintf(a, sizeof(a), "%s", o->baseline);
-	snprintf(b, sizeof(b), "%s", o->candidate);
-	if (!o->by || !strcmp(o->by, "campaign")) {
-		int64_t idb;
-
-		if ((ida = kb_campaign_resolve(db, o->baseline, err, errlen)) < 0 ||
-		    (idb = kb_campaign_resolve(db, o->candidate, err, errlen)) < 0)
-			goto out;
-		snprintf(a, sizeof(a), "%lld", (long long)ida);
-		snprintf(b, sizeof(b), "%lld", (long long)idb);
-	}
-	if (load_side(db, o, 0, a, &t, err, errlen) || load_side(db, o, 1, b, &t, err, errlen) ||
+	if (!sc || kb_db_open(o->db, false, false, &db, err, errlen) ||
+	    resolve_sides(db, o, a, b, &ida, err, errlen) ||
+	    load_side(db, o, 0, a, &t, err, errlen) || load_side(db, o, 1, b, &t, err, errlen) ||
 	    check_kinds(&t, o, err, errlen))
 		goto out;
 	load_defs(db, o, ida, sc);
-	v = calloc(t.n ? t.n : 1, sizeof(*v));
-	if (!v)
+	if (!(v = calloc(t.n ? t.n : 1, sizeof(*v))))
 		goto out;
-	for (size_t i = 0; i < t.n; i++) {
-		if (!t.s[i].n[0] || !t.s[i].n[1])
-			continue;
-		judge(&t.s[i], sc, o->threshold > 0 ? o->threshold : 0.05, &v[common]);
-		if (v[common].word) {
-			regressed += !strcmp(v[common].word, "regressed");
-			counts[!strcmp(v[common].word, "improved")	 ? 1
-			       : !strcmp(v[common].word, "unchanged")	 ? 2
-			       : !strcmp(v[common].word, "noisy")	 ? 3
-			       : !strcmp(v[common].word, NOT_COMPARABLE) ? 4
-									 : 0]++;
-			common++;
-		}
-	}
+	common = judge_all(&t, sc, o->threshold > 0 ? o->threshold : 0.05, v, counts);
 	if (!common) {
 		snprintf(err, errlen, "%s and %s share no points with comparable metrics",
 			 o->baseline, o->candidate);
 		goto out;
 	}
-	if (!strcmp(fmt, "json"))
-		print_json(out, v, common, o, a, b, &t);
-	else if (!strcmp(fmt, "csv"))
-		print_csv(out, v, common);
-	else {
-		print_text(out, v, common, o, a, b, &t);
-		fprintf(out,
-			"summary: %zu regressed, %zu improved, %zu unchanged, %zu noisy, %zu not "
-			"comparable\n",
-			counts[0], counts[1], counts[2], counts[3], counts[4]);
-	}
-	rc = regressed ? KB_EXIT_REGRESSED : 0;
+	print_results(out, fmt, v, common, o, a, b, &t, counts);
+	rc = counts[0] ? KB_EXIT_REGRESSED : 0; /* words[0]: regressed */
 out:
-	for (size_t i = 0; i < t.n; i++) {
-		free(t.s[i].v[0]);
-		free(t.s[i].v[1]);
-		free(t.s[i].pair[0]);
-		free(t.s[i].pair[1]);
-	}
-	free(t.s);
+	free_table(&t);
 	free(v);
 	free(sc);
 	kb_db_close(db);

@@ -29,17 +29,4 @@ struct kb_compare_opts {
 /* Returns 0 (nothing regressed), KB_EXIT_REGRESSED, or -1 with err. */
 int kb_compare(const struct kb_compare_opts *o, FILE *out, char *err, size_t errlen);
 
-/*
- * Resolve a campaign selector: an id, "tag:T" (the newest campaign tagged
- * T), "last:KIND" (the newest finished campaign of that kind) or
- * "prev:KIND" (the one before it on the same host).  -1 with err.
- */
-int64_t kb_campaign_resolve(sqlite3 *db, const char *sel, char *err, size_t errlen);
-
-/*
- * The campaigns one `kvmbench run` made with campaign id (one per lab when
- * it ran in labs: npt=1 and npt=0), id among them, in order; at most max.
- */
-unsigned kb_campaign_group(sqlite3 *db, int64_t id, int64_t *ids, unsigned max);
-
 #endif

@@ -10,6 +10,7 @@
 
 #include "analyze/compare.h"
 #include "store/db.h"
+#include "store/select.h"
 #include "common/escape.h"
 #include "common/inifile.h"
 #include "analyze/stats.h"
@@ -248,16 +249,7 @@ static void metric_cases(sqlite3 *db, int64_t id, const struct gates *g, struct 
 		sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, m->workload, -1, SQLITE_STATIC);
 		while (sqlite3_step(st) == SQLITE_ROW) {
-			double v[4096];
-			size_t k = 0;
-
-			for (const char *p = (const char *)sqlite3_column_text(st, 1);
-			     p && *p && k < 4096;) {
-				v[k++] = strtod(p, (char **)&p);
-				if (*p == ',')
-					p++;
-			}
-			double med = kb_median(v, k);
+			double med = kb_median_list((const char *)sqlite3_column_text(st, 1));
 
 			if (sqlite3_column_text(st, 2))
 				snprintf(unit, sizeof(unit), "%s", sqlite3_column_text(st, 2));
@@ -348,12 +340,8 @@ int kb_gates(const char *dbpath, const char *campaign, const char *gates_file, c
 
 	if (gates_load(&g, gates_file, err, errlen))
 		return -1;
-	if (kb_db_open(dbpath, false, false, &db, err, errlen))
+	if (kb_db_open_campaign(dbpath, campaign, &db, &id, err, errlen))
 		return -1;
-	if ((id = kb_campaign_resolve(db, campaign, err, errlen)) < 0) {
-		kb_db_close(db);
-		return -1;
-	}
 	snprintf(idstr, sizeof(idstr), "%lld", (long long)id);
 	point_cases(db, id, &g, &t, &n, &cap);
 	metric_cases(db, id, &g, &t, &n, &cap);

@@ -3,6 +3,7 @@
  */
 #include "analyze/stats.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,21 @@ static int cmp_double(const void *a, const void *b)
 static double sorted_median(const double *v, size_t n)
 {
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+int kb_values_add(double **v, size_t *n, size_t *cap, double x)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		double *p = realloc(*v, c * sizeof(*p));
+
+		if (!p)
+			return -1;
+		*v = p;
+		*cap = c;
+	}
+	(*v)[(*n)++] = x;
+	return 0;
 }
 
 void kb_stats_summarise(double *v, size_t n, struct kb_summary_stats *s)
@@ -61,6 +77,7 @@ void kb_median_interval(const double *sorted, size_t n, double *lo, double *hi)
 		j = 0;
 	if (k > (long)n - 1)
 		k = (long)n - 1;
+	assert(j <= k);
 	*lo = sorted[j];
 	*hi = sorted[k];
 }
@@ -86,6 +103,17 @@ static uint64_t next(uint64_t *s) /* xorshift64* */
 	return *s * 0x2545f4914f6cdd1dull;
 }
 
+/* The 2.5th and 97.5th percentiles of x[0..k) (sorted here), k > 0. */
+static void percentiles95(double *x, size_t k, double *lo, double *hi)
+{
+	size_t i = (size_t)(0.025 * (double)(k - 1)), j = (size_t)(0.975 * (double)(k - 1) + 0.5);
+
+	assert(k > 0 && i <= j && j < k);
+	qsort(x, k, sizeof(*x), cmp_double);
+	*lo = x[i];
+	*hi = x[j];
+}
+
 static double resampled_median(const double *v, size_t n, double *tmp, uint64_t *seed)
 {
 	for (size_t i = 0; i < n; i++)
@@ -105,13 +133,25 @@ double kb_bootstrap_median(const double *v, size_t n, unsigned iters, uint64_t s
 		seed = seed ? seed : 0x9e3779b97f4a7c15ull;
 		for (unsigned i = 0; i < iters; i++)
 			meds[i] = resampled_median(v, n, tmp, &seed);
-		qsort(meds, iters, sizeof(*meds), cmp_double);
-		*lo = meds[(size_t)(0.025 * (iters - 1))];
-		*hi = meds[(size_t)(0.975 * (iters - 1) + 0.5)];
+		if (iters)
+			percentiles95(meds, iters, lo, hi);
 	}
 	free(meds);
 	free(tmp);
 	return m;
+}
+
+double kb_median_list(const char *list)
+{
+	double v[KB_LIST_MAX];
+	size_t n = 0;
+
+	for (const char *p = list; p && *p && n < KB_LIST_MAX;) {
+		v[n++] = strtod(p, (char **)&p);
+		if (*p == ',')
+			p++;
+	}
+	return kb_median(v, n);
 }
 
 double kb_bootstrap_ratio(const double *a, size_t na, const double *b, size_t nb, unsigned iters,
@@ -136,11 +176,8 @@ double kb_bootstrap_ratio(const double *a, size_t na, const double *b, size_t nb
 		if (ra != 0)
 			ratios[k++] = rb / ra;
 	}
-	if (k) {
-		qsort(ratios, k, sizeof(*ratios), cmp_double);
-		*lo = ratios[(size_t)(0.025 * (k - 1))];
-		*hi = ratios[(size_t)(0.975 * (k - 1) + 0.5)];
-	}
+	if (k)
+		percentiles95(ratios, k, lo, hi);
 	free(ratios);
 	free(tmp);
 	return mb / ma;

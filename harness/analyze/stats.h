@@ -13,6 +13,11 @@ struct kb_summary_stats {
 	size_t n;
 };
 
+/* Append x to the growing array *v of *n values, room for *cap (the array
+ * grows as needed; start from NULL, 0, 0).  0, or -1 when out of memory
+ * (*v unchanged). */
+int kb_values_add(double **v, size_t *n, size_t *cap, double x);
+
 /* Sorts v[0..n) in place and fills s (all zero for n == 0). */
 void kb_stats_summarise(double *v, size_t n, struct kb_summary_stats *s);
 
@@ -23,6 +28,11 @@ void kb_median_interval(const double *sorted, size_t n, double *lo, double *hi);
 
 /* Median of v[0..n) (sorts a copy); NAN for n == 0. */
 double kb_median(const double *v, size_t n);
+
+/* Median of the numbers of a comma-separated list (SQLite's group_concat),
+ * the first KB_LIST_MAX of them; NAN for none (list NULL or ""). */
+#define KB_LIST_MAX 4096
+double kb_median_list(const char *list);
 
 /*
  * 95% percentile-bootstrap interval for median(b) / median(a), iters

@@ -7,7 +7,12 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* The campaigns of db_path, a line each, to out.  0, or -1 with err. */
 int kb_list(const char *db_path, FILE *out, char *err, size_t errlen);
+
+/* Campaign (a selector, store/select.h) and the others of its group: per
+ * point its runs, and the median, min, max and CV of each metric and exit
+ * count.  0, or -1 with err. */
 int kb_summary(const char *db_path, const char *campaign, FILE *out, char *err, size_t errlen);
 
 #endif

@@ -37,6 +37,7 @@ struct kb_manifest {
 
 /* Parse and check path.  Returns 0, or -1 with "file:line: message". */
 int kb_manifest_load(const char *path, struct kb_manifest *m, char *err, size_t errlen);
+/* The image called name, or NULL. */
 const struct kb_image_entry *kb_manifest_find(const struct kb_manifest *m, const char *name);
 
 #endif

@@ -1,10 +1,12 @@
 /*
- * One report figure: its data file and its gnuplot commands (see
- * figures.c).
+ * What the report's figure files (figures.c, tables.c, pagingfig.c,
+ * trend.c) share: a figure's data file and gnuplot commands, a point's
+ * series, the page's escaped printf (implemented in figures.c).
  */
 #ifndef KB_FIGURE_H
 #define KB_FIGURE_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "report/plot.h"
@@ -20,7 +22,15 @@ FILE *kb_fig_data(struct kb_plotctx *c, const char *name);
 void kb_fig_add(struct kb_plotctx *c, FILE *html, const char *name, const char *title, int width,
 		int height, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 
+/* Whether point p is the first of its workload and the workload has a main
+ * metric: where a figure per workload starts. */
+bool kb_plot_workload_first(const struct kb_plotctx *c, unsigned p);
+
+/* fmt to the page, its only conversions %s (a string escaped as HTML text,
+ * NULL as "") and %%. */
+void kb_html(FILE *html, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* The series of point p for metric name, or NULL. */
-struct kb_pseries *kb_plot_series(struct kb_plotctx *c, unsigned p, const char *name);
+struct kb_pseries *kb_plot_series(const struct kb_plotctx *c, unsigned p, const char *name);
 
 #endif

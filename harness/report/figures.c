@@ -1,7 +1,8 @@
 /*
- * The report's figures: exit breakdowns, KVM statistics, distributions,
- * scaling curves, paging modes side by side, and the nightly trend page.
+ * The report's figures: exit breakdowns, KVM statistics, distributions and
+ * scaling curves; and the helpers every figure uses (figure.h).
  */
+#include <assert.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -10,6 +11,7 @@
 
 #include "common/escape.h"
 #include "report/figure.h"
+#include "store/sqlexpr.h"
 #include "analyze/stats.h"
 
 FILE *kb_fig_data(struct kb_plotctx *c, const char *name)
@@ -65,95 +67,133 @@ void kb_fig_add(struct kb_plotctx *c, FILE *html, const char *name, const char *
 	c->nfigures++;
 }
 
-/* Medians of exit counts per point and name, as a stacked-bar figure. */
+void kb_html(FILE *html, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	for (const char *f = fmt; *f; f++) {
+		if (f[0] != '%') {
+			fputc(*f, html);
+			continue;
+		}
+		assert(f[1] == 's' || f[1] == '%');
+		if (*++f == 's')
+			kb_esc_html(html, va_arg(ap, const char *));
+		else
+			fputc('%', html);
+	}
+	va_end(ap);
+}
+
+/* Medians of exit counts per point and name: at most EXIT_NAMES names, in
+ * the order they come (by name). */
+#define EXIT_NAMES 64
+
+struct exit_medians {
+	char names[EXIT_NAMES][96];
+	unsigned nnames;
+	double *med; /* [point * EXIT_NAMES + name] */
+};
+
+/* The median of v[0..n), the counts of name at point ident key. */
+static void put_median(const struct kb_plotctx *c, struct exit_medians *m, const char *key,
+		       const char *name, const double *v, size_t n)
+{
+	unsigned ni = 0, pi = kb_plot_point(c, key);
+
+	while (ni < m->nnames && strcmp(m->names[ni], name))
+		ni++;
+	if (ni == m->nnames && m->nnames < EXIT_NAMES)
+		snprintf(m->names[m->nnames++], sizeof(m->names[0]), "%s", name);
+	if (ni < EXIT_NAMES && pi < c->npoints)
+		m->med[pi * EXIT_NAMES + ni] = kb_median(v, n);
+}
+
+/* Rows (point ident, name, count), ordered by name then point, into m.
+ * 0, or -1 out of memory. */
+static int read_exit_medians(const struct kb_plotctx *c, sqlite3_stmt *st, struct exit_medians *m)
+{
+	double *v = NULL;
+	size_t n = 0, cap = 0;
+	char key[48] = "", name[96] = "";
+	int rc = 0;
+
+	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+		const char *k = (const char *)sqlite3_column_text(st, 0);
+		const char *nm = (const char *)sqlite3_column_text(st, 1);
+
+		if (n && (strcmp(k, key) || strcmp(nm, name))) {
+			put_median(c, m, key, name, v, n);
+			n = 0;
+		}
+		snprintf(key, sizeof(key), "%s", k);
+		snprintf(name, sizeof(name), "%s", nm);
+		rc = kb_values_add(&v, &n, &cap, sqlite3_column_double(st, 2));
+	}
+	if (n && !rc)
+		put_median(c, m, key, name, v, n);
+	free(v);
+	return rc;
+}
+
+/* The figure's data: a row per point, a column per name. */
+static int write_exit_data(struct kb_plotctx *c, const char *fig, const struct exit_medians *m)
+{
+	FILE *d = kb_fig_data(c, fig);
+
+	if (!d)
+		return -1;
+	fprintf(d, "point");
+	for (unsigned i = 0; i < m->nnames; i++) {
+		fputc('\t', d);
+		kb_esc_gpdata(d, m->names[i]);
+	}
+	fprintf(d, "\n");
+	for (unsigned p = 0; p < c->npoints; p++) {
+		kb_esc_gpdata(d, c->points[p].label);
+		for (unsigned i = 0; i < m->nnames; i++)
+			fprintf(d, "\t%g", m->med[p * EXIT_NAMES + i]);
+		fprintf(d, "\n");
+	}
+	return fclose(d) ? -1 : 0;
+}
+
+/* Exits of kind (reason or region) as a stacked-bar figure. */
 static int exit_figure(struct kb_plotctx *c, FILE *html, const char *kind, const char *fig,
 		       const char *title)
 {
-	char sql[1024], names[64][96];
-	unsigned nnames = 0;
-	double *med;
+	struct exit_medians m = {.nnames = 0};
+	char sql[1024];
 	sqlite3_stmt *st;
+	int rc;
 
 	snprintf(sql, sizeof(sql),
-		 "SELECT " KB_PLOT_IDENT
+		 "SELECT " KB_SQL_POINT_IDENT
 		 ", IFNULL(e.space || ':', '') || e.name, e.count FROM exits e"
 		 " JOIN runs r ON r.id = e.run_id WHERE r.campaign_id IN (%%s) AND r.warmup = 0"
 		 " AND r.status = 'pass' AND e.kind = '%s' ORDER BY 2, 1",
 		 kind);
 	if (!(st = kb_plot_query(c, sql)))
 		return -1;
-	med = calloc((size_t)c->npoints * 64, sizeof(*med));
-	double *v = NULL;
-	size_t n = 0, cap = 0;
-	int more = sqlite3_step(st) == SQLITE_ROW;
-	char key[48] = "", name[96] = "";
-
-	while (more || n) {
-		const char *k = more ? (const char *)sqlite3_column_text(st, 0) : "";
-		const char *nm = more ? (const char *)sqlite3_column_text(st, 1) : "";
-
-		if (n && (!more || strcmp(k, key) || strcmp(nm, name))) {
-			unsigned ni, pi;
-
-			for (ni = 0; ni < nnames && strcmp(names[ni], name); ni++)
-				;
-			if (ni == nnames && nnames < 64)
-				snprintf(names[nnames++], sizeof(names[0]), "%s", name);
-			for (pi = 0; pi < c->npoints && strcmp(c->points[pi].key, key); pi++)
-				;
-			if (ni < 64 && pi < c->npoints)
-				med[pi * 64 + ni] = kb_median(v, n);
-			n = 0;
-		}
-		if (!more)
-			break;
-		snprintf(key, sizeof(key), "%s", k);
-		snprintf(name, sizeof(name), "%s", nm);
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			v = realloc(v, cap * sizeof(*v));
-		}
-		v[n++] = sqlite3_column_double(st, 2);
-		more = sqlite3_step(st) == SQLITE_ROW;
-	}
-	free(v);
+	m.med = calloc((size_t)c->npoints * EXIT_NAMES, sizeof(*m.med));
+	rc = m.med ? read_exit_medians(c, st, &m) : -1;
 	sqlite3_finalize(st);
-	if (!nnames) {
-		free(med);
+	if (!rc && !m.nnames) {
 		fprintf(html, "<p class=note>");
 		kb_esc_html(html, title);
 		fprintf(html, ": no exits recorded.</p>\n");
-		return 0;
+	} else if (!rc && !(rc = write_exit_data(c, fig, &m))) {
+		kb_fig_add(c, html, fig, title, 900, 420,
+			   "set style data histograms\nset style histogram rowstacked\n"
+			   "set style fill solid 0.85 border -1\nset boxwidth 0.7\n"
+			   "set key outside right noenhanced\nset xtics rotate by -35 font \",8\" "
+			   "noenhanced\nset ylabel \"exits per run (median)\"\nset yrange [0:*]\n"
+			   "plot for [i=2:%u] data using i:xtic(1) title columnheader(i)",
+			   m.nnames + 1);
 	}
-	FILE *d = kb_fig_data(c, fig);
-
-	if (!d) {
-		free(med);
-		return -1;
-	}
-	fprintf(d, "point");
-	for (unsigned i = 0; i < nnames; i++) {
-		fputc('\t', d);
-		kb_esc_gpdata(d, names[i]);
-	}
-	fprintf(d, "\n");
-	for (unsigned p = 0; p < c->npoints; p++) {
-		kb_esc_gpdata(d, c->points[p].label);
-		for (unsigned i = 0; i < nnames; i++)
-			fprintf(d, "\t%g", med[p * 64 + i]);
-		fprintf(d, "\n");
-	}
-	fclose(d);
-	free(med);
-	kb_fig_add(
-	    c, html, fig, title, 900, 420,
-	    "set style data histograms\nset style histogram rowstacked\n"
-	    "set style fill solid 0.85 border -1\nset boxwidth 0.7\n"
-	    "set key outside right noenhanced\nset xtics rotate by -35 font \",8\" noenhanced\n"
-	    "set ylabel \"exits per run (median)\"\nset yrange [0:*]\n"
-	    "plot for [i=2:%u] data using i:xtic(1) title columnheader(i)",
-	    nnames + 1);
-	return 0;
+	free(m.med);
+	return rc;
 }
 
 int kb_plot_exits(struct kb_plotctx *c, FILE *html)
@@ -165,64 +205,62 @@ int kb_plot_exits(struct kb_plotctx *c, FILE *html)
 			   "I/O and MMIO exits by device region, per point (median per run)");
 }
 
+/* The KVM statistics the table shows, in its order. */
+static const char *const kstat_names[] = {
+    "exits",	      "io_exits",	"mmio_exits",	  "halt_exits",
+    "insn_emulation", "pf_taken",	"pf_fixed",	  "pf_guest",
+    "tlb_flush",      "invlpg",		"irq_injections", "mmu_shadow_zapped",
+    "mmu_pte_write",  "mmu_cache_miss", "mmu_unsync",	  "remote_tlb_flush",
+};
+enum { NKSTAT = sizeof(kstat_names) / sizeof(kstat_names[0]) };
+
+/* Rows (point ident, name, comma-joined values) into med[point * NKSTAT +
+ * statistic]; used[w] when statistic w is not 0 somewhere. */
+static void read_kstat_medians(const struct kb_plotctx *c, sqlite3_stmt *st, double *med,
+			       bool *used)
+{
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 1);
+		unsigned pi = kb_plot_point(c, (const char *)sqlite3_column_text(st, 0)), wi = 0;
+
+		while (wi < NKSTAT && strcmp(kstat_names[wi], name))
+			wi++;
+		if (wi == NKSTAT || pi == c->npoints)
+			continue;
+		med[pi * NKSTAT + wi] = kb_median_list((const char *)sqlite3_column_text(st, 2));
+		used[wi] |= med[pi * NKSTAT + wi] != 0;
+	}
+}
+
 int kb_plot_kvm_stats(struct kb_plotctx *c, FILE *html)
 {
-	static const char *const want[] = {
-	    "exits",	      "io_exits",	"mmio_exits",	  "halt_exits",
-	    "insn_emulation", "pf_taken",	"pf_fixed",	  "pf_guest",
-	    "tlb_flush",      "invlpg",		"irq_injections", "mmu_shadow_zapped",
-	    "mmu_pte_write",  "mmu_cache_miss", "mmu_unsync",	  "remote_tlb_flush",
-	};
-	enum { NW = sizeof(want) / sizeof(want[0]) };
-	double *med = calloc((size_t)c->npoints * NW, sizeof(*med));
-	bool used[NW] = {false};
+	double *med = calloc((size_t)c->npoints * NKSTAT, sizeof(*med));
+	bool used[NKSTAT] = {false};
 	sqlite3_stmt *st = kb_plot_query(
-	    c, "SELECT " KB_PLOT_IDENT " AS ident, k.name, group_concat(k.value) FROM kvm_stats k"
-	       " JOIN runs r ON r.id = k.run_id WHERE r.campaign_id IN (%s) AND r.warmup = 0"
-	       " AND r.status = 'pass' GROUP BY ident, k.name");
+	    c,
+	    "SELECT " KB_SQL_POINT_IDENT " AS ident, k.name, group_concat(k.value) FROM kvm_stats k"
+	    " JOIN runs r ON r.id = k.run_id WHERE r.campaign_id IN (%s) AND r.warmup = 0"
+	    " AND r.status = 'pass' GROUP BY ident, k.name");
 
+	if (st && med)
+		read_kstat_medians(c, st, med, used);
+	sqlite3_finalize(st);
 	if (!st || !med) {
 		free(med);
-		sqlite3_finalize(st);
 		return -1;
 	}
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *key = (const char *)sqlite3_column_text(st, 0);
-		const char *name = (const char *)sqlite3_column_text(st, 1);
-		unsigned pi, wi;
-		double v[4096];
-		size_t n = 0;
-
-		for (wi = 0; wi < NW && strcmp(want[wi], name); wi++)
-			;
-		for (pi = 0; pi < c->npoints && strcmp(c->points[pi].key, key); pi++)
-			;
-		if (wi == NW || pi == c->npoints)
-			continue;
-		for (const char *p = (const char *)sqlite3_column_text(st, 2);
-		     p && *p && n < 4096;) {
-			v[n++] = strtod(p, (char **)&p);
-			if (*p == ',')
-				p++;
-		}
-		med[pi * NW + wi] = kb_median(v, n);
-		used[wi] |= med[pi * NW + wi] != 0;
-	}
-	sqlite3_finalize(st);
 	fprintf(html, "<h2>KVM statistics</h2>\n<p class=note>KVM_GET_STATS_FD, change over the "
 		      "run, median per run; vCPU statistics summed over vCPUs.</p>\n<table><tr>"
 		      "<th class=l>point</th>");
-	for (unsigned w = 0; w < NW; w++)
+	for (unsigned w = 0; w < NKSTAT; w++)
 		if (used[w])
-			fprintf(html, "<th>%s</th>", want[w]);
+			fprintf(html, "<th>%s</th>", kstat_names[w]);
 	fprintf(html, "</tr>\n");
 	for (unsigned p = 0; p < c->npoints; p++) {
-		fprintf(html, "<tr><td class=l>");
-		kb_esc_html(html, c->points[p].label);
-		fprintf(html, "</td>");
-		for (unsigned w = 0; w < NW; w++)
+		kb_html(html, "<tr><td class=l>%s</td>", c->points[p].label);
+		for (unsigned w = 0; w < NKSTAT; w++)
 			if (used[w])
-				fprintf(html, "<td>%.6g</td>", med[p * NW + w]);
+				fprintf(html, "<td>%.6g</td>", med[p * NKSTAT + w]);
 		fprintf(html, "</tr>\n");
 	}
 	fprintf(html, "</table>\n");
@@ -230,7 +268,7 @@ int kb_plot_kvm_stats(struct kb_plotctx *c, FILE *html)
 	return 0;
 }
 
-struct kb_pseries *kb_plot_series(struct kb_plotctx *c, unsigned p, const char *name)
+struct kb_pseries *kb_plot_series(const struct kb_plotctx *c, unsigned p, const char *name)
 {
 	for (size_t i = 0; i < c->nseries; i++)
 		if (c->series[i].point == p && !strcmp(c->series[i].name, name))
@@ -238,63 +276,142 @@ struct kb_pseries *kb_plot_series(struct kb_plotctx *c, unsigned p, const char *
 	return NULL;
 }
 
+bool kb_plot_workload_first(const struct kb_plotctx *c, unsigned p)
+{
+	for (unsigned q = 0; q < p; q++)
+		if (!strcmp(c->points[q].workload, c->points[p].workload))
+			return false;
+	return c->primary[p][0] != 0;
+}
+
+/* The distribution figure of p0's workload: a box per point. */
+static int dist_figure(struct kb_plotctx *c, FILE *html, unsigned p0)
+{
+	const char *wl = c->points[p0].workload, *metric = c->primary[p0], *unit = "";
+	char fig[128], title[256], *xtics = NULL, q[420];
+	size_t xlen = 0;
+	unsigned blocks = 0;
+	FILE *d, *x;
+
+	kb_esc_filename(fig, sizeof(fig), "dist", wl, p0);
+	d = kb_fig_data(c, fig);
+	x = open_memstream(&xtics, &xlen);
+	for (unsigned p = p0; d && x && p < c->npoints; p++) {
+		struct kb_pseries *s =
+		    strcmp(c->points[p].workload, wl) ? NULL : kb_plot_series(c, p, metric);
+
+		if (!s)
+			continue;
+		for (size_t i = 0; i < s->n; i++)
+			fprintf(d, "%u\t%g\n", blocks, s->v[i]);
+		fprintf(d, "\n\n"); /* one data block per point */
+		fprintf(x, "%s%s %u", blocks ? ", " : "",
+			kb_esc_gp(q, sizeof(q), c->points[p].label), blocks);
+		unit = s->unit;
+		blocks++;
+	}
+	bool bad = !d || !x;
+
+	bad |= d && fclose(d);
+	bad |= x && fclose(x);
+	if (bad) {
+		free(xtics);
+		return -1;
+	}
+	assert(blocks > 0); /* p0 has the metric */
+	snprintf(title, sizeof(title), "%s: %s (%s) per run, by point", wl, metric, unit);
+	kb_fig_add(c, html, fig, title, 900, 380,
+		   "set style fill solid 0.4 border -1\nset style boxplot outliers pointtype 7\n"
+		   "set boxwidth 0.5\nunset key\nset xrange [-0.7:%u.7]\n"
+		   "set xtics (%s) rotate by -35 font \",8\" noenhanced\nset ylabel %s "
+		   "noenhanced\n"
+		   "plot for [i=0:%u] data index i using (i):2:(0.5) with boxplot",
+		   blocks - 1, xtics, kb_esc_gp(q, sizeof(q), unit), blocks - 1);
+	free(xtics);
+	return 0;
+}
+
 int kb_plot_distributions(struct kb_plotctx *c, FILE *html)
 {
 	fprintf(html, "<h2>Distributions</h2>\n");
-	for (unsigned p0 = 0; p0 < c->npoints; p0++) {
-		const char *wl = c->points[p0].workload, *metric = c->primary[p0];
-		bool seen = false;
-		char fig[128];
-
-		for (unsigned q = 0; q < p0; q++)
-			seen |= !strcmp(c->points[q].workload, wl);
-		if (seen || !metric[0])
-			continue;
-		kb_esc_filename(fig, sizeof(fig), "dist", wl, p0);
-		FILE *d = kb_fig_data(c, fig);
-		const char *unit = "";
-		char *xtics = NULL, q[420];
-		size_t xlen = 0;
-		FILE *x = open_memstream(&xtics, &xlen);
-		unsigned blocks = 0;
-
-		if (!d || !x) {
-			if (d)
-				fclose(d);
-			if (x)
-				fclose(x);
-			free(xtics);
+	for (unsigned p0 = 0; p0 < c->npoints; p0++)
+		if (kb_plot_workload_first(c, p0) && dist_figure(c, html, p0))
 			return -1;
-		}
-		for (unsigned p = p0; p < c->npoints; p++) {
-			struct kb_pseries *s =
-			    strcmp(c->points[p].workload, wl) ? NULL : kb_plot_series(c, p, metric);
+	return 0;
+}
 
-			if (!s)
-				continue;
-			for (size_t i = 0; i < s->n; i++)
-				fprintf(d, "%u\t%g\n", blocks, s->v[i]);
-			fprintf(d, "\n\n"); /* one data block per point */
-			fprintf(x, "%s%s %u", blocks ? ", " : "",
-				kb_esc_gp(q, sizeof(q), c->points[p].label), blocks);
-			unit = s->unit;
-			blocks++;
-		}
-		fclose(d);
-		fclose(x);
-		char title[256];
+/* The points of p0's workload with its main metric, by vCPU count (stable),
+ * into order[0..max); 0 unless there are two or more topologies. */
+static unsigned scaling_order(const struct kb_plotctx *c, unsigned p0, unsigned *order,
+			      unsigned max)
+{
+	const char *wl = c->points[p0].workload, *metric = c->primary[p0];
+	unsigned n = 0;
+	bool varied = false;
 
-		snprintf(title, sizeof(title), "%s: %s (%s) per run, by point", wl, metric, unit);
-		kb_fig_add(
-		    c, html, fig, title, 900, 380,
-		    "set style fill solid 0.4 border -1\nset style boxplot outliers pointtype 7\n"
-		    "set boxwidth 0.5\nunset key\nset xrange [-0.7:%u.7]\n"
-		    "set xtics (%s) rotate by -35 font \",8\" noenhanced\nset ylabel %s "
-		    "noenhanced\n"
-		    "plot for [i=0:%u] data index i using (i):2:(0.5) with boxplot",
-		    blocks - 1, xtics, kb_esc_gp(q, sizeof(q), unit), blocks - 1);
-		free(xtics);
+	for (unsigned p = p0; p < c->npoints && n < max; p++)
+		if (!strcmp(c->points[p].workload, wl) && kb_plot_series(c, p, metric)) {
+			order[n++] = p;
+			varied |= strcmp(c->points[p].topology, c->points[p0].topology) != 0;
+		}
+	if (!varied || n < 2)
+		return 0;
+	for (unsigned i = 1; i < n; i++)
+		for (unsigned j = i;
+		     j > 0 && c->points[order[j]].vcpus < c->points[order[j - 1]].vcpus; j--) {
+			unsigned t = order[j];
+
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+	return n;
+}
+
+/* A scaling point: vCPUs, label, median and its interval. */
+static int scaling_row(FILE *d, const struct kb_ppoint *p, const struct kb_pseries *s)
+{
+	double *v = malloc(s->n * sizeof(*v)), lo, hi;
+	struct kb_summary_stats st;
+
+	if (!v)
+		return -1;
+	memcpy(v, s->v, s->n * sizeof(*v));
+	kb_stats_summarise(v, s->n, &st);
+	kb_median_interval(v, s->n, &lo, &hi);
+	free(v);
+	fprintf(d, "%d\t", p->vcpus);
+	kb_esc_gpdata(d, p->label);
+	fprintf(d, "\t%g\t%g\t%g\n", st.median, lo, hi);
+	return 0;
+}
+
+/* The scaling figure of p0's workload over the points order[0..n). */
+static int scaling_figure(struct kb_plotctx *c, FILE *html, unsigned p0, const unsigned *order,
+			  unsigned n)
+{
+	const char *wl = c->points[p0].workload, *metric = c->primary[p0], *unit = "";
+	char fig[128], title[256], q[80];
+	FILE *d;
+	int rc = 0;
+
+	kb_esc_filename(fig, sizeof(fig), "scaling", wl, p0);
+	if (!(d = kb_fig_data(c, fig)))
+		return -1;
+	for (unsigned i = 0; i < n && !rc; i++) {
+		struct kb_pseries *s = kb_plot_series(c, order[i], metric);
+
+		assert(s); /* scaling_order() took points with the metric */
+		rc = scaling_row(d, &c->points[order[i]], s);
+		unit = s->unit;
 	}
+	if (fclose(d) || rc)
+		return -1;
+	snprintf(title, sizeof(title), "%s: median %s over vCPUs and topology shape", wl, metric);
+	kb_fig_add(c, html, fig, title, 900, 380,
+		   "unset key\nset xtics rotate by -35 font \",8\" noenhanced\n"
+		   "set ylabel %s noenhanced\nset yrange [0:*]\n"
+		   "plot data using 0:3:4:5:xtic(2) with yerrorlines pointtype 7",
+		   kb_esc_gp(q, sizeof(q), unit));
 	return 0;
 }
 
@@ -304,62 +421,12 @@ int kb_plot_scaling(struct kb_plotctx *c, FILE *html)
 
 	fprintf(html, "<h2>Scaling over vCPUs and topology</h2>\n");
 	for (unsigned p0 = 0; p0 < c->npoints; p0++) {
-		const char *wl = c->points[p0].workload, *metric = c->primary[p0];
-		unsigned order[512], n = 0;
-		bool seen = false, varied = false;
-		char fig[128], title[256];
+		unsigned order[512], n;
 
-		for (unsigned q = 0; q < p0; q++)
-			seen |= !strcmp(c->points[q].workload, wl);
-		if (seen || !metric[0])
+		if (!kb_plot_workload_first(c, p0) || !(n = scaling_order(c, p0, order, 512)))
 			continue;
-		for (unsigned p = p0; p < c->npoints && n < 512; p++)
-			if (!strcmp(c->points[p].workload, wl) && kb_plot_series(c, p, metric)) {
-				order[n++] = p;
-				varied |=
-				    strcmp(c->points[p].topology, c->points[p0].topology) != 0;
-			}
-		if (!varied || n < 2)
-			continue;
-		for (unsigned i = 1; i < n; i++) /* by vCPU count, stable */
-			for (unsigned j = i;
-			     j > 0 && c->points[order[j]].vcpus < c->points[order[j - 1]].vcpus;
-			     j--) {
-				unsigned t = order[j];
-
-				order[j] = order[j - 1];
-				order[j - 1] = t;
-			}
-		kb_esc_filename(fig, sizeof(fig), "scaling", wl, p0);
-		FILE *d = kb_fig_data(c, fig);
-		const char *unit = "";
-
-		if (!d)
+		if (scaling_figure(c, html, p0, order, n))
 			return -1;
-		for (unsigned i = 0; i < n; i++) {
-			struct kb_pseries *s = kb_plot_series(c, order[i], metric);
-			double *v = malloc(s->n * sizeof(*v)), lo, hi;
-			struct kb_summary_stats st;
-
-			memcpy(v, s->v, s->n * sizeof(*v));
-			kb_stats_summarise(v, s->n, &st);
-			kb_median_interval(v, s->n, &lo, &hi);
-			free(v);
-			fprintf(d, "%d\t", c->points[order[i]].vcpus);
-			kb_esc_gpdata(d, c->points[order[i]].label);
-			fprintf(d, "\t%g\t%g\t%g\n", st.median, lo, hi);
-			unit = s->unit;
-		}
-		fclose(d);
-		snprintf(title, sizeof(title), "%s: median %s over vCPUs and topology shape", wl,
-			 metric);
-		char q[80];
-
-		kb_fig_add(c, html, fig, title, 900, 380,
-			   "unset key\nset xtics rotate by -35 font \",8\" noenhanced\n"
-			   "set ylabel %s noenhanced\nset yrange [0:*]\n"
-			   "plot data using 0:3:4:5:xtic(2) with yerrorlines pointtype 7",
-			   kb_esc_gp(q, sizeof(q), unit));
 		any = true;
 	}
 	if (!any)

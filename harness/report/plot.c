@@ -1,10 +1,11 @@
 /*
- * Report infrastructure (see plot.h): the selection's points and their
- * labels, metric series, the figure helper that writes a gnuplot script,
- * the summary tables, the nightly trend page, and running gnuplot.
+ * The report's selection (see plot.h): its campaigns, their points and
+ * labels, the metric series of each point and its main metric; the query
+ * helpers the figures use; gnuplot found and run.
  */
 #include "report/plot.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -15,6 +16,8 @@
 
 #include "analyze/compare.h"
 #include "store/db.h"
+#include "store/select.h"
+#include "store/sqlexpr.h"
 #include "common/escape.h"
 #include "report/figure.h"
 #include "common/proc.h"
@@ -26,11 +29,11 @@ sqlite3_stmt *kb_plot_query(struct kb_plotctx *c, const char *sql_with_in)
 {
 	char sql[4096];
 	sqlite3_stmt *st = NULL;
-
+	const char *q = sql_with_in;
 	size_t o = 0;
 
 	/* "%s" stands for the campaign list, "%%" for a percent sign */
-	for (const char *q = sql_with_in; *q && o + sizeof(c->in) + 2 < sizeof(sql); q++) {
+	for (; *q && o + sizeof(c->in) + 2 < sizeof(sql); q++) {
 		if (q[0] == '%' && q[1] == 's') {
 			o += (size_t)snprintf(sql + o, sizeof(sql) - o, "%s", c->in);
 			q++;
@@ -39,12 +42,24 @@ sqlite3_stmt *kb_plot_query(struct kb_plotctx *c, const char *sql_with_in)
 			q += q[0] == '%' && q[1] == '%';
 		}
 	}
+	assert(!*q); /* the statements are this file's: each fits */
 	sql[o] = 0;
 	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
 		snprintf(c->err, sizeof(c->err), "%s", sqlite3_errmsg(c->db));
 		return NULL;
 	}
 	return st;
+}
+
+double kb_plot_median_of(sqlite3_stmt *st)
+{
+	double v[1024];
+	size_t n = 0;
+
+	while (sqlite3_step(st) == SQLITE_ROW && n < 1024)
+		v[n++] = sqlite3_column_double(st, 0);
+	sqlite3_finalize(st);
+	return kb_median(v, n);
 }
 
 int kb_plot_have_gnuplot(char *err, size_t errlen)
@@ -70,13 +85,8 @@ int kb_plot_newest(struct kb_plotctx *c, char *err, size_t errlen)
 	int rc = -1;
 
 	if (st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-		int64_t group[8];
-		unsigned n = kb_campaign_group(c->db, sqlite3_column_int64(st, 0), group, 8);
-
 		c->in[0] = 0;
-		for (unsigned k = 0; k < n; k++)
-			snprintf(c->in + strlen(c->in), sizeof(c->in) - strlen(c->in), "%s%lld",
-				 k ? "," : "", (long long)group[k]);
+		kb_campaign_group_list(c->db, sqlite3_column_int64(st, 0), c->in, sizeof(c->in));
 		rc = 0;
 	} else if (st) {
 		snprintf(err, errlen, "the database has no campaigns to report on");
@@ -156,56 +166,69 @@ static void make_labels(struct kb_plotctx *c)
 	free(v);
 }
 
+unsigned kb_plot_point(const struct kb_plotctx *c, const char *ident)
+{
+	unsigned pi = 0;
+
+	while (pi < c->npoints && strcmp(c->points[pi].key, ident))
+		pi++;
+	return pi;
+}
+
+/* A new series: point pi's metric name; NULL when out of memory. */
+static struct kb_pseries *add_series(struct kb_plotctx *c, size_t *cap, unsigned pi,
+				     const char *name, const char *unit)
+{
+	struct kb_pseries *s;
+
+	if (c->nseries == *cap) {
+		size_t n = *cap ? *cap * 2 : 256;
+
+		if (!(s = realloc(c->series, n * sizeof(*s))))
+			return NULL;
+		c->series = s;
+		*cap = n;
+	}
+	s = &c->series[c->nseries++];
+	memset(s, 0, sizeof(*s));
+	s->point = pi;
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	snprintf(s->unit, sizeof(s->unit), "%s", unit ? unit : "");
+	return s;
+}
+
+/* Every measured value of every point, as series by point and metric.
+ * 0, or -1 (out of memory, or the query failed). */
 static int load_series(struct kb_plotctx *c)
 {
 	sqlite3_stmt *st = kb_plot_query(
-	    c,
-	    "SELECT " KB_PLOT_IDENT " AS ident, m.name, m.unit, m.value FROM runs r JOIN metrics m"
-	    " ON m.run_id = r.id WHERE r.campaign_id IN (%s) AND r.warmup = 0"
-	    " AND r.status = 'pass' AND m.value IS NOT NULL ORDER BY ident, m.name");
+	    c, "SELECT " KB_SQL_POINT_IDENT
+	       " AS ident, m.name, m.unit, m.value FROM runs r JOIN metrics m"
+	       " ON m.run_id = r.id WHERE r.campaign_id IN (%s) AND r.warmup = 0"
+	       " AND r.status = 'pass' AND m.value IS NOT NULL ORDER BY ident, m.name");
+	struct kb_pseries *s = NULL;
 	size_t cap = 0;
 	unsigned pi = 0;
+	int rc = st ? 0 : -1;
 
-	if (!st)
-		return -1;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	assert(c->npoints > 0);
+	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
 		const char *key = (const char *)sqlite3_column_text(st, 0);
 		const char *name = (const char *)sqlite3_column_text(st, 1);
-		struct kb_pseries *s = c->nseries ? &c->series[c->nseries - 1] : NULL;
 
-		if (strcmp(c->points[pi].key, key))
-			for (pi = 0; pi < c->npoints && strcmp(c->points[pi].key, key); pi++)
-				;
+		if (strcmp(c->points[pi].key, key)) /* rows come by point: mostly the last */
+			pi = kb_plot_point(c, key);
 		if (pi == c->npoints) {
 			pi = 0;
 			continue;
 		}
-		if (!s || s->point != pi || strcmp(s->name, name)) {
-			if (c->nseries == cap) {
-				cap = cap ? cap * 2 : 256;
-				c->series = realloc(c->series, cap * sizeof(*c->series));
-				if (!c->series)
-					break;
-			}
-			s = &c->series[c->nseries++];
-			memset(s, 0, sizeof(*s));
-			s->point = pi;
-			snprintf(s->name, sizeof(s->name), "%s", name);
-			snprintf(s->unit, sizeof(s->unit), "%s",
-				 sqlite3_column_text(st, 2)
-				     ? (const char *)sqlite3_column_text(st, 2)
-				     : "");
-		}
-		if (s->n == s->cap) {
-			s->cap = s->cap ? s->cap * 2 : 8;
-			s->v = realloc(s->v, s->cap * sizeof(*s->v));
-			if (!s->v)
-				break;
-		}
-		s->v[s->n++] = sqlite3_column_double(st, 3);
+		if (!s || s->point != pi || strcmp(s->name, name))
+			s = add_series(c, &cap, pi, name, (const char *)sqlite3_column_text(st, 2));
+		if (!s || kb_values_add(&s->v, &s->n, &s->cap, sqlite3_column_double(st, 3)))
+			rc = -1;
 	}
 	sqlite3_finalize(st);
-	return c->series || !c->nseries ? 0 : -1;
+	return rc;
 }
 
 /* The metric a point's figures use: the one named after the workload,
@@ -220,16 +243,50 @@ static void pick_primary(struct kb_plotctx *c)
 		if (!kb_metric_default_direction(s->unit))
 			continue;
 		if (!strcmp(s->name, c->points[s->point].workload) || !pm[0])
-			snprintf(pm, 128, "%s", s->name);
+			snprintf(pm, sizeof(c->primary[0]), "%s", s->name);
 	}
 }
 
-int kb_plot_load_points(struct kb_plotctx *c, char *err, size_t errlen)
+/* A point's params show the mode it ran with (KB_SQL_PAGING), not "host"
+ * or "tdp". */
+static void show_paging(struct kb_ppoint *p)
+{
+	static const char *const asked[] = {" paging=host", " paging=tdp"};
+
+	for (unsigned i = 0; i < 2; i++) {
+		char *ph = strstr(p->params, asked[i]), tail[sizeof(p->params)];
+		size_t n = strlen(asked[i]);
+
+		if (!ph || (ph[n] && ph[n] != ' '))
+			continue;
+		snprintf(tail, sizeof(tail), "%s", ph + n);
+		snprintf(ph, sizeof(p->params) - (size_t)(ph - p->params), " paging=%s%s",
+			 p->paging, tail);
+		return;
+	}
+}
+
+/* Point p from a row of query_points(). */
+static void set_point(struct kb_ppoint *p, sqlite3_stmt *st)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->key, sizeof(p->key), "%s", sqlite3_column_text(st, 0));
+	snprintf(p->params, sizeof(p->params), "%s", sqlite3_column_text(st, 1));
+	snprintf(p->workload, sizeof(p->workload), "%s", sqlite3_column_text(st, 2));
+	snprintf(p->topology, sizeof(p->topology), "%s", sqlite3_column_text(st, 3));
+	p->vcpus = sqlite3_column_int(st, 4);
+	snprintf(p->paging, sizeof(p->paging), "%s", sqlite3_column_text(st, 5));
+	snprintf(p->pkey, sizeof(p->pkey), "%s", sqlite3_column_text(st, 6));
+	show_paging(p);
+}
+
+/* The selection's points in campaign and plan order, a point that several
+ * campaigns ran once.  0, or -1 with err. */
+static int query_points(struct kb_plotctx *c, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = kb_plot_query(
-	    c, "SELECT " KB_PLOT_IDENT ", min(r.params), min(r.workload), min(r.topology),"
-	       " min(r.vcpus), min(CASE WHEN r.paging IN ('host', 'tdp') THEN h.paging ELSE "
-	       "r.paging END),"
+	    c, "SELECT " KB_SQL_POINT_IDENT ", min(r.params), min(r.workload), min(r.topology),"
+	       " min(r.vcpus), min(" KB_SQL_PAGING "),"
 	       " r.point_key FROM runs r JOIN campaigns c ON c.id = r.campaign_id JOIN hosts h"
 	       " ON h.id = c.host_id WHERE r.campaign_id IN (%s) AND r.warmup = 0"
 	       " GROUP BY r.campaign_id, r.point_key ORDER BY r.campaign_id, min(r.seq)");
@@ -239,45 +296,32 @@ int kb_plot_load_points(struct kb_plotctx *c, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", c->err);
 		return -1;
 	}
+	assert(sqlite3_column_count(st) == 7);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *key = (const char *)sqlite3_column_text(st, 0);
-		bool dup = false;
-
-		for (unsigned i = 0; i < c->npoints && !dup; i++)
-			dup = !strcmp(c->points[i].key, key);
-		if (dup)
+		if (kb_plot_point(c, (const char *)sqlite3_column_text(st, 0)) < c->npoints)
 			continue; /* the same point in several campaigns: one row */
 		if (c->npoints == cap) {
+			struct kb_ppoint *p = realloc(c->points, (cap ? cap * 2 : 64) * sizeof(*p));
+
+			if (!p)
+				break;
+			c->points = p;
 			cap = cap ? cap * 2 : 64;
-			c->points = realloc(c->points, cap * sizeof(*c->points));
 		}
-		struct kb_ppoint *p = &c->points[c->npoints++];
-
-		memset(p, 0, sizeof(*p));
-		snprintf(p->key, sizeof(p->key), "%s", key);
-		snprintf(p->params, sizeof(p->params), "%s", sqlite3_column_text(st, 1));
-		snprintf(p->workload, sizeof(p->workload), "%s", sqlite3_column_text(st, 2));
-		snprintf(p->topology, sizeof(p->topology), "%s", sqlite3_column_text(st, 3));
-		p->vcpus = sqlite3_column_int(st, 4);
-		snprintf(p->paging, sizeof(p->paging), "%s", sqlite3_column_text(st, 5));
-		snprintf(p->pkey, sizeof(p->pkey), "%s", sqlite3_column_text(st, 6));
-		/* show the mode it ran with, not "host" */
-		char *ph = strstr(p->params, " paging=host");
-
-		if (ph) {
-			char tail[1100];
-
-			snprintf(tail, sizeof(tail), "%s", ph + 12);
-			snprintf(ph, sizeof(p->params) - (size_t)(ph - p->params), " paging=%s%s",
-				 p->paging, tail);
-		}
+		set_point(&c->points[c->npoints++], st);
 	}
 	sqlite3_finalize(st);
 	if (!c->npoints) {
 		snprintf(err, errlen, "campaign %s has no measured runs to report on", c->in);
 		return -1;
 	}
-	/* group by workload, in the order workloads first ran */
+	return 0;
+}
+
+/* Points grouped by workload, in the order workloads first ran (a stable
+ * move of each point behind the last of its workload). */
+static void group_by_workload(struct kb_plotctx *c)
+{
 	for (unsigned i = 1; i < c->npoints; i++) {
 		unsigned first = 0, j = i;
 
@@ -293,14 +337,21 @@ int kb_plot_load_points(struct kb_plotctx *c, char *err, size_t errlen)
 		}
 		c->points[j] = t;
 	}
+}
+
+int kb_plot_load_points(struct kb_plotctx *c, char *err, size_t errlen)
+{
+	char path[1200];
+
+	if (query_points(c, err, errlen))
+		return -1;
+	group_by_workload(c);
 	make_labels(c);
 	if (load_series(c)) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	pick_primary(c);
-	char path[1200];
-
 	snprintf(path, sizeof(path), "%s/plots/all.gp", c->dir);
 	c->gp = fopen(path, "we");
 	if (!c->gp || !c->primary) {
@@ -308,97 +359,6 @@ int kb_plot_load_points(struct kb_plotctx *c, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
-}
-
-int kb_plot_tables(struct kb_plotctx *c, FILE *html, FILE *out, const char *fmt)
-{
-	const char *wl = "";
-	bool json = !strcmp(fmt, "json"), csv = !strcmp(fmt, "csv"), first = true;
-
-	if (json)
-		fprintf(out, "{\"campaigns\": [%s], \"rows\": [", c->in);
-	if (csv)
-		fprintf(out, "workload,point,metric,unit,median,ci_low,ci_high,cv,n\n");
-	for (unsigned pi = 0; pi < c->npoints; pi++) {
-		const struct kb_ppoint *p = &c->points[pi];
-
-		if (strcmp(wl, p->workload)) {
-			bool any = false;
-
-			for (size_t i = 0; i < c->nseries && !any; i++)
-				any = !strcmp(c->points[c->series[i].point].workload, p->workload);
-			if (*wl)
-				fprintf(html, "</table>\n");
-			wl = p->workload;
-			fprintf(html, "<h2>Workload ");
-			kb_esc_html(html, wl);
-			if (!any) {
-				if (!json && !csv)
-					fprintf(out, "\n%s: no metrics\n", wl);
-				fprintf(html, "</h2>\n<p class=note>No metrics (a functional "
-					      "guest).</p>\n<table>\n");
-				continue;
-			}
-			fprintf(html, "</h2>\n<table><tr><th class=l>point</th>"
-				      "<th class=l>metric</th><th>median</th><th>95%% interval</th>"
-				      "<th>CV</th><th>runs</th><th class=l>unit</th></tr>\n");
-			if (!json && !csv)
-				fprintf(out, "\n%s\n", wl);
-		}
-		for (size_t i = 0; i < c->nseries; i++) {
-			struct kb_pseries *s = &c->series[i];
-			struct kb_summary_stats st;
-			double lo, hi;
-
-			if (s->point != pi)
-				continue;
-			kb_stats_summarise(s->v, s->n, &st); /* sorts s->v */
-			kb_median_interval(s->v, s->n, &lo, &hi);
-			fprintf(html, "<tr><td class=l>");
-			kb_esc_html(html, p->label);
-			fprintf(html, "</td><td class=l>");
-			kb_esc_html(html, s->name);
-			fprintf(html,
-				"</td><td>%.6g</td><td>%.6g &ndash; %.6g</td><td>%.1f%%</td>"
-				"<td>%zu</td><td class=l>",
-				st.median, lo, hi, st.cv * 100, s->n);
-			kb_esc_html(html, s->unit);
-			fprintf(html, "</td></tr>\n");
-			if (json) {
-				fprintf(out, "%s\n  {\"workload\": ", first ? "" : ",");
-				kb_esc_json(out, wl);
-				fprintf(out, ", \"point\": ");
-				kb_esc_json(out, p->params);
-				fprintf(out, ", \"metric\": ");
-				kb_esc_json(out, s->name);
-				fprintf(out, ", \"unit\": ");
-				kb_esc_json(out, s->unit);
-				fprintf(out,
-					", \"median\": %.9g, \"ci_low\": %.9g, \"ci_high\": %.9g, "
-					"\"cv\": %.6g, \"n\": %zu}",
-					st.median, lo, hi, st.cv, s->n);
-			} else if (csv) {
-				const char *f[] = {wl, p->params, s->name, s->unit};
-
-				for (int k = 0; k < 4; k++) {
-					kb_esc_csv(out, f[k]);
-					fputc(',', out);
-				}
-				fprintf(out, "%.9g,%.9g,%.9g,%.6g,%zu\n", st.median, lo, hi, st.cv,
-					s->n);
-			} else
-				fprintf(out,
-					"  %-28s %-24s %12.6g [%.6g, %.6g] CV %5.1f%% n=%zu %s\n",
-					p->label, s->name, st.median, lo, hi, st.cv * 100, s->n,
-					s->unit);
-			first = false;
-		}
-	}
-	if (*wl)
-		fprintf(html, "</table>\n");
-	if (json)
-		fprintf(out, "\n]}\n");
-	return ferror(html) ? -1 : 0;
 }
 
 int kb_plot_run_gnuplot(struct kb_plotctx *c, char *err, size_t errlen)

@@ -1,6 +1,9 @@
 /*
- * The report's figures and tables (used by render.c): data files and
- * gnuplot scripts under plots/, HTML fragments for the page.
+ * The report's parts as render.c puts them together: the selection (its
+ * points and their metric series, plot.c), the tables (tables.c), the
+ * figures (figures.c, pagingfig.c), the nightly trend page (trend.c), each
+ * writing data files and gnuplot scripts under plots/ and HTML fragments
+ * for the page; all scripts run in one gnuplot at the end.
  */
 #ifndef KB_PLOT_H
 #define KB_PLOT_H
@@ -10,21 +13,14 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* A point as the report sees it: its key and the paging mode it really ran
- * with (the host's when it said "host"), so merged hosts stay apart. */
-#define KB_PLOT_IDENT                                                                       \
-	"(r.point_key || '/' || (SELECT CASE r.paging WHEN 'host' THEN hh.paging ELSE "     \
-	"r.paging END FROM campaigns cc JOIN hosts hh ON hh.id = cc.host_id WHERE cc.id = " \
-	"r.campaign_id))"
-
 struct kb_ppoint {
-	char key[48];  /* point key / effective paging */
+	char key[48];  /* KB_SQL_POINT_IDENT: point key / effective paging */
 	char pkey[17]; /* the point key alone */
 	char params[1100];
 	char label[200]; /* the axis values that vary, workload first */
 	char workload[64];
 	char topology[32];
-	char paging[16]; /* effective: the host's when the point says host */
+	char paging[16]; /* effective: the host's when the point says host or tdp */
 	int vcpus;
 };
 
@@ -50,18 +46,47 @@ struct kb_plotctx {
 	char err[256];
 };
 
+/* The index of the point whose key (KB_SQL_POINT_IDENT) is ident, or
+ * c->npoints when there is none. */
+unsigned kb_plot_point(const struct kb_plotctx *c, const char *ident);
+
+/* Prepare sql_with_in, its "%s" the selection's campaign list (c->in) and
+ * "%%" a percent sign.  NULL with c->err. */
 sqlite3_stmt *kb_plot_query(struct kb_plotctx *c, const char *sql_with_in);
+
+/* The median of the first column of st's rows (the first 1024), NAN when
+ * there are none; finalizes st. */
+double kb_plot_median_of(sqlite3_stmt *st);
+
+/* 0 when gnuplot is on PATH, else -1 with err naming the package. */
 int kb_plot_have_gnuplot(char *err, size_t errlen);
+
+/* Select the newest campaign with its group into c->in.  0, or -1 with err
+ * (no campaigns). */
 int kb_plot_newest(struct kb_plotctx *c, char *err, size_t errlen);
+
+/* Load the selection's points (grouped by workload, labelled), their
+ * series and main metrics, and open plots/all.gp.  0, or -1 with err. */
 int kb_plot_load_points(struct kb_plotctx *c, char *err, size_t errlen);
+
+/* Each part of the page, appended to html (the tables also to out as text,
+ * json or csv: fmt); their figures' scripts go to c->gp.  0, or -1 (with
+ * c->err when a file could not be written). */
 int kb_plot_tables(struct kb_plotctx *c, FILE *html, FILE *out, const char *fmt);
 int kb_plot_exits(struct kb_plotctx *c, FILE *html);
 int kb_plot_kvm_stats(struct kb_plotctx *c, FILE *html);
 int kb_plot_distributions(struct kb_plotctx *c, FILE *html);
 int kb_plot_scaling(struct kb_plotctx *c, FILE *html);
 int kb_plot_paging(struct kb_plotctx *c, FILE *html);
+
+/* trend.html with its figures.  0, or -1 with err. */
 int kb_plot_trend(struct kb_plotctx *c, char *err, size_t errlen);
+
+/* Close plots/all.gp and run gnuplot on it in plots/ (its output in
+ * plots/gnuplot.log).  0, or -1 with err. */
 int kb_plot_run_gnuplot(struct kb_plotctx *c, char *err, size_t errlen);
+
+/* Free what the context holds (not the database); c is zeroed. */
 void kb_plot_free(struct kb_plotctx *c);
 
 #endif

@@ -6,6 +6,7 @@
  */
 #include "report/render.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -17,8 +18,10 @@
 
 #include "analyze/compare.h"
 #include "store/db.h"
+#include "store/select.h"
 #include "common/escape.h"
 #include "common/util.h"
+#include "report/figure.h"
 #include "report/plot.h"
 #include "analyze/stats.h"
 
@@ -46,6 +49,31 @@ static void page_start(FILE *f, const char *title)
 	fprintf(f, "</h1>\n");
 }
 
+/* A campaign's row in the header table. */
+static void header_row(FILE *f, sqlite3_stmt *st)
+{
+	const char *t[18];
+
+	assert(sqlite3_column_count(st) == 18);
+	for (int i = 0; i < 18; i++)
+		t[i] = (const char *)sqlite3_column_text(st, i);
+	fprintf(f, "<tr><td>%lld</td>", (long long)sqlite3_column_int64(st, 0));
+	kb_html(f, "<td class=l>%s", t[1]);
+	if (sqlite3_column_bytes(st, 13))
+		kb_html(f, " tag %s", t[13]);
+	kb_html(f, "</td><td>%s</td><td>%s</td><td class=l>%s</td>", t[2], t[3], t[4]);
+	kb_html(f, "<td class=l>%s: %s", t[6], t[7]);
+	fprintf(f, ", %d CPUs, kernel ", sqlite3_column_int(st, 11));
+	kb_html(f, "%s</td><td class=l>%s: %s / %s", t[8], t[15], t[9], t[10]);
+	fprintf(f, "%s</td>", sqlite3_column_int(st, 16) ? " (timings emulated)" : "");
+	kb_html(f, "<td class=l>%s", t[12]);
+	if (sqlite3_column_bytes(st, 14))
+		kb_html(f, " (VMM args: %s)", t[14]);
+	kb_html(f, "</td><td class=l>%s</td></tr>\n", t[17]);
+}
+
+/* The table of the selection's campaigns, and a warning when timings are
+ * emulated in some. */
 static void header(struct kb_plotctx *c, FILE *f)
 {
 	int emulated = 0;
@@ -65,39 +93,7 @@ static void header(struct kb_plotctx *c, FILE *f)
 		"<th>state</th><th class=l>started</th><th class=l>host</th>"
 		"<th class=l>KVM / paging</th><th class=l>build</th><th class=l>runs</th></tr>\n");
 	while (st && sqlite3_step(st) == SQLITE_ROW) {
-		fprintf(f, "<tr><td>%lld</td><td class=l>", (long long)sqlite3_column_int64(st, 0));
-		kb_esc_html(f, (const char *)sqlite3_column_text(st, 1));
-		if (sqlite3_column_bytes(st, 13)) {
-			fprintf(f, " tag ");
-			kb_esc_html(f, (const char *)sqlite3_column_text(st, 13));
-		}
-		for (int col = 2; col <= 4; col++) { /* kind, state, started */
-			fprintf(f, col == 4 ? "</td><td class=l>" : "</td><td>");
-			kb_esc_html(f, (const char *)sqlite3_column_text(st, col));
-		}
-		fprintf(f, "</td><td class=l>");
-		kb_esc_html(f, (const char *)sqlite3_column_text(st, 6));
-		fprintf(f, ": ");
-		kb_esc_html(f, (const char *)sqlite3_column_text(st, 7));
-		fprintf(f, ", %d CPUs, kernel ", sqlite3_column_int(st, 11));
-		kb_esc_html(f, (const char *)sqlite3_column_text(st, 8));
-		fprintf(f, "</td><td class=l>");
-		kb_esc_html(f, (const char *)sqlite3_column_text(st, 15));
-		fprintf(f, ": ");
-		kb_esc_html(f, (const char *)sqlite3_column_text(st, 9));
-		fprintf(f, " / ");
-		kb_esc_html(f, (const char *)sqlite3_column_text(st, 10));
-		fprintf(f, "%s</td><td class=l>",
-			sqlite3_column_int(st, 16) ? " (timings emulated)" : "");
-		kb_esc_html(f, (const char *)sqlite3_column_text(st, 12));
-		if (sqlite3_column_bytes(st, 14)) {
-			fprintf(f, " (VMM args: ");
-			kb_esc_html(f, (const char *)sqlite3_column_text(st, 14));
-			fprintf(f, ")");
-		}
-		fprintf(f, "</td><td class=l>");
-		kb_esc_html(f, (const char *)sqlite3_column_text(st, 17));
-		fprintf(f, "</td></tr>\n");
+		header_row(f, st);
 		emulated |= sqlite3_column_int(st, 16);
 	}
 	sqlite3_finalize(st);
@@ -110,11 +106,71 @@ static void header(struct kb_plotctx *c, FILE *f)
 			   "runs (docs/hosts.md).</p>\n");
 }
 
+/* The campaigns to report on into c->in (none: the newest, with its
+ * group), and the report's name and directory.  0, or -1 with err. */
+static int select_campaigns(const struct kb_report_opts *o, struct kb_plotctx *c, char *name,
+			    size_t namelen, char *err, size_t errlen)
+{
+	if (o->ncampaigns == 0 && kb_plot_newest(c, err, errlen))
+		return -1;
+	for (int i = 0; i < o->ncampaigns; i++) {
+		int64_t id = kb_campaign_resolve(c->db, o->campaigns[i], err, errlen);
+
+		if (id < 0)
+			return -1;
+		/* a campaign run in labs comes with its other part (npt / shadow) */
+		kb_campaign_group_list(c->db, id, c->in, sizeof(c->in));
+	}
+	snprintf(name, namelen, "campaign-%s", c->in);
+	for (char *p = name; *p; p++)
+		if (*p == ',')
+			*p = '-';
+	if (o->name)
+		snprintf(name, namelen, "%s", o->name);
+	if (o->out)
+		snprintf(c->dir, sizeof(c->dir), "%s", o->out);
+	else
+		snprintf(c->dir, sizeof(c->dir), "%s/reports/%s", o->root, name);
+	return 0;
+}
+
+/* index.html: the header, the tables (also to out, as fmt says) and the
+ * figures.  0, or -1 with err. */
+static int write_page(struct kb_plotctx *c, const char *name, FILE *out, const char *fmt, char *err,
+		      size_t errlen)
+{
+	char path[1300];
+	FILE *f;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/index.html", c->dir);
+	if (!(f = fopen(path, "we"))) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	page_start(f, name);
+	fprintf(f,
+		"<p class=note>%u points; warm-up runs left out; medians with 95%% "
+		"intervals of the median (order statistics). <a href=\"trend.html\">Nightly "
+		"trend</a></p>\n",
+		c->npoints);
+	header(c, f);
+	rc = kb_plot_tables(c, f, out, fmt) || kb_plot_exits(c, f) || kb_plot_kvm_stats(c, f) ||
+	     kb_plot_distributions(c, f) || kb_plot_scaling(c, f) || kb_plot_paging(c, f);
+	if (!rc)
+		fprintf(f, "</body></html>\n");
+	if (fclose(f) || rc) {
+		snprintf(err, errlen, "%s: writing the report failed%s%s", c->dir,
+			 c->err[0] ? ": " : "", c->err);
+		return -1;
+	}
+	return 0;
+}
+
 int kb_report(const struct kb_report_opts *o, FILE *out, char *err, size_t errlen)
 {
 	struct kb_plotctx c = {.png = o->png};
 	char path[1300], name[256] = "";
-	FILE *f = NULL;
 	int rc = -1;
 	const char *fmt = o->format ? o->format : "text";
 
@@ -122,76 +178,23 @@ int kb_report(const struct kb_report_opts *o, FILE *out, char *err, size_t errle
 		snprintf(err, errlen, "--format %s: want text, json or csv", fmt);
 		return -1;
 	}
-	if (kb_plot_have_gnuplot(err, errlen))
+	if (kb_plot_have_gnuplot(err, errlen) ||
+	    kb_db_open(o->db, false, false, &c.db, err, errlen))
 		return -1;
-	if (kb_db_open(o->db, false, false, &c.db, err, errlen))
-		return -1;
-	if (o->ncampaigns == 0) {
-		if (kb_plot_newest(&c, err, errlen))
-			goto out;
-	}
-	for (int i = 0; i < o->ncampaigns; i++) {
-		int64_t id = kb_campaign_resolve(c.db, o->campaigns[i], err, errlen), group[8];
-
-		if (id < 0)
-			goto out;
-		/* a campaign run in labs comes with its other part (npt / shadow) */
-		for (unsigned k = 0, n = kb_campaign_group(c.db, id, group, 8); k < n; k++)
-			snprintf(c.in + strlen(c.in), sizeof(c.in) - strlen(c.in), "%s%lld",
-				 c.in[0] ? "," : "", (long long)group[k]);
-	}
-	snprintf(name, sizeof(name), "campaign-%s", c.in);
-	for (char *p = name; *p; p++)
-		if (*p == ',')
-			*p = '-';
-	if (o->name)
-		snprintf(name, sizeof(name), "%s", o->name);
-	if (o->out)
-		snprintf(c.dir, sizeof(c.dir), "%s", o->out);
-	else
-		snprintf(c.dir, sizeof(c.dir), "%s/reports/%s", o->root, name);
+	if (select_campaigns(o, &c, name, sizeof(name), err, errlen))
+		goto out;
 	snprintf(path, sizeof(path), "%s/plots", c.dir);
 	if (kb_mkdirs(path)) {
 		snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
 		goto out;
 	}
-	if (kb_plot_load_points(&c, err, errlen))
+	if (kb_plot_load_points(&c, err, errlen) || write_page(&c, name, out, fmt, err, errlen) ||
+	    kb_plot_trend(&c, err, errlen) || kb_plot_run_gnuplot(&c, err, errlen))
 		goto out;
-	snprintf(path, sizeof(path), "%s/index.html", c.dir);
-	if (!(f = fopen(path, "we"))) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	page_start(f, name);
-	fprintf(f,
-		"<p class=note>%u points; warm-up runs left out; medians with 95%% "
-		"intervals of the median (order statistics). <a href=\"trend.html\">Nightly "
-		"trend</a></p>\n",
-		c.npoints);
-	header(&c, f);
-	if (kb_plot_tables(&c, f, out, fmt) || kb_plot_exits(&c, f) || kb_plot_kvm_stats(&c, f) ||
-	    kb_plot_distributions(&c, f) || kb_plot_scaling(&c, f) || kb_plot_paging(&c, f))
-		goto write_fail;
-	fprintf(f, "</body></html>\n");
-	if (fclose(f)) {
-		f = NULL;
-		goto write_fail;
-	}
-	f = NULL;
-	if (kb_plot_trend(&c, err, errlen) || kb_plot_run_gnuplot(&c, err, errlen))
-		goto out;
-	if (!strcmp(fmt, "text"))
-		fprintf(out, "report: %s/index.html (%u figures)\n", c.dir, c.nfigures);
-	else
-		fprintf(stderr, "report: %s/index.html (%u figures)\n", c.dir, c.nfigures);
+	fprintf(strcmp(fmt, "text") ? stderr : out, "report: %s/index.html (%u figures)\n", c.dir,
+		c.nfigures);
 	rc = 0;
-	goto out;
-write_fail:
-	snprintf(err, errlen, "%s: writing the report failed%s%s", c.dir, c.err[0] ? ": " : "",
-		 c.err);
 out:
-	if (f)
-		fclose(f);
 	kb_plot_free(&c);
 	kb_db_close(c.db);
 	return rc;

@@ -32,6 +32,8 @@ int kb_db_migrate(const char *path, int *from, char *err, size_t errlen);
  * part of it), read-only when readonly: for sqlite3_open_v2 with
  * SQLITE_OPEN_URI and for ATTACH.  0, or -1 when it does not fit. */
 int kb_db_uri(const char *path, bool readonly, char *out, size_t len);
+
+/* Close db (NULL: nothing) once its statements are finalized. */
 void kb_db_close(sqlite3 *db);
 
 /* Run sql (no result rows); -1 with sqlite's message in err. */

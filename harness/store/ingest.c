@@ -5,20 +5,18 @@
  */
 #include "store/ingest.h"
 
+#include <assert.h>
 #include <inttypes.h>
-#include <fcntl.h>
+#include <limits.h>
 #include <json-c/json.h>
-#include <math.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "store/db.h"
-#include "kvmbench/abi.h"
-#include "common/util.h"
-#include "common/proc.h"
+#include "store/statsfile.h"
 
 enum { S_RUN, S_METRIC, S_MARK, S_EXIT, S_KSTAT, S_COUNT };
 
@@ -66,30 +64,6 @@ void kb_ingest_free(struct kb_ingest *in)
 	free(in);
 }
 
-static json_object *get(json_object *o, const char *key)
-{
-	json_object *v = NULL;
-
-	return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
-static const char *get_str(json_object *o, const char *key)
-{
-	json_object *v = get(o, key);
-
-	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
-static int64_t get_int(json_object *o, const char *key, int64_t dflt)
-{
-	json_object *v = get(o, key);
-
-	return v && (json_object_is_type(v, json_type_int) ||
-		     json_object_is_type(v, json_type_double))
-		   ? json_object_get_int64(v)
-		   : dflt;
-}
-
 /* Step a bound statement and reset it; 0 or -1. */
 static int step(sqlite3_stmt *st)
 {
@@ -112,9 +86,9 @@ static void bind_text(sqlite3_stmt *st, int i, const char *s)
 /* Decide the run's status from the JSON's result and the workload. */
 static void judge(struct kb_run_rec *r, json_object *stats)
 {
-	json_object *res = get(stats, "result");
-	const char *status = get_str(res, "status");
-	const char *reason = get_str(res, "reason");
+	json_object *res = kb_stats_get(stats, "result");
+	const char *status = kb_stats_str(res, "status");
+	const char *reason = kb_stats_str(res, "reason");
 
 	if (r->status[0])
 		return; /* forced by the caller */
@@ -138,21 +112,108 @@ static void judge(struct kb_run_rec *r, json_object *stats)
  * VMM's output cut at its cap (the run still counts as it ended). */
 static void add_notes(struct kb_run_rec *r, json_object *stats)
 {
-	json_object *con = get(stats, "console");
-	int64_t dropped = get_int(con, "dropped_bytes", 0);
+	json_object *con = kb_stats_get(stats, "console");
+	int64_t dropped = kb_stats_int(con, "dropped_bytes", 0);
 	size_t n = strlen(r->reason);
 
 	if (dropped > 0)
 		snprintf(r->reason + n, sizeof(r->reason) - n,
 			 "; console output capped at %" PRId64 " bytes",
-			 get_int(get(stats, "config"), "serial_cap", 0));
+			 kb_stats_int(kb_stats_get(stats, "config"), "serial_cap", 0));
 	n = strlen(r->reason);
 	if (r->note[0])
 		snprintf(r->reason + n, sizeof(r->reason) - n, "; %s", r->note);
 }
 
-static int insert_run(struct kb_ingest *in, const struct kb_run_rec *r, int64_t vmm_ns,
-		      const char *sandbox)
+/*
+ * The run's shape as recorded: what the VMM reported in its stats' config
+ * (docs/stats-json.md), each value on its own.  Where the stats lack one
+ * (no stats: a skipped run, a VMM that never started or wrote none; a file
+ * without the field; a value that is not a whole number > 0, as a VMM that
+ * stopped before reading its options may write) the plan's value stands in:
+ * it is what the VMM was asked for.  The text columns (topology, numa and
+ * the rest of the point's axes) stay the plan's, the point's identity as
+ * params has it, except numa: it is the only record of the node count, so
+ * a VMM that reported another count than the axis asked is recorded as
+ * that count.
+ */
+enum { SH_VCPUS, SH_SOCKETS, SH_CORES, SH_THREADS, SH_MEMORY, SH_NUMA, SH_COUNT };
+
+static const char *const shape_key[SH_COUNT] = {"vcpus",   "sockets",	   "cores",
+						"threads", "memory_bytes", "numa_nodes"};
+
+struct shape {
+	int64_t v[SH_COUNT];
+	char numa[24];	   /* the numa column: the axis value, or the VMM's count */
+	char differs[200]; /* "vcpus 2 (plan 1), ...": where the VMM and the plan disagree */
+};
+
+/* What the plan asked for; 0 where it does not say (a point made by hand,
+ * as ingest-bench's). */
+static int64_t plan_value(const struct kb_point *p, int k)
+{
+	const char *numa = p->v[KB_AX_NUMA];
+
+	switch (k) {
+	case SH_VCPUS: return p->vcpus;
+	case SH_SOCKETS: return p->sockets;
+	case SH_CORES: return p->cores;
+	case SH_THREADS: return p->threads;
+	case SH_MEMORY: return (int64_t)p->memory;
+	default:
+		assert(k == SH_NUMA);
+		return !strcmp(numa, "none") ? 1 : atoi(numa); /* "none": one node */
+	}
+}
+
+static void reported_shape(const struct kb_point *p, json_object *stats, struct shape *sh)
+{
+	json_object *cfg = kb_stats_get(stats, "config");
+	size_t o = 0;
+
+	sh->differs[0] = 0;
+	for (int k = 0; k < SH_COUNT; k++) {
+		json_object *v = kb_stats_get(cfg, shape_key[k]);
+		int64_t plan = plan_value(p, k);
+
+		sh->v[k] = plan;
+		int64_t x =
+		    v && json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : 0;
+
+		if (x <= 0 || (k != SH_MEMORY && x > INT_MAX))
+			continue;
+		sh->v[k] = x;
+		if (plan > 0 && sh->v[k] != plan && o < sizeof(sh->differs))
+			o += (size_t)snprintf(sh->differs + o, sizeof(sh->differs) - o,
+					      "%s%s %" PRId64 " (plan %" PRId64 ")", o ? ", " : "",
+					      shape_key[k], sh->v[k], plan);
+	}
+	if (sh->v[SH_NUMA] == plan_value(p, SH_NUMA))
+		snprintf(sh->numa, sizeof(sh->numa), "%s", p->v[KB_AX_NUMA]);
+	else
+		snprintf(sh->numa, sizeof(sh->numa), "%" PRId64, sh->v[SH_NUMA]);
+}
+
+/*
+ * A VMM that ran another shape than planned (a -smp or -m in vmm_args or
+ * --vmm-args, a VMM that reads its options otherwise): the run is recorded
+ * as the VMM reported it, said on stderr and in the run's reason.
+ */
+static void note_shape(struct kb_run_rec *r, const struct shape *sh)
+{
+	size_t n = strlen(r->reason);
+
+	if (!sh->differs[0])
+		return;
+	fprintf(stderr,
+		"kvmbench: warning: campaign %" PRId64 " point %s repeat %u: the VMM reported %s;"
+		" recorded as the VMM reported\n",
+		r->campaign_id, r->pt->key, r->repeat, sh->differs);
+	snprintf(r->reason + n, sizeof(r->reason) - n, "; the VMM reported %s", sh->differs);
+}
+
+static int insert_run(struct kb_ingest *in, const struct kb_run_rec *r, const struct shape *sh,
+		      int64_t vmm_ns, const char *sandbox)
 {
 	sqlite3_stmt *st = in->st[S_RUN];
 	const struct kb_point *p = r->pt;
@@ -164,12 +225,9 @@ static int insert_run(struct kb_ingest *in, const struct kb_run_rec *r, int64_t 
 	sqlite3_bind_int(st, i++, (int)r->repeat);
 	sqlite3_bind_int(st, i++, r->warmup);
 	bind_text(st, i++, p->v[KB_AX_TOPOLOGY]);
-	sqlite3_bind_int(st, i++, (int)p->vcpus);
-	sqlite3_bind_int(st, i++, (int)p->sockets);
-	sqlite3_bind_int(st, i++, (int)p->cores);
-	sqlite3_bind_int(st, i++, (int)p->threads);
-	sqlite3_bind_int64(st, i++, (int64_t)p->memory);
-	bind_text(st, i++, p->v[KB_AX_NUMA]);
+	for (int k = SH_VCPUS; k <= SH_MEMORY; k++) /* vcpus, sockets, cores, threads, memory */
+		sqlite3_bind_int64(st, i++, sh->v[k]);
+	bind_text(st, i++, sh->numa);
 	bind_text(st, i++, p->v[KB_AX_DEVICES]);
 	bind_text(st, i++, p->v[KB_AX_WORKLOAD]);
 	bind_text(st, i++, p->wl ? p->wl->guest : NULL);
@@ -190,20 +248,62 @@ static int insert_run(struct kb_ingest *in, const struct kb_run_rec *r, int64_t 
 	bind_text(st, i++, r->log_dir);
 	bind_text(st, i++, r->started);
 	bind_text(st, i++, sandbox);
+	assert(i - 1 == sqlite3_bind_parameter_count(st));
 	return step(st);
 }
 
-static int insert_metric(struct kb_ingest *in, int64_t run, const char *name, double value,
-			 const char *unit)
+/*
+ * Bind statement which's parameters from types, a letter each: 'i' an
+ * int64_t, 'd' a double, 't' a string (NULL: SQL NULL), 'n' SQL NULL (no
+ * argument); step it.  0 or -1.
+ */
+static int insert(struct kb_ingest *in, int which, const char *types, ...)
 {
-	sqlite3_stmt *st = in->st[S_METRIC];
+	sqlite3_stmt *st = in->st[which];
+	va_list ap;
 
-	sqlite3_bind_int64(st, 1, run);
-	bind_text(st, 2, name);
-	sqlite3_bind_double(st, 3, value);
-	bind_text(st, 4, unit);
-	sqlite3_bind_int64(st, 5, 0);
+	assert(strlen(types) == (size_t)sqlite3_bind_parameter_count(st));
+	va_start(ap, types);
+	for (int i = 0; types[i]; i++) {
+		if (types[i] == 'i')
+			sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+		else if (types[i] == 'd')
+			sqlite3_bind_double(st, i + 1, va_arg(ap, double));
+		else if (types[i] == 't')
+			bind_text(st, i + 1, va_arg(ap, const char *));
+		else {
+			assert(types[i] == 'n');
+			sqlite3_bind_null(st, i + 1);
+		}
+	}
+	va_end(ap);
 	return step(st);
+}
+
+/* One derived metric of device dev: "DEV.SUFFIX". */
+static int insert_dev_metric(struct kb_ingest *in, int64_t run, const char *dev, const char *suffix,
+			     double value, const char *unit)
+{
+	char name[160];
+
+	snprintf(name, sizeof(name), "%s.%s", dev, suffix);
+	return insert(in, S_METRIC, "itdti", run, name, value, unit, (int64_t)0);
+}
+
+/* The exits charged to device dev's regions ("DEV.something"). */
+static int64_t device_exits(json_object *regions, const char *dev)
+{
+	size_t dl = strlen(dev);
+	int64_t own = 0;
+
+	for (size_t k = 0; k < kb_stats_len(regions); k++) {
+		json_object *r = json_object_array_get_idx(regions, k);
+		const char *rn = kb_stats_str(r, "name");
+
+		if (rn && !strncmp(rn, dev, dl) && rn[dl] == '.')
+			own += kb_stats_int(r, "count", 0);
+	}
+	return own;
 }
 
 /*
@@ -214,165 +314,122 @@ static int insert_metric(struct kb_ingest *in, int64_t run, const char *name, do
  */
 static long insert_device_metrics(struct kb_ingest *in, int64_t run, json_object *stats)
 {
-	json_object *devs = get(stats, "devices"), *regions = get(get(stats, "exits"), "by_region");
-	json_object *kvm = get(get(stats, "kvm_stats"), "vcpu");
-	size_t nd =
-	    devs && json_object_is_type(devs, json_type_array) ? json_object_array_length(devs) : 0;
-	size_t nr = regions && json_object_is_type(regions, json_type_array)
-			? json_object_array_length(regions)
-			: 0;
+	json_object *devs = kb_stats_get(stats, "devices");
+	json_object *regions = kb_stats_get(kb_stats_get(stats, "exits"), "by_region");
+	json_object *kvm = kb_stats_get(kb_stats_get(stats, "kvm_stats"), "vcpu");
 	long rows = 0;
 
-	for (size_t i = 0; i < nd; i++) {
+	for (size_t i = 0; i < kb_stats_len(devs); i++) {
 		json_object *d = json_object_array_get_idx(devs, i);
-		const char *dev = get_str(d, "name");
-		int64_t req = get_int(d, "requests", 0), own = 0;
-		char name[160];
-		size_t dl = dev ? strlen(dev) : 0;
+		const char *dev = kb_stats_str(d, "name");
+		int64_t req = kb_stats_int(d, "requests", 0);
+		int64_t broken = kb_stats_int(d, "broken_count", 0);
+		double own = dev ? (double)device_exits(regions, dev) : 0;
 
 		if (!dev || req <= 0)
 			continue;
-		for (size_t k = 0; k < nr; k++) {
-			json_object *r = json_object_array_get_idx(regions, k);
-			const char *rn = get_str(r, "name");
-
-			if (rn && !strncmp(rn, dev, dl) && rn[dl] == '.')
-				own += get_int(r, "count", 0);
-		}
-		snprintf(name, sizeof(name), "%s.requests", dev);
-		if (insert_metric(in, run, name, (double)req, "requests"))
+		if (insert_dev_metric(in, run, dev, "requests", (double)req, "requests") ||
+		    insert_dev_metric(in, run, dev, "exits_per_request", own / (double)req,
+				      "exits/request") ||
+		    (kb_stats_get(kvm, "exits") &&
+		     insert_dev_metric(in, run, dev, "kvm_exits_per_request",
+				       (double)kb_stats_int(kvm, "exits", 0) / (double)req,
+				       "exits/request")) ||
+		    (broken > 0 &&
+		     insert_dev_metric(in, run, dev, "broken_count", (double)broken, "violations")))
 			return -1;
-		snprintf(name, sizeof(name), "%s.exits_per_request", dev);
-		if (insert_metric(in, run, name, (double)own / (double)req, "exits/request"))
-			return -1;
-		rows += 2;
-		if (get(kvm, "exits")) {
-			snprintf(name, sizeof(name), "%s.kvm_exits_per_request", dev);
-			if (insert_metric(in, run, name,
-					  (double)get_int(kvm, "exits", 0) / (double)req,
-					  "exits/request"))
-				return -1;
-			rows++;
-		}
-		if (get_int(d, "broken_count", 0) > 0) {
-			snprintf(name, sizeof(name), "%s.broken_count", dev);
-			if (insert_metric(in, run, name, (double)get_int(d, "broken_count", 0),
-					  "violations"))
-				return -1;
-			rows++;
-		}
+		rows += 2 + (kb_stats_get(kvm, "exits") != NULL) + (broken > 0);
 	}
 	return rows;
 }
 
-/* metrics and marks arrays; returns rows written or -1 */
-static long insert_records(struct kb_ingest *in, int64_t run, json_object *stats)
+/* The metrics array; rows written or -1.  A value null is stored as NULL. */
+static long insert_metrics(struct kb_ingest *in, int64_t run, json_object *stats)
 {
-	json_object *arr = get(stats, "metrics");
-	long rows = 0;
-	size_t n =
-	    arr && json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
+	json_object *arr = kb_stats_get(stats, "metrics");
+	size_t i;
 
-	for (size_t i = 0; i < n; i++, rows++) {
-		json_object *m = json_object_array_get_idx(arr, i);
-		sqlite3_stmt *st = in->st[S_METRIC];
-		json_object *v = get(m, "value");
+	for (i = 0; i < kb_stats_len(arr); i++) {
+		json_object *m = json_object_array_get_idx(arr, i), *v = kb_stats_get(m, "value");
+		const char *name = kb_stats_str(m, "name") ? kb_stats_str(m, "name") : "?";
+		int64_t vcpu = kb_stats_int(m, "vcpu", 0);
+		int rc =
+		    v && !json_object_is_type(v, json_type_null)
+			? insert(in, S_METRIC, "itdti", run, name, json_object_get_double(v),
+				 kb_stats_str(m, "unit"), vcpu)
+			: insert(in, S_METRIC, "itnti", run, name, kb_stats_str(m, "unit"), vcpu);
 
-		sqlite3_bind_int64(st, 1, run);
-		bind_text(st, 2, get_str(m, "name") ? get_str(m, "name") : "?");
-		if (v && !json_object_is_type(v, json_type_null))
-			sqlite3_bind_double(st, 3, json_object_get_double(v));
-		else
-			sqlite3_bind_null(st, 3);
-		bind_text(st, 4, get_str(m, "unit"));
-		sqlite3_bind_int64(st, 5, get_int(m, "vcpu", 0));
-		if (step(st))
+		if (rc)
 			return -1;
 	}
-	arr = get(stats, "marks");
-	n = arr && json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
-	for (size_t i = 0; i < n; i++, rows++) {
-		json_object *m = json_object_array_get_idx(arr, i);
-		sqlite3_stmt *st = in->st[S_MARK];
+	return (long)i;
+}
 
-		sqlite3_bind_int64(st, 1, run);
-		bind_text(st, 2, get_str(m, "name") ? get_str(m, "name") : "?");
-		sqlite3_bind_int64(st, 3, get_int(m, "vcpu", 0));
-		sqlite3_bind_int64(st, 4, get_int(m, "t_ns", 0));
-		sqlite3_bind_int64(st, 5, get_int(m, "guest_tsc", 0));
-		if (step(st))
+/* The marks array; rows written or -1. */
+static long insert_marks(struct kb_ingest *in, int64_t run, json_object *stats)
+{
+	json_object *arr = kb_stats_get(stats, "marks");
+	size_t i;
+
+	for (i = 0; i < kb_stats_len(arr); i++) {
+		json_object *m = json_object_array_get_idx(arr, i);
+
+		if (insert(in, S_MARK, "itiii", run,
+			   kb_stats_str(m, "name") ? kb_stats_str(m, "name") : "?",
+			   kb_stats_int(m, "vcpu", 0), kb_stats_int(m, "t_ns", 0),
+			   kb_stats_int(m, "guest_tsc", 0)))
 			return -1;
 	}
-	return rows;
+	return (long)i;
 }
 
-static int insert_exit(struct kb_ingest *in, int64_t run, const char *kind, const char *space,
-		       const char *name, int64_t count)
-{
-	sqlite3_stmt *st = in->st[S_EXIT];
-
-	sqlite3_bind_int64(st, 1, run);
-	bind_text(st, 2, kind);
-	bind_text(st, 3, space);
-	bind_text(st, 4, name);
-	sqlite3_bind_int64(st, 5, count);
-	return step(st);
-}
-
+/* exits: the total, by reason and by region; rows written or -1. */
 static long insert_exits(struct kb_ingest *in, int64_t run, json_object *stats)
 {
-	json_object *ex = get(stats, "exits"), *regions = get(ex, "by_region");
-	long rows = 0;
+	json_object *ex = kb_stats_get(stats, "exits"), *regions = kb_stats_get(ex, "by_region");
+	json_object *reasons = kb_stats_get(ex, "by_reason");
+	long rows = 1;
 
 	if (!ex)
 		return 0;
-	if (insert_exit(in, run, "total", NULL, "total", get_int(ex, "total", 0)))
+	if (insert(in, S_EXIT, "ittti", run, "total", NULL, "total", kb_stats_int(ex, "total", 0)))
 		return -1;
-	rows++;
-	json_object *reasons = get(ex, "by_reason");
-
 	if (reasons && json_object_is_type(reasons, json_type_object)) {
 		json_object_object_foreach(reasons, key, val)
 		{
-			if (insert_exit(in, run, "reason", NULL, key, json_object_get_int64(val)))
+			if (insert(in, S_EXIT, "ittti", run, "reason", NULL, key,
+				   json_object_get_int64(val)))
 				return -1;
 			rows++;
 		}
 	}
-	size_t n = regions && json_object_is_type(regions, json_type_array)
-		       ? json_object_array_length(regions)
-		       : 0;
-	for (size_t i = 0; i < n; i++, rows++) {
+	for (size_t i = 0; i < kb_stats_len(regions); i++, rows++) {
 		json_object *r = json_object_array_get_idx(regions, i);
 
-		if (insert_exit(in, run, "region", get_str(r, "space"),
-				get_str(r, "name") ? get_str(r, "name") : "?",
-				get_int(r, "count", 0)))
+		if (insert(in, S_EXIT, "ittti", run, "region", kb_stats_str(r, "space"),
+			   kb_stats_str(r, "name") ? kb_stats_str(r, "name") : "?",
+			   kb_stats_int(r, "count", 0)))
 			return -1;
 	}
 	return rows;
 }
 
+/* kvm_stats: the VM's and the vCPUs' statistics; rows written or -1. */
 static long insert_kstats(struct kb_ingest *in, int64_t run, json_object *stats)
 {
-	json_object *ks = get(stats, "kvm_stats");
+	json_object *ks = kb_stats_get(stats, "kvm_stats");
 	static const char *const scopes[] = {"vm", "vcpu"};
 	long rows = 0;
 
 	for (int s = 0; s < 2; s++) {
-		json_object *o = get(ks, scopes[s]);
+		json_object *o = kb_stats_get(ks, scopes[s]);
 
 		if (!o || !json_object_is_type(o, json_type_object))
 			continue;
 		json_object_object_foreach(o, key, val)
 		{
-			sqlite3_stmt *st = in->st[S_KSTAT];
-
-			sqlite3_bind_int64(st, 1, run);
-			bind_text(st, 2, scopes[s]);
-			bind_text(st, 3, key);
-			sqlite3_bind_int64(st, 4, json_object_get_int64(val));
-			if (step(st))
+			if (insert(in, S_KSTAT, "itti", run, scopes[s], key,
+				   json_object_get_int64(val)))
 				return -1;
 			rows++;
 		}
@@ -380,182 +437,20 @@ static long insert_kstats(struct kb_ingest *in, int64_t run, json_object *stats)
 	return rows;
 }
 
-/* A metric value or an exit count: a JSON number, finite, not negative. */
-static bool good_number(json_object *v)
-{
-	double d;
-
-	if (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double))
-		return false;
-	d = json_object_get_double(v);
-	return isfinite(d) && d >= 0;
-}
-
-/*
- * The stats' metric values and exit counts (the VMM writes none that fail
- * this; a foreign or corrupt file might): 0, or -1 with why.  A NaN would
- * compare as neither better nor worse and hide a regression.
- */
-static int check_numbers(json_object *stats, char *why, size_t whylen)
-{
-	json_object *arr = get(stats, "metrics"), *ex = get(stats, "exits"), *v = NULL;
-	const char *what = NULL;
-	char where[96];
-
-	for (size_t i = 0; !what && json_object_is_type(arr, json_type_array) &&
-			   i < json_object_array_length(arr);
-	     i++) {
-		json_object *m = json_object_array_get_idx(arr, i);
-
-		v = get(m, "value");
-		snprintf(where, sizeof(where), "metric '%.48s'",
-			 get_str(m, "name") ? get_str(m, "name") : "?");
-		what = good_number(v) ? NULL : where;
-	}
-	if (!what && ex && !good_number(v = get(ex, "total")))
-		what = "exits.total";
-	if (!what && json_object_is_type(get(ex, "by_reason"), json_type_object)) {
-		json_object_object_foreach(get(ex, "by_reason"), key, val)
-		{
-			if (what || good_number(val))
-				continue;
-			snprintf(where, sizeof(where), "exits.by_reason.%.48s", key);
-			v = val, what = where;
-		}
-	}
-	arr = get(ex, "by_region");
-	for (size_t i = 0; !what && json_object_is_type(arr, json_type_array) &&
-			   i < json_object_array_length(arr);
-	     i++) {
-		snprintf(where, sizeof(where), "exits.by_region[%zu].count", i);
-		v = get(json_object_array_get_idx(arr, i), "count");
-		what = good_number(v) ? NULL : where;
-	}
-	if (!what)
-		return 0;
-	snprintf(why, whylen, "%s is %.40s, not a finite number >= 0", what,
-		 v ? json_object_to_json_string(v) : "null or missing");
-	return -1;
-}
-
-/* Exit regions, KVM statistics and devices: longer than a guest's names. */
-#define OTHER_NAME_MAX 64
-
-/*
- * s is a name under the rule of util.h (or, with optional, empty); else
- * why says which field, quoting s with other characters as '?'.
- */
-static bool name_ok(const char *s, size_t max, bool optional, const char *field, char *why,
-		    size_t whylen)
-{
-	char shown[52];
-
-	if (s && ((optional && !*s) || kb_name_ok(s, max)))
-		return true;
-	if (!s) {
-		snprintf(why, whylen, "%s missing", field);
-		return false;
-	}
-	kb_name_shown(shown, sizeof(shown), s, strlen(s));
-	snprintf(why, whylen, "%s \"%s\": want %s%zu characters of %s", field, shown,
-		 optional ? "0-" : "1-", max - 1, KB_NAME_CHARS);
-	return false;
-}
-
-/* The key of each element of an array at o (with optional, absent or
- * empty is fine), or each key of an object at o. */
-static bool names_ok(json_object *o, const char *key, size_t max, bool optional, const char *field,
-		     char *why, size_t whylen)
-{
-	char f[96];
-
-	if (o && json_object_is_type(o, json_type_object)) {
-		json_object_object_foreach(o, k, v)
-		{
-			(void)v;
-			if (!name_ok(k, max, false, field, why, whylen))
-				return false;
-		}
-	}
-	for (size_t i = 0;
-	     o && json_object_is_type(o, json_type_array) && i < json_object_array_length(o); i++) {
-		json_object *e = json_object_array_get_idx(o, i);
-
-		snprintf(f, sizeof(f), "%s[%zu].%s", field, i, key);
-		if ((optional && !get(e, key)) ||
-		    name_ok(get_str(e, key), max, optional, f, why, whylen))
-			continue;
-		return false;
-	}
-	return true;
-}
-
-/*
- * Every name the stats file gives: a file from elsewhere can hold
- * anything, and these reach gnuplot scripts and web pages.
- */
-static bool stats_names_ok(json_object *st, char *why, size_t whylen)
-{
-	json_object *ex = get(st, "exits"), *ks = get(st, "kvm_stats");
-
-	return names_ok(get(st, "metrics"), "name", KB_BENCH_NAME_MAX, false, "metrics", why,
-			whylen) &&
-	       names_ok(get(st, "metrics"), "unit", KB_BENCH_UNIT_MAX, true, "metrics", why,
-			whylen) &&
-	       names_ok(get(st, "marks"), "name", KB_BENCH_NAME_MAX, false, "marks", why, whylen) &&
-	       names_ok(get(ex, "by_reason"), NULL, OTHER_NAME_MAX, false, "exits.by_reason", why,
-			whylen) &&
-	       names_ok(get(ex, "by_region"), "name", OTHER_NAME_MAX, false, "exits.by_region", why,
-			whylen) &&
-	       names_ok(get(ex, "by_region"), "space", OTHER_NAME_MAX, true, "exits.by_region", why,
-			whylen) &&
-	       names_ok(get(ks, "vm"), NULL, OTHER_NAME_MAX, false, "kvm_stats.vm", why, whylen) &&
-	       names_ok(get(ks, "vcpu"), NULL, OTHER_NAME_MAX, false, "kvm_stats.vcpu", why,
-			whylen) &&
-	       names_ok(get(st, "devices"), "name", OTHER_NAME_MAX, false, "devices", why, whylen);
-}
-
-static json_object *load_stats(const char *path, char *why, size_t whylen)
-{
-	char bad[256];
-	char e[400];
-	int fd = kb_open_regular(path, O_RDONLY, e, sizeof(e)); /* a FIFO would hang us */
-	json_object *o = fd < 0 ? NULL : json_object_from_fd(fd);
-
-	if (fd >= 0)
-		close(fd);
-	if (fd < 0) {
-		snprintf(why, whylen, "stats JSON unreadable: %s", e);
-		return NULL;
-	}
-	if (!o) {
-		snprintf(why, whylen, "stats JSON %s unreadable: %s", path,
-			 json_util_get_last_err() ? json_util_get_last_err() : "parse error");
-		why[strcspn(why, "\n")] = 0;
-		return NULL;
-	}
-	if (!json_object_is_type(o, json_type_object) || get_int(o, "schema", 0) != 1) {
-		snprintf(why, whylen, "stats JSON %s: not a schema 1 stats object", path);
-		json_object_put(o);
-		return NULL;
-	}
-	if (!stats_names_ok(o, bad, sizeof(bad))) {
-		snprintf(why, whylen, "stats JSON %s: %s", path, bad);
-		json_object_put(o);
-		return NULL;
-	}
-	return o;
-}
+/* Everything of the stats but the run's row, in this order; rows or -1. */
+static long (*const insert_stats[])(struct kb_ingest *, int64_t, json_object *) = {
+    insert_metrics, insert_marks, insert_exits, insert_kstats, insert_device_metrics};
 
 long kb_ingest_run(struct kb_ingest *in, struct kb_run_rec *r, const char *stats_path, char *err,
 		   size_t errlen)
 {
 	json_object *stats = NULL;
+	struct shape sh;
 	long rows = 1, n;
 	char why[512];
 
 	if (stats_path && !r->status[0]) {
-		stats = load_stats(stats_path, why, sizeof(why));
+		stats = kb_stats_load(stats_path, why, sizeof(why));
 		if (!stats) {
 			snprintf(r->status, sizeof(r->status), "fail");
 			snprintf(r->reason, sizeof(r->reason), "%s (VMM exit status %d)", why,
@@ -563,30 +458,23 @@ long kb_ingest_run(struct kb_ingest *in, struct kb_run_rec *r, const char *stats
 		}
 	}
 	judge(r, stats);
-	if (stats && strcmp(r->status, "fail") && check_numbers(stats, why, sizeof(why))) {
+	if (stats && strcmp(r->status, "fail") && kb_stats_check_numbers(stats, why, sizeof(why))) {
 		snprintf(r->status, sizeof(r->status), "fail");
 		snprintf(r->reason, sizeof(r->reason), "stats JSON: %s (%s)", why, stats_path);
 	}
 	add_notes(r, stats);
+	reported_shape(r->pt, stats, &sh);
+	note_shape(r, &sh);
 	if (kb_db_exec(in->db, "BEGIN IMMEDIATE", err, errlen))
 		goto fail;
-	int64_t vmm_ns = stats ? get_int(get(stats, "timings_ns"), "total", -1) : -1;
+	int64_t vmm_ns = stats ? kb_stats_int(kb_stats_get(stats, "timings_ns"), "total", -1) : -1;
 
-	if (insert_run(in, r, vmm_ns, get_str(get(stats, "sandbox"), "seccomp")))
+	if (insert_run(in, r, &sh, vmm_ns, kb_stats_str(kb_stats_get(stats, "sandbox"), "seccomp")))
 		goto rollback;
 	int64_t run = sqlite3_last_insert_rowid(in->db);
 
-	if (stats) {
-		if ((n = insert_records(in, run, stats)) < 0)
-			goto rollback;
-		rows += n;
-		if ((n = insert_exits(in, run, stats)) < 0)
-			goto rollback;
-		rows += n;
-		if ((n = insert_kstats(in, run, stats)) < 0)
-			goto rollback;
-		rows += n;
-		if ((n = insert_device_metrics(in, run, stats)) < 0)
+	for (size_t k = 0; stats && k < sizeof(insert_stats) / sizeof(insert_stats[0]); k++) {
+		if ((n = insert_stats[k](in, run, stats)) < 0)
 			goto rollback;
 		rows += n;
 	}

@@ -31,12 +31,17 @@ struct kb_run_rec {
 	char note[160]; /* appended to the reason (a log capped, say) */
 };
 
+/* The ingest's statements prepared on db (open for writing).  NULL with
+ * err.  Free with kb_ingest_free() (NULL: nothing) before closing db. */
 struct kb_ingest *kb_ingest_new(sqlite3 *db, char *err, size_t errlen);
 void kb_ingest_free(struct kb_ingest *in);
 
 /*
  * Record r, reading the stats JSON at stats_path (NULL when the run never
- * started).  Fills r->status and r->reason with what was recorded.
+ * started).  Fills r->status and r->reason with what was recorded.  The
+ * run's vcpus, sockets, cores, threads, memory and NUMA nodes are what the
+ * VMM reported in the stats' config, r->pt's where it reported none; when
+ * they differ from r->pt's, stderr and the reason say so.
  * Returns the number of rows written, or -1 with err (nothing written).
  */
 long kb_ingest_run(struct kb_ingest *in, struct kb_run_rec *r, const char *stats_path, char *err,

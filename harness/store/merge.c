@@ -1,5 +1,5 @@
 /*
- * kvmbench merge: union databases from several hosts (see report.h).
+ * kvmbench merge: union databases from several hosts (see merge.h).
  * Rows are matched by uuid (hosts, builds, campaigns) and by (campaign,
  * point, repeat, warm-up) for runs.  Merging is incremental: a campaign
  * already present gets the runs it lacks (a source merged while its
