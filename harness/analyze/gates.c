@@ -156,8 +156,15 @@ static int write_junit(const char *path, struct tcase *t, unsigned n, const char
 static struct tcase *add(struct tcase **t, unsigned *n, unsigned *cap, const char *suite)
 {
 	if (*n == *cap) {
-		*cap = *cap ? *cap * 2 : 64;
-		*t = realloc(*t, *cap * sizeof(**t));
+		unsigned ncap = *cap ? *cap * 2 : 64;
+		struct tcase *nt = realloc(*t, ncap * sizeof(**t));
+
+		if (!nt) { /* nothing sensible to report half of: stop loudly */
+			fprintf(stderr, "kvmbench gates: out of memory (%u test cases)\n", ncap);
+			exit(1);
+		}
+		*t = nt;
+		*cap = ncap;
 	}
 	struct tcase *c = &(*t)[(*n)++];
 
