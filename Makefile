@@ -225,8 +225,9 @@ $(BUILD)/kvmbench-vmm-tsan: $(VMM_SRC) $(COMMON_SRC) $(wildcard vmm/*.h vmm/*/*.
 # over its seeds in tests/fuzz/corpus/NAME; `make fuzz` runs each under
 # libFuzzer (clang) for FUZZ_TIME seconds (FUZZ_TARGETS=NAME for one).
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1
-FUZZ_VMM := $(VMM_LIB_SRC) common/util.c common/json.c common/host.c common/size.c
-FUZZ_HARNESS := common/size.c common/util.c common/host.c
+FUZZ_VMM := $(VMM_LIB_SRC) common/util.c common/json.c common/host.c common/size.c \
+	common/topology.c
+FUZZ_HARNESS := common/size.c common/util.c common/host.c common/topology.c
 fuzz_target = $(eval FUZZ_TARGETS += $(1))$(eval FUZZ_SRC_$(1) := $(2))$(eval \
 	FUZZ_LIBS_$(1) := $(3))$(eval FUZZ_COUNT_$(1) := $(4))
 

@@ -216,7 +216,7 @@ static int spawn(const struct kb_env *env, const struct kb_scenario *sc, const c
 		 size_t errlen)
 {
 	const struct kb_point *p = t->pt;
-	char smp[64], mem[32], timeout[32], stats[1200], serial[1200], log[1200], cap[32];
+	char timeout[32], stats[1200], serial[1200], log[1200], cap[32];
 	char *argv[64];
 	int argc = 0;
 	double tmo = p->wl->timeout > 0 ? p->wl->timeout : sc->timeout;
@@ -230,9 +230,6 @@ static int spawn(const struct kb_env *env, const struct kb_scenario *sc, const c
 	}
 	if (L_runas.set && give_dir(s->dir, err, errlen))
 		return -1;
-	snprintf(smp, sizeof(smp), "%u,sockets=%u,cores=%u,threads=%u", p->vcpus, p->sockets,
-		 p->cores, p->threads);
-	snprintf(mem, sizeof(mem), "%lluM", (unsigned long long)(p->memory >> 20));
 	snprintf(timeout, sizeof(timeout), "%g", tmo);
 	snprintf(stats, sizeof(stats), "%s/stats.json", s->dir);
 	snprintf(serial, sizeof(serial), "file:%s/console.log", s->dir);
@@ -247,10 +244,6 @@ static int spawn(const struct kb_env *env, const struct kb_scenario *sc, const c
 	argv[argc++] = (char *)env->vmm;
 	argv[argc++] = "-name";
 	argv[argc++] = (char *)p->key;
-	argv[argc++] = "-m";
-	argv[argc++] = mem;
-	argv[argc++] = "-smp";
-	argv[argc++] = smp;
 	argv[argc++] = "-kernel";
 	argv[argc++] = kernel;
 	argv[argc++] = "-append";

@@ -35,13 +35,13 @@ static int fill_args(const struct kb_point *pt, const char *args, char *out, siz
 			size_t n = (size_t)(close - a - 1);
 
 			if (n == 5 && !strncmp(a + 1, "vcpus", n))
-				snprintf(tmp, sizeof(tmp), "%u", pt->vcpus), rep = tmp;
+				snprintf(tmp, sizeof(tmp), "%u", pt->smp.cpus), rep = tmp;
 			else if (n == 7 && !strncmp(a + 1, "sockets", n))
-				snprintf(tmp, sizeof(tmp), "%u", pt->sockets), rep = tmp;
+				snprintf(tmp, sizeof(tmp), "%u", pt->smp.sockets), rep = tmp;
 			else if (n == 5 && !strncmp(a + 1, "cores", n))
-				snprintf(tmp, sizeof(tmp), "%u", pt->cores), rep = tmp;
+				snprintf(tmp, sizeof(tmp), "%u", pt->smp.cores), rep = tmp;
 			else if (n == 7 && !strncmp(a + 1, "threads", n))
-				snprintf(tmp, sizeof(tmp), "%u", pt->threads), rep = tmp;
+				snprintf(tmp, sizeof(tmp), "%u", pt->smp.threads), rep = tmp;
 			else if (n == 10 && !strncmp(a + 1, "memory_mib", n))
 				snprintf(tmp, sizeof(tmp), "%llu",
 					 (unsigned long long)(pt->memory >> 20)),
@@ -90,13 +90,12 @@ static int finish_point(struct kb_parse *p, struct kb_point *pt, const char *gue
 				      a ? " " : "", kb_axis_name((enum kb_axis)a), pt->v[a]);
 	}
 	snprintf(pt->key, sizeof(pt->key), "%016llx", (unsigned long long)fnv1a(pt->params));
-	kb_topology_parse(pt->v[KB_AX_TOPOLOGY], &pt->vcpus, &pt->sockets, &pt->cores,
-			  &pt->threads);
+	kb_smp_shape_parse(pt->v[KB_AX_TOPOLOGY], &pt->smp);
 	kb_size_parse(pt->v[KB_AX_MEMORY], &pt->memory);
 	if (strcmp(pt->v[KB_AX_NUMA], "none")) { /* N nodes: whole sockets, equal memory */
 		unsigned n = (unsigned)atoi(pt->v[KB_AX_NUMA]);
 
-		if (pt->sockets % n || (pt->memory >> 20) % n)
+		if (pt->smp.sockets % n || (pt->memory >> 20) % n)
 			return kb_parse_err(p,
 					    "numa=%u with topology=%s memory=%s: the nodes need "
 					    "whole sockets and equal MiB of memory",

@@ -96,31 +96,6 @@ static int uint_key(struct kb_parse *p, const char *key, const char *v, unsigned
 	return 1;
 }
 
-int kb_topology_parse(const char *v, unsigned *vcpus, unsigned *s, unsigned *c, unsigned *t)
-{
-	unsigned n[3] = {1, 0, 1}; /* "N": N cores, QEMU's default for -smp N */
-	char buf[KB_VAL_MAX], *x, *y;
-
-	snprintf(buf, sizeof(buf), "%s", v);
-	if (!(x = strchr(buf, 'x'))) {
-		if (parse_uint(buf, 1, 256, &n[1]))
-			return -1;
-	} else {
-		*x++ = 0;
-		if (!(y = strchr(x, 'x')))
-			return -1;
-		*y++ = 0;
-		if (parse_uint(buf, 1, 256, &n[0]) || parse_uint(x, 1, 256, &n[1]) ||
-		    parse_uint(y, 1, 256, &n[2]))
-			return -1;
-	}
-	if (n[0] * n[1] * n[2] > 256) /* each at most 256: no overflow */
-		return -1;
-	*s = n[0], *c = n[1], *t = n[2];
-	*vcpus = n[0] * n[1] * n[2];
-	return 0;
-}
-
 int kb_devices_parse(const char *v, unsigned *mask)
 {
 	static const char *const kind[] = {"virtio-blk", "virtio-net", "virtio-rng"};
@@ -152,12 +127,13 @@ int kb_devices_parse(const char *v, unsigned *mask)
 /* Check one value of an axis; returns 0 or reports via perr. */
 static int check_value(struct kb_parse *p, enum kb_axis a, const char *v)
 {
-	unsigned x, y, z, w;
+	struct kb_smp smp;
 	uint64_t mem;
+	unsigned x;
 
 	switch (a) {
 	case KB_AX_TOPOLOGY:
-		if (kb_topology_parse(v, &x, &y, &z, &w))
+		if (kb_smp_shape_parse(v, &smp))
 			return kb_parse_err(p,
 					    "topology: bad value '%s' (want N or SxCxT, each > 0, "
 					    "at most 256 vCPUs)",

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/topology.h"
+
 enum kb_axis {
 	KB_AX_TOPOLOGY,
 	KB_AX_MEMORY,
@@ -57,7 +59,7 @@ struct kb_point {
 	char v[KB_AX_COUNT][KB_VAL_MAX];
 	char key[17];	   /* 16 hex digits */
 	char params[1024]; /* canonical "axis=value ..." */
-	unsigned vcpus, sockets, cores, threads;
+	struct kb_smp smp; /* the topology value, parsed */
 	uint64_t memory;
 	const struct kb_workload *wl;
 	char cmdline[1024]; /* workload args with placeholders filled */
@@ -107,9 +109,6 @@ const char *kb_axis_name(enum kb_axis a);
 int kb_scenario_load(const char *path, const char *guest_dir, struct kb_scenario *s, char *err,
 		     size_t errlen);
 void kb_scenario_free(struct kb_scenario *s);
-
-/* Parse a topology value: "N" or "SxCxT".  Returns 0 or -1. */
-int kb_topology_parse(const char *v, unsigned *vcpus, unsigned *s, unsigned *c, unsigned *t);
 
 /* A devices axis value: none, all, or kinds joined with '+'; *mask gets
  * bit 0 virtio-blk, 1 virtio-net, 2 virtio-rng.  0 or -1. */

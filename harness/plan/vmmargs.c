@@ -1,5 +1,5 @@
 /*
- * The numa and devices axes as VMM options (see vmmargs.h).
+ * A point's axes as VMM options (see vmmargs.h).
  */
 #include "plan/vmmargs.h"
 
@@ -23,10 +23,14 @@ int kb_axis_args(const struct kb_point *p, const char *dir, struct kb_axis_args 
 	const char *io = p->v[KB_AX_IOEVENTFD];
 	unsigned mask = 0, nodes = 0;
 
+	kb_smp_format(&p->smp, a->smp, sizeof(a->smp)); /* fits: each count at most 256 */
+	add(argv, argc, "-smp", a->smp);
+	snprintf(a->mem, sizeof(a->mem), "%lluM", (unsigned long long)(p->memory >> 20));
+	add(argv, argc, "-m", a->mem);
 	if (strcmp(p->v[KB_AX_NUMA], "none")) /* checked at expansion: divides evenly */
 		nodes = (unsigned)atoi(p->v[KB_AX_NUMA]);
 	for (unsigned i = 0; i < nodes && i < 8; i++) {
-		unsigned per = p->vcpus / nodes;
+		unsigned per = p->smp.cpus / nodes;
 
 		snprintf(a->numa[i], sizeof(a->numa[i]), "node,nodeid=%u,cpus=%u-%u,mem=%lluM", i,
 			 i * per, (i + 1) * per - 1, (unsigned long long)(p->memory >> 20) / nodes);

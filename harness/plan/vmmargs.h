@@ -1,5 +1,6 @@
 /*
- * A point's numa and devices axes as kvmbench-vmm options: numa=N nodes of
+ * A point's axes as kvmbench-vmm options: -smp written from its topology,
+ * -m from its memory, numa=N nodes of
  * whole sockets and equal memory; virtio-blk on a sparse scratch disk of
  * KB_SCRATCH_MIB in the run's directory (removed when the run is reaped),
  * virtio-net on the loopback backend, virtio-rng; each device with the
@@ -17,9 +18,10 @@
 struct kb_axis_args { /* storage the argv entries point into */
 	char dev[4][1400];
 	char numa[8][96];
+	char smp[80], mem[32];
 };
 
-/* Append to argv (at most 26 entries).  0, or -1 with err (the scratch
+/* Append to argv (at most 30 entries).  0, or -1 with err (the scratch
  * disk could not be made). */
 int kb_axis_args(const struct kb_point *p, const char *dir, struct kb_axis_args *a, char **argv,
 		 int *argc, char *err, size_t errlen);

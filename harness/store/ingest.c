@@ -164,10 +164,10 @@ static int insert_run(struct kb_ingest *in, const struct kb_run_rec *r, int64_t 
 	sqlite3_bind_int(st, i++, (int)r->repeat);
 	sqlite3_bind_int(st, i++, r->warmup);
 	bind_text(st, i++, p->v[KB_AX_TOPOLOGY]);
-	sqlite3_bind_int(st, i++, (int)p->vcpus);
-	sqlite3_bind_int(st, i++, (int)p->sockets);
-	sqlite3_bind_int(st, i++, (int)p->cores);
-	sqlite3_bind_int(st, i++, (int)p->threads);
+	sqlite3_bind_int(st, i++, (int)p->smp.cpus);
+	sqlite3_bind_int(st, i++, (int)p->smp.sockets);
+	sqlite3_bind_int(st, i++, (int)p->smp.cores);
+	sqlite3_bind_int(st, i++, (int)p->smp.threads);
 	sqlite3_bind_int64(st, i++, (int64_t)p->memory);
 	bind_text(st, i++, p->v[KB_AX_NUMA]);
 	bind_text(st, i++, p->v[KB_AX_DEVICES]);
