@@ -23,6 +23,24 @@
 pid_t kb_child_start(char *const argv[], int in, int out, const char *dir, char *err,
 		     size_t errlen);
 
+/*
+ * kb_child_start() for a child that shares the terminal with the harness:
+ * in the caller's process group (the terminal's foreground group, so the
+ * keyboard's signals reach it), with the caller's stdin, stdout and
+ * stderr.  Wait for it with waitpid(); kb_child_kill() does not reach it.
+ */
+pid_t kb_child_start_fg(char *const argv[], char *err, size_t errlen);
+
+/*
+ * Run argv to its end: kb_child_start() (out and dir as there) then
+ * kb_child_wait().  Returns its wait status, or -1 with why it could not
+ * start in err.
+ */
+int kb_child_run(char *const argv[], int out, const char *dir, char *err, size_t errlen);
+
+/* rm -rf path (a run's or a lab's directory): 0 when it is gone. */
+int kb_remove_tree(const char *path);
+
 /* Send sig to child's whole process group. */
 void kb_child_kill(pid_t child, int sig);
 

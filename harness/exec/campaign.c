@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "store/db.h"
+#include "common/hash.h"
 #include "common/host.h"
 #include "store/ingest.h"
 #include "exec/paging.h"
@@ -129,15 +130,6 @@ void kb_plan_free(struct kb_plan *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static uint64_t fnv(const char *s, uint64_t h)
-{
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
 static int64_t scalar(sqlite3 *db, const char *sql, const char *arg, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = kb_db_prepare(db, sql, err, errlen);
@@ -174,11 +166,16 @@ static int64_t host_row(sqlite3 *db, char *err, size_t errlen)
 		max = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
 		close(kvm);
 	}
-	uint64_t hh = fnv(name, 0xcbf29ce484222325ull);
+	/* name, then paging, module, kernel, CPU and machine id, in that order */
+	uint64_t hh = kb_fnv1a(name, KB_FNV1A_INIT);
 
-	hh = fnv(machine, fnv(h.cpu_model, fnv(h.kernel, fnv(h.kvm_module, fnv(h.paging, hh)))));
+	hh = kb_fnv1a(h.paging, hh);
+	hh = kb_fnv1a(h.kvm_module, hh);
+	hh = kb_fnv1a(h.kernel, hh);
+	hh = kb_fnv1a(h.cpu_model, hh);
+	hh = kb_fnv1a(machine, hh);
 	if (h.emulated) /* the lab; hosts recorded before kinds existed keep their uuid */
-		hh = fnv(h.kind, hh);
+		hh = kb_fnv1a(h.kind, hh);
 	snprintf(uuid, sizeof(uuid), "%016llx", (unsigned long long)hh);
 	st =
 	    kb_db_prepare(db,
@@ -257,26 +254,39 @@ static int64_t find_resumable(sqlite3 *db, const struct kb_scenario *sc, const c
 	return id ? id : -1;
 }
 
-/* Drop the tasks (and skips) already recorded in campaign id. */
+/* The query run_recorded() steps: NULL with err when it cannot be made. */
+static sqlite3_stmt *recorded_query(sqlite3 *db, char *err, size_t errlen)
+{
+	return kb_db_prepare(db,
+			     "SELECT 1 FROM runs WHERE campaign_id = ? AND point_key = ? AND "
+			     "repeat = ? AND warmup = ?",
+			     err, errlen);
+}
+
+/* Is task t's run (done or skipped) recorded in the campaign already? */
+static bool run_recorded(sqlite3_stmt *st, int64_t campaign, const struct kb_task *t)
+{
+	bool found;
+
+	sqlite3_bind_int64(st, 1, campaign);
+	sqlite3_bind_text(st, 2, t->pt->key, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, (int)t->repeat);
+	sqlite3_bind_int(st, 4, t->warmup);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	return found;
+}
+
+/* Drop the tasks already recorded in campaign id (a resume). */
 static int drop_recorded(sqlite3 *db, int64_t id, struct kb_plan *p, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = kb_db_prepare(db,
-					 "SELECT 1 FROM runs WHERE campaign_id = ? AND "
-					 "point_key = ? AND repeat = ? AND warmup = ?",
-					 err, errlen);
+	sqlite3_stmt *st = recorded_query(db, err, errlen);
 	unsigned k = 0;
 
 	if (!st)
 		return -1;
 	for (unsigned i = 0; i < p->ntodo; i++) {
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_text(st, 2, p->todo[i].pt->key, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 3, (int)p->todo[i].repeat);
-		sqlite3_bind_int(st, 4, p->todo[i].warmup);
-		int found = sqlite3_step(st) == SQLITE_ROW;
-
-		sqlite3_reset(st);
-		if (found)
+		if (run_recorded(st, id, &p->todo[i]))
 			p->ndone++;
 		else
 			p->todo[k++] = p->todo[i];
@@ -356,10 +366,7 @@ int kb_record_skips(sqlite3 *db, int64_t campaign, const struct kb_plan *p, char
 		    size_t errlen)
 {
 	struct kb_ingest *in = kb_ingest_new(db, err, errlen);
-	sqlite3_stmt *st = kb_db_prepare(db,
-					 "SELECT 1 FROM runs WHERE campaign_id = ? AND "
-					 "point_key = ? AND repeat = ? AND warmup = ?",
-					 err, errlen);
+	sqlite3_stmt *st = recorded_query(db, err, errlen);
 	int rc = in && st ? 0 : -1;
 
 	for (unsigned i = 0; !rc && i < p->nskips; i++) {
@@ -371,14 +378,7 @@ int kb_record_skips(sqlite3 *db, int64_t campaign, const struct kb_plan *p, char
 				       .warmup = t->warmup,
 				       .exit_code = -1};
 
-		sqlite3_bind_int64(st, 1, campaign);
-		sqlite3_bind_text(st, 2, t->pt->key, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 3, (int)t->repeat);
-		sqlite3_bind_int(st, 4, t->warmup);
-		int found = sqlite3_step(st) == SQLITE_ROW;
-
-		sqlite3_reset(st);
-		if (found)
+		if (run_recorded(st, campaign, t))
 			continue;
 		snprintf(r.status, sizeof(r.status), "skip");
 		snprintf(r.reason, sizeof(r.reason), "%s", p->skip_reason[i]);

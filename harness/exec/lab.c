@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -100,10 +99,9 @@ int kb_lab_prepare(const struct kb_env *env, char *err, size_t errlen)
 	snprintf(cmd, sizeof(cmd), "%s/images/lab/mklab", env->root);
 	snprintf(path, sizeof(path), "%s/build/lab", env->root);
 	char *av[] = {cmd, path, NULL}, failed[256];
-	pid_t pid = kb_child_start(av, -1, 2, NULL, failed, sizeof(failed)); /* output: stderr */
-	int st = pid < 0 ? -1 : kb_child_wait(pid);
+	int st = kb_child_run(av, 2, NULL, failed, sizeof(failed)); /* output: stderr */
 
-	if (pid < 0) {
+	if (st < 0) {
 		snprintf(err, errlen, "lab: %s", failed);
 		return -1;
 	}
@@ -316,41 +314,29 @@ static void on_signal(int sig)
 }
 
 /* Run QEMU with its console on a pipe we copy and watch; wait for it.  QEMU
- * gets a process group of its own: a Ctrl-C reaches us, and we stop it. */
+ * gets a process group of its own: a Ctrl-C reaches us, and we stop it.
+ * 0, or -1 with err when it could not start. */
 static int supervise(char **av, const struct kb_lab_opts *o, struct console *c, bool *timed_out,
-		     bool *interrupted, int *qemu_status)
+		     bool *interrupted, int *qemu_status, char *err, size_t errlen)
 {
-	int fd[2];
+	int fd[2], null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	double t0 = now_s();
 	struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
+	pid_t pid = -1;
 
-	if (pipe2(fd, O_CLOEXEC))
+	if (null < 0 || pipe2(fd, O_CLOEXEC)) {
+		snprintf(err, errlen, "lab: cannot run %s: %s", QEMU, strerror(errno));
+		if (null >= 0)
+			close(null);
 		return -1;
-	pid_t parent = getpid(), pid = fork();
-
+	}
+	pid = kb_child_start(av, null, fd[1], NULL, err, errlen);
+	close(null);
+	close(fd[1]);
 	if (pid < 0) {
 		close(fd[0]);
-		close(fd[1]);
 		return -1;
 	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		sigset_t none;
-
-		setpgid(0, 0);
-		prctl(PR_SET_PDEATHSIG, SIGKILL); /* nothing outlives the harness */
-		if (getppid() != parent)
-			_exit(127);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		dup2(null, 0);
-		dup2(fd[1], 1);
-		dup2(fd[1], 2);
-		execvp(av[0], av);
-		fprintf(stderr, "kvmbench lab: cannot start %s: %s\n", av[0], strerror(errno));
-		_exit(127);
-	}
-	close(fd[1]);
 	lab_signal = 0;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
@@ -362,12 +348,12 @@ static int supervise(char **av, const struct kb_lab_opts *o, struct console *c, 
 
 		if (lab_signal) {
 			*interrupted = true;
-			kill(pid, SIGKILL);
+			kb_child_kill(pid, SIGKILL);
 			break;
 		}
 		if (left <= 0) {
 			*timed_out = true;
-			kill(pid, SIGKILL);
+			kb_child_kill(pid, SIGKILL);
 			break;
 		}
 		int r = poll(&p, 1, left > 1000 ? 1000000 : (int)(left * 1000) + 1);
@@ -381,8 +367,13 @@ static int supervise(char **av, const struct kb_lab_opts *o, struct console *c, 
 		console_feed(c, buf, (size_t)got, t0, o->quiet);
 	}
 	close(fd[0]);
-	while (waitpid(pid, qemu_status, 0) < 0 && errno == EINTR)
+	/* the console closed: QEMU is ending; its own exit status, then nothing
+	 * of its group left */
+	siginfo_t si;
+
+	while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
 		;
+	*qemu_status = kb_child_reap(pid);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	return 0;
@@ -456,23 +447,14 @@ int kb_lab_run(const struct kb_env *env, struct kb_lab_opts *o, char *const argv
 			"kvmbench lab: booting (QEMU TCG, SVM, kvm_amd npt=%d, %u CPUs, %u MiB)\n",
 			o->npt, o->smp, o->mem_mib);
 	if (!argv) { /* the terminal is QEMU's: Ctrl-C goes to the lab's shell */
-		pid_t parent = getpid(), pid = fork();
+		pid_t pid = kb_child_start_fg(av, err, errlen);
 
-		if (pid == 0) { /* the terminal's foreground group: not a group of its own */
-			if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
-				_exit(127);
-			execvp(av[0], av);
-			_exit(127);
-		}
 		while (pid > 0 && waitpid(pid, &qst, 0) < 0 && errno == EINTR)
 			;
-		if (pid < 0) {
-			snprintf(err, errlen, "lab: cannot run %s: %s", QEMU, strerror(errno));
+		if (pid < 0)
 			return KB_LAB_EFAILED;
-		}
 		c.ready = 1; /* its console went to the terminal, not through us */
-	} else if (supervise(av, o, &c, &timed_out, &interrupted, &qst)) {
-		snprintf(err, errlen, "lab: cannot run %s: %s", QEMU, strerror(errno));
+	} else if (supervise(av, o, &c, &timed_out, &interrupted, &qst, err, errlen)) {
 		return KB_LAB_EFAILED;
 	}
 	int st = read_status(o->rundir);
@@ -504,12 +486,9 @@ int kb_lab_run(const struct kb_env *env, struct kb_lab_opts *o, char *const argv
 
 void kb_lab_done(struct kb_lab_opts *o)
 {
-	char cmd[1300];
-
-	if (!o->rundir[0] || strstr(o->rundir, "'"))
+	if (!o->rundir[0])
 		return;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", o->rundir);
-	if (system(cmd) != 0)
+	if (kb_remove_tree(o->rundir))
 		fprintf(stderr, "kvmbench lab: could not remove %s\n", o->rundir);
 	o->rundir[0] = 0;
 }

@@ -28,6 +28,7 @@
 #include "exec/labrun.h"
 #include "exec/paging.h"
 #include "store/merge.h"
+#include "common/proc.h"
 #include "common/util.h"
 
 /* the paging values an npt=1 lab runs (ept points are recorded as skips) */
@@ -340,10 +341,7 @@ int kb_lab_campaign(const struct kb_env *env, const struct kb_run_opts *o,
 	}
 	if (ids[0] > 0 && ids[1] > 0 && group_parts(o->db, ids, err, errlen))
 		code = 1;
-	char cmd[PATH_MAX + 16];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", parts);
-	if (!keep && !strchr(parts, '\'') && system(cmd) != 0)
+	if (!keep && kb_remove_tree(parts))
 		fprintf(stderr, "kvmbench: could not remove %s\n", parts);
 	if (!o->quiet && (ids[0] > 0 || ids[1] > 0)) {
 		printf("lab campaigns in %s:", o->db);

@@ -7,19 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/hash.h"
 #include "common/size.h"
 #include "plan/scenario_parse.h"
-
-static uint64_t fnv1a(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
 
 /* Fill {vcpus} {sockets} {cores} {threads} {memory_mib} in the args. */
 static int fill_args(const struct kb_point *pt, const char *args, char *out, size_t len)
@@ -89,7 +79,8 @@ static int finish_point(struct kb_parse *p, struct kb_point *pt, const char *gue
 		o += (size_t)snprintf(pt->params + o, sizeof(pt->params) - o, "%s%s=%s",
 				      a ? " " : "", kb_axis_name((enum kb_axis)a), pt->v[a]);
 	}
-	snprintf(pt->key, sizeof(pt->key), "%016llx", (unsigned long long)fnv1a(pt->params));
+	snprintf(pt->key, sizeof(pt->key), "%016llx",
+		 (unsigned long long)kb_fnv1a(pt->params, KB_FNV1A_INIT));
 	kb_smp_shape_parse(pt->v[KB_AX_TOPOLOGY], &pt->smp);
 	kb_size_parse(pt->v[KB_AX_MEMORY], &pt->memory);
 	if (strcmp(pt->v[KB_AX_NUMA], "none")) { /* N nodes: whole sockets, equal memory */
