@@ -10,12 +10,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 struct start {
@@ -161,4 +163,36 @@ int kb_remove_tree(const char *path)
 	int st = kb_child_run(argv, -1, NULL, why, sizeof(why));
 
 	return st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+int kb_argv_add(struct kb_argv *a, const char *fmt, ...)
+{
+	size_t room = sizeof(a->buf) - a->used;
+	va_list ap;
+	int n;
+
+	if (a->n == KB_ARGV_MAX) {
+		a->full = true;
+		return -1;
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(a->buf + a->used, room, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= room) {
+		a->buf[a->used] = 0;
+		a->full = true;
+		return -1;
+	}
+	a->v[a->n++] = a->buf + a->used;
+	a->v[a->n] = NULL;
+	a->used += (size_t)n + 1;
+	return 0;
+}
+
+uint64_t kb_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }

@@ -10,8 +10,27 @@
 #ifndef KB_PROC_H
 #define KB_PROC_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
+
+/* A command line being built: each argument a copy in buf. */
+#define KB_ARGV_MAX 128
+struct kb_argv {
+	char *v[KB_ARGV_MAX + 1]; /* NULL-terminated */
+	int n;
+	bool full; /* an argument did not fit and was left out */
+	size_t used;
+	char buf[16384];
+};
+
+/* Append one argument, printf-style: 0, or -1 (and a->full) when it does
+ * not fit.  Start from a zeroed struct. */
+int kb_argv_add(struct kb_argv *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* CLOCK_MONOTONIC in nanoseconds: for children's deadlines. */
+uint64_t kb_now_ns(void);
 
 /*
  * Start argv[0] (searched in PATH) with stdin from in and stdout and stderr

@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "exec/runner.h"
+#include "exec/env.h"
 
 struct kb_lab_opts {
 	int npt;	  /* kvm_amd npt= inside the lab: 1 or 0 */
