@@ -237,7 +237,8 @@ $(call fuzz_target,elf,$(FUZZ_VMM),,200000)
 $(call fuzz_target,multiboot,$(FUZZ_VMM),,200000)
 $(call fuzz_target,exits,$(FUZZ_VMM),,20000)
 $(call fuzz_target,ingest,harness/store/ingest.c harness/store/db.c common/proc.c common/util.c,-ljson-c -lsqlite3,10000)
-$(call fuzz_target,scenario,harness/plan/scenario.c harness/plan/expand.c common/inifile.c $(FUZZ_HARNESS),-linih,40000)
+$(call fuzz_target,scenario,$(wildcard harness/plan/*.c) common/inifile.c common/proc.c \
+	$(FUZZ_HARNESS),-linih,40000)
 $(call fuzz_target,manifest,harness/images/manifest.c common/inifile.c $(FUZZ_HARNESS),-linih,50000)
 
 FUZZ_TIME ?= 60

@@ -189,6 +189,16 @@ int kb_argv_add(struct kb_argv *a, const char *fmt, ...)
 	return 0;
 }
 
+void kb_argv_add_words(struct kb_argv *a, const char *words)
+{
+	for (const char *w = words + strspn(words, " "); *w; w += strspn(w, " ")) {
+		size_t n = strcspn(w, " ");
+
+		kb_argv_add(a, "%.*s", (int)n, w);
+		w += n;
+	}
+}
+
 uint64_t kb_now_ns(void)
 {
 	struct timespec ts;

@@ -29,6 +29,10 @@ struct kb_argv {
  * not fit.  Start from a zeroed struct. */
 int kb_argv_add(struct kb_argv *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Append each space-separated word of words as an argument (as
+ * kb_argv_add). */
+void kb_argv_add_words(struct kb_argv *a, const char *words);
+
 /* CLOCK_MONOTONIC in nanoseconds: for children's deadlines. */
 uint64_t kb_now_ns(void);
 

@@ -1,12 +1,11 @@
 /*
  * A point's kvmbench-vmm command line: the run's own options (its name,
- * kernel and command line, console, stats file, timeout, user), then the
- * point's axes as options: -smp written from its parsed topology, -m from
- * its memory, numa=N nodes of whole sockets and equal memory; virtio-blk on
- * a sparse scratch disk of KB_SCRATCH_MIB in the run's directory (removed
- * by kb_vmm_cleanup when the run is reaped), virtio-net on the loopback
- * backend, virtio-rng; each device with the point's ioeventfd; then the
- * point's vmm_args and the campaign's --vmm-args, last so that they win.
+ * kernel and command line, console, stats file, timeout, user), then each
+ * axis's options in the axes' order (plan/axes.c: -smp written from the
+ * parsed topology, -m, -numa, the devices, on a scratch disk in the run's
+ * directory for virtio-blk, removed by kb_vmm_cleanup when the run is
+ * reaped; the point's vmm_args), then the
+ * campaign's --vmm-args: the last two last, so that they win.
  */
 #ifndef KB_VMMARGS_H
 #define KB_VMMARGS_H
@@ -16,8 +15,6 @@
 
 #include "common/proc.h"
 #include "plan/scenario.h"
-
-#define KB_SCRATCH_MIB 16
 
 /* What a run adds to its point. */
 struct kb_vmm_run {
