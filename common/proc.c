@@ -7,6 +7,7 @@
  */
 #include "common/proc.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -186,6 +187,7 @@ int kb_argv_add(struct kb_argv *a, const char *fmt, ...)
 	a->v[a->n++] = a->buf + a->used;
 	a->v[a->n] = NULL;
 	a->used += (size_t)n + 1;
+	assert(a->used <= sizeof(a->buf) && a->n <= KB_ARGV_MAX);
 	return 0;
 }
 

@@ -5,6 +5,7 @@
  */
 #include "common/topology.h"
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -118,6 +119,7 @@ int kb_smp_parse(const char *s, struct kb_smp *smp, char *err, size_t errlen)
 	if (g.maxcpus > KB_MAX_VCPUS)
 		return kb_errf(err, errlen, "-smp %s: %lu CPUs exceed the VMM's limit of %d", s,
 			       g.maxcpus, KB_MAX_VCPUS);
+	assert(g.cpus >= 1 && g.cpus <= g.maxcpus);
 	*smp = (struct kb_smp){(unsigned)g.cpus, (unsigned)g.maxcpus, (unsigned)g.sockets,
 			       (unsigned)g.cores, (unsigned)g.threads};
 	return 0;

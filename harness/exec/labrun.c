@@ -13,6 +13,7 @@
  * recorded with its own host (kind lab, paging npt or shadow, timings
  * emulated), and both sides of a paging comparison come from lab hosts.
  */
+#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -372,5 +373,6 @@ int kb_lab_campaign(const struct kb_env *env, const struct kb_run_opts *o,
 		fprintf(stderr, "kvmbench: could not remove %s\n", L->parts);
 	print_parts(L);
 	free(L);
+	assert(code == 0 || code == 1 || code == 2 || code == 130);
 	return code;
 }

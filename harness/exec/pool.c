@@ -252,9 +252,11 @@ static int wait_some(struct kb_pool *p, char *err, size_t errlen)
 	for (unsigned i = 2; i < n; i += 2) /* output first: finish() closes it */
 		if (pfd[i].revents & (POLLIN | POLLHUP))
 			drain_log(p, who[i]);
-	for (unsigned i = 1; i < n; i += 2)
+	for (unsigned i = 1; i < n; i += 2) {
+		assert(who[i]->busy);
 		if (pfd[i].revents & (POLLIN | POLLHUP) && finish(p, who[i], err, errlen))
 			return -1;
+	}
 	enforce(p, kb_now_ns());
 	return 0;
 }

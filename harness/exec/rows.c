@@ -5,6 +5,7 @@
  */
 #include "exec/rows.h"
 
+#include <assert.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <signal.h>
@@ -197,6 +198,7 @@ static int drop_recorded(sqlite3 *db, int64_t id, struct kb_plan *p, char *err, 
 		else
 			p->todo[k++] = p->todo[i];
 	}
+	assert(k + p->ndone == p->ntodo); /* ndone was 0: a fresh plan, resumed once */
 	p->ntodo = k;
 	sqlite3_finalize(st);
 	return 0;

@@ -6,6 +6,7 @@
  */
 #include "exec/runner.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -182,6 +183,7 @@ int kb_run_record(struct kb_run *r, const struct kb_run_cfg *c, struct kb_ingest
 	const struct kb_task *t = r->t;
 	char stats[1200], why[512];
 
+	assert(t && r->dir[0]); /* kb_run_start made it */
 	*rec = (struct kb_run_rec){.campaign_id = campaign,
 				   .pt = t->pt,
 				   .seq = t->seq,

@@ -44,6 +44,7 @@ int kb_plan_make(const struct kb_scenario *sc, const struct kb_run_opts *o, stru
 		if ((!o->shard_n || i % o->shard_n == o->shard_k - 1) &&
 		    kb_paging_listed(o->paging_only, pts[i]->v[KB_AX_PAGING]))
 			pts[n++] = pts[i];
+	assert(n <= sc->npoints);
 	/* back to the file's order within the shard, for readable logs */
 	qsort(pts, n, sizeof(*pts), cmp_addr);
 	p->npoints = n;
@@ -81,6 +82,7 @@ int kb_plan_make(const struct kb_scenario *sc, const struct kb_run_opts *o, stru
 			}
 		}
 	}
+	assert(p->ntodo + p->nskips == total && seq == total); /* every run, once */
 	free(pts);
 	return 0;
 }

@@ -5,6 +5,7 @@
  */
 #include "plan/axes.h"
 
+#include <assert.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -94,7 +95,8 @@ static int numa_args(const struct kb_point *pt, const char *dir, struct kb_argv 
 	unsigned n = pt->numa_nodes, per = n ? pt->smp.cpus / n : 0;
 
 	(void)dir, (void)err, (void)errlen;
-	for (unsigned i = 0; i < n; i++) { /* numa_check: it divides evenly */
+	assert(!n || (pt->smp.cpus % n == 0 && (pt->memory >> 20) % n == 0)); /* numa_check */
+	for (unsigned i = 0; i < n; i++) {
 		kb_argv_add(a, "-numa");
 		kb_argv_add(a, "node,nodeid=%u,cpus=%u-%u,mem=%lluM", i, i * per, (i + 1) * per - 1,
 			    (unsigned long long)(pt->memory >> 20) / n);

@@ -3,6 +3,7 @@
  * points, plus the included ones, each with its key (64-bit FNV-1a of the
  * canonical parameters), its workload and its guest command line.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -142,21 +143,23 @@ static int excluded(const struct kb_scenario *s, const struct kb_point *pt)
 	return 0;
 }
 
-static int add_point(struct kb_scenario *s, const struct kb_point *pt)
+/* Add pt unless a point of its key is there; s->points holds cap. */
+static void add_point(struct kb_scenario *s, const struct kb_point *pt, size_t cap)
 {
 	for (unsigned i = 0; i < s->npoints; i++)
 		if (!strcmp(s->points[i].key, pt->key))
-			return 0; /* already there */
+			return; /* already there */
+	assert(s->npoints < cap);
 	s->points[s->npoints++] = *pt;
-	return 0;
 }
 
-int kb_scenario_expand(struct kb_parse *p, const char *guest_dir)
+/* Axes [matrix] leaves out take their default; *total gets the number of
+ * points of the product.  0, or -1 with the error recorded. */
+static int matrix_size(struct kb_parse *p, size_t *total)
 {
 	struct kb_scenario *s = p->s;
-	unsigned idx[KB_AX_COUNT] = {0};
-	size_t total = 1;
 
+	*total = 1;
 	for (int a = 0; a < KB_AX_COUNT; a++) {
 		if (!s->nvalues[a]) {
 			if (a == KB_AX_WORKLOAD) {
@@ -168,39 +171,63 @@ int kb_scenario_expand(struct kb_parse *p, const char *guest_dir)
 			snprintf(s->values[a][0], KB_VAL_MAX, "%s", kb_axes[a].def);
 			s->nvalues[a] = 1;
 		}
-		total *= s->nvalues[a];
+		assert(s->nvalues[a] <= KB_MAX_VALUES);
+		*total *= s->nvalues[a]; /* at most 32 values an axis: no overflow */
 	}
-	if (total + s->nincludes > 100000)
-		return kb_parse_err(p, "the matrix has %zu points; at most 100000", total), -1;
-	s->points = calloc(total + s->nincludes, sizeof(*s->points));
-	if (!s->points)
-		return kb_parse_err(p, "out of memory"), -1;
-	for (size_t n = 0; n < total; n++) {
-		struct kb_point pt;
+	return 0;
+}
 
+/* The product's total points, less the excluded ones, into s->points
+ * (room for cap).  0, or -1 with the error recorded. */
+static int expand_matrix(struct kb_parse *p, const char *guest_dir, size_t total, size_t cap)
+{
+	struct kb_scenario *s = p->s;
+	unsigned idx[KB_AX_COUNT] = {0};
+	struct kb_point pt;
+
+	for (size_t n = 0; n < total; n++) {
 		memset(&pt, 0, sizeof(pt));
 		for (int a = 0; a < KB_AX_COUNT; a++)
 			snprintf(pt.v[a], KB_VAL_MAX, "%s", s->values[a][idx[a]]);
 		if (finish_point(p, &pt, guest_dir, s->axis_line[KB_AX_WORKLOAD]))
 			return -1;
 		if (!excluded(s, &pt))
-			add_point(s, &pt);
+			add_point(s, &pt, cap);
 		for (int a = KB_AX_COUNT - 1; a >= 0; a--) { /* odometer, last axis fastest */
 			if (++idx[a] < s->nvalues[a])
 				break;
 			idx[a] = 0;
 		}
 	}
-	for (unsigned r = 0; r < s->nincludes; r++) {
-		struct kb_point pt;
+	for (int a = 0; a < KB_AX_COUNT; a++)
+		assert(idx[a] == 0); /* the odometer went round once */
+	return 0;
+}
 
+int kb_scenario_expand(struct kb_parse *p, const char *guest_dir)
+{
+	struct kb_scenario *s = p->s;
+	size_t total, cap;
+	struct kb_point pt;
+
+	if (matrix_size(p, &total))
+		return -1;
+	if (total + s->nincludes > 100000)
+		return kb_parse_err(p, "the matrix has %zu points; at most 100000", total), -1;
+	cap = total + s->nincludes;
+	s->points = calloc(cap, sizeof(*s->points));
+	if (!s->points)
+		return kb_parse_err(p, "out of memory"), -1;
+	if (expand_matrix(p, guest_dir, total, cap))
+		return -1;
+	for (unsigned r = 0; r < s->nincludes; r++) {
 		memset(&pt, 0, sizeof(pt));
 		for (int a = 0; a < KB_AX_COUNT; a++)
 			snprintf(pt.v[a], KB_VAL_MAX, "%s",
 				 s->includes[r].v[a][0] ? s->includes[r].v[a] : s->values[a][0]);
 		if (finish_point(p, &pt, guest_dir, s->includes[r].line))
 			return -1;
-		add_point(s, &pt);
+		add_point(s, &pt, cap);
 	}
 	if (!s->npoints) {
 		p->ini.line = s->axis_line[KB_AX_WORKLOAD];

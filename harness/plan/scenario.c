@@ -8,6 +8,7 @@
  */
 #include "plan/scenario.h"
 
+#include <assert.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +25,7 @@
 
 const char *kb_axis_name(enum kb_axis a)
 {
+	assert(a < KB_AX_COUNT && kb_axes[a].name);
 	return kb_axes[a].name;
 }
 
