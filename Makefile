@@ -249,8 +249,9 @@ $(BUILD)/kvmbench-vmm-tsan: $(VMM_SRC) $(COMMON_SRC) $(wildcard vmm/*.h vmm/*/*.
 # over its seeds in tests/fuzz/corpus/NAME; `make fuzz` runs each under
 # libFuzzer (clang) for FUZZ_TIME seconds (FUZZ_TARGETS=NAME for one).
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1
-FUZZ_VMM := $(VMM_LIB_SRC) common/util.c common/json.c common/host.c common/size.c
-FUZZ_HARNESS := common/size.c common/util.c common/host.c
+FUZZ_VMM := $(VMM_LIB_SRC) common/util.c common/json.c common/host.c common/size.c \
+	common/topology.c
+FUZZ_HARNESS := common/size.c common/util.c common/host.c common/topology.c
 fuzz_target = $(eval FUZZ_TARGETS += $(1))$(eval FUZZ_SRC_$(1) := $(2))$(eval \
 	FUZZ_LIBS_$(1) := $(3))$(eval FUZZ_COUNT_$(1) := $(4))
 
@@ -260,7 +261,8 @@ $(call fuzz_target,elf,$(FUZZ_VMM),,200000)
 $(call fuzz_target,multiboot,$(FUZZ_VMM),,200000)
 $(call fuzz_target,exits,$(FUZZ_VMM),,20000)
 $(call fuzz_target,ingest,harness/store/ingest.c harness/store/statsfile.c harness/store/db.c common/proc.c common/util.c,-ljson-c -lsqlite3,10000)
-$(call fuzz_target,scenario,harness/plan/scenario.c harness/plan/expand.c common/inifile.c $(FUZZ_HARNESS),-linih,40000)
+$(call fuzz_target,scenario,$(wildcard harness/plan/*.c) common/inifile.c common/proc.c \
+	$(FUZZ_HARNESS),-linih,40000)
 $(call fuzz_target,manifest,harness/images/manifest.c common/inifile.c $(FUZZ_HARNESS),-linih,50000)
 
 FUZZ_TIME ?= 60

@@ -7,23 +7,35 @@
  */
 #include "common/proc.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+struct start {
+	char *const *argv;
+	int in, out;	 /* -1: the harness's own */
+	const char *dir; /* NULL: here */
+	bool own_group;	 /* a process group of its own (else the caller's) */
+};
+
 /* In the child: set up and exec; on failure, errno to report and exit. */
-static void child(char *const argv[], int in, int out, const char *dir, pid_t parent, int report)
+static void child(const struct start *s, pid_t parent, int report)
 {
 	sigset_t none;
 	int e;
 
-	setpgid(0, 0);
+	if (s->own_group)
+		setpgid(0, 0);
 	/* PDEATHSIG set after the parent died does not fire: look again. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
 		_exit(127);
@@ -32,10 +44,11 @@ static void child(char *const argv[], int in, int out, const char *dir, pid_t pa
 	signal(SIGPIPE, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if ((in >= 0 && dup2(in, 0) < 0) || (out >= 0 && (dup2(out, 1) < 0 || dup2(out, 2) < 0)) ||
-	    (dir && chdir(dir)))
+	if ((s->in >= 0 && dup2(s->in, 0) < 0) ||
+	    (s->out >= 0 && (dup2(s->out, 1) < 0 || dup2(s->out, 2) < 0)) ||
+	    (s->dir && chdir(s->dir)))
 		goto fail;
-	execvp(argv[0], argv);
+	execvp(s->argv[0], s->argv);
 fail:
 	e = errno;
 	if (write(report, &e, sizeof(e)) < 0)
@@ -43,8 +56,9 @@ fail:
 	_exit(127);
 }
 
-pid_t kb_child_start(char *const argv[], int in, int out, const char *dir, char *err, size_t errlen)
+static pid_t start(const struct start *s, char *err, size_t errlen)
 {
+	char *const *argv = s->argv;
 	pid_t parent = getpid(), pid;
 	int fd[2], e = 0;
 	ssize_t got;
@@ -56,7 +70,7 @@ pid_t kb_child_start(char *const argv[], int in, int out, const char *dir, char 
 	pid = fork();
 	if (pid == 0) {
 		close(fd[0]);
-		child(argv, in, out, dir, parent, fd[1]);
+		child(s, parent, fd[1]);
 	}
 	e = errno;
 	close(fd[1]);
@@ -64,7 +78,8 @@ pid_t kb_child_start(char *const argv[], int in, int out, const char *dir, char 
 		while ((got = read(fd[0], &e, sizeof(e))) < 0 && errno == EINTR)
 			;
 		if (got == sizeof(e)) { /* exec failed: the child has exited */
-			kb_child_wait(pid);
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+				;
 			pid = -1;
 		}
 	}
@@ -72,6 +87,16 @@ pid_t kb_child_start(char *const argv[], int in, int out, const char *dir, char 
 	if (pid < 0)
 		snprintf(err, errlen, "%s: cannot start: %s", argv[0], strerror(e));
 	return pid;
+}
+
+pid_t kb_child_start(char *const argv[], int in, int out, const char *dir, char *err, size_t errlen)
+{
+	return start(&(struct start){argv, in, out, dir, true}, err, errlen);
+}
+
+pid_t kb_child_start_fg(char *const argv[], char *err, size_t errlen)
+{
+	return start(&(struct start){argv, -1, -1, NULL, false}, err, errlen);
 }
 
 void kb_child_kill(pid_t child, int sig)
@@ -123,4 +148,63 @@ int kb_child_wait(pid_t child)
 	if (L_signal)
 		raise(L_signal);
 	return st;
+}
+
+int kb_child_run(char *const argv[], int out, const char *dir, char *err, size_t errlen)
+{
+	pid_t pid = kb_child_start(argv, -1, out, dir, err, errlen);
+
+	return pid < 0 ? -1 : kb_child_wait(pid);
+}
+
+int kb_remove_tree(const char *path)
+{
+	char *const argv[] = {"rm", "-rf", "--", (char *)path, NULL};
+	char why[256];
+	int st = kb_child_run(argv, -1, NULL, why, sizeof(why));
+
+	return st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+int kb_argv_add(struct kb_argv *a, const char *fmt, ...)
+{
+	size_t room = sizeof(a->buf) - a->used;
+	va_list ap;
+	int n;
+
+	if (a->n == KB_ARGV_MAX) {
+		a->full = true;
+		return -1;
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(a->buf + a->used, room, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= room) {
+		a->buf[a->used] = 0;
+		a->full = true;
+		return -1;
+	}
+	a->v[a->n++] = a->buf + a->used;
+	a->v[a->n] = NULL;
+	a->used += (size_t)n + 1;
+	assert(a->used <= sizeof(a->buf) && a->n <= KB_ARGV_MAX);
+	return 0;
+}
+
+void kb_argv_add_words(struct kb_argv *a, const char *words)
+{
+	for (const char *w = words + strspn(words, " "); *w; w += strspn(w, " ")) {
+		size_t n = strcspn(w, " ");
+
+		kb_argv_add(a, "%.*s", (int)n, w);
+		w += n;
+	}
+}
+
+uint64_t kb_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "common/size.h"
+#include "common/topology.h"
 #include "kvmbench/abi.h"
 #include "numa.h"
 
@@ -24,12 +25,6 @@ enum kb_thp { KB_THP_OFF, KB_THP_ON, KB_THP_AUTO };
 /* -sandbox: seccomp filters, no_new_privs and rlimits (on), none (off), or
  * filters that only log what they would refuse (audit: SCMP_ACT_LOG) */
 enum kb_sandbox_mode { KB_SANDBOX_ON, KB_SANDBOX_OFF, KB_SANDBOX_AUDIT };
-
-struct kb_smp {
-	unsigned cpus;	  /* vCPUs created */
-	unsigned maxcpus; /* sockets * cores * threads */
-	unsigned sockets, cores, threads;
-};
 
 /* -drive, -netdev and -device (QEMU's spelling; see docs/devices.md) */
 #define KB_MAX_DRIVES 8
@@ -99,10 +94,6 @@ struct kb_config {
 
 /* Fill *cfg from argv.  Returns 0, or -1 with a one-line message in err. */
 int kb_options_parse(int argc, char **argv, struct kb_config *cfg, char *err, size_t errlen);
-
-/* Parse a QEMU -smp value into *smp (QEMU's rules for missing values).
- * Returns 0, or -1 with the reason in err. */
-int kb_smp_parse(const char *s, struct kb_smp *smp, char *err, size_t errlen);
 
 /* Parse a CPU list ("0-3,6") into out[]; returns the count, or -1. */
 int kb_cpulist_parse(const char *s, int *out, unsigned max);

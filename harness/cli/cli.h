@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "exec/runner.h"
+#include "exec/env.h"
 
 /* Exit status of a usage error: unknown command or option, wrong arguments. */
 #define KB_EXIT_USAGE 2

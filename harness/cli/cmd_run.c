@@ -6,7 +6,7 @@
 
 #include "cli/cli.h"
 #include "common/util.h"
-#include "exec/runner.h"
+#include "exec/campaign.h"
 
 #define WHO "kvmbench run"
 

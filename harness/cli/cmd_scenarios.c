@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "exec/campaign.h"
 #include "plan/scenario.h"
 
 /* A scenario file, not qualification gates (NAME-gates.ini). */

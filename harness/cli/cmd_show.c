@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
+#include "exec/campaign.h"
 #include "plan/scenario.h"
 
 static int show_run(void *state, const struct kb_cli *cli)

@@ -1,427 +1,339 @@
 /*
- * Campaign plans and rows (see campaign.h).
+ * A campaign's life cycle (see campaign.h).  kb_campaign_run() reads top
+ * to bottom as the campaign lives: every step below it is called from here
+ * and returns here.  Once its row exists, every way out settles it (done,
+ * interrupted or failed): it is never left 'running'.
  */
 #include "exec/campaign.h"
 
-#include <fcntl.h>
-#include <linux/kvm.h>
-#include <signal.h>
+#include <assert.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/random.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "store/db.h"
-#include "common/host.h"
-#include "store/ingest.h"
+#include "common/proc.h"
+#include "common/util.h"
+#include "exec/labrun.h"
 #include "exec/paging.h"
-#include "common/version.h"
+#include "exec/pool.h"
+#include "exec/rows.h"
+#include "exec/runner.h"
+#include "exec/schedule.h"
+#include "images/fetch.h"
+#include "images/manifest.h"
+#include "plan/scenario.h"
+#include "plan/vmmargs.h"
+#include "store/db.h"
+#include "store/ingest.h"
 
-void kb_timestamp(char *buf, size_t len)
+struct campaign {
+	const struct kb_env *env;
+	const struct kb_run_opts *o;
+	struct kb_scenario *sc;
+	struct kb_plan plan;
+	sqlite3 *db;
+	int64_t id;
+	char uuid[40];
+	char logroot[1200]; /* logs/<id>-<uuid>/ beside the database */
+	struct kb_ingest *in;
+	struct kb_run_cfg cfg;
+	struct kb_pool pool;
+	struct kb_run *runs;   /* one per pool slot */
+	struct kb_task *group; /* the tasks of the paging mode being run */
+	unsigned ngroup, done, failed;
+	uint64_t t0; /* when the group started: for the ETA */
+};
+
+void kb_scenario_path(const struct kb_env *env, const char *name, char *out, size_t len)
 {
-	struct timespec ts;
-	struct tm tm;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/* Does point p belong to shard k of n?  Points are dealt round-robin in
- * key order, so the split does not depend on the file's order. */
-static int cmp_key(const void *a, const void *b)
-{
-	return strcmp((*(const struct kb_point *const *)a)->key,
-		      (*(const struct kb_point *const *)b)->key);
-}
-
-static int cmp_addr(const void *a, const void *b)
-{
-	const struct kb_point *x = *(const struct kb_point *const *)a;
-	const struct kb_point *y = *(const struct kb_point *const *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-int kb_plan_make(const struct kb_scenario *sc, const struct kb_run_opts *o, struct kb_plan *p,
-		 char *err, size_t errlen)
-{
-	const struct kb_point **pts = calloc(sc->npoints, sizeof(*pts));
-	unsigned n = 0, seq = 0;
-
-	memset(p, 0, sizeof(*p));
-	if (!pts) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	for (unsigned i = 0; i < sc->npoints; i++)
-		pts[i] = &sc->points[i];
-	qsort(pts, sc->npoints, sizeof(*pts), cmp_key);
-	/* the shard over all points, then (a lab's part) the paging values */
-	for (unsigned i = 0; i < sc->npoints; i++)
-		if ((!o->shard_n || i % o->shard_n == o->shard_k - 1) &&
-		    kb_paging_listed(o->paging_only, pts[i]->v[KB_AX_PAGING]))
-			pts[n++] = pts[i];
-	/* back to the file's order within the shard, for readable logs */
-	qsort(pts, n, sizeof(*pts), cmp_addr);
-	p->npoints = n;
-	p->repeats = o->repeat ? o->repeat : sc->repeats;
-	p->warmup = o->warmup_set ? o->warmup : sc->warmup;
-	p->jobs = o->jobs ? o->jobs : sc->jobs;
-	kb_paging_host(p->host_module, sizeof(p->host_module), p->host_paging,
-		       sizeof(p->host_paging));
-	unsigned total = n * (p->repeats + p->warmup);
-
-	p->todo = calloc(total ? total : 1, sizeof(*p->todo));
-	p->skips = calloc(total ? total : 1, sizeof(*p->skips));
-	p->skip_reason = calloc(total ? total : 1, sizeof(*p->skip_reason));
-	if (!p->todo || !p->skips || !p->skip_reason) {
-		free(pts);
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	/* warm-ups first, then repeats interleaved: A B C A B C ... */
-	for (unsigned r = 0; r < p->warmup + p->repeats; r++) {
-		for (unsigned i = 0; i < n; i++) {
-			struct kb_task t = {pts[i], seq++, r < p->warmup ? r : r - p->warmup,
-					    r < p->warmup, ""};
-			char why[256];
-
-			if (kb_needs_decide(pts[i]->wl->needs, p->host_module, why, sizeof(why)) ||
-			    kb_paging_decide(pts[i]->v[KB_AX_PAGING], p->host_module,
-					     p->host_paging, o->allow_reload, t.paging,
-					     sizeof(t.paging), why, sizeof(why))) {
-				snprintf(p->skip_reason[p->nskips], sizeof(p->skip_reason[0]), "%s",
-					 why);
-				p->skips[p->nskips++] = t;
-			} else {
-				p->todo[p->ntodo++] = t;
-			}
-		}
-	}
-	free(pts);
-	return 0;
-}
-
-void kb_plan_print(const struct kb_plan *p, FILE *f)
-{
-	fprintf(f,
-		"%u points, %u runs (%u warm-up rounds, %u repeats), %u to skip, %u at a "
-		"time; host paging %s (%s)\n",
-		p->npoints, p->ntodo + p->nskips, p->warmup, p->repeats, p->nskips, p->jobs,
-		p->host_paging, p->host_module);
-	for (unsigned i = 0; i < p->ntodo; i++)
-		fprintf(f, "run  %4u %s %s r%u%s\n", p->todo[i].seq, p->todo[i].pt->key,
-			p->todo[i].pt->params, p->todo[i].repeat,
-			p->todo[i].warmup ? " warmup" : "");
-	for (unsigned i = 0; i < p->nskips; i++)
-		fprintf(f, "skip %4u %s %s: %s\n", p->skips[i].seq, p->skips[i].pt->key,
-			p->skips[i].pt->params, p->skip_reason[i]);
-}
-
-void kb_plan_free(struct kb_plan *p)
-{
-	free(p->todo);
-	free(p->skips);
-	free(p->skip_reason);
-	memset(p, 0, sizeof(*p));
-}
-
-static uint64_t fnv(const char *s, uint64_t h)
-{
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
-static int64_t scalar(sqlite3 *db, const char *sql, const char *arg, char *err, size_t errlen)
-{
-	sqlite3_stmt *st = kb_db_prepare(db, sql, err, errlen);
-	int64_t v = -1;
-
-	if (!st)
-		return -1;
-	if (arg)
-		sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
+	if (strchr(name, '/') || strstr(name, ".ini"))
+		snprintf(out, len, "%s", name);
 	else
-		snprintf(err, errlen, "no row for %s", arg ? arg : sql);
-	sqlite3_finalize(st);
-	return v;
+		snprintf(out, len, "%s/scenarios/%s.ini", env->root, name);
 }
 
-static int64_t host_row(sqlite3 *db, char *err, size_t errlen)
+/* A workload's initrd must be there before the first run (unless this host
+ * skips the workload anyway).  0, or -1 with err. */
+static int check_initrd(const struct campaign *C, const struct kb_workload *w,
+			const char *host_module, char *err, size_t errlen)
 {
-	struct kb_host h;
-	char name[256] = "unknown", uuid[32], machine[64] = "";
-	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC), max = 0;
-	FILE *f = fopen("/etc/machine-id", "re");
-	sqlite3_stmt *st;
+	char why[256], rd[1400];
 
-	kb_host_detect(&h);
-	gethostname(name, sizeof(name));
-	if (f) {
-		if (fgets(machine, sizeof(machine), f))
-			machine[strcspn(machine, "\n")] = 0;
-		fclose(f);
-	}
-	if (kvm >= 0) {
-		max = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
-		close(kvm);
-	}
-	uint64_t hh = fnv(name, 0xcbf29ce484222325ull);
-
-	hh = fnv(machine, fnv(h.cpu_model, fnv(h.kernel, fnv(h.kvm_module, fnv(h.paging, hh)))));
-	if (h.emulated) /* the lab; hosts recorded before kinds existed keep their uuid */
-		hh = fnv(h.kind, hh);
-	snprintf(uuid, sizeof(uuid), "%016llx", (unsigned long long)hh);
-	st =
-	    kb_db_prepare(db,
-			  "INSERT OR IGNORE INTO hosts (uuid, hostname, cpu_vendor, cpu_model, "
-			  "kernel, kvm_module, paging, tdp_mmu, thp, online_cpus, max_vcpus, "
-			  "mem_bytes, kind, timings_emulated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-			  err, errlen);
-	if (!st)
-		return -1;
-	const char *txt[] = {uuid,	   name,     h.cpu_vendor, h.cpu_model, h.kernel,
-			     h.kvm_module, h.paging, h.tdp_mmu,	   h.thp};
-	for (int i = 0; i < 9; i++)
-		sqlite3_bind_text(st, i + 1, txt[i], -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 10, h.online_cpus);
-	sqlite3_bind_int(st, 11, max);
-	sqlite3_bind_int64(st, 12, (int64_t)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE));
-	sqlite3_bind_text(st, 13, h.kind, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 14, h.emulated);
-	int rc = sqlite3_step(st);
-
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "recording the host: %s", sqlite3_errmsg(db));
-		return -1;
-	}
-	return scalar(db, "SELECT id FROM hosts WHERE uuid = ?", uuid, err, errlen);
+	if (!w->initrd[0] || kb_needs_decide(w->needs, host_module, why, sizeof(why)) ||
+	    !access(kb_root_path(C->env->root, w->initrd, rd, sizeof(rd)), R_OK))
+		return 0;
+	return kb_errf(err, errlen, "%s:%d: workload %s: initrd %s: %s%s", C->sc->path, w->line,
+		       w->name, rd, strerror(errno),
+		       strstr(w->initrd, "build/images/") ? " (build it: make images)" : "");
 }
 
-static int64_t build_row(sqlite3 *db, char *err, size_t errlen)
+/* Bring the image workload w names into the cache; w->guest becomes its
+ * path.  The manifest is loaded once, into m.  0, or -1 with err. */
+static int fetch_image(const struct campaign *C, struct kb_workload *w, struct kb_manifest *m,
+		       bool *loaded, char *err, size_t errlen)
 {
-	char sql[512];
+	const struct kb_run_opts *o = C->o;
+	const struct kb_image_entry *e;
+	struct kb_fetch_opts fo;
+	char mpath[1200], path[1300];
 
-	snprintf(sql, sizeof(sql),
-		 "INSERT OR IGNORE INTO builds (uuid, version, git) VALUES ('%s/%s', '%s', '%s')",
-		 KB_VERSION, KB_GIT, KB_VERSION, KB_GIT);
-	if (kb_db_exec(db, sql, err, errlen))
+	if (o->manifest)
+		snprintf(mpath, sizeof(mpath), "%s", o->manifest);
+	else
+		snprintf(mpath, sizeof(mpath), "%s/images/manifest.ini", C->env->root);
+	if (!*loaded && kb_manifest_load(mpath, m, err, errlen))
 		return -1;
-	snprintf(sql, sizeof(sql), "%s/%s", KB_VERSION, KB_GIT);
-	return scalar(db, "SELECT id FROM builds WHERE uuid = ?", sql, err, errlen);
-}
-
-/* Find the campaign to resume: same scenario, shard and host, not done,
- * and not owned by a live process. */
-static int64_t find_resumable(sqlite3 *db, const struct kb_scenario *sc, const char *shard,
-			      int64_t host, char *err, size_t errlen)
-{
-	sqlite3_stmt *st = kb_db_prepare(db,
-					 "SELECT id, state, pid FROM campaigns WHERE scenario = ? "
-					 "AND IFNULL(shard, '') = ? AND host_id = ? AND state IN "
-					 "('running', 'interrupted') ORDER BY id DESC LIMIT 1",
-					 err, errlen);
-	int64_t id = 0;
-
-	if (!st)
+	*loaded = true;
+	if (!(e = kb_manifest_find(m, w->image)))
+		return kb_errf(err, errlen, "%s: workload %s: image '%s' is not in %s", C->sc->path,
+			       w->name, w->image, mpath);
+	if (kb_fetch_defaults(&fo, C->env->root, err, errlen))
 		return -1;
-	sqlite3_bind_text(st, 1, sc->name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, shard, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 3, host);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		id = sqlite3_column_int64(st, 0);
-		pid_t pid = (pid_t)sqlite3_column_int(st, 2);
-
-		if (!strcmp((const char *)sqlite3_column_text(st, 1), "running") && pid > 0 &&
-		    pid != getpid() && kill(pid, 0) == 0) {
-			snprintf(err, errlen, "campaign %lld is still running (pid %d)",
-				 (long long)id, (int)pid);
-			id = -1;
-		}
-	}
-	sqlite3_finalize(st);
-	if (id == 0)
-		snprintf(err, errlen,
-			 "--resume: no interrupted campaign of scenario '%s'%s%s on "
-			 "this host",
-			 sc->name, shard[0] ? " shard " : "", shard);
-	return id ? id : -1;
-}
-
-/* Drop the tasks (and skips) already recorded in campaign id. */
-static int drop_recorded(sqlite3 *db, int64_t id, struct kb_plan *p, char *err, size_t errlen)
-{
-	sqlite3_stmt *st = kb_db_prepare(db,
-					 "SELECT 1 FROM runs WHERE campaign_id = ? AND "
-					 "point_key = ? AND repeat = ? AND warmup = ?",
-					 err, errlen);
-	unsigned k = 0;
-
-	if (!st)
+	fo.offline = o->offline;
+	fo.progress = fo.progress && !o->quiet;
+	if (kb_fetch_image(e, &fo, path, sizeof(path), err, errlen))
 		return -1;
-	for (unsigned i = 0; i < p->ntodo; i++) {
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_text(st, 2, p->todo[i].pt->key, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 3, (int)p->todo[i].repeat);
-		sqlite3_bind_int(st, 4, p->todo[i].warmup);
-		int found = sqlite3_step(st) == SQLITE_ROW;
-
-		sqlite3_reset(st);
-		if (found)
-			p->ndone++;
-		else
-			p->todo[k++] = p->todo[i];
-	}
-	p->ntodo = k;
-	sqlite3_finalize(st);
+	snprintf(w->guest, sizeof(w->guest), "%s", path);
 	return 0;
 }
 
-int kb_campaign_open(sqlite3 *db, const struct kb_env *env, const struct kb_scenario *sc,
-		     const struct kb_run_opts *o, struct kb_plan *p, int64_t *id, char *err,
+/* Load the scenario, then bring the images its workloads name into the
+ * cache and check their initrds, so a missing file fails the campaign
+ * before its first run.  0, or -1 with err. */
+static int load(struct campaign *C, char *err, size_t errlen)
+{
+	static struct kb_manifest m;
+	char path[1200], host_module[32], host_paging[16];
+	bool loaded = false;
+
+	kb_scenario_path(C->env, C->o->scenario, path, sizeof(path));
+	if (!C->sc || kb_scenario_load(path, C->env->guest_dir, C->sc, err, errlen))
+		return -1;
+	kb_paging_host(host_module, sizeof(host_module), host_paging, sizeof(host_paging));
+	for (unsigned i = 0; i < C->sc->nworkloads; i++) {
+		struct kb_workload *w = &C->sc->workloads[i];
+
+		if (check_initrd(C, w, host_module, err, errlen) ||
+		    (w->image[0] && fetch_image(C, w, &m, &loaded, err, errlen)))
+			return -1;
+	}
+	return 0;
+}
+
+static void progress(const struct campaign *C, const struct kb_task *t, const char *status,
+		     double secs)
+{
+	unsigned done = C->done, total = C->plan.ntodo;
+	double el = (double)(kb_now_ns() - C->t0) / 1e9;
+	double eta = done ? el / done * (total - done) : 0;
+
+	if (C->o->quiet)
+		return;
+	if (isatty(2)) {
+		fprintf(stderr, "\r\033[K[%u/%u] %u failed, ETA %02d:%02d  %s %s %s", done, total,
+			C->failed, (int)eta / 60, (int)eta % 60, t->pt->v[KB_AX_WORKLOAD],
+			t->pt->v[KB_AX_TOPOLOGY], status);
+		if (done == total)
+			fputc('\n', stderr);
+	} else {
+		printf("[%u/%u] %s%s %s %.2fs %s\n", done, total, t->warmup ? "warmup " : "",
+		       t->pt->params, status, secs, t->pt->key);
+		fflush(stdout);
+	}
+}
+
+/* The pool's callbacks: a job is C->group[job], run in C->runs[slot]. */
+static int job_start(void *ctx, unsigned slot, unsigned job, struct kb_pool_cmd *cmd, char *err,
 		     size_t errlen)
 {
-	char shard[32] = "", uuid[40], now[32], sql[256];
-	uint64_t rnd[2] = {0, 0};
-	int64_t host = host_row(db, err, errlen), build = build_row(db, err, errlen);
-	sqlite3_stmt *st;
+	struct campaign *C = ctx;
 
-	(void)env;
-	if (host < 0 || build < 0)
-		return -1;
-	if (o->shard_n)
-		snprintf(shard, sizeof(shard), "%u/%u", o->shard_k, o->shard_n);
-	if (o->resume) {
-		if ((*id = find_resumable(db, sc, shard, host, err, errlen)) < 0)
-			return -1;
-		snprintf(sql, sizeof(sql),
-			 "UPDATE campaigns SET state = 'running', pid = %d, "
-			 "finished = NULL WHERE id = %lld",
-			 (int)getpid(), (long long)*id);
-		return kb_db_exec(db, sql, err, errlen) ? -1
-							: drop_recorded(db, *id, p, err, errlen);
-	}
-	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
-		rnd[0] = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
-	snprintf(uuid, sizeof(uuid), "%016llx%016llx", (unsigned long long)rnd[0],
-		 (unsigned long long)rnd[1]);
-	kb_timestamp(now, sizeof(now));
-	st = kb_db_prepare(
-	    db,
-	    "INSERT INTO campaigns (uuid, scenario, scenario_file, kind, tag, host_id, "
-	    "build_id, shard, repeats, warmup, points, planned_runs, started, state, "
-	    "pid, vmm_args) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,'running',?,?)",
-	    err, errlen);
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, uuid, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, sc->name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, sc->path, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 4, o->kind ? o->kind : "bench", -1, SQLITE_TRANSIENT);
-	if (o->tag)
-		sqlite3_bind_text(st, 5, o->tag, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 6, host);
-	sqlite3_bind_int64(st, 7, build);
-	if (shard[0])
-		sqlite3_bind_text(st, 8, shard, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 9, (int)p->repeats);
-	sqlite3_bind_int(st, 10, (int)p->warmup);
-	sqlite3_bind_int(st, 11, (int)p->npoints);
-	sqlite3_bind_int(st, 12, (int)(p->ntodo + p->nskips));
-	sqlite3_bind_text(st, 13, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 14, (int)getpid());
-	if (o->vmm_args)
-		sqlite3_bind_text(st, 15, o->vmm_args, -1, SQLITE_TRANSIENT);
-	int rc = sqlite3_step(st);
+	assert(job < C->ngroup && slot < C->pool.nslots);
+	return kb_run_start(&C->runs[slot], &C->cfg, C->sc, C->logroot, &C->group[job], cmd, err,
+			    errlen);
+}
 
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "creating the campaign: %s", sqlite3_errmsg(db));
+static int job_done(void *ctx, unsigned slot, unsigned job, const struct kb_pool_end *e, char *err,
+		    size_t errlen)
+{
+	struct campaign *C = ctx;
+	struct kb_run_rec rec;
+
+	assert(C->runs[slot].t == &C->group[job]);
+	if (kb_run_record(&C->runs[slot], &C->cfg, C->in, C->id, e, &rec, err, errlen))
 		return -1;
-	}
-	*id = sqlite3_last_insert_rowid(db);
+	C->done++;
+	C->failed += !strcmp(rec.status, "fail");
+	assert(C->done <= C->plan.ntodo);
+	progress(C, &C->group[job], rec.status, (double)rec.wall_ns / 1e9);
 	return 0;
 }
 
-int kb_record_skips(sqlite3 *db, int64_t campaign, const struct kb_plan *p, char *err,
-		    size_t errlen)
+static void job_dropped(void *ctx, unsigned slot, unsigned job)
 {
-	struct kb_ingest *in = kb_ingest_new(db, err, errlen);
-	sqlite3_stmt *st = kb_db_prepare(db,
-					 "SELECT 1 FROM runs WHERE campaign_id = ? AND "
-					 "point_key = ? AND repeat = ? AND warmup = ?",
-					 err, errlen);
-	int rc = in && st ? 0 : -1;
+	struct campaign *C = ctx;
 
-	for (unsigned i = 0; !rc && i < p->nskips; i++) {
-		const struct kb_task *t = &p->skips[i];
-		struct kb_run_rec r = {.campaign_id = campaign,
-				       .pt = t->pt,
-				       .seq = t->seq,
-				       .repeat = t->repeat,
-				       .warmup = t->warmup,
-				       .exit_code = -1};
+	(void)job;
+	kb_run_drop(&C->runs[slot]); /* not recorded: a resume runs it again */
+}
 
-		sqlite3_bind_int64(st, 1, campaign);
-		sqlite3_bind_text(st, 2, t->pt->key, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 3, (int)t->repeat);
-		sqlite3_bind_int(st, 4, t->warmup);
-		int found = sqlite3_step(st) == SQLITE_ROW;
+static void stopping(void *ctx, int sig)
+{
+	(void)ctx;
+	fprintf(stderr, "\nkvmbench: %s: stopping; the campaign can be resumed with --resume\n",
+		strsignal(sig));
+}
 
-		sqlite3_reset(st);
-		if (found)
+static const struct kb_pool_ops job_ops = {job_start, job_done, job_dropped, stopping};
+
+/*
+ * Run the plan's tasks grouped by the paging mode they need: first those
+ * that run as the host is, then each mode that needs a module reload, and
+ * put the host's own mode back at the end.
+ */
+static int run_groups(struct campaign *C, char *err, size_t errlen)
+{
+	static const char *const modes[] = {"", "ept", "npt", "shadow"};
+	const struct kb_plan *p = &C->plan;
+	bool switched = false;
+	int rc = 0;
+
+	for (unsigned m = 0; m < 4 && !rc && !C->pool.stopping; m++) {
+		C->ngroup = 0;
+		for (unsigned i = 0; i < p->ntodo; i++)
+			if (!strcmp(p->todo[i].paging, modes[m]))
+				C->group[C->ngroup++] = p->todo[i];
+		if (!C->ngroup)
 			continue;
-		snprintf(r.status, sizeof(r.status), "skip");
-		snprintf(r.reason, sizeof(r.reason), "%s", p->skip_reason[i]);
-		kb_timestamp(r.started, sizeof(r.started));
-		if (kb_ingest_run(in, &r, NULL, err, errlen) < 0)
-			rc = -1;
+		if (m && !C->o->quiet)
+			printf("reloading %s for paging=%s\n", p->host_module, modes[m]);
+		if (m && kb_paging_switch(p->host_module, modes[m], err, errlen))
+			return -1;
+		switched |= m > 0;
+		C->t0 = kb_now_ns();
+		rc = kb_pool_run(&C->pool, C->ngroup, err, errlen);
 	}
-	sqlite3_finalize(st);
-	kb_ingest_free(in);
+	if (switched) {
+		char why[256];
+
+		if (kb_paging_switch(p->host_module, p->host_paging, why, sizeof(why)))
+			fprintf(stderr, "kvmbench: could not restore %s paging=%s: %s\n",
+				p->host_module, p->host_paging, why);
+	}
 	return rc;
 }
 
-int kb_campaign_close(sqlite3 *db, int64_t campaign, const char *state, const struct kb_run_opts *o,
-		      const char *logdir, char *err, size_t errlen)
+/* After kb_campaign_open: the campaign's log directory, its skipped runs
+ * recorded, the pool.  0, or -1 with err. */
+static int start(struct campaign *C, char *err, size_t errlen)
 {
-	char sql[256], now[32];
-	sqlite3_stmt *st;
+	const struct kb_run_opts *o = C->o;
+	const char *slash = strrchr(o->db, '/');
 
-	kb_timestamp(now, sizeof(now));
-	snprintf(sql, sizeof(sql),
-		 "UPDATE campaigns SET state = '%s', finished = '%s' WHERE id = "
-		 "%lld",
-		 state, now, (long long)campaign);
-	if (kb_db_exec(db, sql, err, errlen))
-		return 1;
-	if (o->quiet)
-		return 0;
-	st = kb_db_prepare(db,
-			   "SELECT status, count(*) FROM runs WHERE campaign_id = ? AND "
-			   "warmup = 0 GROUP BY status ORDER BY status",
-			   err, errlen);
-	if (!st)
-		return 1;
-	sqlite3_bind_int64(st, 1, campaign);
-	printf("campaign %lld %s:", (long long)campaign, state);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		printf(" %s %d", sqlite3_column_text(st, 0), sqlite3_column_int(st, 1));
-	sqlite3_finalize(st);
-	if (getenv("KVMBENCH_LAB_PART")) { /* in the lab: kvmbench outside says where */
-		printf("\n");
-		return 0;
-	}
-	printf("\n  database: %s\n  logs:     %s/\n  summary:  kvmbench summary %lld --db %s\n",
-	       o->db, logdir, (long long)campaign, o->db);
+	if (o->logs) /* a lab's part: logs on the real machine */
+		snprintf(C->logroot, sizeof(C->logroot), "%s/%lld-%.8s", o->logs, (long long)C->id,
+			 C->uuid);
+	else /* unique across databases */
+		snprintf(C->logroot, sizeof(C->logroot), "%.*s/logs/%lld-%.8s",
+			 slash ? (int)(slash - o->db) : 1, slash ? o->db : ".", (long long)C->id,
+			 C->uuid);
+	if (kb_mkdirs(C->logroot))
+		return kb_errf(err, errlen, "%s: cannot create: %m", C->logroot);
+	if (!(C->in = kb_ingest_new(C->db, err, errlen)) ||
+	    kb_record_skips(C->db, C->in, C->id, &C->plan, err, errlen) ||
+	    kb_pool_init(&C->pool, C->plan.jobs, &job_ops, C, err, errlen))
+		return -1;
+	C->pool.log_cap = C->cfg.log_cap;
+	C->pool.grace_ns = C->cfg.grace_ns;
+	C->runs = calloc(C->plan.jobs, sizeof(*C->runs));
+	C->group = calloc(C->plan.ntodo ? C->plan.ntodo : 1, sizeof(*C->group));
+	if (!C->runs || !C->group)
+		return kb_errf(err, errlen, "out of memory");
+	if (!o->quiet)
+		printf("campaign %lld: %s, %u points, %u runs to do (%u already recorded, %u "
+		       "skipped), %u at a time\n",
+		       (long long)C->id, C->sc->name, C->plan.npoints, C->plan.ntodo, C->plan.ndone,
+		       C->plan.nskips, C->plan.jobs);
 	return 0;
+}
+
+/*
+ * Mark the campaign done, interrupted or (rc: an error in err) failed, and
+ * return the exit status.  A database still locked gets one more busy
+ * timeout; the VMMs are already stopped by then.
+ */
+static int settle(struct campaign *C, int rc, char *err, size_t errlen)
+{
+	const char *state = rc ? "failed" : C->pool.stopping ? "interrupted" : "done";
+	char why[512];
+	size_t n = strlen(err);
+
+	if (kb_campaign_close(C->db, C->id, state, C->o, C->logroot, why, sizeof(why))) {
+		if (!rc)
+			snprintf(err, errlen, "%s", why);
+		else if (n < errlen)
+			snprintf(err + n, errlen - n,
+				 "; campaign %lld could not be marked failed either (%s): it "
+				 "stays 'running', and --resume continues it",
+				 (long long)C->id, why);
+		return 1;
+	}
+	return rc ? 1 : C->pool.stopping ? 130 : C->failed ? 2 : 0;
+}
+
+/* Here or in the lab: the campaign's exit status once it ran there, or -1
+ * to run it here. */
+static int elsewhere(struct campaign *C, char *err, size_t errlen)
+{
+	char buf[512];
+	const char *why = kb_lab_reason(C->sc, C->o, buf, sizeof(buf));
+
+	if (!why)
+		return -1;
+	if (!C->o->dry_run)
+		return kb_lab_campaign(C->env, C->o, C->sc, why, err, errlen);
+	/* the plan printed next is this host's, for comparison */
+	printf("%s: would run in the lab (QEMU TCG emulating SVM): %s\n", C->sc->name, why);
+	return -1;
+}
+
+int kb_campaign_run(const struct kb_env *env, const struct kb_run_opts *o, char *err, size_t errlen)
+{
+	struct campaign C = {.env = env, .o = o, .sc = calloc(1, sizeof(*C.sc))};
+	int code = 1, rc;
+
+	if (kb_run_cfg_init(&C.cfg, env, o->vmm_args, err, errlen) || load(&C, err, errlen))
+		goto out;
+	if ((code = elsewhere(&C, err, errlen)) >= 0)
+		goto out;
+	code = 1;
+	if (kb_plan_make(C.sc, o, &C.plan, err, errlen))
+		goto out;
+	if (o->dry_run) {
+		kb_plan_print(&C.plan, stdout);
+		code = 0;
+		goto out;
+	}
+	if (kb_db_open(o->db, true, true, &C.db, err, errlen) ||
+	    kb_campaign_open(C.db, C.sc, o, &C.plan, &C.id, C.uuid, sizeof(C.uuid), err, errlen))
+		goto out;
+	rc = start(&C, err, errlen);
+	if (!rc)
+		rc = run_groups(&C, err, errlen);
+	code = settle(&C, rc, err, errlen);
+out:
+	if (C.pool.slots)
+		kb_pool_free(&C.pool);
+	free(C.runs);
+	free(C.group);
+	kb_ingest_free(C.in);
+	kb_plan_free(&C.plan);
+	kb_db_close(C.db);
+	if (C.sc)
+		kb_scenario_free(C.sc);
+	free(C.sc);
+	return code;
 }

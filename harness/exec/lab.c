@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -100,10 +99,9 @@ int kb_lab_prepare(const struct kb_env *env, char *err, size_t errlen)
 	snprintf(cmd, sizeof(cmd), "%s/images/lab/mklab", env->root);
 	snprintf(path, sizeof(path), "%s/build/lab", env->root);
 	char *av[] = {cmd, path, NULL}, failed[256];
-	pid_t pid = kb_child_start(av, -1, 2, NULL, failed, sizeof(failed)); /* output: stderr */
-	int st = pid < 0 ? -1 : kb_child_wait(pid);
+	int st = kb_child_run(av, 2, NULL, failed, sizeof(failed)); /* output: stderr */
 
-	if (pid < 0) {
+	if (st < 0) {
 		snprintf(err, errlen, "lab: %s", failed);
 		return -1;
 	}
@@ -206,41 +204,30 @@ static int write_cmd(const char *rundir, const char *cwd, char *const argv[], ch
 	return 0;
 }
 
-/* The QEMU command line; strings live in buf. */
+/* The QEMU command line into a. */
 static void qemu_argv(const struct kb_env *env, const char *root, const struct kb_lab_opts *o,
-		      bool interactive, char *buf, size_t blen, char **av)
+		      bool interactive, struct kb_argv *a)
 {
-	int n = 0;
-	size_t used = 0;
-#define PUT(...)                                                                    \
-	do {                                                                        \
-		av[n++] = buf + used;                                               \
-		used += (size_t)snprintf(buf + used, blen - used, __VA_ARGS__) + 1; \
-	} while (0)
-
-	PUT(QEMU);
-	PUT("-accel");
-	PUT("tcg,thread=multi");
-	PUT("-cpu");
-	PUT("qemu64,+svm,+npt");
-	PUT("-smp");
-	PUT("%u", o->smp);
-	PUT("-m");
-	PUT("%uM", o->mem_mib);
-	PUT("-nodefaults");
-	PUT("-no-user-config");
-	PUT("-display");
-	PUT("none");
-	PUT("-no-reboot");
-	PUT("-serial");
-	PUT("%s", interactive ? "mon:stdio" : "stdio");
-	PUT("-kernel");
-	PUT("%s/build/lab/vmlinuz", env->root);
-	PUT("-initrd");
-	PUT("%s/build/lab/initrd.cpio.gz", env->root);
-	PUT("-append");
+	static const char *const machine[] = {QEMU, "-accel", "tcg,thread=multi", "-cpu",
+					      "qemu64,+svm,+npt"};
+	static const char *const bare[] = {"-nodefaults", "-no-user-config", "-display", "none",
+					   "-no-reboot"};
 	char host[64] = "";
 
+	for (size_t i = 0; i < sizeof(machine) / sizeof(machine[0]); i++)
+		kb_argv_add(a, "%s", machine[i]);
+	kb_argv_add(a, "-smp");
+	kb_argv_add(a, "%u", o->smp);
+	kb_argv_add(a, "-m");
+	kb_argv_add(a, "%uM", o->mem_mib);
+	for (size_t i = 0; i < sizeof(bare) / sizeof(bare[0]); i++)
+		kb_argv_add(a, "%s", bare[i]);
+	kb_argv_add(a, "-serial");
+	kb_argv_add(a, "%s", interactive ? "mon:stdio" : "stdio");
+	kb_argv_add(a, "-kernel");
+	kb_argv_add(a, "%s/build/lab/vmlinuz", env->root);
+	kb_argv_add(a, "-initrd");
+	kb_argv_add(a, "%s/build/lab/initrd.cpio.gz", env->root);
 	gethostname(host, sizeof(host) - 1);
 	host[strcspn(host, " \t\n'\"\\")] = 0;
 	/* loglevel=2: the lab kernel's own failures (panic, soft lockup) reach the console,
@@ -248,27 +235,25 @@ static void qemu_argv(const struct kb_env *env, const char *root, const struct k
 	/* RCU stalls of an emulated CPU under load pass (one made a clean CI run
 	 * fail when they panicked): they are reported, and --timeout ends a lab
 	 * that does not recover; a soft lockup of a minute panics it */
-	PUT("console=ttyS0 loglevel=2 panic=-1 oops=panic softlockup_panic=1 watchdog_thresh=30 "
-	    "rcupdate.rcu_cpu_stall_timeout=120 "
-	    "kblab.npt=%d kblab.tree=%s kblab.host=%s-lab kblab.run=%s%s",
-	    o->npt, root, host[0] ? host : "kvmbench", o->rundir,
-	    interactive ? " kblab.shell=1" : "");
-	PUT("-virtfs");
-	PUT("local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap");
-	PUT("-virtfs");
-	PUT("local,path=%s,mount_tag=tree,security_model=none,multidevs=remap", root);
-	PUT("-device");
-	PUT("isa-debug-exit,iobase=0xf4,iosize=4");
-	av[n] = NULL;
-#undef PUT
+	kb_argv_add(a, "-append");
+	kb_argv_add(a,
+		    "console=ttyS0 loglevel=2 panic=-1 oops=panic softlockup_panic=1 "
+		    "watchdog_thresh=30 rcupdate.rcu_cpu_stall_timeout=120 "
+		    "kblab.npt=%d kblab.tree=%s kblab.host=%s-lab kblab.run=%s%s",
+		    o->npt, root, host[0] ? host : "kvmbench", o->rundir,
+		    interactive ? " kblab.shell=1" : "");
+	kb_argv_add(a, "-virtfs");
+	kb_argv_add(a, "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,"
+		       "multidevs=remap");
+	kb_argv_add(a, "-virtfs");
+	kb_argv_add(a, "local,path=%s,mount_tag=tree,security_model=none,multidevs=remap", root);
+	kb_argv_add(a, "-device");
+	kb_argv_add(a, "isa-debug-exit,iobase=0xf4,iosize=4");
 }
 
 static double now_s(void)
 {
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + t.tv_nsec * 1e-9;
+	return (double)kb_now_ns() * 1e-9;
 }
 
 /* A console line that means the lab kernel itself failed. */
@@ -308,6 +293,13 @@ static void console_feed(struct console *c, const char *buf, size_t n, double t0
 	}
 }
 
+/* How a lab's QEMU ended. */
+struct lab_end {
+	struct console c;
+	bool timed_out, interrupted;
+	int qemu_status;
+};
+
 static volatile sig_atomic_t lab_signal;
 
 static void on_signal(int sig)
@@ -315,77 +307,86 @@ static void on_signal(int sig)
 	lab_signal = sig;
 }
 
-/* Run QEMU with its console on a pipe we copy and watch; wait for it.  QEMU
- * gets a process group of its own: a Ctrl-C reaches us, and we stop it. */
-static int supervise(char **av, const struct kb_lab_opts *o, struct console *c, bool *timed_out,
-		     bool *interrupted, int *qemu_status)
+/* Copy and watch QEMU's console (fd) until it closes, the lab outlives
+ * o->timeout or a SIGINT or SIGTERM comes: then QEMU's group is killed. */
+static void watch(int fd, pid_t pid, const struct kb_lab_opts *o, struct lab_end *e)
 {
-	int fd[2];
 	double t0 = now_s();
 	struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
 
-	if (pipe2(fd, O_CLOEXEC))
-		return -1;
-	pid_t parent = getpid(), pid = fork();
-
-	if (pid < 0) {
-		close(fd[0]);
-		close(fd[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		sigset_t none;
-
-		setpgid(0, 0);
-		prctl(PR_SET_PDEATHSIG, SIGKILL); /* nothing outlives the harness */
-		if (getppid() != parent)
-			_exit(127);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		dup2(null, 0);
-		dup2(fd[1], 1);
-		dup2(fd[1], 2);
-		execvp(av[0], av);
-		fprintf(stderr, "kvmbench lab: cannot start %s: %s\n", av[0], strerror(errno));
-		_exit(127);
-	}
-	close(fd[1]);
 	lab_signal = 0;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	for (;;) {
 		double left = o->timeout > 0 ? o->timeout - (now_s() - t0) : 1e9;
-		struct pollfd p = {fd[0], POLLIN, 0};
+		struct pollfd p = {fd, POLLIN, 0};
 		char buf[4096];
 
-		if (lab_signal) {
-			*interrupted = true;
-			kill(pid, SIGKILL);
-			break;
-		}
-		if (left <= 0) {
-			*timed_out = true;
-			kill(pid, SIGKILL);
+		if (lab_signal || left <= 0) {
+			e->interrupted = lab_signal != 0;
+			e->timed_out = !lab_signal;
+			kb_child_kill(pid, SIGKILL);
 			break;
 		}
 		int r = poll(&p, 1, left > 1000 ? 1000000 : (int)(left * 1000) + 1);
 
 		if (r <= 0)
 			continue; /* EINTR: the loop looks at lab_signal */
-		ssize_t got = read(fd[0], buf, sizeof(buf));
+		ssize_t got = read(fd, buf, sizeof(buf));
 
 		if (got <= 0)
 			break;
-		console_feed(c, buf, (size_t)got, t0, o->quiet);
+		console_feed(&e->c, buf, (size_t)got, t0, o->quiet);
 	}
-	close(fd[0]);
-	while (waitpid(pid, qemu_status, 0) < 0 && errno == EINTR)
-		;
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
+}
+
+/* Run QEMU with its console on a pipe we copy and watch; wait for it.  QEMU
+ * gets a process group of its own: a Ctrl-C reaches us, and we stop it.
+ * 0, or -1 with err when it could not start. */
+static int supervise(char *const av[], const struct kb_lab_opts *o, struct lab_end *e, char *err,
+		     size_t errlen)
+{
+	int fd[2], null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	char why[512];
+	siginfo_t si;
+	pid_t pid;
+
+	if (null < 0 || pipe2(fd, O_CLOEXEC)) {
+		snprintf(err, errlen, "lab: cannot run %s: %s", QEMU, strerror(errno));
+		if (null >= 0)
+			close(null);
+		return -1;
+	}
+	pid = kb_child_start(av, null, fd[1], NULL, why, sizeof(why));
+	close(null);
+	close(fd[1]);
+	if (pid >= 0)
+		watch(fd[0], pid, o, e);
+	close(fd[0]);
+	if (pid < 0)
+		return kb_errf(err, errlen, "lab: %s", why);
+	/* the console closed: QEMU is ending; its own exit status, then
+	 * nothing of its group left */
+	while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
+		;
+	e->qemu_status = kb_child_reap(pid);
 	return 0;
+}
+
+/* The interactive lab: QEMU on the terminal (Ctrl-C goes to the lab's
+ * shell).  0, or -1 with err when it could not start. */
+static int interact(char *const av[], struct lab_end *e, char *err, size_t errlen)
+{
+	char why[512];
+	pid_t pid = kb_child_start_fg(av, why, sizeof(why));
+
+	while (pid > 0 && waitpid(pid, &e->qemu_status, 0) < 0 && errno == EINTR)
+		;
+	e->c.ready = 1; /* its console went to the terminal, not through us */
+	return pid < 0 ? kb_errf(err, errlen, "lab: %s", why) : 0;
 }
 
 static int read_status(const char *rundir)
@@ -421,13 +422,59 @@ static int check_root(const struct kb_env *env, char *root, char *err, size_t er
 	return 0;
 }
 
+/* The lab's run directory in the project tree: 0, or -1 with err. */
+static int make_rundir(const char *root, struct kb_lab_opts *o, char *err, size_t errlen)
+{
+	char path[1200];
+
+	snprintf(path, sizeof(path), "%s/build/lab", root);
+	mkdir(path, 0755);
+	snprintf(o->rundir, sizeof(o->rundir), "%s/build/lab/run-XXXXXX", root);
+	if (mkdtemp(o->rundir))
+		return 0;
+	snprintf(err, errlen, "lab: cannot make a run directory in %s: %s", path, strerror(errno));
+	o->rundir[0] = 0;
+	return -1;
+}
+
+/* What the lab's end means: the command's exit status, or a KB_LAB_E*
+ * code with err. */
+static int verdict(const struct kb_lab_opts *o, const struct lab_end *e, char *err, size_t errlen)
+{
+	int st = read_status(o->rundir);
+	int qst = WIFEXITED(e->qemu_status) ? WEXITSTATUS(e->qemu_status) : -1;
+
+	if (e->interrupted) {
+		snprintf(err, errlen, "lab: interrupted; the lab was stopped");
+		return KB_LAB_EINTERRUPTED;
+	}
+	if (st >= 0 && !e->timed_out)
+		return st;
+	if (e->timed_out) {
+		snprintf(err, errlen, "lab: ended after its %g s timeout%s%s", o->timeout,
+			 e->c.failure[0] ? "; the lab's console said: " : "", e->c.failure);
+		return KB_LAB_ETIMEOUT;
+	}
+	if (e->c.failure[0])
+		snprintf(err, errlen, "lab: the lab failed before the command ended: %s",
+			 e->c.failure);
+	else if (!e->c.ready)
+		snprintf(err, errlen, "lab: the lab did not boot (QEMU exit status %d)", qst);
+	else
+		snprintf(err, errlen,
+			 "lab: the lab ended without the command's exit status (QEMU exit "
+			 "status %d)",
+			 qst);
+	return KB_LAB_EFAILED;
+}
+
 int kb_lab_run(const struct kb_env *env, struct kb_lab_opts *o, char *const argv[], char *err,
 	       size_t errlen)
 {
-	char root[PATH_MAX], cwd[PATH_MAX], buf[8192], path[1200], *av[64];
-	struct console c = {0};
-	bool timed_out = false, interrupted = false;
-	int qst = 0;
+	char root[PATH_MAX], cwd[PATH_MAX];
+	struct lab_end e = {0};
+	struct kb_argv *av = NULL;
+	int rc;
 
 	o->rundir[0] = 0;
 	if (!o->smp)
@@ -439,141 +486,26 @@ int kb_lab_run(const struct kb_env *env, struct kb_lab_opts *o, char *const argv
 	if (!getcwd(cwd, sizeof(cwd)) || strncmp(cwd, root, strlen(root)) ||
 	    (cwd[strlen(root)] && cwd[strlen(root)] != '/'))
 		snprintf(cwd, sizeof(cwd), "%s", root);
-	snprintf(path, sizeof(path), "%s/build/lab", root);
-	mkdir(path, 0755);
-	snprintf(o->rundir, sizeof(o->rundir), "%s/build/lab/run-XXXXXX", root);
-	if (!mkdtemp(o->rundir)) {
-		snprintf(err, errlen, "lab: cannot make a run directory in %s: %s", path,
-			 strerror(errno));
-		o->rundir[0] = 0;
+	if (make_rundir(root, o, err, errlen) ||
+	    (argv && write_cmd(o->rundir, cwd, argv, err, errlen)))
 		return KB_LAB_EFAILED;
-	}
-	if (argv && write_cmd(o->rundir, cwd, argv, err, errlen))
-		return KB_LAB_EFAILED;
-	qemu_argv(env, root, o, !argv, buf, sizeof(buf), av);
+	if (!(av = calloc(1, sizeof(*av))))
+		return kb_errf(err, errlen, "lab: out of memory"), KB_LAB_EFAILED;
+	qemu_argv(env, root, o, !argv, av);
 	if (!o->quiet)
 		fprintf(stderr,
 			"kvmbench lab: booting (QEMU TCG, SVM, kvm_amd npt=%d, %u CPUs, %u MiB)\n",
 			o->npt, o->smp, o->mem_mib);
-	if (!argv) { /* the terminal is QEMU's: Ctrl-C goes to the lab's shell */
-		pid_t parent = getpid(), pid = fork();
-
-		if (pid == 0) { /* the terminal's foreground group: not a group of its own */
-			if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
-				_exit(127);
-			execvp(av[0], av);
-			_exit(127);
-		}
-		while (pid > 0 && waitpid(pid, &qst, 0) < 0 && errno == EINTR)
-			;
-		if (pid < 0) {
-			snprintf(err, errlen, "lab: cannot run %s: %s", QEMU, strerror(errno));
-			return KB_LAB_EFAILED;
-		}
-		c.ready = 1; /* its console went to the terminal, not through us */
-	} else if (supervise(av, o, &c, &timed_out, &interrupted, &qst)) {
-		snprintf(err, errlen, "lab: cannot run %s: %s", QEMU, strerror(errno));
-		return KB_LAB_EFAILED;
-	}
-	int st = read_status(o->rundir);
-
-	if (interrupted) {
-		snprintf(err, errlen, "lab: interrupted; the lab was stopped");
-		return KB_LAB_EINTERRUPTED;
-	}
-	if (st >= 0 && !timed_out)
-		return st;
-	if (timed_out) {
-		snprintf(err, errlen, "lab: ended after its %g s timeout%s%s", o->timeout,
-			 c.failure[0] ? "; the lab's console said: " : "", c.failure);
-		return KB_LAB_ETIMEOUT;
-	}
-	if (c.failure[0])
-		snprintf(err, errlen, "lab: the lab failed before the command ended: %s",
-			 c.failure);
-	else if (!c.ready)
-		snprintf(err, errlen, "lab: the lab did not boot (QEMU exit status %d)",
-			 WIFEXITED(qst) ? WEXITSTATUS(qst) : -1);
-	else
-		snprintf(err, errlen,
-			 "lab: the lab ended without the command's exit status (QEMU exit "
-			 "status %d)",
-			 WIFEXITED(qst) ? WEXITSTATUS(qst) : -1);
-	return KB_LAB_EFAILED;
+	rc = argv ? supervise(av->v, o, &e, err, errlen) : interact(av->v, &e, err, errlen);
+	free(av);
+	return rc ? KB_LAB_EFAILED : verdict(o, &e, err, errlen);
 }
 
 void kb_lab_done(struct kb_lab_opts *o)
 {
-	char cmd[1300];
-
-	if (!o->rundir[0] || strstr(o->rundir, "'"))
+	if (!o->rundir[0])
 		return;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", o->rundir);
-	if (system(cmd) != 0)
+	if (kb_remove_tree(o->rundir))
 		fprintf(stderr, "kvmbench lab: could not remove %s\n", o->rundir);
 	o->rundir[0] = 0;
-}
-
-static int lab_usage(void)
-{
-	fprintf(stderr, "usage: kvmbench lab [--npt on|off] [--smp N] [--mem MiB] [--timeout SEC] "
-			"[--quiet] [-- CMD [ARG...]]\n"
-			"  without CMD: an interactive shell in the lab (Ctrl-A X quits QEMU)\n");
-	return 1;
-}
-
-int kb_lab_main(const struct kb_env *env, int argc, char **argv)
-{
-	struct kb_lab_opts o = {.npt = 1, .timeout = 0};
-	char err[2048];
-	double d;
-	int i;
-
-	for (i = 0; i < argc && strcmp(argv[i], "--"); i++) {
-		const char *v = i + 1 < argc && strcmp(argv[i + 1], "--") ? argv[i + 1] : NULL;
-
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			lab_usage();
-			return 0;
-		}
-		if (!strcmp(argv[i], "--quiet")) {
-			o.quiet = true;
-			continue;
-		}
-		if (!v || (strcmp(argv[i], "--npt") && strcmp(argv[i], "--smp") &&
-			   strcmp(argv[i], "--mem") && strcmp(argv[i], "--timeout"))) {
-			fprintf(stderr, "kvmbench lab: %s: %s\n", argv[i],
-				v ? "unknown option" : "needs a value");
-			return lab_usage();
-		}
-		i++;
-		if (!strcmp(argv[i - 1], "--npt")) {
-			if (strcmp(v, "on") && strcmp(v, "off") && strcmp(v, "1") &&
-			    strcmp(v, "0")) {
-				fprintf(stderr, "kvmbench lab: --npt %s: want on or off\n", v);
-				return 1;
-			}
-			o.npt = !strcmp(v, "on") || !strcmp(v, "1");
-		} else if (!strcmp(argv[i - 1], "--smp")) {
-			if (kb_number_arg("kvmbench lab", "--smp", v, 1, 8, KB_NUM_INT, &d))
-				return 1;
-			o.smp = (unsigned)d;
-		} else if (!strcmp(argv[i - 1], "--mem")) {
-			if (kb_number_arg("kvmbench lab", "--mem", v, 512, 65536, KB_NUM_INT, &d))
-				return 1;
-			o.mem_mib = (unsigned)d;
-		} else if (kb_number_arg("kvmbench lab", "--timeout", v, 1, 86400, 0, &o.timeout)) {
-			return 1;
-		}
-	}
-	bool have_cmd = i < argc && i + 1 < argc;
-	int st = kb_lab_run(env, &o, have_cmd ? argv + i + 1 : NULL, err, sizeof(err));
-
-	kb_lab_done(&o);
-	if (st < 0)
-		fprintf(stderr, "kvmbench %s\n", err);
-	return st == KB_LAB_ETIMEOUT	   ? KB_LAB_TIMEOUT
-	       : st == KB_LAB_EINTERRUPTED ? 130
-	       : st < 0			   ? KB_LAB_FAILED
-					   : st;
 }

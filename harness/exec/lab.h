@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "exec/runner.h"
+#include "exec/env.h"
 
 struct kb_lab_opts {
 	int npt;	  /* kvm_amd npt= inside the lab: 1 or 0 */
@@ -56,9 +56,5 @@ void kb_lab_done(struct kb_lab_opts *o);
 /* kvmbench lab's own exit statuses, as timeout(1) has them: */
 #define KB_LAB_TIMEOUT 124 /* the lab outlived --timeout */
 #define KB_LAB_FAILED 125  /* the lab did not boot, panicked or locked up */
-
-/* kvmbench lab [--npt on|off] [--smp N] [--mem MiB] [--timeout S] [-- CMD...]:
- * the command's exit status, or one of the two above. */
-int kb_lab_main(const struct kb_env *env, int argc, char **argv);
 
 #endif

@@ -13,6 +13,7 @@
  * recorded with its own host (kind lab, paging npt or shadow, timings
  * emulated), and both sides of a paging comparison come from lab hosts.
  */
+#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -21,13 +22,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "exec/campaign.h"
+#include "exec/schedule.h"
 #include "store/db.h"
 #include "common/host.h"
 #include "exec/lab.h"
 #include "exec/labrun.h"
 #include "exec/paging.h"
 #include "store/merge.h"
+#include "common/proc.h"
 #include "common/util.h"
 
 /* the paging values an npt=1 lab runs (ept points are recorded as skips) */
@@ -87,66 +89,36 @@ static void logs_dir(const char *root, const char *db, char *out, size_t len)
 }
 
 /* The inner kvmbench run's arguments, after "run SCENARIO". */
-static int inner_argv(const struct kb_run_opts *o, const char *only, const char *logs, char **av,
-		      int max, char *num, size_t nlen)
+static void inner_argv(const struct kb_run_opts *o, const char *only, const char *logs,
+		       struct kb_argv *a)
 {
-	int n = 0;
-#define ARG(x)                         \
-	do {                           \
-		if (n + 1 >= max)      \
-			return -1;     \
-		av[n++] = (char *)(x); \
-	} while (0)
-	ARG("--host");
-	ARG("native");
-	ARG("--offline"); /* the lab has no network: the images were fetched here */
-	ARG("--paging-only");
-	ARG(only);
-	ARG("--logs");
-	ARG(logs);
-	if (o->repeat) {
-		snprintf(num, nlen, "%u", o->repeat);
-		ARG("--repeat");
-		ARG(num);
-	}
-	if (o->warmup_set) {
-		snprintf(num + 96, nlen - 96, "%u", o->warmup);
-		ARG("--warmup");
-		ARG(num + 96);
-	}
-	if (o->jobs) {
-		snprintf(num + 32, nlen - 32, "%u", o->jobs);
-		ARG("--jobs");
-		ARG(num + 32);
-	}
-	if (o->shard_n) {
-		snprintf(num + 64, nlen - 64, "%u/%u", o->shard_k, o->shard_n);
-		ARG("--shard");
-		ARG(num + 64);
-	}
-	if (o->tag) {
-		ARG("--tag");
-		ARG(o->tag);
-	}
-	if (o->kind) {
-		ARG("--kind");
-		ARG(o->kind);
-	}
-	if (o->vmm_args) {
-		ARG("--vmm-args");
-		ARG(o->vmm_args);
-	}
-	if (o->manifest) { /* absolute: the lab's run starts in the project root */
-		static char man[PATH_MAX];
+	char man[PATH_MAX];
 
-		ARG("--manifest");
-		ARG(realpath(o->manifest, man) ? man : o->manifest);
-	}
+	kb_argv_add(a, "--host");
+	kb_argv_add(a, "native");
+	kb_argv_add(a, "--offline"); /* the lab has no network: the images were fetched here */
+	kb_argv_add(a, "--paging-only");
+	kb_argv_add(a, "%s", only);
+	kb_argv_add(a, "--logs");
+	kb_argv_add(a, "%s", logs);
+	if (o->repeat && !kb_argv_add(a, "--repeat"))
+		kb_argv_add(a, "%u", o->repeat);
+	if (o->warmup_set && !kb_argv_add(a, "--warmup"))
+		kb_argv_add(a, "%u", o->warmup);
+	if (o->jobs && !kb_argv_add(a, "--jobs"))
+		kb_argv_add(a, "%u", o->jobs);
+	if (o->shard_n && !kb_argv_add(a, "--shard"))
+		kb_argv_add(a, "%u/%u", o->shard_k, o->shard_n);
+	if (o->tag && !kb_argv_add(a, "--tag"))
+		kb_argv_add(a, "%s", o->tag);
+	if (o->kind && !kb_argv_add(a, "--kind"))
+		kb_argv_add(a, "%s", o->kind);
+	if (o->vmm_args && !kb_argv_add(a, "--vmm-args"))
+		kb_argv_add(a, "%s", o->vmm_args);
+	if (o->manifest && !kb_argv_add(a, "--manifest")) /* absolute: the lab starts in the root */
+		kb_argv_add(a, "%s", realpath(o->manifest, man) ? man : o->manifest);
 	if (o->quiet)
-		ARG("--quiet");
-	av[n] = NULL;
-#undef ARG
-	return 0;
+		kb_argv_add(a, "--quiet");
 }
 
 /* The id --db gave the part's campaign when it was merged. */
@@ -210,29 +182,55 @@ static int group_parts(const char *db_path, const long long ids[2], char *err, s
 	return rc;
 }
 
-/* One lab boot for one part; its exit status, -1 when the lab failed. */
-static int run_part(const struct kb_env *env, const struct kb_run_opts *o, const char *scenario,
-		    int npt, const char *only, const char *logs, const char *part, double budget,
-		    char *err, size_t errlen)
+/* A campaign in the lab, part by part. */
+struct lab_campaign {
+	const struct kb_env *env;
+	const struct kb_run_opts *o;
+	const struct kb_scenario *sc;
+	char root[PATH_MAX], scen[PATH_MAX], logs[PATH_MAX + 8], parts[PATH_MAX];
+	bool want[2];	  /* [npt]: a lab for this part (it has points) */
+	long long ids[2]; /* [npt]: its campaign once merged into --db, or -1 */
+	double budget;	  /* seconds a lab may take, unless KVMBENCH_LAB_TIMEOUT says */
+	bool keep;	  /* a part that could not be merged stays for the user */
+};
+
+/* The paging values the part of lab npt runs (ept points are recorded as
+ * skips in the npt=1 lab: it is AMD). */
+static const char *part_paging(int npt)
+{
+	return npt ? NPT_PAGING : "shadow";
+}
+
+/* One lab boot for the part npt, into the database part; its exit status,
+ * or a KB_LAB_E* code with err. */
+static int run_part(const struct lab_campaign *L, int npt, const char *part, char *err,
+		    size_t errlen)
 {
 	static const char script[] =
 	    "db=/tmp/kvmbench-lab.db; \"$0\" run \"$@\" --db \"$db\"; rc=$?; "
 	    "[ -f \"$db\" ] || exit $rc; "
 	    "sqlite3 \"$db\" \"VACUUM INTO '$KVMBENCH_LAB_PART'\" || rc=1; exit $rc";
-	char kb[1200], num[128], *av[48] = {"sh", "-c", (char *)script, kb, "run"};
-	struct kb_lab_opts lo = {.npt = npt, .quiet = o->quiet};
-	double tmo;
+	struct kb_lab_opts lo = {.npt = npt, .quiet = L->o->quiet};
+	struct kb_argv *a = calloc(1, sizeof(*a));
+	int st = KB_LAB_EFAILED;
 
-	snprintf(kb, sizeof(kb), "%s/build/kvmbench", env->root);
-	av[4] = (char *)scenario;
-	if (inner_argv(o, only, logs, av + 5, 43, num, sizeof(num))) {
+	if (!a)
+		return kb_errf(err, errlen, "out of memory"), KB_LAB_EFAILED;
+	kb_argv_add(a, "sh");
+	kb_argv_add(a, "-c");
+	kb_argv_add(a, "%s", script);
+	kb_argv_add(a, "%s/build/kvmbench", L->env->root);
+	kb_argv_add(a, "run");
+	kb_argv_add(a, "%s", L->scen);
+	inner_argv(L->o, part_paging(npt), L->logs, a);
+	if (a->full) {
 		snprintf(err, errlen, "lab: too many options");
-		return -1;
+		goto out;
 	}
 	/* a hung lab ends: every run at its timeout, plus the boot, unless said */
-	if (kb_env_number("KVMBENCH_LAB_TIMEOUT", 1, 30 * 86400, 0, budget, &tmo, err, errlen))
-		return -1;
-	lo.timeout = tmo;
+	if (kb_env_number("KVMBENCH_LAB_TIMEOUT", 1, 30 * 86400, 0, L->budget, &lo.timeout, err,
+			  errlen))
+		goto out;
 	setenv("KVMBENCH_LAB_PART", part, 1);
 	/* Inside, kvmbench is root and gives each run's directory to the VMMs'
 	 * user (-runas); the tree is QEMU's 9p, which ignores chown (security
@@ -240,123 +238,141 @@ static int run_part(const struct kb_env *env, const struct kb_run_opts *o, const
 	 * confined by the lab machine itself. */
 	if (geteuid() != 0)
 		setenv("KVMBENCH_VMM_USER", "root", 1);
-	int st = kb_lab_run(env, &lo, av, err, errlen);
-
+	st = kb_lab_run(L->env, &lo, a->v, err, errlen);
 	unsetenv("KVMBENCH_LAB_PART");
 	kb_lab_done(&lo);
+out:
+	free(a);
 	return st;
+}
+
+/* Which parts have points (in this shard), the lab's time budget, and the
+ * directories for logs and parts.  0, or -1 with err. */
+static int prepare(struct lab_campaign *L, char *err, size_t errlen)
+{
+	const struct kb_run_opts *o = L->o;
+	const struct kb_scenario *sc = L->sc;
+
+	for (int npt = 0; npt < 2; npt++) {
+		struct kb_run_opts part_opts = *o;
+		struct kb_plan plan;
+
+		part_opts.paging_only = part_paging(npt);
+		if (kb_plan_make(sc, &part_opts, &plan, err, errlen))
+			return -1;
+		L->want[npt] = plan.npoints > 0;
+		kb_plan_free(&plan);
+	}
+	L->budget = 600 + (double)sc->npoints *
+			      ((o->repeat ? o->repeat : sc->repeats) +
+			       (o->warmup_set ? o->warmup : sc->warmup)) *
+			      (sc->timeout > 0 ? sc->timeout : 120);
+	if (!realpath(L->env->root, L->root) || !realpath(sc->path, L->scen))
+		return kb_errf(err, errlen, "lab: %s: %s", sc->path, strerror(errno));
+	logs_dir(L->root, o->db, L->logs, sizeof(L->logs));
+	snprintf(L->parts, sizeof(L->parts), "%s/build/lab", L->root);
+	if (kb_mkdirs(L->logs) || kb_mkdirs(L->parts) ||
+	    (snprintf(L->parts, sizeof(L->parts), "%s/build/lab/parts-XXXXXX", L->root),
+	     !mkdtemp(L->parts)))
+		return kb_errf(err, errlen, "lab: cannot make %s or %s: %s", L->logs, L->parts,
+			       strerror(errno));
+	return 0;
+}
+
+/* Run part npt in its lab and merge what it recorded into --db.  The
+ * campaign's status so far (0, or 2: some runs failed), or 1 or 130 to
+ * stop, with err. */
+static int do_part(struct lab_campaign *L, int npt, char *err, size_t errlen)
+{
+	char part[PATH_MAX + 16], merr[1024];
+	struct stat sb;
+	int st;
+
+	snprintf(part, sizeof(part), "%s/npt%d.db", L->parts, npt);
+	st = run_part(L, npt, part, err, errlen);
+	if (stat(part, &sb) == 0) {
+		char *src[] = {part};
+
+		if (kb_merge(L->o->db, src, 1, merr, sizeof(merr))) {
+			snprintf(err, errlen,
+				 "lab: merging npt=%d's results: %s; they are kept in %s (kvmbench "
+				 "merge %s -o %s)",
+				 npt, merr, part, part, L->o->db);
+			L->keep = true;
+			return 1;
+		}
+		L->ids[npt] = merged_id(L->o->db, part);
+		settle(L->o->db, L->ids[npt]);
+	}
+	if (st == KB_LAB_EINTERRUPTED) {
+		snprintf(
+		    err, errlen,
+		    "interrupted: the lab (npt=%d) was stopped and its part of the campaign is "
+		    "lost; rerun it (--resume does not reach into a lab)",
+		    npt);
+		fprintf(stderr, "kvmbench: %s\n", err);
+		return 130;
+	}
+	if (st < 0) /* err says how the lab failed */
+		return 1;
+	if (st != 0 && st != 2)
+		return kb_errf(err, errlen,
+			       "the campaign's part in the lab (npt=%d) failed (status %d): its "
+			       "error is above",
+			       npt, st),
+		       1;
+	return st;
+}
+
+/* Where the parts' campaigns are, and what to do with them. */
+static void print_parts(const struct lab_campaign *L)
+{
+	const long long *ids = L->ids;
+	const char *db = L->o->db;
+
+	if (L->o->quiet || (ids[0] <= 0 && ids[1] <= 0))
+		return;
+	printf("lab campaigns in %s:", db);
+	for (int npt = 1; npt >= 0; npt--)
+		if (ids[npt] > 0)
+			printf(" %lld (npt=%d)", ids[npt], npt);
+	printf("\n  summary:  kvmbench summary %lld --db %s\n", ids[1] > 0 ? ids[1] : ids[0], db);
+	if (ids[0] > 0 && ids[1] > 0)
+		printf("  compare:  kvmbench compare npt shadow --by paging --campaign %lld "
+		       "--campaign %lld --db %s\n",
+		       ids[1], ids[0], db);
 }
 
 int kb_lab_campaign(const struct kb_env *env, const struct kb_run_opts *o,
 		    const struct kb_scenario *sc, const char *why, char *err, size_t errlen)
 {
-	char root[PATH_MAX], scen[PATH_MAX], logs[PATH_MAX + 8], parts[PATH_MAX],
-	    part[PATH_MAX + 16];
-	bool want[2] = {false, false}; /* [npt] */
-	long long ids[2] = {-1, -1};
+	struct lab_campaign *L = calloc(1, sizeof(*L));
 	int code = 0;
-	bool keep = false; /* a part that could not be merged stays for the user */
 
-	/* a lab only for a part that has points (in this shard) */
-	for (int npt = 0; npt < 2; npt++) {
-		struct kb_run_opts part_opts = *o;
-		struct kb_plan plan;
-
-		part_opts.paging_only = npt ? NPT_PAGING : "shadow";
-		if (kb_plan_make(sc, &part_opts, &plan, err, errlen))
-			return 1;
-		want[npt] = plan.npoints > 0;
-		kb_plan_free(&plan);
-	}
-	double budget = 600 + (double)sc->npoints *
-				  ((o->repeat ? o->repeat : sc->repeats) +
-				   (o->warmup_set ? o->warmup : sc->warmup)) *
-				  (sc->timeout > 0 ? sc->timeout : 120);
-	if (!realpath(env->root, root) || !realpath(sc->path, scen)) {
-		snprintf(err, errlen, "lab: %s: %s", sc->path, strerror(errno));
-		return 1;
-	}
-	logs_dir(root, o->db, logs, sizeof(logs));
-	snprintf(parts, sizeof(parts), "%s/build/lab", root);
-	if (kb_mkdirs(logs) || kb_mkdirs(parts) ||
-	    (snprintf(parts, sizeof(parts), "%s/build/lab/parts-XXXXXX", root), !mkdtemp(parts))) {
-		snprintf(err, errlen, "lab: cannot make %s or %s: %s", logs, parts,
-			 strerror(errno));
+	if (!L)
+		return kb_errf(err, errlen, "out of memory"), 1;
+	*L = (struct lab_campaign){.env = env, .o = o, .sc = sc, .ids = {-1, -1}};
+	if (prepare(L, err, errlen)) {
+		free(L);
 		return 1;
 	}
 	/* one line, even with --quiet: the figures are emulated */
 	fprintf(stderr,
 		"kvmbench: %s: %s: running it in the lab (QEMU TCG emulating SVM, kvm_amd "
 		"inside; timings emulated), %s%s%s\n",
-		sc->name, why, want[1] ? "npt=1" : "", want[1] && want[0] ? " then " : "",
-		want[0] ? "npt=0" : "");
-	for (int npt = 1; npt >= 0; npt--) {
-		if (!want[npt])
-			continue;
-		snprintf(part, sizeof(part), "%s/npt%d.db", parts, npt);
-		int st = run_part(env, o, scen, npt, npt ? NPT_PAGING : "shadow", logs, part,
-				  budget, err, errlen);
-		struct stat sb;
+		sc->name, why, L->want[1] ? "npt=1" : "", L->want[1] && L->want[0] ? " then " : "",
+		L->want[0] ? "npt=0" : "");
+	for (int npt = 1; npt >= 0 && (code == 0 || code == 2); npt--) {
+		int st = L->want[npt] ? do_part(L, npt, err, errlen) : 0;
 
-		if (stat(part, &sb) == 0) {
-			char *src[] = {part};
-			char merr[1024];
-
-			if (kb_merge(o->db, src, 1, merr, sizeof(merr))) {
-				snprintf(err, errlen,
-					 "lab: merging npt=%d's results: %s; they are kept in %s "
-					 "(kvmbench merge %s -o %s)",
-					 npt, merr, part, part, o->db);
-				code = 1;
-				keep = true;
-				break;
-			}
-			ids[npt] = merged_id(o->db, part);
-			settle(o->db, ids[npt]);
-		}
-		if (st == KB_LAB_EINTERRUPTED) {
-			snprintf(err, errlen,
-				 "interrupted: the lab (npt=%d) was stopped and its part of the "
-				 "campaign is lost; rerun it (--resume does not reach into a lab)",
-				 npt);
-			fprintf(stderr, "kvmbench: %s\n", err);
-			code = 130;
-			break;
-		}
-		if (st < 0) { /* err says how the lab failed */
-			code = 1;
-			break;
-		}
-		if (st != 0 && st != 2) {
-			snprintf(err, errlen,
-				 "the campaign's part in the lab (npt=%d) failed (status %d): its "
-				 "error is above",
-				 npt, st);
-			code = 1;
-			break;
-		}
-		if (st > code)
-			code = st;
+		code = st > code || st == 1 ? st : code;
 	}
-	if (ids[0] > 0 && ids[1] > 0 && group_parts(o->db, ids, err, errlen))
+	if (L->ids[0] > 0 && L->ids[1] > 0 && group_parts(o->db, L->ids, err, errlen))
 		code = 1;
-	char cmd[PATH_MAX + 16];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", parts);
-	if (!keep && !strchr(parts, '\'') && system(cmd) != 0)
-		fprintf(stderr, "kvmbench: could not remove %s\n", parts);
-	if (!o->quiet && (ids[0] > 0 || ids[1] > 0)) {
-		printf("lab campaigns in %s:", o->db);
-		for (int npt = 1; npt >= 0; npt--)
-			if (ids[npt] > 0)
-				printf(" %lld (npt=%d)", ids[npt], npt);
-		printf("\n  summary:  kvmbench summary %lld --db %s\n",
-		       ids[1] > 0 ? ids[1] : ids[0], o->db);
-		if (ids[0] > 0 && ids[1] > 0)
-			printf(
-			    "  compare:  kvmbench compare npt shadow --by paging --campaign %lld "
-			    "--campaign %lld --db %s\n",
-			    ids[1], ids[0], o->db);
-	}
+	if (!L->keep && kb_remove_tree(L->parts))
+		fprintf(stderr, "kvmbench: could not remove %s\n", L->parts);
+	print_parts(L);
+	free(L);
+	assert(code == 0 || code == 1 || code == 2 || code == 130);
 	return code;
 }

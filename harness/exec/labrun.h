@@ -1,12 +1,15 @@
 /*
- * Campaigns in the lab (see labrun.c): where they go and how they come back.
+ * Where a campaign runs, this host or the lab, and its campaigns in the
+ * lab: one lab per paging setting it needs, each running its part of the
+ * campaign with this kvmbench, the parts merged into --db (see labrun.c).
  */
 #ifndef KB_LABRUN_H
 #define KB_LABRUN_H
 
 #include <stddef.h>
 
-#include "exec/runner.h"
+#include "exec/env.h"
+#include "exec/runopts.h"
 #include "plan/scenario.h"
 
 /*

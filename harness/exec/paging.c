@@ -118,8 +118,7 @@ int kb_paging_other_vms(void)
 static int run(char *const argv[])
 {
 	char why[256];
-	pid_t pid = kb_child_start(argv, -1, -1, NULL, why, sizeof(why));
-	int st = pid < 0 ? -1 : kb_child_wait(pid);
+	int st = kb_child_run(argv, -1, NULL, why, sizeof(why));
 
 	return st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }

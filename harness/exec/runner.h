@@ -1,46 +1,63 @@
 /*
- * Running a campaign: one `kvmbench run` invocation over a scenario's
- * points (or a shard of them), warm-up runs first, then repeats
- * interleaved across points, each run a kvmbench-vmm process whose stats
- * are ingested as soon as it ends.
+ * One run of a campaign: one kvmbench-vmm process for one task.  What is
+ * the same for every run (the VMMs' user when kvmbench is root, the cap on
+ * their logs, the grace the pool gives them, --vmm-args), the run's
+ * directory (given to the VMMs' user), its command line (plan/vmmargs.c),
+ * and the record of its end (store/ingest.c).
  */
 #ifndef KB_RUNNER_H
 #define KB_RUNNER_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
-struct kb_env {
-	char root[1024];      /* project root */
-	char vmm[1200];	      /* kvmbench-vmm (KVMBENCH_VMM overrides) */
-	char guest_dir[1200]; /* build/guests */
-	char results[1200];   /* results/ (logs go below it) */
+#include "exec/env.h"
+#include "exec/pool.h"
+#include "exec/schedule.h"
+#include "store/ingest.h"
+
+/* The same for every run of a campaign. */
+struct kb_run_cfg {
+	const struct kb_env *env;
+	const char *vmm_args; /* --vmm-args: outside the point keys */
+	uint64_t log_cap;     /* console.log and vmm.log, bytes (0: none) */
+	uint64_t grace_ns;    /* after a VMM's timeout, and after its SIGTERM */
+	struct {	      /* the VMMs' user: set, with "-runas UID:GID" for them */
+		bool set;
+		uid_t uid;
+		gid_t gid;
+		char arg[32];
+	} runas;
 };
 
-struct kb_run_opts {
-	const char *scenario; /* name or path */
-	const char *db;
-	const char *kind; /* bench, nightly, qualify */
-	const char *tag;
-	const char *vmm_args;  /* extra VMM arguments for every run (not in keys) */
-	const char *manifest;  /* for workloads with image =; default images/manifest.ini */
-	bool offline;	       /* images from the cache only */
-	unsigned repeat, jobs; /* 0: the scenario's */
-	unsigned warmup;       /* warm-up rounds, when warmup_set (else the scenario's) */
-	bool warmup_set;
-	unsigned shard_k, shard_n;
-	bool resume, dry_run, allow_reload, quiet;
-	const char *host;	 /* auto (default), native or lab: where the runs go */
-	const char *paging_only; /* comma list: only points with these paging values */
-	const char *logs;	 /* run logs below this directory, not beside the db */
-};
-
-/* Run it; returns the process exit status (0 all pass, 1 error, 2 some
- * runs failed, 130 interrupted) with a message in err for errors. */
-int kb_campaign_run(const struct kb_env *env, const struct kb_run_opts *o, char *err,
+/* The configuration from KVMBENCH_LOG_CAP, KVMBENCH_GRACE_MS and
+ * KVMBENCH_VMM_USER.  0, or -1 with err naming the variable. */
+int kb_run_cfg_init(struct kb_run_cfg *c, const struct kb_env *env, const char *vmm_args, char *err,
 		    size_t errlen);
 
-/* Resolve a scenario name to scenarios/NAME.ini (a path is kept). */
-void kb_scenario_path(const struct kb_env *env, const char *name, char *out, size_t len);
+/* A run in progress. */
+struct kb_run {
+	const struct kb_task *t;
+	char dir[1100];	  /* LOGROOT/SEQ */
+	char started[32]; /* when it started (kb_timestamp) */
+};
+
+/* Make t's run directory below logroot and its VMM command line into
+ * cmd.  0, or -1 with err. */
+int kb_run_start(struct kb_run *r, const struct kb_run_cfg *c, const struct kb_scenario *sc,
+		 const char *logroot, const struct kb_task *t, struct kb_pool_cmd *cmd, char *err,
+		 size_t errlen);
+
+/* Record how run r ended (e) in campaign through in; rec gets what was
+ * recorded (its status).  0, or -1 with err. */
+int kb_run_record(struct kb_run *r, const struct kb_run_cfg *c, struct kb_ingest *in,
+		  int64_t campaign, const struct kb_pool_end *e, struct kb_run_rec *rec, char *err,
+		  size_t errlen);
+
+/* Run r ends unrecorded (interrupted, or after an error): its scratch
+ * files go. */
+void kb_run_drop(struct kb_run *r);
 
 #endif

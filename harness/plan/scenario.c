@@ -8,6 +8,7 @@
  */
 #include "plan/scenario.h"
 
+#include <assert.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,20 +19,14 @@
 
 #include "kvmbench/abi.h"
 #include "common/size.h"
+#include "plan/axes.h"
 #include "plan/scenario_parse.h"
 #include "common/util.h"
 
-static const char *const axis_names[KB_AX_COUNT] = {
-    "topology", "memory", "numa", "devices", "workload", "paging", "vmm_args", "ioeventfd",
-};
-
-const char *const kb_axis_default[KB_AX_COUNT] = {
-    "1", "128M", "none", "none", "", "host", "", "on",
-};
-
 const char *kb_axis_name(enum kb_axis a)
 {
-	return axis_names[a];
+	assert(a < KB_AX_COUNT && kb_axes[a].name);
+	return kb_axes[a].name;
 }
 
 int kb_parse_err(struct kb_parse *p, const char *fmt, ...)
@@ -73,17 +68,6 @@ static char *trim(char *s)
 	return s;
 }
 
-/* A whole number in [lo, hi]: 0, or -1 (the caller names the key). */
-static int parse_uint(const char *v, unsigned lo, unsigned hi, unsigned *out)
-{
-	double d;
-
-	if (kb_number_parse(v, lo, hi, KB_NUM_INT, &d, NULL, 0))
-		return -1;
-	*out = (unsigned)d;
-	return 0;
-}
-
 /* A whole-number setting: 1 (go on), or 0 with file:line, key and range. */
 static int uint_key(struct kb_parse *p, const char *key, const char *v, unsigned lo, unsigned hi,
 		    unsigned *out)
@@ -96,148 +80,71 @@ static int uint_key(struct kb_parse *p, const char *key, const char *v, unsigned
 	return 1;
 }
 
-int kb_topology_parse(const char *v, unsigned *vcpus, unsigned *s, unsigned *c, unsigned *t)
-{
-	unsigned n[3] = {1, 0, 1}; /* "N": N cores, QEMU's default for -smp N */
-	char buf[KB_VAL_MAX], *x, *y;
-
-	snprintf(buf, sizeof(buf), "%s", v);
-	if (!(x = strchr(buf, 'x'))) {
-		if (parse_uint(buf, 1, 256, &n[1]))
-			return -1;
-	} else {
-		*x++ = 0;
-		if (!(y = strchr(x, 'x')))
-			return -1;
-		*y++ = 0;
-		if (parse_uint(buf, 1, 256, &n[0]) || parse_uint(x, 1, 256, &n[1]) ||
-		    parse_uint(y, 1, 256, &n[2]))
-			return -1;
-	}
-	if (n[0] * n[1] * n[2] > 256) /* each at most 256: no overflow */
-		return -1;
-	*s = n[0], *c = n[1], *t = n[2];
-	*vcpus = n[0] * n[1] * n[2];
-	return 0;
-}
-
-int kb_devices_parse(const char *v, unsigned *mask)
-{
-	static const char *const kind[] = {"virtio-blk", "virtio-net", "virtio-rng"};
-	const char *p = v;
-
-	*mask = 0;
-	if (!strcmp(v, "none"))
-		return 0;
-	if (!strcmp(v, "all")) {
-		*mask = 7;
-		return 0;
-	}
-	while (*p) {
-		size_t n = strcspn(p, "+");
-		unsigned k = 0;
-
-		while (k < 3 && (strlen(kind[k]) != n || strncmp(p, kind[k], n)))
-			k++;
-		if (k == 3 || (*mask & 1u << k))
-			return -1;
-		*mask |= 1u << k;
-		p += n;
-		if (*p == '+' && !*++p)
-			return -1;
-	}
-	return *mask ? 0 : -1;
-}
-
-/* Check one value of an axis; returns 0 or reports via perr. */
+/* Check one value of an axis (kb_axes[]): 0, or -1 with the error recorded. */
 static int check_value(struct kb_parse *p, enum kb_axis a, const char *v)
 {
-	unsigned x, y, z, w;
-	uint64_t mem;
+	struct kb_point blank;
+	char why[512];
 
-	switch (a) {
-	case KB_AX_TOPOLOGY:
-		if (kb_topology_parse(v, &x, &y, &z, &w))
-			return kb_parse_err(p,
-					    "topology: bad value '%s' (want N or SxCxT, each > 0, "
-					    "at most 256 vCPUs)",
-					    v),
-			       -1;
+	if (!kb_axes[a].parse)
 		return 0;
-	case KB_AX_MEMORY: /* what kvmbench-vmm -m takes */
-		if (kb_size_parse(v, &mem) || mem < (4 << 20) || mem % 4096 ||
-		    mem > (uint64_t)(KB_PT_MAX_GIB - 1) << 30)
-			return kb_parse_err(p,
-					    "memory: bad size '%s' (try 128M or 2G: from 4M to "
-					    "%uG, in whole 4 KiB pages)",
-					    v, (unsigned)KB_PT_MAX_GIB - 1),
-			       -1;
+	memset(&blank, 0, sizeof(blank));
+	if (!kb_axes[a].parse(v, &blank, why, sizeof(why)))
 		return 0;
-	case KB_AX_NUMA:
-		if (strcmp(v, "none") && parse_uint(v, 1, 8, &x))
-			return kb_parse_err(p, "numa: '%s' (want none or a node count 1 to 8)", v),
-			       -1;
-		return 0;
-	case KB_AX_DEVICES:
-		if (kb_devices_parse(v, &x))
-			return kb_parse_err(p,
-					    "devices: '%s' (want none, all, or virtio-blk, "
-					    "virtio-net, virtio-rng joined with +)",
-					    v),
-			       -1;
-		return 0;
-	case KB_AX_IOEVENTFD:
-		if (strcmp(v, "on") && strcmp(v, "off"))
-			return kb_parse_err(p, "ioeventfd: '%s' (want on or off)", v), -1;
-		return 0;
-	case KB_AX_PAGING:
-		if (strcmp(v, "host") && strcmp(v, "ept") && strcmp(v, "npt") && strcmp(v, "tdp") &&
-		    strcmp(v, "shadow"))
-			return kb_parse_err(p, "paging: '%s' (want host, ept, npt, tdp or shadow)",
-					    v),
-			       -1;
-		return 0;
-	default: return 0;
-	}
+	kb_parse_err(p, "%s", why);
+	return -1;
 }
 
 static int add_values(struct kb_parse *p, enum kb_axis a, const char *value)
 {
 	struct kb_scenario *s = p->s;
 	char buf[2048], *save = NULL, *tok;
-	const char *sep = a == KB_AX_VMM_ARGS ? "|" : ",";
+	const char *sep = kb_axes[a].sep ? kb_axes[a].sep : ",";
 
 	if (s->nvalues[a])
-		return kb_parse_err(p, "axis '%s' given twice", axis_names[a]);
+		return kb_parse_err(p, "axis '%s' given twice", kb_axes[a].name);
 	s->axis_line[a] = p->ini.line;
 	snprintf(buf, sizeof(buf), "%s", value);
 	for (tok = strtok_r(buf, sep, &save); tok; tok = strtok_r(NULL, sep, &save)) {
 		char *v = trim(tok);
 
-		if (!*v && a != KB_AX_VMM_ARGS)
-			return kb_parse_err(p, "%s: empty value", axis_names[a]);
+		if (!*v && !kb_axes[a].empty_ok)
+			return kb_parse_err(p, "%s: empty value", kb_axes[a].name);
 		if (strlen(v) >= KB_VAL_MAX)
-			return kb_parse_err(p, "%s: value too long", axis_names[a]);
+			return kb_parse_err(p, "%s: value too long", kb_axes[a].name);
 		if (s->nvalues[a] == KB_MAX_VALUES)
-			return kb_parse_err(p, "%s: more than %d values", axis_names[a],
+			return kb_parse_err(p, "%s: more than %d values", kb_axes[a].name,
 					    KB_MAX_VALUES);
 		if (check_value(p, a, v))
 			return 0;
 		for (unsigned i = 0; i < s->nvalues[a]; i++)
 			if (!strcmp(s->values[a][i], v))
-				return kb_parse_err(p, "%s: value '%s' listed twice", axis_names[a],
-						    v);
+				return kb_parse_err(p, "%s: value '%s' listed twice",
+						    kb_axes[a].name, v);
 		snprintf(s->values[a][s->nvalues[a]++], KB_VAL_MAX, "%s", v);
 	}
 	if (!s->nvalues[a])
-		return kb_parse_err(p, "%s: no values", axis_names[a]);
+		return kb_parse_err(p, "%s: no values", kb_axes[a].name);
 	return 1;
+}
+
+/* "unknown axis 'NAME' (axes: topology, memory, ...)". */
+static int unknown_axis(struct kb_parse *p, const char *name)
+{
+	char axes[256];
+	size_t o = 0;
+
+	axes[0] = 0;
+	for (int a = 0; a < KB_AX_COUNT && o < sizeof(axes); a++)
+		o += (size_t)snprintf(axes + o, sizeof(axes) - o, "%s%s", a ? ", " : "",
+				      kb_axes[a].name);
+	return kb_parse_err(p, "unknown axis '%s' (axes: %s)", name, axes);
 }
 
 static int axis_by_name(const char *name)
 {
 	for (int a = 0; a < KB_AX_COUNT; a++)
-		if (!strcmp(axis_names[a], name))
+		if (!strcmp(kb_axes[a].name, name))
 			return a;
 	return -1;
 }
@@ -259,7 +166,7 @@ static int parse_rule(struct kb_parse *p, const char *value, struct kb_rule *r)
 		*eq = 0;
 		if ((a = axis_by_name(tok)) < 0)
 			return kb_parse_err(p, "unknown axis '%s'", tok);
-		if (a != KB_AX_WORKLOAD && a != KB_AX_VMM_ARGS && check_value(p, a, eq + 1))
+		if (check_value(p, (enum kb_axis)a, eq + 1))
 			return 0;
 		snprintf(r->v[a], KB_VAL_MAX, "%s", eq + 1);
 	}
@@ -301,20 +208,28 @@ struct kb_workload *kb_scenario_workload(struct kb_scenario *s, const char *name
 	return NULL;
 }
 
+struct kb_workload *kb_scenario_new_workload(struct kb_parse *p, const char *name, int line)
+{
+	struct kb_scenario *s = p->s;
+	struct kb_workload *w;
+
+	if (s->nworkloads == KB_MAX_WORKLOADS)
+		return kb_parse_err(p, "more than %d workloads", KB_MAX_WORKLOADS), NULL;
+	w = &s->workloads[s->nworkloads++];
+	snprintf(w->name, sizeof(w->name), "%s", name);
+	snprintf(w->guest, sizeof(w->guest), "%s", name);
+	snprintf(w->expect, sizeof(w->expect), "pass");
+	w->line = line;
+	return w;
+}
+
 static int workload_key(struct kb_parse *p, const char *wname, const char *name, const char *value)
 {
 	struct kb_scenario *s = p->s;
 	struct kb_workload *w = kb_scenario_workload(s, wname);
 
-	if (!w) {
-		if (s->nworkloads == KB_MAX_WORKLOADS)
-			return kb_parse_err(p, "more than %d workloads", KB_MAX_WORKLOADS);
-		w = &s->workloads[s->nworkloads++];
-		snprintf(w->name, sizeof(w->name), "%s", wname);
-		snprintf(w->guest, sizeof(w->guest), "%s", wname);
-		snprintf(w->expect, sizeof(w->expect), "pass");
-		w->line = p->ini.line;
-	}
+	if (!w && !(w = kb_scenario_new_workload(p, wname, p->ini.line)))
+		return 0;
 	if (!strcmp(name, "guest"))
 		snprintf(w->guest, sizeof(w->guest), "%s", value);
 	else if (!strcmp(name, "image"))
@@ -413,11 +328,7 @@ static int handler(void *user, const char *section, const char *name, const char
 		return scenario_key(p, name, value);
 	if (!strcmp(section, "matrix")) {
 		if ((a = axis_by_name(name)) < 0)
-			return kb_parse_err(
-			    p,
-			    "unknown axis '%s' (axes: topology, memory, numa, devices, "
-			    "workload, paging, vmm_args)",
-			    name);
+			return unknown_axis(p, name);
 		return add_values(p, (enum kb_axis)a, value);
 	}
 	if (!strncmp(section, "workload.", 9) && section[9])

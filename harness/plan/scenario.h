@@ -17,6 +17,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/topology.h"
+
+/* The axes, in key order; what each means is its entry in kb_axes[]
+ * (plan/axes.h).  A new axis goes last. */
 enum kb_axis {
 	KB_AX_TOPOLOGY,
 	KB_AX_MEMORY,
@@ -25,7 +29,7 @@ enum kb_axis {
 	KB_AX_WORKLOAD,
 	KB_AX_PAGING,
 	KB_AX_VMM_ARGS,
-	KB_AX_IOEVENTFD, /* last: left out of a point's params when "on" (keys of old points hold) */
+	KB_AX_IOEVENTFD, /* added later: left out of params when "on" (omit_default) */
 	KB_AX_COUNT
 };
 
@@ -57,8 +61,11 @@ struct kb_point {
 	char v[KB_AX_COUNT][KB_VAL_MAX];
 	char key[17];	   /* 16 hex digits */
 	char params[1024]; /* canonical "axis=value ..." */
-	unsigned vcpus, sockets, cores, threads;
-	uint64_t memory;
+	/* the values parsed (plan/axes.c) */
+	struct kb_smp smp;   /* topology */
+	uint64_t memory;     /* bytes */
+	unsigned numa_nodes; /* 0: none */
+	unsigned devices;    /* a mask of the device kinds */
 	const struct kb_workload *wl;
 	char cmdline[1024]; /* workload args with placeholders filled */
 };
@@ -97,6 +104,7 @@ struct kb_scenario {
  * and sizes are not compared. */
 int kb_metric_default_direction(const char *unit);
 
+/* The axis's name in scenario files and params ("topology"). */
 const char *kb_axis_name(enum kb_axis a);
 
 /*
@@ -107,12 +115,5 @@ const char *kb_axis_name(enum kb_axis a);
 int kb_scenario_load(const char *path, const char *guest_dir, struct kb_scenario *s, char *err,
 		     size_t errlen);
 void kb_scenario_free(struct kb_scenario *s);
-
-/* Parse a topology value: "N" or "SxCxT".  Returns 0 or -1. */
-int kb_topology_parse(const char *v, unsigned *vcpus, unsigned *s, unsigned *c, unsigned *t);
-
-/* A devices axis value: none, all, or kinds joined with '+'; *mask gets
- * bit 0 virtio-blk, 1 virtio-net, 2 virtio-rng.  0 or -1. */
-int kb_devices_parse(const char *v, unsigned *mask);
 
 #endif

@@ -1,78 +1,77 @@
 /*
- * The numa and devices axes as VMM options (see vmmargs.h).
+ * A point's VMM command line (see vmmargs.h).
  */
 #include "plan/vmmargs.h"
 
-#include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common/util.h"
+#include "plan/axes.h"
 
-static void add(char **argv, int *argc, const char *opt, char *val)
+const char *kb_root_path(const char *root, const char *p, char *out, size_t len)
 {
-	argv[(*argc)++] = (char *)opt;
-	argv[(*argc)++] = val;
+	snprintf(out, len, "%s%s%s", p[0] == '/' ? "" : root, p[0] == '/' ? "" : "/", p);
+	return out;
 }
 
-int kb_axis_args(const struct kb_point *p, const char *dir, struct kb_axis_args *a, char **argv,
-		 int *argc, char *err, size_t errlen)
+/* The run's own options: what it is, where its files go. */
+static void run_args(const struct kb_point *p, const struct kb_vmm_run *r, struct kb_argv *a)
 {
-	const char *io = p->v[KB_AX_IOEVENTFD];
-	unsigned mask = 0, nodes = 0;
+	char path[1400];
 
-	if (strcmp(p->v[KB_AX_NUMA], "none")) /* checked at expansion: divides evenly */
-		nodes = (unsigned)atoi(p->v[KB_AX_NUMA]);
-	for (unsigned i = 0; i < nodes && i < 8; i++) {
-		unsigned per = p->vcpus / nodes;
-
-		snprintf(a->numa[i], sizeof(a->numa[i]), "node,nodeid=%u,cpus=%u-%u,mem=%lluM", i,
-			 i * per, (i + 1) * per - 1, (unsigned long long)(p->memory >> 20) / nodes);
-		add(argv, argc, "-numa", a->numa[i]);
+	kb_argv_add(a, "%s", r->vmm);
+	kb_argv_add(a, "-name");
+	kb_argv_add(a, "%s", p->key);
+	kb_argv_add(a, "-kernel");
+	if (strchr(p->wl->guest, '/'))
+		kb_argv_add(a, "%s", p->wl->guest);
+	else
+		kb_argv_add(a, "%s/%s.elf", r->guest_dir, p->wl->guest);
+	kb_argv_add(a, "-append");
+	kb_argv_add(a, "%s", p->cmdline);
+	kb_argv_add(a, "-serial");
+	kb_argv_add(a, "file:%s/console.log", r->dir);
+	kb_argv_add(a, "-serial-cap");
+	kb_argv_add(a, "%" PRIu64, r->serial_cap);
+	kb_argv_add(a, "-stats");
+	kb_argv_add(a, "%s/stats.json", r->dir);
+	kb_argv_add(a, "-timeout");
+	kb_argv_add(a, "%g", r->timeout);
+	if (r->runas) {
+		kb_argv_add(a, "-runas");
+		kb_argv_add(a, "%s", r->runas);
 	}
-	kb_devices_parse(p->v[KB_AX_DEVICES], &mask);
-	if (mask & 1) {
-		char path[1300], why[1400] = "";
-		int fd;
+	if (p->wl->until[0]) {
+		kb_argv_add(a, "-until");
+		kb_argv_add(a, "%s", p->wl->until);
+	}
+	if (p->wl->initrd[0]) {
+		kb_argv_add(a, "-initrd");
+		kb_argv_add(a, "%s", kb_root_path(r->root, p->wl->initrd, path, sizeof(path)));
+	}
+}
 
-		snprintf(path, sizeof(path), "%s/scratch.img", dir);
-		/* the directory may be the VMMs' user's (-runas): no link followed */
-		fd = kb_open_regular(path, O_WRONLY | O_CREAT | O_TRUNC, why, sizeof(why));
-		if (fd >= 0 && ftruncate(fd, (off_t)KB_SCRATCH_MIB << 20))
-			snprintf(why, sizeof(why), "%s: %m", path);
-		if (fd < 0 || why[0]) {
-			snprintf(err, errlen, "cannot create the scratch disk: %s", why);
-			if (fd >= 0)
-				close(fd);
+int kb_vmm_argv(const struct kb_point *p, const struct kb_vmm_run *r, struct kb_argv *a, char *err,
+		size_t errlen)
+{
+	run_args(p, r, a);
+	for (int x = 0; x < KB_AX_COUNT; x++)
+		if (kb_axes[x].vmm_args && kb_axes[x].vmm_args(p, r->dir, a, err, errlen))
 			return -1;
-		}
-		close(fd);
-		snprintf(a->dev[0], sizeof(a->dev[0]), "file=%s,format=raw,if=none,id=scratch",
-			 path);
-		snprintf(a->dev[1], sizeof(a->dev[1]), "virtio-blk-pci,drive=scratch,ioeventfd=%s",
-			 io);
-		add(argv, argc, "-drive", a->dev[0]);
-		add(argv, argc, "-device", a->dev[1]);
-	}
-	if (mask & 2) {
-		snprintf(a->dev[2], sizeof(a->dev[2]), "virtio-net-pci,netdev=loop,ioeventfd=%s",
-			 io);
-		add(argv, argc, "-netdev", "loopback,id=loop");
-		add(argv, argc, "-device", a->dev[2]);
-	}
-	if (mask & 4) {
-		snprintf(a->dev[3], sizeof(a->dev[3]), "virtio-rng-pci,ioeventfd=%s", io);
-		add(argv, argc, "-device", a->dev[3]);
-	}
+	kb_argv_add_words(a, r->extra ? r->extra : ""); /* outside the point keys */
+	if (a->full)
+		return kb_errf(err, errlen,
+			       "the VMM's command line is over %d arguments or %zu bytes (vmm_args "
+			       "and --vmm-args)",
+			       KB_ARGV_MAX, sizeof(a->buf));
 	return 0;
 }
 
-void kb_axis_args_cleanup(const char *dir)
+void kb_vmm_cleanup(const char *dir)
 {
-	char path[1300];
-
-	snprintf(path, sizeof(path), "%s/scratch.img", dir);
-	unlink(path);
+	for (int x = 0; x < KB_AX_COUNT; x++)
+		if (kb_axes[x].cleanup)
+			kb_axes[x].cleanup(dir);
 }

@@ -155,10 +155,10 @@ static int64_t plan_value(const struct kb_point *p, int k)
 	const char *numa = p->v[KB_AX_NUMA];
 
 	switch (k) {
-	case SH_VCPUS: return p->vcpus;
-	case SH_SOCKETS: return p->sockets;
-	case SH_CORES: return p->cores;
-	case SH_THREADS: return p->threads;
+	case SH_VCPUS: return p->smp.cpus;
+	case SH_SOCKETS: return p->smp.sockets;
+	case SH_CORES: return p->smp.cores;
+	case SH_THREADS: return p->smp.threads;
 	case SH_MEMORY: return (int64_t)p->memory;
 	default:
 		assert(k == SH_NUMA);

@@ -48,10 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    .v = {"1", "128M", "none", "none", "hello", "host", "", "on"},
 	    .key = "0123456789abcdef",
 	    .params = "topology=1 workload=hello",
-	    .vcpus = 1,
-	    .sockets = 1,
-	    .cores = 1,
-	    .threads = 1,
+	    .smp = {1, 1, 1, 1, 1},
 	    .memory = 128 << 20,
 	    .wl = &wl};
 	struct kb_run_rec r = {.campaign_id = 1, .pt = &pt, .expect_any = size & 1};

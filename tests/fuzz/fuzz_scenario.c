@@ -1,8 +1,8 @@
 /*
- * Fuzz target for the scenario reader (harness/plan/scenario.c, expand.c): the
- * input is a scenario file, parsed, validated and expanded into points by
- * kb_scenario_load() against a guest directory holding every micro-guest
- * name.  A file that is refused must be refused with "FILE: ..." or
+ * Fuzz target for the scenario reader (harness/plan/: scenario.c, expand.c,
+ * axes.c): the input is a scenario file, parsed, validated and expanded into
+ * points by kb_scenario_load() against a guest directory holding every
+ * micro-guest name.  A file that is refused must be refused with "FILE: ..." or
  * "FILE:LINE: ...", never a bare message.
  */
 #include <stdio.h>
