@@ -12,10 +12,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "boot/longmode.h"
-#include "boot/bzimage.h"
-#include "boot/multiboot.h"
-#include "boot/pvh.h"
 #include "sandbox.h"
 #include "common/util.h"
 
@@ -41,11 +37,37 @@ static int set_cpuid(struct kb_vm *vm, struct kb_vcpu *v, char *err, size_t errl
 	return 0;
 }
 
-int kb_vcpu_create(struct kb_vm *vm, struct kb_vcpu *v, unsigned index, char *err, size_t errlen)
+/* The registers a boot protocol starts a vCPU with (boot/boot.h), and the
+ * vCPU made runnable.  Application processors of a protocol whose kernel
+ * starts them by INIT/SIPI are left waiting for it. */
+static int set_boot_state(struct kb_vm *vm, struct kb_vcpu *v, char *err, size_t errlen)
 {
+	const struct kb_boot_ops *boot = vm->boot;
+	struct kvm_mp_state mp = {.mp_state = KVM_MP_STATE_RUNNABLE};
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
-	struct kvm_mp_state mp = {.mp_state = KVM_MP_STATE_RUNNABLE};
+
+	if (v->index > 0 && boot->aps == KB_AP_INIT_SIPI)
+		return 0;
+	if (ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
+		return kb_errf(err, errlen, "vCPU %u: KVM_GET_SREGS: %s", v->index,
+			       strerror(errno));
+	boot->sregs(&sregs);
+	if (ioctl(v->fd, KVM_SET_SREGS, &sregs) < 0)
+		return kb_errf(err, errlen, "vCPU %u: KVM_SET_SREGS: %s", v->index,
+			       strerror(errno));
+	boot->regs(&regs, vm->image.entry, v->index);
+	if (ioctl(v->fd, KVM_SET_REGS, &regs) < 0)
+		return kb_errf(err, errlen, "vCPU %u: KVM_SET_REGS: %s", v->index, strerror(errno));
+	/* Application processors would wait for INIT/SIPI; these start now. */
+	if (ioctl(v->fd, KVM_SET_MP_STATE, &mp) < 0)
+		return kb_errf(err, errlen, "vCPU %u: KVM_SET_MP_STATE: %s", v->index,
+			       strerror(errno));
+	return 0;
+}
+
+int kb_vcpu_create(struct kb_vm *vm, struct kb_vcpu *v, unsigned index, char *err, size_t errlen)
+{
 	int size;
 
 	v->vm = vm;
@@ -66,35 +88,8 @@ int kb_vcpu_create(struct kb_vm *vm, struct kb_vcpu *v, unsigned index, char *er
 		v->run = NULL;
 		return kb_errf(err, errlen, "vCPU %u: mmap kvm_run: %s", index, strerror(errno));
 	}
-	if (set_cpuid(vm, v, err, errlen))
+	if (set_cpuid(vm, v, err, errlen) || set_boot_state(vm, v, err, errlen))
 		return -1;
-	if (ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
-		return kb_errf(err, errlen, "vCPU %u: KVM_GET_SREGS: %s", index, strerror(errno));
-	if (vm->boot != KB_BOOT_MICRO && index > 0)
-		goto stats; /* application processors wait for the kernel's INIT/SIPI */
-	if (vm->boot == KB_BOOT_MULTIBOOT || vm->boot == KB_BOOT_PVH)
-		kb_flat32_sregs(&sregs);
-	else if (vm->boot == KB_BOOT_LINUX)
-		kb_bzimage_sregs(&sregs);
-	else
-		kb_longmode_sregs(&sregs);
-	if (ioctl(v->fd, KVM_SET_SREGS, &sregs) < 0)
-		return kb_errf(err, errlen, "vCPU %u: KVM_SET_SREGS: %s", index, strerror(errno));
-	if (vm->boot == KB_BOOT_MULTIBOOT)
-		kb_multiboot_regs(&regs, vm->image.entry);
-	else if (vm->boot == KB_BOOT_LINUX)
-		kb_bzimage_regs(&regs, vm->image.entry);
-	else if (vm->boot == KB_BOOT_PVH)
-		kb_pvh_regs(&regs, vm->image.entry);
-	else
-		kb_longmode_regs(&regs, vm->image.entry, index);
-	if (ioctl(v->fd, KVM_SET_REGS, &regs) < 0)
-		return kb_errf(err, errlen, "vCPU %u: KVM_SET_REGS: %s", index, strerror(errno));
-	/* Application processors would wait for INIT/SIPI; ours start now. */
-	if (ioctl(v->fd, KVM_SET_MP_STATE, &mp) < 0)
-		return kb_errf(err, errlen, "vCPU %u: KVM_SET_MP_STATE: %s", index,
-			       strerror(errno));
-stats:
 	if (vm->have_stats_fd)
 		kb_kstats_open(&v->kstats, v->fd);
 	return 0;

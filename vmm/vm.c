@@ -17,9 +17,6 @@
 #include "acpi.h"
 #include "boot/bootmem.h"
 #include "boot/longmode.h"
-#include "boot/bzimage.h"
-#include "boot/multiboot.h"
-#include "boot/pvh.h"
 #include "sandbox.h"
 #include "common/util.h"
 
@@ -278,6 +275,7 @@ int kb_vm_create(struct kb_vm *vm, const struct kb_config *cfg, char *err, size_
 	vm->result.wake_arg = vm;
 	kb_bus_init(&vm->bus);
 	kb_host_detect(&vm->host);
+	vm->boot = &kb_boot_micro; /* until an image says otherwise */
 	sandboxed_vm = vm;
 	if (kb_runas_init(cfg->runas, &vm->runas, err, errlen) ||
 	    (cfg->stats_path && kb_stats_open_dir(cfg->stats_path, err, errlen)) ||
@@ -308,72 +306,18 @@ int kb_vm_create(struct kb_vm *vm, const struct kb_config *cfg, char *err, size_
 	return 0;
 }
 
-const char *const kb_boot_name[] = {"micro", "multiboot", "linux64", "pvh"};
-
-/* An ELF: a micro-guest, or a vmlinux entered through PVH when it has the
- * note, else through the 64-bit boot protocol at its (physical) entry. */
-static int load_elf(struct kb_vm *vm, const uint8_t *buf, size_t size, const uint8_t *initrd,
-		    size_t isize, char *why, size_t whylen)
-{
-	uint64_t pvh = 0;
-	int note =
-	    kb_elf_note(buf, size, KB_PVH_NOTE_OWNER, KB_PVH_NOTE_PHYS32_ENTRY, &pvh, why, whylen);
-
-	if (note < 0 ||
-	    kb_elf_load(buf, size, vm->mem.host, vm->mem.low, 1, &vm->image, why, whylen))
-		return -1;
-	if (note) {
-		vm->boot = KB_BOOT_PVH;
-		if (pvh < vm->image.lo || pvh >= vm->image.hi)
-			return kb_errf(
-			    why, whylen,
-			    "PVH entry 0x%llx is outside the loaded image [0x%llx, 0x%llx)",
-			    (unsigned long long)pvh, (unsigned long long)vm->image.lo,
-			    (unsigned long long)vm->image.hi);
-		vm->image.entry = pvh;
-		return kb_pvh_info(&vm->mem, initrd, isize, vm->image.hi, why, whylen);
-	}
-	if (vm->image.virt) {
-		vm->boot = KB_BOOT_LINUX;
-		return kb_linux_zeropage(&vm->mem, NULL, 0, initrd, isize, vm->image.hi, why,
-					 whylen);
-	}
-	if (initrd)
-		return kb_errf(why, whylen, "-initrd needs a Linux kernel (bzImage or vmlinux)");
-	vm->boot = KB_BOOT_MICRO;
-	return 0;
-}
-
-/* Load the kernel by its format; the boot structures go first since a
- * Linux kernel's boot_params point at the command line and ACPI tables. */
+/* Load the kernel by its protocol (boot/boot.h), with the initrd if any. */
 static int load_kernel(struct kb_vm *vm, const uint8_t *buf, size_t size, char *why, size_t whylen)
 {
-	bool elf64 = size > 4 && !memcmp(buf, "\177ELF", 4) && buf[4] == 2;
+	struct kb_boot_args a = {buf, size, NULL, 0, strlen(vm->cfg->append), &vm->mem};
 	uint8_t *initrd = NULL;
-	size_t isize = 0;
 	int rc;
 
 	if (vm->cfg->initrd &&
-	    kb_file_read(vm->cfg->initrd, vm->mem.low, &initrd, &isize, why, whylen))
+	    kb_file_read(vm->cfg->initrd, vm->mem.low, &initrd, &a.initrd_size, why, whylen))
 		return -1;
-	if (kb_bzimage_detect(buf, size)) {
-		vm->boot = KB_BOOT_LINUX;
-		rc = kb_bzimage_load(buf, size, initrd, isize, &vm->mem, strlen(vm->cfg->append),
-				     &vm->image, why, whylen);
-	} else if (elf64) {
-		rc = load_elf(vm, buf, size, initrd, isize, why, whylen);
-	} else if (initrd) {
-		rc = kb_errf(why, whylen, "-initrd needs a Linux kernel (bzImage or vmlinux)");
-	} else if (kb_multiboot_find(buf, size) >= 0) {
-		vm->boot = KB_BOOT_MULTIBOOT;
-		rc = kb_multiboot_load(buf, size, vm->mem.host, vm->mem.low, &vm->image, why,
-				       whylen);
-		if (!rc)
-			kb_multiboot_info(&vm->mem);
-	} else {
-		vm->boot = KB_BOOT_MICRO;
-		rc = kb_elf_load(buf, size, vm->mem.host, vm->mem.low, 1, &vm->image, why, whylen);
-	}
+	a.initrd = initrd;
+	rc = kb_boot_load(&a, &vm->boot, &vm->image, why, whylen);
 	free(initrd);
 	return rc;
 }
@@ -382,7 +326,7 @@ int kb_vm_load(struct kb_vm *vm, char *err, size_t errlen)
 {
 	uint8_t *buf;
 	size_t size;
-	char why[256];
+	char why[300];
 
 	if (kb_file_read(vm->cfg->kernel, vm->mem.low, &buf, &size, why, sizeof(why)))
 		return kb_errf(err, errlen, "-kernel: %s", why);
@@ -391,13 +335,12 @@ int kb_vm_load(struct kb_vm *vm, char *err, size_t errlen)
 		free(buf);
 		return -1;
 	}
+	/* The boot structures go first: a Linux kernel's boot_params point at
+	 * the command line and the ACPI tables. */
 	kb_boot_reset_stub(&vm->mem);
 	if (load_kernel(vm, buf, size, why, sizeof(why))) {
-		static const char *const kind[] = {"", "Multiboot: ", "Linux: ", "PVH: "};
-
 		free(buf);
-		return kb_errf(err, errlen, "-kernel %s: %s%s", vm->cfg->kernel, kind[vm->boot],
-			       why);
+		return kb_errf(err, errlen, "-kernel %s: %s", vm->cfg->kernel, why);
 	}
 	free(buf);
 	vm->t.load = kb_now_ns();

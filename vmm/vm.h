@@ -16,7 +16,7 @@
 #include <signal.h>
 #include <stdbool.h>
 
-#include "boot/elf.h"
+#include "boot/boot.h"
 #include "bus.h"
 #include "cpuid.h"
 #include "devices/devices.h"
@@ -50,10 +50,6 @@ struct kb_timings {
 	uint64_t vm_create, load, vcpus_ready, first_entry, end;
 };
 
-/* How the image is entered (vm.c picks it from the image's format). */
-enum kb_boot { KB_BOOT_MICRO, KB_BOOT_MULTIBOOT, KB_BOOT_LINUX, KB_BOOT_PVH };
-extern const char *const kb_boot_name[]; /* "micro", "multiboot", "linux64", "pvh" */
-
 struct kb_vm {
 	const struct kb_config *cfg;
 	struct kb_host host;
@@ -65,7 +61,7 @@ struct kb_vm {
 	struct kb_bus bus;
 	struct kb_topo topo;
 	struct kb_image image;
-	enum kb_boot boot;
+	const struct kb_boot_ops *boot; /* how the image is entered (boot/boot.h) */
 	uint64_t tsc_khz;
 	struct kvm_cpuid2 *cpuid; /* host's supported table */
 	struct kb_result result;
