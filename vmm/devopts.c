@@ -4,6 +4,8 @@
  * device to its drive or netdev once all options are read (QEMU allows
  * them in any order).  Pure, like options.c: tests/unit drives the errors.
  */
+#include "devopts.h"
+
 #include <stdio.h>
 #include <string.h>
 

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "common/size.h"
+#include "devopts.h"
 #include "qopts.h"
 #include "common/util.h"
 

@@ -107,13 +107,6 @@ int kb_smp_parse(const char *s, struct kb_smp *smp, char *err, size_t errlen);
 /* Parse a CPU list ("0-3,6") into out[]; returns the count, or -1. */
 int kb_cpulist_parse(const char *s, int *out, unsigned max);
 
-/* -drive, -netdev, -device values into cfg (devopts.c); then, after every
- * option, kb_resolve_devices() checks the references.  0, or -1 with err. */
-int kb_parse_drive(const char *v, struct kb_config *cfg, char *err, size_t errlen);
-int kb_parse_netdev(const char *v, struct kb_config *cfg, char *err, size_t errlen);
-int kb_parse_device(const char *v, struct kb_config *cfg, char *err, size_t errlen);
-int kb_resolve_devices(struct kb_config *cfg, char *err, size_t errlen);
-
 void kb_options_usage(FILE *f);
 
 #endif

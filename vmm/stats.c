@@ -4,6 +4,8 @@
  * reader never sees half a file, and it is written whatever happened: a
  * VMM that failed half-way still says what it had and why it stopped.
  */
+#include "stats.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * vCPUs: creation (CPUID per vCPU, long-mode registers, runnable state)
  * and the thread that runs KVM_RUN and dispatches every exit.
  */
-#include "vm.h"
+#include "vcpu.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +14,7 @@
 
 #include "sandbox.h"
 #include "common/util.h"
+#include "vm.h"
 
 static int set_cpuid(struct kb_vm *vm, struct kb_vcpu *v, char *err, size_t errlen)
 {

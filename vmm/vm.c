@@ -18,6 +18,7 @@
 #include "boot/bootmem.h"
 #include "boot/longmode.h"
 #include "sandbox.h"
+#include "stats.h"
 #include "common/util.h"
 
 static int open_kvm(struct kb_vm *vm, char *err, size_t errlen)

@@ -28,23 +28,8 @@
 #include "pci.h"
 #include "result.h"
 #include "runas.h"
+#include "vcpu.h"
 #include "virtio/devices.h"
-
-struct kb_vm;
-
-struct kb_vcpu {
-	struct kb_vm *vm;
-	unsigned index;
-	uint32_t apic_id;
-	int fd;
-	struct kvm_run *run;
-	size_t run_size;
-	pthread_t thread;
-	bool started;
-	struct kb_acct acct;
-	struct kb_kstats kstats;
-	uint64_t first_entry_ns; /* first KVM_RUN, VMM clock */
-};
 
 struct kb_timings {
 	uint64_t vm_create, load, vcpus_ready, first_entry, end;
@@ -106,26 +91,5 @@ void kb_vm_stop(struct kb_vm *vm);
 /* Join the vCPU threads and take the closing statistics. */
 void kb_vm_finish(struct kb_vm *vm);
 void kb_vm_destroy(struct kb_vm *vm);
-
-/* The vCPU thread body (vcpu.c). */
-void *kb_vcpu_thread(void *arg);
-int kb_vcpu_create(struct kb_vm *vm, struct kb_vcpu *v, unsigned index, char *err, size_t errlen);
-void kb_vcpu_destroy(struct kb_vcpu *v);
-/* One line on stderr: where the vCPU is (rip, mode, run state), and
- * KB_LOST_STATE when that state is one no guest can be in. */
-void kb_vcpu_report_state(struct kb_vcpu *v);
-#define KB_LOST_STATE                                                                         \
-	"its CR3 is not guest RAM: the host's KVM lost this vCPU's state (a host fault, not " \
-	"the guest's)"
-
-/* Open the directory of the -stats file (once), so that it can be written
- * after -runas.  0, or -1 with err. */
-int kb_stats_open_dir(const char *path, char *err, size_t errlen);
-/* Can the VMM's user (after -runas) make the stats file?  0, or -1 with err. */
-int kb_stats_dir_writable(const char *path, char *err, size_t errlen);
-/* Write the stats JSON (stats.c): PATH.tmp, renamed to PATH, so that a
- * reader never sees half of it.  vm may be partly set up or NULL. */
-int kb_stats_write(const char *path, const struct kb_config *cfg, struct kb_vm *vm,
-		   const struct kb_result *res, char *err, size_t errlen);
 
 #endif
