@@ -19,4 +19,8 @@ int kb_parse_device(const char *v, struct kb_config *cfg, char *err, size_t errl
  * two the same one, and every drive has a device.  0, or -1 with err. */
 int kb_resolve_devices(struct kb_config *cfg, char *err, size_t errlen);
 
+/* -device's line of -h: each model's usage, then the common properties.
+ * Returns buf. */
+const char *kb_device_usage(char *buf, size_t len);
+
 #endif

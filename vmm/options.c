@@ -290,9 +290,7 @@ static const struct {
     {"drive", O_DRIVE, true,
      "file=PATH,format=raw,if=none|virtio,id=ID[,readonly=on][,cache=none]"},
     {"netdev", O_NETDEV, true, "tap,id=ID,ifname=TAP | loopback,id=ID  network backend"},
-    {"device", O_DEVICE, true,
-     "virtio-blk-pci,drive=ID | virtio-net-pci,netdev=ID[,mac=M] | virtio-rng-pci  "
-     "[,ioeventfd=on|off]"},
+    {"device", O_DEVICE, true, "MODEL,...  (the -device table's models: kb_device_usage)"},
     {"until", O_UNTIL, true, "REGEX  end the VM (status 0) when a console line matches"},
     {"enable-kvm", O_ENABLE_KVM, false, "  same as -accel kvm"},
     {"mem-prealloc", O_MEM_PREALLOC, false, "  fault in all RAM at start"},
@@ -308,10 +306,14 @@ static const struct {
 
 void kb_options_usage(FILE *f)
 {
+	char dev[300];
+
 	fprintf(f, "usage: kvmbench-vmm -kernel FILE [options]\n");
 	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
 		if (opts[i].help)
-			fprintf(f, "  -%s %s\n", opts[i].name, opts[i].help);
+			fprintf(f, "  -%s %s\n", opts[i].name,
+				opts[i].id == O_DEVICE ? kb_device_usage(dev, sizeof(dev))
+						       : opts[i].help);
 	fprintf(f, "exit status: 0 pass, 1 VMM error, 2 guest failed, "
 		   "3 guest crashed, 77 skipped, 124 timeout,\n"
 		   "  (v << 1) | 1 for isa-debug-exit value v\n");

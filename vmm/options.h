@@ -50,15 +50,17 @@ struct kb_netdev {
 	bool used;
 };
 
-enum kb_dev_type { KB_DEV_VIRTIO_BLK, KB_DEV_VIRTIO_NET, KB_DEV_VIRTIO_RNG };
+struct kb_virtio_model; /* virtio/devices.h */
 
 struct kb_devspec {
-	enum kb_dev_type type;
-	char ref[32]; /* drive= or netdev= as given; resolved into index */
+	const struct kb_virtio_model *model; /* what -device names */
+	char ref[32]; /* its backend (drive= or netdev=) as given; resolved into index */
 	int index;    /* into drives[] or netdevs[] */
 	bool ioeventfd;
-	uint8_t mac[6];
-	char serial[21];
+	union { /* the model's own properties (mac=, serial=), as its parse() keeps them */
+		uint64_t align;
+		unsigned char bytes[32];
+	} props;
 };
 
 struct kb_config {

@@ -136,69 +136,68 @@ static int open_serial(struct kb_vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
-/* The device table: every device of the machine, in one place. */
-/* The PCI host bridge and the -device list, named TYPE0, TYPE1... */
-static int create_pci(struct kb_vm *vm, char *err, size_t errlen)
+/* The device table (devices/devices.h): the machine's own devices. */
+#define DEVICE(name) &kb_device_##name,
+static const struct kb_device *const devices[] = {KB_DEVICES(DEVICE)};
+#undef DEVICE
+
+/* The PCI host bridge and a virtio device per -device (its model:
+ * virtio/devices.h), named TYPE0, TYPE1... by type and order. */
+static int create_pci(struct kb_vm *vm, const struct kb_machine *m, char *err, size_t errlen)
 {
 	const struct kb_config *c = vm->cfg;
-	unsigned count[3] = {0};
 	int r;
 
 	if ((r = kb_pci_init(&vm->pci, &vm->bus, vm->vm_fd)))
 		return kb_errf(err, errlen, "PCI host bridge: %s", strerror(-r));
 	for (unsigned i = 0; i < c->ndevices; i++, vm->nvdev++) {
 		const struct kb_devspec *d = &c->devices[i];
-		struct kb_virtio_dev *v = &vm->vdev[i];
-		static const char *const type[] = {"virtio-blk", "virtio-net", "virtio-rng"};
+		unsigned same = 0;
 		char name[32];
 
-		snprintf(name, sizeof(name), "%s%u", type[d->type], count[d->type]++);
-		if (d->type == KB_DEV_VIRTIO_BLK) {
-			const struct kb_drive *dr = &c->drives[d->index];
-			struct kb_blk_opts o = {dr->file, dr->readonly, dr->direct,
-						d->serial[0] ? d->serial : dr->id};
-
-			r = kb_virtio_blk_init(v, name, &o, d->ioeventfd, &vm->pci, &vm->mem,
-					       vm->vm_fd, err, errlen);
-		} else if (d->type == KB_DEV_VIRTIO_NET) {
-			const struct kb_netdev *n = &c->netdevs[d->index];
-			struct kb_net_opts o = {n->loopback, n->ifname, {0}};
-
-			memcpy(o.mac, d->mac, 6);
-			r = kb_virtio_net_init(v, name, &o, d->ioeventfd, &vm->pci, &vm->mem,
-					       vm->vm_fd, err, errlen);
-		} else {
-			r = kb_virtio_rng_init(v, name, d->ioeventfd, &vm->pci, &vm->mem, vm->vm_fd,
-					       err, errlen);
-		}
-		if (r)
+		for (unsigned k = 0; k < i; k++)
+			same += c->devices[k].model == d->model;
+		snprintf(name, sizeof(name), "%s%u", d->model->ops->type, same);
+		if (d->model->create(&vm->vdev[i], name, d, m, err, errlen))
 			return -1;
 	}
 	return 0;
 }
 
+/* Every device, in one place: the bench device and the UART (the VM reads
+ * them), the device table's, then PCI.  Their order is their regions'. */
 static int create_devices(struct kb_vm *vm, char *err, size_t errlen)
 {
+	const struct kb_machine m = {vm->cfg, &vm->bus, &vm->mem, &vm->result, &vm->pci, vm->vm_fd};
 	int r;
 
 	if (open_serial(vm, err, errlen))
 		return -1;
 	if ((r = kb_bench_init(&vm->bench, &vm->bus, vm->cfg->until, &vm->mem, &vm->result)) ||
-	    (r = kb_uart_init(&vm->uart, &vm->bus, vm->serial_out, &vm->bench)) ||
-	    (r = kb_debugexit_init(&vm->bus, &vm->result)) ||
-	    (r = kb_i8042_init(&vm->bus, &vm->result)) ||
-	    (r = kb_pvpanic_init(&vm->bus, &vm->result)) ||
-	    (r = kb_fwcfg_init(&vm->fwcfg, &vm->bus, vm->cfg->mem_size, vm->cfg->smp.cpus,
-			       vm->cfg->smp.maxcpus)) ||
-	    (r = kb_rtc_init(&vm->rtc, &vm->bus)) ||
-	    (vm->cfg->acpi_pm && (r = kb_acpipm_init(&vm->acpipm, &vm->bus, &vm->result))))
+	    (r = kb_uart_init(&vm->uart, &vm->bus, vm->serial_out, &vm->bench)))
 		return kb_errf(err, errlen, "device registration failed: %s", strerror(-r));
 	kb_uart_set_irq(&vm->uart, vm->vm_fd, KB_IRQ_COM1);
 	kb_uart_set_cap(&vm->uart, vm->cfg->serial_cap);
-	if (create_pci(vm, err, errlen))
+	for (unsigned i = 0; i < KB_NDEVICES; i++)
+		if ((r = devices[i]->create(&m, &vm->devstate[i])))
+			return kb_errf(err, errlen, "device registration failed: %s", strerror(-r));
+	if (create_pci(vm, &m, err, errlen))
 		return -1;
 	vm->pci.result = &vm->result;
 	return 0;
+}
+
+/* The device table's devices, in reverse (the vCPUs have stopped); those
+ * never created have no state. */
+static void destroy_devices(struct kb_vm *vm)
+{
+	for (unsigned i = KB_NDEVICES; i-- > 0;) {
+		if (devices[i]->destroy)
+			devices[i]->destroy(vm->devstate[i]);
+		else
+			free(vm->devstate[i]);
+		vm->devstate[i] = NULL;
+	}
 }
 
 /* An outcome became pending: the main thread recomputes its deadline. */
@@ -550,6 +549,7 @@ void kb_vm_destroy(struct kb_vm *vm)
 		kb_virtio_destroy(&vm->vdev[i]);
 	vm->nvdev = 0;
 	kb_pci_destroy(&vm->pci);
+	destroy_devices(vm);
 	kb_kstats_destroy(&vm->kstats);
 	kb_bench_destroy(&vm->bench);
 	if (vm->serial_out && vm->serial_out != stdout)

@@ -52,11 +52,9 @@ struct kb_vm {
 	struct kb_result result;
 	struct kb_bench bench;
 	struct kb_uart uart;
-	struct kb_fwcfg fwcfg;
-	struct kb_rtc rtc;
-	struct kb_acpipm acpipm;
+	void *devstate[KB_NDEVICES]; /* the device table's (devices/devices.h) */
 	struct kb_pci pci;
-	struct kb_virtio_dev vdev[KB_MAX_DEVICES];
+	struct kb_virtio_dev vdev[KB_MAX_DEVICES]; /* -device, by virtio/devices.h's table */
 	unsigned nvdev;
 	FILE *serial_out;
 	struct kb_kstats kstats;
