@@ -248,6 +248,30 @@ static void busy_delay(uint64_t ns)
 		__asm__ volatile("pause");
 }
 
+/* A fatal exit ends the run: cleanly (clean_end), or as a crash said with
+ * where the vCPU was, when KVM still knows. */
+static void fatal_exit(struct kb_vcpu *v, const char *why)
+{
+	struct kb_vm *vm = v->vm;
+	uint64_t rip;
+
+	if (clean_end(v))
+		return;
+	if (v->run->exit_reason == KVM_EXIT_SHUTDOWN && in_reset_state(v)) {
+		if (kb_result_set(&vm->result, KB_EXIT_GUEST_CRASH, "crash", (int)v->index,
+				  "vCPU %u: %s; where is unknown: KVM reset the vCPU (as on SVM)",
+				  v->index, why))
+			fprintf(stderr, "kvmbench-vmm: vCPU %u: %s\n", v->index, why);
+		return;
+	}
+	rip = guest_rip(v);
+	if (kb_result_set(&vm->result, KB_EXIT_GUEST_CRASH, "crash", (int)v->index,
+			  "vCPU %u: %s at rip 0x%llx", v->index, why, (unsigned long long)rip)) {
+		fprintf(stderr, "kvmbench-vmm: vCPU %u: %s\n", v->index, why);
+		dump_registers(v);
+	}
+}
+
 void *kb_vcpu_thread(void *arg)
 {
 	struct kb_vcpu *v = arg;
@@ -286,26 +310,8 @@ void *kb_vcpu_thread(void *arg)
 		v->acct.handle_cycles += dt;
 		if (dt > v->acct.handle_max_cycles)
 			v->acct.handle_max_cycles = dt;
-		if (act == KB_EXIT_FATAL && clean_end(v))
-			break;
-		if (act == KB_EXIT_FATAL && v->run->exit_reason == KVM_EXIT_SHUTDOWN &&
-		    in_reset_state(v)) {
-			if (kb_result_set(&vm->result, KB_EXIT_GUEST_CRASH, "crash", (int)v->index,
-					  "vCPU %u: %s; where is unknown: KVM reset the vCPU "
-					  "(as on SVM)",
-					  v->index, why))
-				fprintf(stderr, "kvmbench-vmm: vCPU %u: %s\n", v->index, why);
-			break;
-		}
 		if (act == KB_EXIT_FATAL) {
-			uint64_t rip = guest_rip(v);
-
-			if (kb_result_set(&vm->result, KB_EXIT_GUEST_CRASH, "crash", (int)v->index,
-					  "vCPU %u: %s at rip 0x%llx", v->index, why,
-					  (unsigned long long)rip)) {
-				fprintf(stderr, "kvmbench-vmm: vCPU %u: %s\n", v->index, why);
-				dump_registers(v);
-			}
+			fatal_exit(v, why);
 			break;
 		}
 		if (kb_result_is_set(&vm->result)) {

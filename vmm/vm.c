@@ -5,6 +5,7 @@
  */
 #include "vm.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -357,15 +358,14 @@ int kb_vm_drop_root(struct kb_vm *vm, char *err, size_t errlen)
 	return vm->cfg->stats_path ? kb_stats_dir_writable(vm->cfg->stats_path, err, errlen) : 0;
 }
 
-int kb_vm_start_vcpus(struct kb_vm *vm, char *err, size_t errlen)
+/* Create every vCPU; the TSC frequency into the boot information; the
+ * statistics "after set-up": everything from here on is the run. */
+static int create_vcpus(struct kb_vm *vm, char *err, size_t errlen)
 {
 	unsigned n = vm->cfg->smp.cpus;
-	pthread_attr_t attr;
 	struct kb_bootinfo *bi = kb_mem_gpa(&vm->mem, KB_BOOTINFO_ADDR, sizeof(*bi));
+	int khz;
 
-	for (unsigned i = 0; i < vm->nvdev; i++) /* the first threads: after kb_vm_drop_root */
-		if (kb_virtio_start(&vm->vdev[i], err, errlen))
-			return -1;
 	vm->vcpus = calloc(n, sizeof(*vm->vcpus));
 	if (!vm->vcpus)
 		return kb_errf(err, errlen, "out of memory for %u vCPUs", n);
@@ -374,17 +374,47 @@ int kb_vm_start_vcpus(struct kb_vm *vm, char *err, size_t errlen)
 	for (unsigned i = 0; i < n; i++, vm->nvcpus++)
 		if (kb_vcpu_create(vm, &vm->vcpus[i], i, err, errlen))
 			return -1;
-	int khz = ioctl(vm->vcpus[0].fd, KVM_GET_TSC_KHZ, 0);
-
+	khz = ioctl(vm->vcpus[0].fd, KVM_GET_TSC_KHZ, 0);
 	vm->tsc_khz = khz > 0 ? (uint64_t)khz : 0;
 	bi->tsc_khz = vm->tsc_khz;
 	vm->t.vcpus_ready = kb_now_ns();
-
-	/* Statistics "after set-up": everything from here on is the run. */
 	kb_kstats_snapshot(&vm->kstats, true);
 	for (unsigned i = 0; i < n; i++)
 		kb_kstats_snapshot(&vm->vcpus[i].kstats, true);
+	return 0;
+}
 
+/* Start vCPU i's thread (pinned with -vcpu-pin).  Lock held. */
+static int start_vcpu(struct kb_vm *vm, unsigned i, pthread_attr_t *attr, char *err, size_t errlen)
+{
+	struct kb_vcpu *v = &vm->vcpus[i];
+	int r = pthread_create(&v->thread, attr, kb_vcpu_thread, v);
+	cpu_set_t set;
+
+	assert(i < vm->nvcpus);
+	v->started = r == 0;
+	if (r)
+		return kb_errf(err, errlen, "cannot start vCPU thread %u: %s", i, strerror(r));
+	if (!vm->cfg->npin)
+		return 0;
+	CPU_ZERO(&set);
+	CPU_SET(vm->cfg->pin[i % vm->cfg->npin], &set);
+	r = pthread_setaffinity_np(v->thread, sizeof(set), &set);
+	if (r)
+		return kb_errf(err, errlen, "-vcpu-pin: cannot pin vCPU %u to CPU %d: %s", i,
+			       vm->cfg->pin[i % vm->cfg->npin], strerror(r));
+	return 0;
+}
+
+int kb_vm_start_vcpus(struct kb_vm *vm, char *err, size_t errlen)
+{
+	pthread_attr_t attr;
+
+	for (unsigned i = 0; i < vm->nvdev; i++) /* the first threads: after kb_vm_drop_root */
+		if (kb_virtio_start(&vm->vdev[i], err, errlen))
+			return -1;
+	if (create_vcpus(vm, err, errlen))
+		return -1;
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 256 << 10);
 	/* Under the lock, a vCPU is either started and kickable or never
@@ -392,28 +422,9 @@ int kb_vm_start_vcpus(struct kb_vm *vm, char *err, size_t errlen)
 	 * this thread is sandboxed too; vCPU threads take it before their first
 	 * KVM_RUN, so no guest instruction runs outside the sandbox. */
 	pthread_mutex_lock(&vm->lock);
-	for (unsigned i = 0; i < n && !vm->stopping; i++) { /* stopping: the guest already ended */
-		struct kb_vcpu *v = &vm->vcpus[i];
-		int r = pthread_create(&v->thread, &attr, kb_vcpu_thread, v);
-
-		v->started = r == 0;
-		if (r) {
-			kb_errf(err, errlen, "cannot start vCPU thread %u: %s", i, strerror(r));
+	for (unsigned i = 0; i < vm->nvcpus && !vm->stopping; i++) /* stopping: it ended */
+		if (start_vcpu(vm, i, &attr, err, errlen))
 			goto fail;
-		}
-		if (vm->cfg->npin) {
-			cpu_set_t set;
-
-			CPU_ZERO(&set);
-			CPU_SET(vm->cfg->pin[i % vm->cfg->npin], &set);
-			r = pthread_setaffinity_np(v->thread, sizeof(set), &set);
-			if (r) {
-				kb_errf(err, errlen, "-vcpu-pin: cannot pin vCPU %u to CPU %d: %s",
-					i, vm->cfg->pin[i % vm->cfg->npin], strerror(r));
-				goto fail;
-			}
-		}
-	}
 	if (kb_sandbox_enter(KB_THREAD_MAIN, err, errlen))
 		goto fail;
 	pthread_mutex_unlock(&vm->lock);
