@@ -4,6 +4,7 @@
  */
 #include "vcpu.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,7 @@ static int set_boot_state(struct kb_vm *vm, struct kb_vcpu *v, char *err, size_t
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 
+	assert(boot); /* kb_vm_create() set it, kb_vm_load() chose it */
 	if (v->index > 0 && boot->aps == KB_AP_INIT_SIPI)
 		return 0;
 	if (ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
@@ -71,6 +73,7 @@ int kb_vcpu_create(struct kb_vm *vm, struct kb_vcpu *v, unsigned index, char *er
 {
 	int size;
 
+	assert(index < vm->cfg->smp.cpus);
 	v->vm = vm;
 	v->index = index;
 	v->apic_id = kb_topo_apic_id(&vm->topo, index);

@@ -156,6 +156,8 @@ static int create_pci(struct kb_vm *vm, const struct kb_machine *m, char *err, s
 		unsigned same = 0;
 		char name[32];
 
+		/* kb_resolve_devices() gave each its backend */
+		assert(d->model && !d->model->backend == (d->index < 0));
 		for (unsigned k = 0; k < i; k++)
 			same += c->devices[k].model == d->model;
 		snprintf(name, sizeof(name), "%s%u", d->model->ops->type, same);
