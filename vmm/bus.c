@@ -3,10 +3,24 @@
  */
 #include "bus.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 
 #include "common/util.h"
+
+#ifndef NDEBUG
+/* Every range of the space ends before the next one starts. */
+static bool ordered(const struct kb_bus *bus, enum kb_space space)
+{
+	const struct kb_region *r = bus->r[space];
+
+	for (unsigned i = 1; i < bus->n[space]; i++)
+		if (r[i - 1].base + r[i - 1].len - 1 >= r[i].base)
+			return false;
+	return true;
+}
+#endif
 
 void kb_bus_init(struct kb_bus *bus)
 {
@@ -35,11 +49,13 @@ int kb_bus_register(struct kb_bus *bus, enum kb_space space, uint64_t base, uint
 		return -EEXIST;
 	if (pos < n && base + len - 1 >= r[pos].base)
 		return -EEXIST;
+	assert(bus->nids < sizeof(bus->names) / sizeof(bus->names[0]));
 	memmove(&r[pos + 1], &r[pos], (n - pos) * sizeof(*r));
 	r[pos] = (struct kb_region){base, len, name, fn, opaque, bus->nids};
 	bus->names[bus->nids] = name;
 	bus->spaces[bus->nids] = space;
 	bus->n[space]++;
+	assert(ordered(bus, space));
 	return (int)bus->nids++;
 }
 
@@ -74,6 +90,7 @@ unsigned kb_bus_access(const struct kb_bus *bus, struct kb_io *io)
 		return io->space == KB_SPACE_PIO ? KB_REGION_UNHANDLED_PIO
 						 : KB_REGION_UNHANDLED_MMIO;
 	}
+	assert(r->id >= 2 && r->id < bus->nids);
 	r->fn(io, r->opaque);
 	return r->id;
 }

@@ -1,15 +1,19 @@
 /*
- * -drive, -netdev and -device in QEMU's key=value form (docs/devices.md):
- * each parsed into kb_config as given, then kb_resolve_devices() ties every
- * device to its drive or netdev once all options are read (QEMU allows
- * them in any order).  Pure, like options.c: tests/unit drives the errors.
+ * -drive, -netdev and -device (see devopts.h).  -device takes the models
+ * of the virtio device table (virtio/devices.h): the generic properties
+ * here, the model's own in its parse().  Pure, like options.c: tests/unit
+ * drives the errors.
  */
+#include "devopts.h"
+
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "common/util.h"
 #include "options.h"
 #include "qopts.h"
-#include "common/util.h"
+#include "virtio/devices.h"
 
 /* Copy an identifier: letters, digits, '-', '_', '.'; as QEMU's ids. */
 static int copy_id(char *dst, size_t len, const char *v, const char *opt, const char *key,
@@ -27,22 +31,34 @@ static int copy_id(char *dst, size_t len, const char *v, const char *opt, const 
 	return 0;
 }
 
-static int add_device(struct kb_config *cfg, enum kb_dev_type type, const char *ref, bool ioeventfd,
-		      char *err, size_t errlen)
+#define MODEL(name) &kb_virtio_model_##name,
+static const struct kb_virtio_model *const models[] = {KB_VIRTIO_MODELS(MODEL)};
+#undef MODEL
+#define NMODELS (sizeof(models) / sizeof(models[0]))
+
+/* The model -device driver names, or NULL. */
+static const struct kb_virtio_model *find_model(const char *driver)
+{
+	for (size_t i = 0; i < NMODELS; i++)
+		if (!strcmp(models[i]->driver, driver))
+			return models[i];
+	return NULL;
+}
+
+static int add_device(struct kb_config *cfg, const struct kb_virtio_model *model, const char *ref,
+		      bool ioeventfd, char *err, size_t errlen)
 {
 	struct kb_devspec *d;
 
+	assert(model);
 	if (cfg->ndevices == KB_MAX_DEVICES)
 		return kb_errf(err, errlen, "-device: at most %d devices", KB_MAX_DEVICES);
 	d = &cfg->devices[cfg->ndevices++];
 	memset(d, 0, sizeof(*d));
-	d->type = type;
+	d->model = model;
 	d->ioeventfd = ioeventfd;
 	d->index = -1;
 	snprintf(d->ref, sizeof(d->ref), "%s", ref ? ref : "");
-	/* QEMU's first NIC gets 52:54:00:12:34:56; ours count up from it */
-	memcpy(d->mac, (uint8_t[]){0x52, 0x54, 0x00, 0x12, 0x34, (uint8_t)(0x55 + cfg->ndevices)},
-	       6);
 	return 0;
 }
 
@@ -87,7 +103,7 @@ int kb_parse_drive(const char *v, struct kb_config *cfg, char *err, size_t errle
 		if (id && copy_id(d->id, sizeof(d->id), id, "-drive", "id", err, errlen))
 			return -1;
 		cfg->ndrives++;
-		return add_device(cfg, KB_DEV_VIRTIO_BLK, d->id, ioeventfd, err, errlen);
+		return add_device(cfg, &kb_virtio_model_blk, d->id, ioeventfd, err, errlen);
 	}
 	if (copy_id(d->id, sizeof(d->id), id, "-drive", "id", err, errlen))
 		return -1;
@@ -129,25 +145,38 @@ int kb_parse_netdev(const char *v, struct kb_config *cfg, char *err, size_t errl
 	return 0;
 }
 
-static int parse_mac(const char *s, uint8_t mac[6])
+const char *kb_device_usage(char *buf, size_t len)
 {
-	unsigned b[6];
-	char tail;
+	size_t at = 0;
 
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-		   &tail) != 6 ||
-	    strlen(s) != 17)
-		return -1;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)b[i];
-	return mac[0] & 1 ? -1 : 0; /* a multicast address is no NIC's */
+	buf[0] = 0;
+	for (size_t i = 0; i < NMODELS && at < len; i++)
+		at +=
+		    (size_t)snprintf(buf + at, len - at, "%s%s", i ? " | " : "", models[i]->usage);
+	if (at < len)
+		snprintf(buf + at, len - at, "  [,ioeventfd=on|off]");
+	return buf;
+}
+
+/* "virtio-blk-pci, virtio-net-pci, ...": the models, for an error. */
+static const char *model_names(char *buf, size_t len)
+{
+	size_t at = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < NMODELS && at < len; i++)
+		at +=
+		    (size_t)snprintf(buf + at, len - at, "%s%s", i ? ", " : "", models[i]->driver);
+	return buf;
 }
 
 int kb_parse_device(const char *v, struct kb_config *cfg, char *err, size_t errlen)
 {
+	const struct kb_virtio_model *m;
 	struct kb_qopts q;
-	const char *drv, *mac, *serial;
+	const char *drv;
 	bool ioeventfd;
+	char names[200];
 
 	if (kb_qopts_parse(&q, "-device", v, "driver", err, errlen))
 		return -1;
@@ -156,34 +185,33 @@ int kb_parse_device(const char *v, struct kb_config *cfg, char *err, size_t errl
 		return -1;
 	if (!drv)
 		return kb_errf(err, errlen, "-device %s: name the device first", v);
-	if (!strcmp(drv, "virtio-blk-pci")) {
-		if (add_device(cfg, KB_DEV_VIRTIO_BLK, kb_qopts_get(&q, "drive"), ioeventfd, err,
-			       errlen))
-			return -1;
-		serial = kb_qopts_get(&q, "serial");
-		if (serial && strlen(serial) > 20)
-			return kb_errf(err, errlen, "-device %s: serial= takes at most 20 bytes",
-				       v);
-		snprintf(cfg->devices[cfg->ndevices - 1].serial, 21, "%s", serial ? serial : "");
-	} else if (!strcmp(drv, "virtio-net-pci")) {
-		if (add_device(cfg, KB_DEV_VIRTIO_NET, kb_qopts_get(&q, "netdev"), ioeventfd, err,
-			       errlen))
-			return -1;
-		mac = kb_qopts_get(&q, "mac");
-		if (mac && parse_mac(mac, cfg->devices[cfg->ndevices - 1].mac))
-			return kb_errf(err, errlen,
-				       "-device %s: mac=%s: expected a unicast aa:bb:cc:dd:ee:ff",
-				       v, mac);
-	} else if (!strcmp(drv, "virtio-rng-pci")) {
-		if (add_device(cfg, KB_DEV_VIRTIO_RNG, NULL, ioeventfd, err, errlen))
-			return -1;
-	} else {
-		return kb_errf(err, errlen,
-			       "-device %s: unknown device '%s' (virtio-blk-pci, virtio-net-pci, "
-			       "virtio-rng-pci)",
-			       v, drv);
-	}
+	if (!(m = find_model(drv)))
+		return kb_errf(err, errlen, "-device %s: unknown device '%s' (%s)", v, drv,
+			       model_names(names, sizeof(names)));
+	if (add_device(cfg, m, m->backend ? kb_qopts_get(&q, m->backend) : NULL, ioeventfd, err,
+		       errlen))
+		return -1;
+	if (m->parse &&
+	    m->parse(&q, v, cfg->ndevices - 1, &cfg->devices[cfg->ndevices - 1], err, errlen))
+		return -1;
 	return kb_qopts_check_used(&q, err, errlen);
+}
+
+/* The -drive (kind "drive") or -netdev ("netdev") with this id: its
+ * index, and where it is marked used; -1 when there is none. */
+static int find_backend(struct kb_config *cfg, const char *kind, const char *id, bool **used)
+{
+	bool drive = !strcmp(kind, "drive");
+	unsigned n = drive ? cfg->ndrives : cfg->nnetdevs;
+	int found = -1;
+
+	assert(drive || !strcmp(kind, "netdev")); /* the models' backends */
+	for (unsigned k = 0; k < n; k++)
+		if (!strcmp(drive ? cfg->drives[k].id : cfg->netdevs[k].id, id))
+			found = (int)k;
+	if (found >= 0)
+		*used = drive ? &cfg->drives[found].used : &cfg->netdevs[found].used;
+	return found;
 }
 
 /* After all options: every device's drive= or netdev= names one, once. */
@@ -191,24 +219,18 @@ int kb_resolve_devices(struct kb_config *cfg, char *err, size_t errlen)
 {
 	for (unsigned i = 0; i < cfg->ndevices; i++) {
 		struct kb_devspec *d = &cfg->devices[i];
-		bool blk = d->type == KB_DEV_VIRTIO_BLK;
-		const char *what = blk ? "drive" : "netdev";
+		const char *what = d->model->backend;
+		bool *used = NULL;
 
-		if (d->type == KB_DEV_VIRTIO_RNG)
+		if (!what)
 			continue;
 		if (!d->ref[0])
-			return kb_errf(err, errlen, "-device virtio-%s-pci: %s=ID is required",
-				       blk ? "blk" : "net", what);
-		unsigned n = blk ? cfg->ndrives : cfg->nnetdevs;
-
-		for (unsigned k = 0; k < n; k++)
-			if (!strcmp(blk ? cfg->drives[k].id : cfg->netdevs[k].id, d->ref))
-				d->index = (int)k;
+			return kb_errf(err, errlen, "-device %s: %s=ID is required",
+				       d->model->driver, what);
+		d->index = find_backend(cfg, what, d->ref, &used);
 		if (d->index < 0)
 			return kb_errf(err, errlen, "-device: %s=%s: no -%s with that id", what,
 				       d->ref, what);
-		bool *used = blk ? &cfg->drives[d->index].used : &cfg->netdevs[d->index].used;
-
 		if (*used)
 			return kb_errf(err, errlen, "-device: %s=%s is already in use", what,
 				       d->ref);

@@ -5,6 +5,7 @@
  */
 #include "exit.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -53,6 +54,7 @@ static void note_unhandled(struct kb_acct *a, enum kb_space space, uint64_t addr
 			return;
 		}
 	}
+	assert(a->nunhandled <= KB_UNHANDLED_SLOTS);
 	if (a->nunhandled == KB_UNHANDLED_SLOTS) {
 		a->unhandled_other++;
 		return;
@@ -62,6 +64,7 @@ static void note_unhandled(struct kb_acct *a, enum kb_space space, uint64_t addr
 
 static void charge(struct kb_acct *a, unsigned id, const struct kb_io *io)
 {
+	assert(id < sizeof(a->by_region) / sizeof(a->by_region[0]));
 	a->by_region[id]++;
 	if (id <= KB_REGION_UNHANDLED_MMIO)
 		note_unhandled(a, io->space, io->addr);

@@ -7,6 +7,7 @@
  */
 #include "options.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include "common/size.h"
+#include "devopts.h"
 #include "qopts.h"
 #include "common/util.h"
 
@@ -190,9 +192,7 @@ static const struct {
     {"drive", O_DRIVE, true,
      "file=PATH,format=raw,if=none|virtio,id=ID[,readonly=on][,cache=none]"},
     {"netdev", O_NETDEV, true, "tap,id=ID,ifname=TAP | loopback,id=ID  network backend"},
-    {"device", O_DEVICE, true,
-     "virtio-blk-pci,drive=ID | virtio-net-pci,netdev=ID[,mac=M] | virtio-rng-pci  "
-     "[,ioeventfd=on|off]"},
+    {"device", O_DEVICE, true, "MODEL,...  (the -device table's models: kb_device_usage)"},
     {"until", O_UNTIL, true, "REGEX  end the VM (status 0) when a console line matches"},
     {"enable-kvm", O_ENABLE_KVM, false, "  same as -accel kvm"},
     {"mem-prealloc", O_MEM_PREALLOC, false, "  fault in all RAM at start"},
@@ -208,109 +208,148 @@ static const struct {
 
 void kb_options_usage(FILE *f)
 {
+	char dev[300];
+
 	fprintf(f, "usage: kvmbench-vmm -kernel FILE [options]\n");
 	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
 		if (opts[i].help)
-			fprintf(f, "  -%s %s\n", opts[i].name, opts[i].help);
+			fprintf(f, "  -%s %s\n", opts[i].name,
+				opts[i].id == O_DEVICE ? kb_device_usage(dev, sizeof(dev))
+						       : opts[i].help);
 	fprintf(f, "exit status: 0 pass, 1 VMM error, 2 guest failed, "
 		   "3 guest crashed, 77 skipped, 124 timeout,\n"
 		   "  (v << 1) | 1 for isa-debug-exit value v\n");
 }
 
+/* -m [size=]SIZE: a whole number of pages */
+static int parse_mem(const char *v, struct kb_config *cfg, char *err, size_t errlen)
+{
+	if (!strncmp(v, "size=", 5))
+		v += 5;
+	if (kb_size_parse(v, &cfg->mem_size) || cfg->mem_size == 0)
+		return kb_errf(err, errlen, "-m %s: not a size (try 512M or 2G)", v);
+	if (cfg->mem_size % 4096)
+		return kb_errf(err, errlen, "-m %s: not a multiple of 4 KiB", v);
+	return 0;
+}
+
+static int parse_append(const char *v, struct kb_config *cfg, char *err, size_t errlen)
+{
+	if (strlen(v) >= KB_CMDLINE_MAX)
+		return kb_errf(err, errlen, "-append: longer than %d bytes", KB_CMDLINE_MAX - 1);
+	cfg->append = v;
+	return 0;
+}
+
+/* -cpu and -accel: accepted for QEMU's command lines, with the one value
+ * that means what kvmbench-vmm does anyway */
+static int check_cpu_accel(enum opt_id id, const char *v, char *err, size_t errlen)
+{
+	if (id == O_CPU && strcmp(v, "host") && strcmp(v, "max"))
+		return kb_errf(err, errlen,
+			       "-cpu %s: only 'host' is supported (KVM passes "
+			       "the host CPU through)",
+			       v);
+	if (id == O_ACCEL && strcmp(v, "kvm") && strncmp(v, "kvm,", 4))
+		return kb_errf(err, errlen, "-accel %s: kvmbench-vmm supports only kvm", v);
+	return 0;
+}
+
+static int parse_thp(const char *v, struct kb_config *cfg, char *err, size_t errlen)
+{
+	if (strcmp(v, "on") && strcmp(v, "off") && strcmp(v, "auto"))
+		return kb_errf(err, errlen, "-mem-thp %s: expected on, off or auto", v);
+	cfg->thp = !strcmp(v, "on") ? KB_THP_ON : !strcmp(v, "off") ? KB_THP_OFF : KB_THP_AUTO;
+	return 0;
+}
+
+static int parse_pin(const char *v, struct kb_config *cfg, char *err, size_t errlen)
+{
+	int n = kb_cpulist_parse(v, cfg->pin, KB_MAX_VCPUS);
+
+	if (n < 0)
+		return kb_errf(err, errlen, "-vcpu-pin %s: expected a CPU list like 0-1,3", v);
+	cfg->npin = (unsigned)n;
+	return 0;
+}
+
+static int parse_serial_cap(const char *v, struct kb_config *cfg, char *err, size_t errlen)
+{
+	if (kb_bytes_parse(v, &cfg->serial_cap))
+		return kb_errf(err, errlen, "-serial-cap %s: not a size in bytes (try 16M)", v);
+	return 0;
+}
+
+/* looked up when the VM is made: no NSS in the option parser */
+static int parse_runas(const char *v, struct kb_config *cfg, char *err, size_t errlen)
+{
+	if (!*v)
+		return kb_errf(err, errlen, "-runas: empty; give a user name or UID[:GID]");
+	cfg->runas = v;
+	return 0;
+}
+
+/* compiled here to check it, and again by the bench device */
+static int parse_until(const char *v, struct kb_config *cfg, char *err, size_t errlen)
+{
+	regex_t re;
+	int rc = regcomp(&re, v, REG_EXTENDED | REG_NOSUB);
+
+	regfree(&re);
+	if (rc)
+		return kb_errf(err, errlen, "-until %s: not a valid extended regex", v);
+	cfg->until = v;
+	return 0;
+}
+
+static int parse_exit_delay(const char *name, const char *v, struct kb_config *cfg, char *err,
+			    size_t errlen)
+{
+	double ns;
+
+	if (opt_number(name, v, 0, 1e9, KB_NUM_INT, &ns, err, errlen))
+		return -1;
+	cfg->exit_delay_ns = (uint64_t)ns;
+	return 0;
+}
+
+/* Option id (named name on the command line) with value v into cfg. */
 static int apply(enum opt_id id, const char *name, const char *v, struct kb_config *cfg, char *err,
 		 size_t errlen)
 {
 	switch (id) {
-	case O_M:
-		if (!strncmp(v, "size=", 5))
-			v += 5;
-		if (kb_size_parse(v, &cfg->mem_size) || cfg->mem_size == 0)
-			return kb_errf(err, errlen, "-m %s: not a size (try 512M or 2G)", v);
-		if (cfg->mem_size % 4096)
-			return kb_errf(err, errlen, "-m %s: not a multiple of 4 KiB", v);
-		return 0;
+	case O_M: return parse_mem(v, cfg, err, errlen);
 	case O_SMP: return kb_smp_parse(v, &cfg->smp, err, errlen);
 	case O_KERNEL: cfg->kernel = v; return 0;
-	case O_APPEND:
-		if (strlen(v) >= KB_CMDLINE_MAX)
-			return kb_errf(err, errlen, "-append: longer than %d bytes",
-				       KB_CMDLINE_MAX - 1);
-		cfg->append = v;
-		return 0;
+	case O_APPEND: return parse_append(v, cfg, err, errlen);
 	case O_SERIAL: return parse_serial(v, cfg, err, errlen);
 	case O_NAME: cfg->name = v; return 0;
 	case O_CPU:
-		if (strcmp(v, "host") && strcmp(v, "max"))
-			return kb_errf(err, errlen,
-				       "-cpu %s: only 'host' is supported (KVM passes "
-				       "the host CPU through)",
-				       v);
-		return 0;
-	case O_ACCEL:
-		if (strcmp(v, "kvm") && strncmp(v, "kvm,", 4))
-			return kb_errf(err, errlen, "-accel %s: kvmbench-vmm supports only kvm", v);
-		return 0;
+	case O_ACCEL: return check_cpu_accel(id, v, err, errlen);
 	case O_MEM_PATH: cfg->mem_path = v; return 0;
-	case O_MEM_THP:
-		if (strcmp(v, "on") && strcmp(v, "off") && strcmp(v, "auto"))
-			return kb_errf(err, errlen, "-mem-thp %s: expected on, off or auto", v);
-		cfg->thp = !strcmp(v, "on")    ? KB_THP_ON
-			   : !strcmp(v, "off") ? KB_THP_OFF
-					       : KB_THP_AUTO;
-		return 0;
+	case O_MEM_THP: return parse_thp(v, cfg, err, errlen);
 	case O_STATS: cfg->stats_path = v; return 0;
 	case O_TIMEOUT: return opt_number(name, v, 0.001, 1e6, 0, &cfg->timeout_s, err, errlen);
-	case O_PIN: {
-		int n = kb_cpulist_parse(v, cfg->pin, KB_MAX_VCPUS);
-
-		if (n < 0)
-			return kb_errf(err, errlen, "-vcpu-pin %s: expected a CPU list like 0-1,3",
-				       v);
-		cfg->npin = (unsigned)n;
-		return 0;
-	}
+	case O_PIN: return parse_pin(v, cfg, err, errlen);
 	case O_NUMA: return kb_numa_add(&cfg->numa, v, err, errlen);
 	case O_DUMP_ACPI: cfg->dump_acpi = v; return 0;
 	case O_INITRD: cfg->initrd = v; return 0;
-	case O_SERIAL_CAP:
-		if (kb_bytes_parse(v, &cfg->serial_cap))
-			return kb_errf(err, errlen, "-serial-cap %s: not a size in bytes (try 16M)",
-				       v);
-		return 0;
+	case O_SERIAL_CAP: return parse_serial_cap(v, cfg, err, errlen);
 	case O_MACHINE: return parse_machine(v, cfg, err, errlen);
 	case O_SANDBOX: return parse_sandbox(v, cfg, err, errlen);
-	case O_RUNAS: /* looked up when the VM is made: no NSS in the option parser */
-		if (!*v)
-			return kb_errf(err, errlen, "-runas: empty; give a user name or UID[:GID]");
-		cfg->runas = v;
-		return 0;
+	case O_RUNAS: return parse_runas(v, cfg, err, errlen);
 	case O_DRIVE: return kb_parse_drive(v, cfg, err, errlen);
 	case O_NETDEV: return kb_parse_netdev(v, cfg, err, errlen);
 	case O_DEVICE: return kb_parse_device(v, cfg, err, errlen);
-	case O_UNTIL: {
-		regex_t re;
-		int rc = regcomp(&re, v, REG_EXTENDED | REG_NOSUB);
-
-		regfree(&re);
-		if (rc)
-			return kb_errf(err, errlen, "-until %s: not a valid extended regex", v);
-		cfg->until = v;
-		return 0;
-	}
-	case O_EXIT_DELAY: {
-		double ns;
-
-		if (opt_number(name, v, 0, 1e9, KB_NUM_INT, &ns, err, errlen))
-			return -1;
-		cfg->exit_delay_ns = (uint64_t)ns;
-		return 0;
-	}
+	case O_UNTIL: return parse_until(v, cfg, err, errlen);
+	case O_EXIT_DELAY: return parse_exit_delay(name, v, cfg, err, errlen);
 	case O_ENABLE_KVM:
 	case O_NOGRAPHIC: return 0;
 	case O_MEM_PREALLOC: cfg->mem_prealloc = true; return 0;
 	case O_HELP: cfg->help = true; return 0;
 	case O_VERSION: cfg->version = true; return 0;
 	}
+	assert(!"every option has a case");
 	return kb_errf(err, errlen, "%s: internal error", name);
 }
 

@@ -45,15 +45,17 @@ struct kb_netdev {
 	bool used;
 };
 
-enum kb_dev_type { KB_DEV_VIRTIO_BLK, KB_DEV_VIRTIO_NET, KB_DEV_VIRTIO_RNG };
+struct kb_virtio_model; /* virtio/devices.h */
 
 struct kb_devspec {
-	enum kb_dev_type type;
-	char ref[32]; /* drive= or netdev= as given; resolved into index */
+	const struct kb_virtio_model *model; /* what -device names */
+	char ref[32]; /* its backend (drive= or netdev=) as given; resolved into index */
 	int index;    /* into drives[] or netdevs[] */
 	bool ioeventfd;
-	uint8_t mac[6];
-	char serial[21];
+	union { /* the model's own properties (mac=, serial=), as its parse() keeps them */
+		uint64_t align;
+		unsigned char bytes[32];
+	} props;
 };
 
 struct kb_config {
@@ -97,13 +99,6 @@ int kb_options_parse(int argc, char **argv, struct kb_config *cfg, char *err, si
 
 /* Parse a CPU list ("0-3,6") into out[]; returns the count, or -1. */
 int kb_cpulist_parse(const char *s, int *out, unsigned max);
-
-/* -drive, -netdev, -device values into cfg (devopts.c); then, after every
- * option, kb_resolve_devices() checks the references.  0, or -1 with err. */
-int kb_parse_drive(const char *v, struct kb_config *cfg, char *err, size_t errlen);
-int kb_parse_netdev(const char *v, struct kb_config *cfg, char *err, size_t errlen);
-int kb_parse_device(const char *v, struct kb_config *cfg, char *err, size_t errlen);
-int kb_resolve_devices(struct kb_config *cfg, char *err, size_t errlen);
 
 void kb_options_usage(FILE *f);
 

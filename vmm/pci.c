@@ -3,6 +3,7 @@
  */
 #include "pci.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <linux/kvm.h>
 #include <stdio.h>
@@ -72,6 +73,7 @@ static void update_routes(struct kb_pci *pci)
 					      .address_hi = d->msix[v].addr_hi,
 					      .data = d->msix[v].data}};
 	}
+	assert(n <= max);
 	r->nr = n;
 	if (pci->vm_fd >= 0 && ioctl(pci->vm_fd, KVM_SET_GSI_ROUTING, r) < 0)
 		fprintf(stderr, "kvmbench-vmm: KVM_SET_GSI_ROUTING: %s\n", strerror(errno));
@@ -82,6 +84,7 @@ static void fire(struct kb_pci_dev *d, unsigned v)
 {
 	uint64_t one = 1;
 
+	assert(v < d->nvec);
 	d->interrupts++;
 	if (d->irqfd[v] >= 0 && write(d->irqfd[v], &one, 8) != 8)
 		d->interrupts--;
@@ -391,9 +394,11 @@ int kb_pci_msix(struct kb_pci_dev *d, unsigned nvec, unsigned bar, uint32_t tabl
 {
 	struct kb_pci *pci = d->pci;
 	uint8_t cap[12] = {0x11, 0};
-	uint64_t base = kb_le32(d->cfg + 0x10 + 4 * bar) & ~0xfull;
+	uint64_t base;
 	int id;
 
+	assert(bar < 6); /* the VMM's own choice */
+	base = kb_le32(d->cfg + 0x10 + 4 * bar) & ~0xfull;
 	if (nvec == 0 || nvec > KB_PCI_MAX_VECTORS || !d->bar_size[bar])
 		return -EINVAL;
 	set16(cap + 2, (uint16_t)(nvec - 1));

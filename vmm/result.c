@@ -3,6 +3,7 @@
  */
 #include "result.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -56,6 +57,7 @@ static void compose_locked(struct kb_result *r, int code, const char *status, in
 /* With the lock held: make the pending outcome the result. */
 static void commit_locked(struct kb_result *r)
 {
+	assert(!r->set); /* an outcome is decided once */
 	r->exit_code = r->p.code;
 	memcpy(r->status, r->p.status, sizeof(r->status));
 	memcpy(r->reason, r->p.reason, sizeof(r->reason));

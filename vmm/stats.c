@@ -4,6 +4,8 @@
  * reader never sees half a file, and it is written whatever happened: a
  * VMM that failed half-way still says what it had and why it stopped.
  */
+#include "stats.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -36,7 +38,7 @@ static void put_config(struct kb_json *j, const struct kb_config *cfg, const str
 	kb_json_bool(j, "mem_prealloc", cfg->mem_prealloc);
 	kb_json_str(j, "kernel", cfg->kernel);
 	kb_json_str(j, "cmdline", cfg->append);
-	kb_json_str(j, "boot_protocol", vm ? kb_boot_name[vm->boot] : NULL);
+	kb_json_str(j, "boot_protocol", vm && vm->boot ? vm->boot->name : NULL);
 	kb_json_str(j, "serial", serial_name(cfg->serial));
 	kb_json_u64(j, "serial_cap", cfg->serial_cap);
 	kb_json_dbl(j, "timeout_s", cfg->timeout_s);

@@ -2,8 +2,9 @@
  * vCPUs: creation (CPUID per vCPU, long-mode registers, runnable state)
  * and the thread that runs KVM_RUN and dispatches every exit.
  */
-#include "vm.h"
+#include "vcpu.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,12 +13,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "boot/longmode.h"
-#include "boot/bzimage.h"
-#include "boot/multiboot.h"
-#include "boot/pvh.h"
 #include "sandbox.h"
 #include "common/util.h"
+#include "vm.h"
 
 static int set_cpuid(struct kb_vm *vm, struct kb_vcpu *v, char *err, size_t errlen)
 {
@@ -41,13 +39,41 @@ static int set_cpuid(struct kb_vm *vm, struct kb_vcpu *v, char *err, size_t errl
 	return 0;
 }
 
-int kb_vcpu_create(struct kb_vm *vm, struct kb_vcpu *v, unsigned index, char *err, size_t errlen)
+/* The registers a boot protocol starts a vCPU with (boot/boot.h), and the
+ * vCPU made runnable.  Application processors of a protocol whose kernel
+ * starts them by INIT/SIPI are left waiting for it. */
+static int set_boot_state(struct kb_vm *vm, struct kb_vcpu *v, char *err, size_t errlen)
 {
+	const struct kb_boot_ops *boot = vm->boot;
+	struct kvm_mp_state mp = {.mp_state = KVM_MP_STATE_RUNNABLE};
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
-	struct kvm_mp_state mp = {.mp_state = KVM_MP_STATE_RUNNABLE};
+
+	assert(boot); /* kb_vm_create() set it, kb_vm_load() chose it */
+	if (v->index > 0 && boot->aps == KB_AP_INIT_SIPI)
+		return 0;
+	if (ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
+		return kb_errf(err, errlen, "vCPU %u: KVM_GET_SREGS: %s", v->index,
+			       strerror(errno));
+	boot->sregs(&sregs);
+	if (ioctl(v->fd, KVM_SET_SREGS, &sregs) < 0)
+		return kb_errf(err, errlen, "vCPU %u: KVM_SET_SREGS: %s", v->index,
+			       strerror(errno));
+	boot->regs(&regs, vm->image.entry, v->index);
+	if (ioctl(v->fd, KVM_SET_REGS, &regs) < 0)
+		return kb_errf(err, errlen, "vCPU %u: KVM_SET_REGS: %s", v->index, strerror(errno));
+	/* Application processors would wait for INIT/SIPI; these start now. */
+	if (ioctl(v->fd, KVM_SET_MP_STATE, &mp) < 0)
+		return kb_errf(err, errlen, "vCPU %u: KVM_SET_MP_STATE: %s", v->index,
+			       strerror(errno));
+	return 0;
+}
+
+int kb_vcpu_create(struct kb_vm *vm, struct kb_vcpu *v, unsigned index, char *err, size_t errlen)
+{
 	int size;
 
+	assert(index < vm->cfg->smp.cpus);
 	v->vm = vm;
 	v->index = index;
 	v->apic_id = kb_topo_apic_id(&vm->topo, index);
@@ -66,35 +92,8 @@ int kb_vcpu_create(struct kb_vm *vm, struct kb_vcpu *v, unsigned index, char *er
 		v->run = NULL;
 		return kb_errf(err, errlen, "vCPU %u: mmap kvm_run: %s", index, strerror(errno));
 	}
-	if (set_cpuid(vm, v, err, errlen))
+	if (set_cpuid(vm, v, err, errlen) || set_boot_state(vm, v, err, errlen))
 		return -1;
-	if (ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
-		return kb_errf(err, errlen, "vCPU %u: KVM_GET_SREGS: %s", index, strerror(errno));
-	if (vm->boot != KB_BOOT_MICRO && index > 0)
-		goto stats; /* application processors wait for the kernel's INIT/SIPI */
-	if (vm->boot == KB_BOOT_MULTIBOOT || vm->boot == KB_BOOT_PVH)
-		kb_flat32_sregs(&sregs);
-	else if (vm->boot == KB_BOOT_LINUX)
-		kb_bzimage_sregs(&sregs);
-	else
-		kb_longmode_sregs(&sregs);
-	if (ioctl(v->fd, KVM_SET_SREGS, &sregs) < 0)
-		return kb_errf(err, errlen, "vCPU %u: KVM_SET_SREGS: %s", index, strerror(errno));
-	if (vm->boot == KB_BOOT_MULTIBOOT)
-		kb_multiboot_regs(&regs, vm->image.entry);
-	else if (vm->boot == KB_BOOT_LINUX)
-		kb_bzimage_regs(&regs, vm->image.entry);
-	else if (vm->boot == KB_BOOT_PVH)
-		kb_pvh_regs(&regs, vm->image.entry);
-	else
-		kb_longmode_regs(&regs, vm->image.entry, index);
-	if (ioctl(v->fd, KVM_SET_REGS, &regs) < 0)
-		return kb_errf(err, errlen, "vCPU %u: KVM_SET_REGS: %s", index, strerror(errno));
-	/* Application processors would wait for INIT/SIPI; ours start now. */
-	if (ioctl(v->fd, KVM_SET_MP_STATE, &mp) < 0)
-		return kb_errf(err, errlen, "vCPU %u: KVM_SET_MP_STATE: %s", index,
-			       strerror(errno));
-stats:
 	if (vm->have_stats_fd)
 		kb_kstats_open(&v->kstats, v->fd);
 	return 0;
@@ -252,6 +251,30 @@ static void busy_delay(uint64_t ns)
 		__asm__ volatile("pause");
 }
 
+/* A fatal exit ends the run: cleanly (clean_end), or as a crash said with
+ * where the vCPU was, when KVM still knows. */
+static void fatal_exit(struct kb_vcpu *v, const char *why)
+{
+	struct kb_vm *vm = v->vm;
+	uint64_t rip;
+
+	if (clean_end(v))
+		return;
+	if (v->run->exit_reason == KVM_EXIT_SHUTDOWN && in_reset_state(v)) {
+		if (kb_result_set(&vm->result, KB_EXIT_GUEST_CRASH, "crash", (int)v->index,
+				  "vCPU %u: %s; where is unknown: KVM reset the vCPU (as on SVM)",
+				  v->index, why))
+			fprintf(stderr, "kvmbench-vmm: vCPU %u: %s\n", v->index, why);
+		return;
+	}
+	rip = guest_rip(v);
+	if (kb_result_set(&vm->result, KB_EXIT_GUEST_CRASH, "crash", (int)v->index,
+			  "vCPU %u: %s at rip 0x%llx", v->index, why, (unsigned long long)rip)) {
+		fprintf(stderr, "kvmbench-vmm: vCPU %u: %s\n", v->index, why);
+		dump_registers(v);
+	}
+}
+
 void *kb_vcpu_thread(void *arg)
 {
 	struct kb_vcpu *v = arg;
@@ -290,26 +313,8 @@ void *kb_vcpu_thread(void *arg)
 		v->acct.handle_cycles += dt;
 		if (dt > v->acct.handle_max_cycles)
 			v->acct.handle_max_cycles = dt;
-		if (act == KB_EXIT_FATAL && clean_end(v))
-			break;
-		if (act == KB_EXIT_FATAL && v->run->exit_reason == KVM_EXIT_SHUTDOWN &&
-		    in_reset_state(v)) {
-			if (kb_result_set(&vm->result, KB_EXIT_GUEST_CRASH, "crash", (int)v->index,
-					  "vCPU %u: %s; where is unknown: KVM reset the vCPU "
-					  "(as on SVM)",
-					  v->index, why))
-				fprintf(stderr, "kvmbench-vmm: vCPU %u: %s\n", v->index, why);
-			break;
-		}
 		if (act == KB_EXIT_FATAL) {
-			uint64_t rip = guest_rip(v);
-
-			if (kb_result_set(&vm->result, KB_EXIT_GUEST_CRASH, "crash", (int)v->index,
-					  "vCPU %u: %s at rip 0x%llx", v->index, why,
-					  (unsigned long long)rip)) {
-				fprintf(stderr, "kvmbench-vmm: vCPU %u: %s\n", v->index, why);
-				dump_registers(v);
-			}
+			fatal_exit(v, why);
 			break;
 		}
 		if (kb_result_is_set(&vm->result)) {

@@ -5,6 +5,7 @@
  */
 #include "vm.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -17,10 +18,8 @@
 #include "acpi.h"
 #include "boot/bootmem.h"
 #include "boot/longmode.h"
-#include "boot/bzimage.h"
-#include "boot/multiboot.h"
-#include "boot/pvh.h"
 #include "sandbox.h"
+#include "stats.h"
 #include "common/util.h"
 
 static int open_kvm(struct kb_vm *vm, char *err, size_t errlen)
@@ -138,69 +137,70 @@ static int open_serial(struct kb_vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
-/* The device table: every device of the machine, in one place. */
-/* The PCI host bridge and the -device list, named TYPE0, TYPE1... */
-static int create_pci(struct kb_vm *vm, char *err, size_t errlen)
+/* The device table (devices/devices.h): the machine's own devices. */
+#define DEVICE(name) &kb_device_##name,
+static const struct kb_device *const devices[] = {KB_DEVICES(DEVICE)};
+#undef DEVICE
+
+/* The PCI host bridge and a virtio device per -device (its model:
+ * virtio/devices.h), named TYPE0, TYPE1... by type and order. */
+static int create_pci(struct kb_vm *vm, const struct kb_machine *m, char *err, size_t errlen)
 {
 	const struct kb_config *c = vm->cfg;
-	unsigned count[3] = {0};
 	int r;
 
 	if ((r = kb_pci_init(&vm->pci, &vm->bus, vm->vm_fd)))
 		return kb_errf(err, errlen, "PCI host bridge: %s", strerror(-r));
 	for (unsigned i = 0; i < c->ndevices; i++, vm->nvdev++) {
 		const struct kb_devspec *d = &c->devices[i];
-		struct kb_virtio_dev *v = &vm->vdev[i];
-		static const char *const type[] = {"virtio-blk", "virtio-net", "virtio-rng"};
+		unsigned same = 0;
 		char name[32];
 
-		snprintf(name, sizeof(name), "%s%u", type[d->type], count[d->type]++);
-		if (d->type == KB_DEV_VIRTIO_BLK) {
-			const struct kb_drive *dr = &c->drives[d->index];
-			struct kb_blk_opts o = {dr->file, dr->readonly, dr->direct,
-						d->serial[0] ? d->serial : dr->id};
-
-			r = kb_virtio_blk_init(v, name, &o, d->ioeventfd, &vm->pci, &vm->mem,
-					       vm->vm_fd, err, errlen);
-		} else if (d->type == KB_DEV_VIRTIO_NET) {
-			const struct kb_netdev *n = &c->netdevs[d->index];
-			struct kb_net_opts o = {n->loopback, n->ifname, {0}};
-
-			memcpy(o.mac, d->mac, 6);
-			r = kb_virtio_net_init(v, name, &o, d->ioeventfd, &vm->pci, &vm->mem,
-					       vm->vm_fd, err, errlen);
-		} else {
-			r = kb_virtio_rng_init(v, name, d->ioeventfd, &vm->pci, &vm->mem, vm->vm_fd,
-					       err, errlen);
-		}
-		if (r)
+		/* kb_resolve_devices() gave each its backend */
+		assert(d->model && !d->model->backend == (d->index < 0));
+		for (unsigned k = 0; k < i; k++)
+			same += c->devices[k].model == d->model;
+		snprintf(name, sizeof(name), "%s%u", d->model->ops->type, same);
+		if (d->model->create(&vm->vdev[i], name, d, m, err, errlen))
 			return -1;
 	}
 	return 0;
 }
 
+/* Every device, in one place: the bench device and the UART (the VM reads
+ * them), the device table's, then PCI.  Their order is their regions'. */
 static int create_devices(struct kb_vm *vm, char *err, size_t errlen)
 {
+	const struct kb_machine m = {vm->cfg, &vm->bus, &vm->mem, &vm->result, &vm->pci, vm->vm_fd};
 	int r;
 
 	if (open_serial(vm, err, errlen))
 		return -1;
 	if ((r = kb_bench_init(&vm->bench, &vm->bus, vm->cfg->until, &vm->mem, &vm->result)) ||
-	    (r = kb_uart_init(&vm->uart, &vm->bus, vm->serial_out, &vm->bench)) ||
-	    (r = kb_debugexit_init(&vm->bus, &vm->result)) ||
-	    (r = kb_i8042_init(&vm->bus, &vm->result)) ||
-	    (r = kb_pvpanic_init(&vm->bus, &vm->result)) ||
-	    (r = kb_fwcfg_init(&vm->fwcfg, &vm->bus, vm->cfg->mem_size, vm->cfg->smp.cpus,
-			       vm->cfg->smp.maxcpus)) ||
-	    (r = kb_rtc_init(&vm->rtc, &vm->bus)) ||
-	    (vm->cfg->acpi_pm && (r = kb_acpipm_init(&vm->acpipm, &vm->bus, &vm->result))))
+	    (r = kb_uart_init(&vm->uart, &vm->bus, vm->serial_out, &vm->bench)))
 		return kb_errf(err, errlen, "device registration failed: %s", strerror(-r));
 	kb_uart_set_irq(&vm->uart, vm->vm_fd, KB_IRQ_COM1);
 	kb_uart_set_cap(&vm->uart, vm->cfg->serial_cap);
-	if (create_pci(vm, err, errlen))
+	for (unsigned i = 0; i < KB_NDEVICES; i++)
+		if ((r = devices[i]->create(&m, &vm->devstate[i])))
+			return kb_errf(err, errlen, "device registration failed: %s", strerror(-r));
+	if (create_pci(vm, &m, err, errlen))
 		return -1;
 	vm->pci.result = &vm->result;
 	return 0;
+}
+
+/* The device table's devices, in reverse (the vCPUs have stopped); those
+ * never created have no state. */
+static void destroy_devices(struct kb_vm *vm)
+{
+	for (unsigned i = KB_NDEVICES; i-- > 0;) {
+		if (devices[i]->destroy)
+			devices[i]->destroy(vm->devstate[i]);
+		else
+			free(vm->devstate[i]);
+		vm->devstate[i] = NULL;
+	}
 }
 
 /* An outcome became pending: the main thread recomputes its deadline. */
@@ -278,6 +278,7 @@ int kb_vm_create(struct kb_vm *vm, const struct kb_config *cfg, char *err, size_
 	vm->result.wake_arg = vm;
 	kb_bus_init(&vm->bus);
 	kb_host_detect(&vm->host);
+	vm->boot = &kb_boot_micro; /* until an image says otherwise */
 	sandboxed_vm = vm;
 	if (kb_runas_init(cfg->runas, &vm->runas, err, errlen) ||
 	    (cfg->stats_path && kb_stats_open_dir(cfg->stats_path, err, errlen)) ||
@@ -308,72 +309,18 @@ int kb_vm_create(struct kb_vm *vm, const struct kb_config *cfg, char *err, size_
 	return 0;
 }
 
-const char *const kb_boot_name[] = {"micro", "multiboot", "linux64", "pvh"};
-
-/* An ELF: a micro-guest, or a vmlinux entered through PVH when it has the
- * note, else through the 64-bit boot protocol at its (physical) entry. */
-static int load_elf(struct kb_vm *vm, const uint8_t *buf, size_t size, const uint8_t *initrd,
-		    size_t isize, char *why, size_t whylen)
-{
-	uint64_t pvh = 0;
-	int note =
-	    kb_elf_note(buf, size, KB_PVH_NOTE_OWNER, KB_PVH_NOTE_PHYS32_ENTRY, &pvh, why, whylen);
-
-	if (note < 0 ||
-	    kb_elf_load(buf, size, vm->mem.host, vm->mem.low, 1, &vm->image, why, whylen))
-		return -1;
-	if (note) {
-		vm->boot = KB_BOOT_PVH;
-		if (pvh < vm->image.lo || pvh >= vm->image.hi)
-			return kb_errf(
-			    why, whylen,
-			    "PVH entry 0x%llx is outside the loaded image [0x%llx, 0x%llx)",
-			    (unsigned long long)pvh, (unsigned long long)vm->image.lo,
-			    (unsigned long long)vm->image.hi);
-		vm->image.entry = pvh;
-		return kb_pvh_info(&vm->mem, initrd, isize, vm->image.hi, why, whylen);
-	}
-	if (vm->image.virt) {
-		vm->boot = KB_BOOT_LINUX;
-		return kb_linux_zeropage(&vm->mem, NULL, 0, initrd, isize, vm->image.hi, why,
-					 whylen);
-	}
-	if (initrd)
-		return kb_errf(why, whylen, "-initrd needs a Linux kernel (bzImage or vmlinux)");
-	vm->boot = KB_BOOT_MICRO;
-	return 0;
-}
-
-/* Load the kernel by its format; the boot structures go first since a
- * Linux kernel's boot_params point at the command line and ACPI tables. */
+/* Load the kernel by its protocol (boot/boot.h), with the initrd if any. */
 static int load_kernel(struct kb_vm *vm, const uint8_t *buf, size_t size, char *why, size_t whylen)
 {
-	bool elf64 = size > 4 && !memcmp(buf, "\177ELF", 4) && buf[4] == 2;
+	struct kb_boot_args a = {buf, size, NULL, 0, strlen(vm->cfg->append), &vm->mem};
 	uint8_t *initrd = NULL;
-	size_t isize = 0;
 	int rc;
 
 	if (vm->cfg->initrd &&
-	    kb_file_read(vm->cfg->initrd, vm->mem.low, &initrd, &isize, why, whylen))
+	    kb_file_read(vm->cfg->initrd, vm->mem.low, &initrd, &a.initrd_size, why, whylen))
 		return -1;
-	if (kb_bzimage_detect(buf, size)) {
-		vm->boot = KB_BOOT_LINUX;
-		rc = kb_bzimage_load(buf, size, initrd, isize, &vm->mem, strlen(vm->cfg->append),
-				     &vm->image, why, whylen);
-	} else if (elf64) {
-		rc = load_elf(vm, buf, size, initrd, isize, why, whylen);
-	} else if (initrd) {
-		rc = kb_errf(why, whylen, "-initrd needs a Linux kernel (bzImage or vmlinux)");
-	} else if (kb_multiboot_find(buf, size) >= 0) {
-		vm->boot = KB_BOOT_MULTIBOOT;
-		rc = kb_multiboot_load(buf, size, vm->mem.host, vm->mem.low, &vm->image, why,
-				       whylen);
-		if (!rc)
-			kb_multiboot_info(&vm->mem);
-	} else {
-		vm->boot = KB_BOOT_MICRO;
-		rc = kb_elf_load(buf, size, vm->mem.host, vm->mem.low, 1, &vm->image, why, whylen);
-	}
+	a.initrd = initrd;
+	rc = kb_boot_load(&a, &vm->boot, &vm->image, why, whylen);
 	free(initrd);
 	return rc;
 }
@@ -382,7 +329,7 @@ int kb_vm_load(struct kb_vm *vm, char *err, size_t errlen)
 {
 	uint8_t *buf;
 	size_t size;
-	char why[256];
+	char why[300];
 
 	if (kb_file_read(vm->cfg->kernel, vm->mem.low, &buf, &size, why, sizeof(why)))
 		return kb_errf(err, errlen, "-kernel: %s", why);
@@ -391,13 +338,12 @@ int kb_vm_load(struct kb_vm *vm, char *err, size_t errlen)
 		free(buf);
 		return -1;
 	}
+	/* The boot structures go first: a Linux kernel's boot_params point at
+	 * the command line and the ACPI tables. */
 	kb_boot_reset_stub(&vm->mem);
 	if (load_kernel(vm, buf, size, why, sizeof(why))) {
-		static const char *const kind[] = {"", "Multiboot: ", "Linux: ", "PVH: "};
-
 		free(buf);
-		return kb_errf(err, errlen, "-kernel %s: %s%s", vm->cfg->kernel, kind[vm->boot],
-			       why);
+		return kb_errf(err, errlen, "-kernel %s: %s", vm->cfg->kernel, why);
 	}
 	free(buf);
 	vm->t.load = kb_now_ns();
@@ -414,15 +360,14 @@ int kb_vm_drop_root(struct kb_vm *vm, char *err, size_t errlen)
 	return vm->cfg->stats_path ? kb_stats_dir_writable(vm->cfg->stats_path, err, errlen) : 0;
 }
 
-int kb_vm_start_vcpus(struct kb_vm *vm, char *err, size_t errlen)
+/* Create every vCPU; the TSC frequency into the boot information; the
+ * statistics "after set-up": everything from here on is the run. */
+static int create_vcpus(struct kb_vm *vm, char *err, size_t errlen)
 {
 	unsigned n = vm->cfg->smp.cpus;
-	pthread_attr_t attr;
 	struct kb_bootinfo *bi = kb_mem_gpa(&vm->mem, KB_BOOTINFO_ADDR, sizeof(*bi));
+	int khz;
 
-	for (unsigned i = 0; i < vm->nvdev; i++) /* the first threads: after kb_vm_drop_root */
-		if (kb_virtio_start(&vm->vdev[i], err, errlen))
-			return -1;
 	vm->vcpus = calloc(n, sizeof(*vm->vcpus));
 	if (!vm->vcpus)
 		return kb_errf(err, errlen, "out of memory for %u vCPUs", n);
@@ -431,17 +376,47 @@ int kb_vm_start_vcpus(struct kb_vm *vm, char *err, size_t errlen)
 	for (unsigned i = 0; i < n; i++, vm->nvcpus++)
 		if (kb_vcpu_create(vm, &vm->vcpus[i], i, err, errlen))
 			return -1;
-	int khz = ioctl(vm->vcpus[0].fd, KVM_GET_TSC_KHZ, 0);
-
+	khz = ioctl(vm->vcpus[0].fd, KVM_GET_TSC_KHZ, 0);
 	vm->tsc_khz = khz > 0 ? (uint64_t)khz : 0;
 	bi->tsc_khz = vm->tsc_khz;
 	vm->t.vcpus_ready = kb_now_ns();
-
-	/* Statistics "after set-up": everything from here on is the run. */
 	kb_kstats_snapshot(&vm->kstats, true);
 	for (unsigned i = 0; i < n; i++)
 		kb_kstats_snapshot(&vm->vcpus[i].kstats, true);
+	return 0;
+}
 
+/* Start vCPU i's thread (pinned with -vcpu-pin).  Lock held. */
+static int start_vcpu(struct kb_vm *vm, unsigned i, pthread_attr_t *attr, char *err, size_t errlen)
+{
+	struct kb_vcpu *v = &vm->vcpus[i];
+	int r = pthread_create(&v->thread, attr, kb_vcpu_thread, v);
+	cpu_set_t set;
+
+	assert(i < vm->nvcpus);
+	v->started = r == 0;
+	if (r)
+		return kb_errf(err, errlen, "cannot start vCPU thread %u: %s", i, strerror(r));
+	if (!vm->cfg->npin)
+		return 0;
+	CPU_ZERO(&set);
+	CPU_SET(vm->cfg->pin[i % vm->cfg->npin], &set);
+	r = pthread_setaffinity_np(v->thread, sizeof(set), &set);
+	if (r)
+		return kb_errf(err, errlen, "-vcpu-pin: cannot pin vCPU %u to CPU %d: %s", i,
+			       vm->cfg->pin[i % vm->cfg->npin], strerror(r));
+	return 0;
+}
+
+int kb_vm_start_vcpus(struct kb_vm *vm, char *err, size_t errlen)
+{
+	pthread_attr_t attr;
+
+	for (unsigned i = 0; i < vm->nvdev; i++) /* the first threads: after kb_vm_drop_root */
+		if (kb_virtio_start(&vm->vdev[i], err, errlen))
+			return -1;
+	if (create_vcpus(vm, err, errlen))
+		return -1;
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 256 << 10);
 	/* Under the lock, a vCPU is either started and kickable or never
@@ -449,28 +424,9 @@ int kb_vm_start_vcpus(struct kb_vm *vm, char *err, size_t errlen)
 	 * this thread is sandboxed too; vCPU threads take it before their first
 	 * KVM_RUN, so no guest instruction runs outside the sandbox. */
 	pthread_mutex_lock(&vm->lock);
-	for (unsigned i = 0; i < n && !vm->stopping; i++) { /* stopping: the guest already ended */
-		struct kb_vcpu *v = &vm->vcpus[i];
-		int r = pthread_create(&v->thread, &attr, kb_vcpu_thread, v);
-
-		v->started = r == 0;
-		if (r) {
-			kb_errf(err, errlen, "cannot start vCPU thread %u: %s", i, strerror(r));
+	for (unsigned i = 0; i < vm->nvcpus && !vm->stopping; i++) /* stopping: it ended */
+		if (start_vcpu(vm, i, &attr, err, errlen))
 			goto fail;
-		}
-		if (vm->cfg->npin) {
-			cpu_set_t set;
-
-			CPU_ZERO(&set);
-			CPU_SET(vm->cfg->pin[i % vm->cfg->npin], &set);
-			r = pthread_setaffinity_np(v->thread, sizeof(set), &set);
-			if (r) {
-				kb_errf(err, errlen, "-vcpu-pin: cannot pin vCPU %u to CPU %d: %s",
-					i, vm->cfg->pin[i % vm->cfg->npin], strerror(r));
-				goto fail;
-			}
-		}
-	}
 	if (kb_sandbox_enter(KB_THREAD_MAIN, err, errlen))
 		goto fail;
 	pthread_mutex_unlock(&vm->lock);
@@ -606,6 +562,7 @@ void kb_vm_destroy(struct kb_vm *vm)
 		kb_virtio_destroy(&vm->vdev[i]);
 	vm->nvdev = 0;
 	kb_pci_destroy(&vm->pci);
+	destroy_devices(vm);
 	kb_kstats_destroy(&vm->kstats);
 	kb_bench_destroy(&vm->bench);
 	if (vm->serial_out && vm->serial_out != stdout)

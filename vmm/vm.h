@@ -16,7 +16,7 @@
 #include <signal.h>
 #include <stdbool.h>
 
-#include "boot/elf.h"
+#include "boot/boot.h"
 #include "bus.h"
 #include "cpuid.h"
 #include "devices/devices.h"
@@ -28,31 +28,12 @@
 #include "pci.h"
 #include "result.h"
 #include "runas.h"
+#include "vcpu.h"
 #include "virtio/devices.h"
-
-struct kb_vm;
-
-struct kb_vcpu {
-	struct kb_vm *vm;
-	unsigned index;
-	uint32_t apic_id;
-	int fd;
-	struct kvm_run *run;
-	size_t run_size;
-	pthread_t thread;
-	bool started;
-	struct kb_acct acct;
-	struct kb_kstats kstats;
-	uint64_t first_entry_ns; /* first KVM_RUN, VMM clock */
-};
 
 struct kb_timings {
 	uint64_t vm_create, load, vcpus_ready, first_entry, end;
 };
-
-/* How the image is entered (vm.c picks it from the image's format). */
-enum kb_boot { KB_BOOT_MICRO, KB_BOOT_MULTIBOOT, KB_BOOT_LINUX, KB_BOOT_PVH };
-extern const char *const kb_boot_name[]; /* "micro", "multiboot", "linux64", "pvh" */
 
 struct kb_vm {
 	const struct kb_config *cfg;
@@ -65,17 +46,15 @@ struct kb_vm {
 	struct kb_bus bus;
 	struct kb_topo topo;
 	struct kb_image image;
-	enum kb_boot boot;
+	const struct kb_boot_ops *boot; /* how the image is entered (boot/boot.h) */
 	uint64_t tsc_khz;
 	struct kvm_cpuid2 *cpuid; /* host's supported table */
 	struct kb_result result;
 	struct kb_bench bench;
 	struct kb_uart uart;
-	struct kb_fwcfg fwcfg;
-	struct kb_rtc rtc;
-	struct kb_acpipm acpipm;
+	void *devstate[KB_NDEVICES]; /* the device table's (devices/devices.h) */
 	struct kb_pci pci;
-	struct kb_virtio_dev vdev[KB_MAX_DEVICES];
+	struct kb_virtio_dev vdev[KB_MAX_DEVICES]; /* -device, by virtio/devices.h's table */
 	unsigned nvdev;
 	FILE *serial_out;
 	struct kb_kstats kstats;
@@ -110,26 +89,5 @@ void kb_vm_stop(struct kb_vm *vm);
 /* Join the vCPU threads and take the closing statistics. */
 void kb_vm_finish(struct kb_vm *vm);
 void kb_vm_destroy(struct kb_vm *vm);
-
-/* The vCPU thread body (vcpu.c). */
-void *kb_vcpu_thread(void *arg);
-int kb_vcpu_create(struct kb_vm *vm, struct kb_vcpu *v, unsigned index, char *err, size_t errlen);
-void kb_vcpu_destroy(struct kb_vcpu *v);
-/* One line on stderr: where the vCPU is (rip, mode, run state), and
- * KB_LOST_STATE when that state is one no guest can be in. */
-void kb_vcpu_report_state(struct kb_vcpu *v);
-#define KB_LOST_STATE                                                                         \
-	"its CR3 is not guest RAM: the host's KVM lost this vCPU's state (a host fault, not " \
-	"the guest's)"
-
-/* Open the directory of the -stats file (once), so that it can be written
- * after -runas.  0, or -1 with err. */
-int kb_stats_open_dir(const char *path, char *err, size_t errlen);
-/* Can the VMM's user (after -runas) make the stats file?  0, or -1 with err. */
-int kb_stats_dir_writable(const char *path, char *err, size_t errlen);
-/* Write the stats JSON (stats.c): PATH.tmp, renamed to PATH, so that a
- * reader never sees half of it.  vm may be partly set up or NULL. */
-int kb_stats_write(const char *path, const struct kb_config *cfg, struct kb_vm *vm,
-		   const struct kb_result *res, char *err, size_t errlen);
 
 #endif

@@ -42,6 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int note =
 	    kb_elf_note(data, size, KB_PVH_NOTE_OWNER, KB_PVH_NOTE_PHYS32_ENTRY, &pvh, err, 256);
 
+	(void)kb_elf_is_vmlinux(data, size); /* how the boot table tells a vmlinux */
 	/* RAM is not fresh: the loader clears the bss itself */
 	if (note < 0 || kb_elf_load(data, size, m.host, RAM, 0, &img, err, sizeof(err)))
 		return 0;

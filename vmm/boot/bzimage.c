@@ -8,6 +8,7 @@
 
 #include "kvmbench/abi.h"
 #include "common/util.h"
+#include "boot.h"
 #include "bootmem.h"
 #include "longmode.h"
 
@@ -137,16 +138,41 @@ int kb_bzimage_load(const uint8_t *buf, size_t size, const uint8_t *initrd, size
 	return 0;
 }
 
-void kb_bzimage_regs(struct kvm_regs *r, uint64_t entry)
+void kb_linux64_regs(struct kvm_regs *r, uint64_t entry, unsigned index)
 {
+	(void)index;
 	memset(r, 0, sizeof(*r));
 	r->rip = entry;
 	r->rflags = 0x2;
 	r->rsi = KB_ZEROPAGE_ADDR;
 }
 
-void kb_bzimage_sregs(struct kvm_sregs *s)
+void kb_linux64_sregs(struct kvm_sregs *s)
 {
 	/* __BOOT_CS 0x10, __BOOT_DS 0x18, TSS 0x20 in the Linux GDT */
 	kb_boot_segments(s, 0x10, 0x18, 0x20, true, KB_LINUX_GDT_ADDR, 0x30 - 1);
 }
+
+static int bzimage_detect(const uint8_t *buf, size_t size, char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	return kb_bzimage_detect(buf, size);
+}
+
+static int bzimage_load(const struct kb_boot_args *a, struct kb_image *img, char *err,
+			size_t errlen)
+{
+	return kb_bzimage_load(a->buf, a->size, a->initrd, a->initrd_size, a->mem, a->cmdline_len,
+			       img, err, errlen);
+}
+
+const struct kb_boot_ops kb_boot_bzimage = {
+    .name = "linux64",
+    .what = "Linux: ",
+    .initrd = true,
+    .aps = KB_AP_INIT_SIPI,
+    .detect = bzimage_detect,
+    .load = bzimage_load,
+    .sregs = kb_linux64_sregs,
+    .regs = kb_linux64_regs,
+};

@@ -39,7 +39,10 @@ int kb_bzimage_load(const uint8_t *buf, size_t size, const uint8_t *initrd, size
 int kb_linux_zeropage(struct kb_mem *m, const uint8_t *setup, size_t hdr_end, const uint8_t *initrd,
 		      size_t initrd_size, uint64_t kernel_end, char *err, size_t errlen);
 
-void kb_bzimage_regs(struct kvm_regs *r, uint64_t entry);
-void kb_bzimage_sregs(struct kvm_sregs *s);
+/* The 64-bit entry (a bzImage's or a vmlinux's): RSI = boot_params, the
+ * Linux GDT's __BOOT_CS and __BOOT_DS, paging on with the boot tables.
+ * index is unused: only the boot CPU starts here. */
+void kb_linux64_regs(struct kvm_regs *r, uint64_t entry, unsigned index);
+void kb_linux64_sregs(struct kvm_sregs *s);
 
 #endif

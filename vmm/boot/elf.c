@@ -124,6 +124,31 @@ int kb_elf_load(const uint8_t *buf, size_t size, uint8_t *ram, uint64_t ram_size
 	return 0;
 }
 
+bool kb_elf_is64(const uint8_t *buf, size_t size)
+{
+	return size > 4 && !memcmp(buf, ELFMAG, SELFMAG) && buf[EI_CLASS] == ELFCLASS64;
+}
+
+bool kb_elf_is_vmlinux(const uint8_t *buf, size_t size)
+{
+	Elf64_Ehdr eh;
+	char why[160];
+
+	if (size < sizeof(eh))
+		return false;
+	memcpy(&eh, buf, sizeof(eh));
+	if (check_header(&eh, size, why, sizeof(why)))
+		return false;
+	for (unsigned i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+
+		memcpy(&ph, buf + eh.e_phoff + i * sizeof(ph), sizeof(ph));
+		if (ph.p_type == PT_LOAD && ph.p_memsz && ph.p_vaddr != ph.p_paddr)
+			return true;
+	}
+	return false;
+}
+
 int kb_elf_note(const uint8_t *buf, size_t size, const char *owner, uint32_t type, uint64_t *val,
 		char *err, size_t errlen)
 {

@@ -6,6 +6,7 @@
 #ifndef KB_BOOT_ELF_H
 #define KB_BOOT_ELF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,14 @@ struct kb_image {
  */
 int kb_elf_load(const uint8_t *buf, size_t size, uint8_t *ram, uint64_t ram_size, int ram_is_zero,
 		struct kb_image *img, char *err, size_t errlen);
+
+/* Does buf start as an ELF64 file (magic and class)?  How the boot
+ * protocols tell formats apart; the loader checks the rest. */
+bool kb_elf_is64(const uint8_t *buf, size_t size);
+
+/* Is buf a well-formed ELF64 x86-64 executable with a loadable segment
+ * linked at a virtual address other than its physical one (a vmlinux)? */
+bool kb_elf_is_vmlinux(const uint8_t *buf, size_t size);
 
 /*
  * Find the ELF note (owner, type) with a 4- or 8-byte value, such as Xen's

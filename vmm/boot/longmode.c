@@ -103,16 +103,6 @@ int kb_longmode_setup(struct kb_mem *m, const struct kb_config *cfg, const struc
 	return 0;
 }
 
-void kb_longmode_regs(struct kvm_regs *regs, uint64_t entry, unsigned index)
-{
-	memset(regs, 0, sizeof(*regs));
-	regs->rip = entry;
-	regs->rflags = 0x2;
-	regs->rdi = index;
-	regs->rsi = KB_CMDLINE_ADDR;
-	regs->rdx = KB_BOOTINFO_ADDR;
-}
-
 void kb_boot_segments(struct kvm_sregs *s, uint16_t cs, uint16_t ds, uint16_t tr, bool lm,
 		      uint64_t gdt, uint16_t gdt_limit)
 {

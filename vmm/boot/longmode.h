@@ -1,9 +1,9 @@
 /*
  * Direct entry in 64-bit mode, no firmware: the VMM writes a GDT, a TSS,
  * identity-mapping page tables (2 MiB pages over RAM and the 32-bit MMIO
- * hole), the boot information page and the command line, then sets every
- * vCPU's registers so it starts at the image's entry point already in long
- * mode with paging on.
+ * hole), the boot information page and the command line, for every boot
+ * protocol; and the segment and control registers each protocol enters
+ * with (its general registers are its own: boot/boot.h).
  */
 #ifndef KB_BOOT_LONGMODE_H
 #define KB_BOOT_LONGMODE_H
@@ -18,9 +18,6 @@
 int kb_longmode_setup(struct kb_mem *m, const struct kb_config *cfg, const struct kb_topo *topo,
 		      uint64_t tsc_khz, char *err, size_t errlen);
 
-/* Registers for vCPU index: rdi = index, rsi = command line GPA,
- * rdx = boot information GPA, rip = entry. */
-void kb_longmode_regs(struct kvm_regs *regs, uint64_t entry, unsigned index);
 /* Flat segments (code cs, data ds, TSS tr) in the GDT at gdt, and the
  * control registers for 64-bit mode with the boot page tables (lm) or
  * 32-bit protected mode without paging.  Every boot protocol uses it. */

@@ -9,6 +9,7 @@
 
 #include "kvmbench/abi.h"
 #include "common/util.h"
+#include "boot.h"
 #include "bootmem.h"
 #include "longmode.h"
 
@@ -189,11 +190,41 @@ void kb_multiboot_info(struct kb_mem *m)
 	info[16] = (uint32_t)(KB_MBINFO_ADDR + 0x80);	      /* boot_loader_name */
 }
 
-void kb_multiboot_regs(struct kvm_regs *r, uint64_t entry)
+/* Multiboot v1 kernels are ELF32 or a.out-kludge images: an ELF64 file,
+ * even with the header, is another protocol's (a micro-guest's). */
+static int multiboot_detect(const uint8_t *buf, size_t size, char *err, size_t errlen)
 {
+	(void)err, (void)errlen;
+	return !kb_elf_is64(buf, size) && kb_multiboot_find(buf, size) >= 0;
+}
+
+static int multiboot_load(const struct kb_boot_args *a, struct kb_image *img, char *err,
+			  size_t errlen)
+{
+	if (kb_multiboot_load(a->buf, a->size, a->mem->host, a->mem->low, img, err, errlen))
+		return -1;
+	kb_multiboot_info(a->mem);
+	return 0;
+}
+
+/* EAX = the boot loader's magic, EBX = the Multiboot information. */
+static void multiboot_regs(struct kvm_regs *r, uint64_t entry, unsigned index)
+{
+	(void)index;
 	memset(r, 0, sizeof(*r));
 	r->rip = entry;
 	r->rflags = 0x2;
 	r->rax = KB_MULTIBOOT_BOOTLOADER_MAGIC;
 	r->rbx = KB_MBINFO_ADDR;
 }
+
+const struct kb_boot_ops kb_boot_multiboot = {
+    .name = "multiboot",
+    .what = "Multiboot: ",
+    .initrd = false,
+    .aps = KB_AP_INIT_SIPI,
+    .detect = multiboot_detect,
+    .load = multiboot_load,
+    .sregs = kb_flat32_sregs,
+    .regs = multiboot_regs,
+};

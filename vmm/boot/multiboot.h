@@ -32,6 +32,4 @@ int kb_multiboot_load(const uint8_t *buf, size_t size, uint8_t *ram, uint64_t ra
  * boot loader name) for RAM m at KB_MBINFO_ADDR. */
 void kb_multiboot_info(struct kb_mem *m);
 
-void kb_multiboot_regs(struct kvm_regs *r, uint64_t entry);
-
 #endif

@@ -7,7 +7,10 @@
 #include <string.h>
 
 #include "kvmbench/abi.h"
+#include "common/util.h"
+#include "boot.h"
 #include "bootmem.h"
+#include "longmode.h"
 
 struct pvh_start_info {
 	uint32_t magic, version, flags, nr_modules;
@@ -57,10 +60,50 @@ int kb_pvh_info(struct kb_mem *m, const uint8_t *initrd, size_t initrd_size, uin
 	return 0;
 }
 
-void kb_pvh_regs(struct kvm_regs *r, uint64_t entry)
+static int pvh_detect(const uint8_t *buf, size_t size, char *err, size_t errlen)
 {
+	uint64_t entry;
+
+	if (!kb_elf_is64(buf, size))
+		return 0;
+	return kb_elf_note(buf, size, KB_PVH_NOTE_OWNER, KB_PVH_NOTE_PHYS32_ENTRY, &entry, err,
+			   errlen);
+}
+
+/* The vmlinux's segments, then hvm_start_info; entry at the note's address. */
+static int pvh_load(const struct kb_boot_args *a, struct kb_image *img, char *err, size_t errlen)
+{
+	uint64_t entry = 0;
+
+	if (kb_elf_note(a->buf, a->size, KB_PVH_NOTE_OWNER, KB_PVH_NOTE_PHYS32_ENTRY, &entry, err,
+			errlen) < 0 ||
+	    kb_elf_load(a->buf, a->size, a->mem->host, a->mem->low, 1, img, err, errlen))
+		return -1;
+	if (entry < img->lo || entry >= img->hi)
+		return kb_errf(err, errlen,
+			       "PVH entry 0x%llx is outside the loaded image [0x%llx, 0x%llx)",
+			       (unsigned long long)entry, (unsigned long long)img->lo,
+			       (unsigned long long)img->hi);
+	img->entry = entry;
+	return kb_pvh_info(a->mem, a->initrd, a->initrd_size, img->hi, err, errlen);
+}
+
+static void pvh_regs(struct kvm_regs *r, uint64_t entry, unsigned index)
+{
+	(void)index;
 	memset(r, 0, sizeof(*r));
 	r->rip = entry;
 	r->rflags = 0x2;
 	r->rbx = KB_PVH_INFO_ADDR;
 }
+
+const struct kb_boot_ops kb_boot_pvh = {
+    .name = "pvh",
+    .what = "PVH: ",
+    .initrd = true,
+    .aps = KB_AP_INIT_SIPI,
+    .detect = pvh_detect,
+    .load = pvh_load,
+    .sregs = kb_flat32_sregs,
+    .regs = pvh_regs,
+};

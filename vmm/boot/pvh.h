@@ -24,6 +24,4 @@
 int kb_pvh_info(struct kb_mem *m, const uint8_t *initrd, size_t initrd_size, uint64_t kernel_end,
 		char *err, size_t errlen);
 
-void kb_pvh_regs(struct kvm_regs *r, uint64_t entry);
-
 #endif

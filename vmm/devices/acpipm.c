@@ -9,9 +9,12 @@
  *      host's monotonic clock
  * No events are ever raised, so the SCI never fires.
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "../options.h"
 #include "devices.h"
 
 #define PM1_SCI_EN 0x0001
@@ -80,3 +83,16 @@ int kb_acpipm_init(struct kb_acpipm *pm, struct kb_bus *bus, struct kb_result *r
 			     acpipm_io, pm);
 	return id < 0 ? id : 0;
 }
+
+/* Only with -machine acpi-pm=on: hardware-reduced ACPI has no PM ports. */
+static int acpipm_create(const struct kb_machine *m, void **state)
+{
+	struct kb_acpipm *pm;
+
+	if (!m->cfg->acpi_pm)
+		return 0;
+	pm = *state = calloc(1, sizeof(*pm));
+	return pm ? kb_acpipm_init(pm, m->bus, m->result) : -ENOMEM;
+}
+
+const struct kb_device kb_device_acpipm = {"acpi-pm", acpipm_create, NULL};

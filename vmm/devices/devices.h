@@ -1,7 +1,8 @@
 /*
  * The platform devices of kvmbench-vmm.  Each registers its ranges on the
- * bus in its init function and keeps its state in its own struct; vm.c
- * lists them all in one place.
+ * bus in its init function and keeps its state in its own struct.  The
+ * bench device and the UART are the VM's own (vm.c reads their state);
+ * the others are entries of the device table, KB_DEVICES below.
  */
 #ifndef KB_DEVICES_H
 #define KB_DEVICES_H
@@ -13,6 +14,7 @@
 #include <stdio.h>
 
 #include "../bus.h"
+#include "../device.h"
 #include "kvmbench/abi.h"
 #include "../memory.h"
 #include "../result.h"
@@ -135,5 +137,26 @@ int kb_debugexit_init(struct kb_bus *bus, struct kb_result *result);
 int kb_i8042_init(struct kb_bus *bus, struct kb_result *result);
 /* --- pvpanic (0x505): a guest's panic ends the VM as a crash --- */
 int kb_pvpanic_init(struct kb_bus *bus, struct kb_result *result);
+
+/*
+ * The device table: the machine's devices after the bench device and the
+ * UART, created in this order (which is also their regions' order in the
+ * stats JSON).  One line per device; each is a `const struct kb_device
+ * kb_device_NAME` (device.h) in its file.
+ */
+#define KB_DEVICES(X)                                  \
+	X(debugexit) /* isa-debug-exit (platform.c) */ \
+	X(i8042)     /* i8042 reset (platform.c) */    \
+	X(pvpanic)   /* pvpanic (platform.c) */        \
+	X(fwcfg)     /* fw_cfg (fwcfg.c) */            \
+	X(rtc)	     /* CMOS RTC (rtc.c) */            \
+	X(acpipm)    /* ACPI PM, with -machine acpi-pm=on (acpipm.c) */
+
+#define KB_DEVICE_DECLARE(name) extern const struct kb_device kb_device_##name;
+KB_DEVICES(KB_DEVICE_DECLARE)
+#undef KB_DEVICE_DECLARE
+#define KB_DEVICE_COUNT(name) +1
+enum { KB_NDEVICES = 0 KB_DEVICES(KB_DEVICE_COUNT) };
+#undef KB_DEVICE_COUNT
 
 #endif

@@ -6,7 +6,11 @@
  */
 #include "devices.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "../options.h"
 
 #define FW_CFG_SIGNATURE 0x00
 #define FW_CFG_ID 0x01
@@ -70,3 +74,14 @@ int kb_fwcfg_init(struct kb_fwcfg *f, struct kb_bus *bus, uint64_t ram, unsigned
 			    f);
 	return r < 0 ? r : 0;
 }
+
+static int fwcfg_create(const struct kb_machine *m, void **state)
+{
+	struct kb_fwcfg *f = *state = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -ENOMEM;
+	return kb_fwcfg_init(f, m->bus, m->cfg->mem_size, m->cfg->smp.cpus, m->cfg->smp.maxcpus);
+}
+
+const struct kb_device kb_device_fwcfg = {"fw_cfg", fwcfg_create, NULL};

@@ -79,3 +79,26 @@ int kb_pvpanic_init(struct kb_bus *bus, struct kb_result *result)
 
 	return id < 0 ? id : 0;
 }
+
+/* The table's entries (devices.h): stateless, they end the run. */
+static int debugexit_create(const struct kb_machine *m, void **state)
+{
+	(void)state;
+	return kb_debugexit_init(m->bus, m->result);
+}
+
+static int i8042_create(const struct kb_machine *m, void **state)
+{
+	(void)state;
+	return kb_i8042_init(m->bus, m->result);
+}
+
+static int pvpanic_create(const struct kb_machine *m, void **state)
+{
+	(void)state;
+	return kb_pvpanic_init(m->bus, m->result);
+}
+
+const struct kb_device kb_device_debugexit = {"isa-debug-exit", debugexit_create, NULL};
+const struct kb_device kb_device_i8042 = {"i8042", i8042_create, NULL};
+const struct kb_device kb_device_pvpanic = {"pvpanic", pvpanic_create, NULL};

@@ -3,6 +3,8 @@
  * BCD, 24-hour mode, no update in progress, no alarms or interrupts.
  * Other CMOS bytes read as zero and ignore writes.
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "devices.h"
@@ -61,3 +63,12 @@ int kb_rtc_init(struct kb_rtc *r, struct kb_bus *bus)
 	id = kb_bus_register(bus, KB_SPACE_PIO, KB_PORT_RTC, 2, "rtc", rtc_io, r);
 	return id < 0 ? id : 0;
 }
+
+static int rtc_create(const struct kb_machine *m, void **state)
+{
+	struct kb_rtc *r = *state = calloc(1, sizeof(*r));
+
+	return r ? kb_rtc_init(r, m->bus) : -ENOMEM;
+}
+
+const struct kb_device kb_device_rtc = {"rtc", rtc_create, NULL};

@@ -18,6 +18,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "../options.h"
+#include "../qopts.h"
 #include "common/util.h"
 #include "devices.h"
 
@@ -201,3 +203,44 @@ int kb_virtio_blk_init(struct kb_virtio_dev *v, const char *name, const struct k
 	return kb_virtio_init(v, &blk_ops, name, features, cfg, sizeof(cfg), ioeventfd, pci, mem,
 			      vm_fd, err, errlen);
 }
+
+/* --- -device virtio-blk-pci,drive=ID[,serial=S] ---------------------------------- */
+
+struct blk_props {
+	char serial[21]; /* "": the drive's id */
+};
+_Static_assert(sizeof(struct blk_props) <= sizeof(((struct kb_devspec *)0)->props),
+	       "virtio-blk's properties fit a kb_devspec");
+
+static int blk_parse(struct kb_qopts *q, const char *v, unsigned index, struct kb_devspec *d,
+		     char *err, size_t errlen)
+{
+	struct blk_props *p = (struct blk_props *)d->props.bytes;
+	const char *serial = kb_qopts_get(q, "serial");
+
+	(void)index;
+	if (serial && strlen(serial) > 20)
+		return kb_errf(err, errlen, "-device %s: serial= takes at most 20 bytes", v);
+	snprintf(p->serial, sizeof(p->serial), "%s", serial ? serial : "");
+	return 0;
+}
+
+static int blk_create(struct kb_virtio_dev *v, const char *name, const struct kb_devspec *d,
+		      const struct kb_machine *m, char *err, size_t errlen)
+{
+	const struct kb_drive *dr = &m->cfg->drives[d->index];
+	const struct blk_props *p = (const struct blk_props *)d->props.bytes;
+	struct kb_blk_opts o = {dr->file, dr->readonly, dr->direct,
+				p->serial[0] ? p->serial : dr->id};
+
+	return kb_virtio_blk_init(v, name, &o, d->ioeventfd, m->pci, m->mem, m->vm_fd, err, errlen);
+}
+
+const struct kb_virtio_model kb_virtio_model_blk = {
+    .driver = "virtio-blk-pci",
+    .usage = "virtio-blk-pci,drive=ID",
+    .ops = &blk_ops,
+    .backend = "drive",
+    .parse = blk_parse,
+    .create = blk_create,
+};

@@ -20,6 +20,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "../options.h"
+#include "../qopts.h"
 #include "common/util.h"
 #include "devices.h"
 
@@ -233,3 +235,60 @@ int kb_virtio_net_init(struct kb_virtio_dev *v, const char *name, const struct k
 	return kb_virtio_init(v, &net_ops, name, F_MAC | F_STATUS, cfg, sizeof(cfg), ioeventfd, pci,
 			      mem, vm_fd, err, errlen);
 }
+
+/* --- -device virtio-net-pci,netdev=ID[,mac=M] --------------------------------------- */
+
+struct net_props {
+	uint8_t mac[6];
+};
+_Static_assert(sizeof(struct net_props) <= sizeof(((struct kb_devspec *)0)->props),
+	       "virtio-net's properties fit a kb_devspec");
+
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned b[6];
+	char tail;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+		   &tail) != 6 ||
+	    strlen(s) != 17)
+		return -1;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)b[i];
+	return mac[0] & 1 ? -1 : 0; /* a multicast address is no NIC's */
+}
+
+/* QEMU's first NIC gets 52:54:00:12:34:56; ours count up from it with the
+ * device's place among all the devices. */
+static int net_parse(struct kb_qopts *q, const char *v, unsigned index, struct kb_devspec *d,
+		     char *err, size_t errlen)
+{
+	struct net_props *p = (struct net_props *)d->props.bytes;
+	const char *mac = kb_qopts_get(q, "mac");
+
+	memcpy(p->mac, (uint8_t[]){0x52, 0x54, 0x00, 0x12, 0x34, (uint8_t)(0x56 + index)}, 6);
+	if (mac && parse_mac(mac, p->mac))
+		return kb_errf(err, errlen,
+			       "-device %s: mac=%s: expected a unicast aa:bb:cc:dd:ee:ff", v, mac);
+	return 0;
+}
+
+static int net_create(struct kb_virtio_dev *v, const char *name, const struct kb_devspec *d,
+		      const struct kb_machine *m, char *err, size_t errlen)
+{
+	const struct kb_netdev *n = &m->cfg->netdevs[d->index];
+	const struct net_props *p = (const struct net_props *)d->props.bytes;
+	struct kb_net_opts o = {n->loopback, n->ifname, {0}};
+
+	memcpy(o.mac, p->mac, 6);
+	return kb_virtio_net_init(v, name, &o, d->ioeventfd, m->pci, m->mem, m->vm_fd, err, errlen);
+}
+
+const struct kb_virtio_model kb_virtio_model_net = {
+    .driver = "virtio-net-pci",
+    .usage = "virtio-net-pci,netdev=ID[,mac=M]",
+    .ops = &net_ops,
+    .backend = "netdev",
+    .parse = net_parse,
+    .create = net_create,
+};

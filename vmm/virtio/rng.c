@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <sys/random.h>
 
+#include "../options.h"
 #include "common/util.h"
 #include "devices.h"
 
@@ -54,3 +55,17 @@ int kb_virtio_rng_init(struct kb_virtio_dev *v, const char *name, bool ioeventfd
 	return kb_virtio_init(v, &rng_ops, name, 0, NULL, 0, ioeventfd, pci, mem, vm_fd, err,
 			      errlen);
 }
+
+static int rng_create(struct kb_virtio_dev *v, const char *name, const struct kb_devspec *d,
+		      const struct kb_machine *m, char *err, size_t errlen)
+{
+	return kb_virtio_rng_init(v, name, d->ioeventfd, m->pci, m->mem, m->vm_fd, err, errlen);
+}
+
+/* -device virtio-rng-pci: no backend, no properties of its own */
+const struct kb_virtio_model kb_virtio_model_rng = {
+    .driver = "virtio-rng-pci",
+    .usage = "virtio-rng-pci",
+    .ops = &rng_ops,
+    .create = rng_create,
+};

@@ -1,14 +1,16 @@
 /*
- * Modern virtio-pci transport (virtio 1.x, 4.1): vendor capabilities for
- * the common, notify, ISR and device configuration structures in BAR 0,
- * MSI-X (one vector per queue plus configuration changes) in BAR 1, feature
- * negotiation with VIRTIO_F_VERSION_1 required, split queues.
+ * A virtio device (virtio 1.x) and its core (core.c): the device status
+ * and feature negotiation, reset, split queues and how they are drained,
+ * NEEDS_RESET, and the I/O thread.  Its transport is the modern
+ * virtio-pci one (pci.c, pci.h): the driver reaches the device through its
+ * registers, and the device interrupts the driver through it.  A backend
+ * (blk.c, net.c, rng.c) is a struct kb_virtio_ops and the state in ->be.
  *
  * Queue notifications either exit to the VMM as MMIO writes (the vCPU
  * thread processes the queue, as QEMU does without ioeventfd) or, with
  * ioeventfd=on, are absorbed by KVM into an eventfd that the device's I/O
- * thread waits on.  Interrupts go out through irqfds (pci.c).  Every exit
- * is charged to a named region: NAME.common, NAME.isr, NAME.device,
+ * thread waits on.  Interrupts go out through irqfds (vmm/pci.c).  Every
+ * exit is charged to a named region: NAME.common, NAME.isr, NAME.device,
  * NAME.notify, NAME.msix.
  *
  * A driver that breaks the rules (a malformed ring, a bad queue address)
@@ -37,14 +39,7 @@
 #define KB_VIRTIO_S_NEEDS_RESET 0x40
 #define KB_VIRTIO_S_FAILED 0x80
 
-/* BAR 0 layout: each structure in its own 4 KiB page */
-#define KB_VIRTIO_COMMON_OFF 0x0000
-#define KB_VIRTIO_ISR_OFF 0x1000
-#define KB_VIRTIO_DEVICE_OFF 0x2000
-#define KB_VIRTIO_NOTIFY_OFF 0x3000
-#define KB_VIRTIO_NOTIFY_MULT 4
-#define KB_VIRTIO_BAR0_SIZE 0x4000
-#define KB_VIRTIO_MSIX_PBA_OFF 0x800
+#define KB_VIRTIO_NO_VECTOR 0xffff /* an MSI-X vector register: none */
 
 struct kb_virtio_dev;
 
@@ -65,27 +60,31 @@ struct kb_virtio_ops {
 };
 
 struct kb_virtio_dev {
-	struct kb_pci_dev pci;
+	/* the device (core.c) */
 	const struct kb_virtio_ops *ops;
 	const struct kb_mem *mem;
 	pthread_mutex_t lock;
 	char name[32];
-	char rname[4][48];	 /* region names for the exit accounting */
 	uint64_t features;	 /* offered (VERSION_1 included) */
 	uint64_t guest_features; /* accepted by the driver */
-	uint32_t dfsel, gfsel;
-	uint8_t status, config_gen, isr;
-	uint16_t queue_sel, config_vector;
+	uint8_t status, config_gen;
 	uint8_t config[64];
 	unsigned config_len;
 	struct kb_vq q[KB_VIRTIO_MAX_QUEUES];
+	/* the I/O thread (core.c); the notify eventfds are the transport's */
 	bool ioeventfd;
 	int notify_fd[KB_VIRTIO_MAX_QUEUES];
 	int stop_fd, wake_fd;
 	pthread_t thread;
 	bool thread_started;
+	/* the virtio-pci transport (pci.c) */
+	struct kb_pci_dev pci;
 	int vm_fd;
 	uint64_t bar0;
+	char rname[4][48]; /* region names for the exit accounting */
+	uint32_t dfsel, gfsel;
+	uint8_t isr;
+	uint16_t queue_sel, config_vector;
 	char broken[200];      /* why the device needs a reset; "" when healthy */
 	char last_broken[200]; /* the latest reason, kept across resets */
 	uint64_t broken_count;
@@ -94,10 +93,10 @@ struct kb_virtio_dev {
 	void *be; /* backend state */
 };
 
-/* Set up the PCI function, BARs, capabilities, MSI-X and (with ioeventfd)
- * the eventfds the I/O thread waits on.  features: the device's own
- * feature bits; config: its configuration structure.  Returns 0, or -1
- * with err. */
+/* Set up the device, its transport (the PCI function, BARs, capabilities,
+ * MSI-X and, with ioeventfd, the notify eventfds) and the eventfds the I/O
+ * thread waits on.  features: the device's own feature bits; config: its
+ * configuration structure.  Returns 0, or -1 with err. */
 int kb_virtio_init(struct kb_virtio_dev *v, const struct kb_virtio_ops *ops, const char *name,
 		   uint64_t features, const void *config, unsigned config_len, bool ioeventfd,
 		   struct kb_pci *pci, const struct kb_mem *mem, int vm_fd, char *err,
@@ -119,6 +118,20 @@ int kb_virtio_drain(struct kb_virtio_dev *v, unsigned q, struct kb_vq_chain *c,
 
 /* Used buffers were added to queue q: interrupt unless suppressed. */
 void kb_virtio_used(struct kb_virtio_dev *v, unsigned q);
+
+/* Queue q (< ops->nqueues) was notified: process it unless the device is
+ * broken, not DRIVER_OK or the queue not enabled.  Lock held. */
+void kb_virtio_process(struct kb_virtio_dev *v, unsigned q);
+
+/* The driver wrote the device status s: 0 resets the device; FEATURES_OK
+ * stays clear when the driver accepted what was not offered, or not
+ * VERSION_1; NEEDS_RESET stays set.  Lock held. */
+void kb_virtio_set_status(struct kb_virtio_dev *v, uint8_t s);
+
+/* Reset the device (status 0): its transport's registers, the queues
+ * (their counters kept), NEEDS_RESET cleared, the backend's reset.  Lock
+ * held, or before the device is live. */
+void kb_virtio_reset(struct kb_virtio_dev *v);
 
 /* Start the device's I/O thread, if it has one (ioeventfd, or a backend's
  * fd): a step of its own, after the VMM gave root up (-runas) with no

@@ -6,6 +6,7 @@
  */
 #include "virtq.h"
 
+#include <assert.h>
 #include <string.h>
 
 #include "common/util.h"
@@ -97,6 +98,7 @@ int kb_vq_pop(const struct kb_mem *m, struct kb_vq *q, struct kb_vq_chain *c, ch
 		if (!w && c->n > c->nread)
 			return kb_errf(err, errlen,
 				       "descriptor %u: device-readable after device-writable", i);
+		assert(c->n < KB_VQ_MAX_SIZE); /* c->n < q->size, checked at queue enable */
 		c->seg[c->n++] = (struct kb_vq_seg){host, d.len, w};
 		if (w)
 			c->write_bytes += d.len;
@@ -120,6 +122,7 @@ void kb_vq_push(const struct kb_mem *m, struct kb_vq *q, uint16_t head, uint32_t
 	uint8_t *used = kb_mem_gpa(m, q->used, 6 + 8ull * q->size);
 	uint32_t elem[2] = {head, len};
 
+	assert(head < q->size); /* a chain kb_vq_pop() took */
 	if (!used)
 		return;
 	memcpy(used + 4 + 8 * (q->used_idx % q->size), elem, 8);
