@@ -14,15 +14,6 @@ from framework.linux import cannot_download, fetch_kernel
 from framework.paths import VMM
 from framework.vmm import VmmRunner
 
-# Transitional: the names test modules imported from conftest before
-# tests/framework/, for test files written meanwhile (tests/test_cli.py);
-# no test in the tree uses them.  Delete once those import framework.*.
-from framework.host import PVM_LINUX_REASON, host_is_pvm, in_lab  # noqa: F401,E402
-from framework.host import kvm_unusable_reason  # noqa: F401,E402
-from framework.lab import LAB_TRIES, lab_retry, linux_host_fault  # noqa: F401,E402
-from framework.paths import BUILD, GUESTS, ROOT  # noqa: F401,E402
-
-
 def pytest_configure(config):
     for name, what in host.MARKS:
         config.addinivalue_line("markers", f"{name}: {what}")
