@@ -14,6 +14,7 @@ from framework.linux import cannot_download, fetch_kernel
 from framework.paths import VMM
 from framework.vmm import VmmRunner
 
+
 def pytest_configure(config):
     for name, what in host.MARKS:
         config.addinivalue_line("markers", f"{name}: {what}")
