@@ -200,11 +200,3 @@ void kb_argv_add_words(struct kb_argv *a, const char *words)
 		w += n;
 	}
 }
-
-uint64_t kb_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}

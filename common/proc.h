@@ -33,9 +33,6 @@ int kb_argv_add(struct kb_argv *a, const char *fmt, ...) __attribute__((format(p
  * kb_argv_add). */
 void kb_argv_add_words(struct kb_argv *a, const char *words);
 
-/* CLOCK_MONOTONIC in nanoseconds: for children's deadlines. */
-uint64_t kb_now_ns(void);
-
 /*
  * Start argv[0] (searched in PATH) with stdin from in and stdout and stderr
  * to out (-1: the harness's own), in dir (NULL: here), with default signal

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 int kb_errf(char *err, size_t errlen, const char *fmt, ...)
@@ -143,4 +144,12 @@ int kb_openat_regular(int dfd, const char *path, int flags, char *err, size_t er
 int kb_open_regular(const char *path, int flags, char *err, size_t errlen)
 {
 	return kb_openat_regular(AT_FDCWD, path, flags, err, errlen);
+}
+
+uint64_t kb_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }

@@ -93,4 +93,7 @@ static inline uint32_t kb_le32(const void *p)
 	return v;
 }
 
+/* CLOCK_MONOTONIC in nanoseconds (deadlines, the VMM's clock). */
+uint64_t kb_mono_ns(void);
+
 #endif

@@ -3,30 +3,24 @@
  */
 #include "result.h"
 
+#include "common/util.h"
+
 #include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static uint64_t epoch_ns;
 
 __attribute__((constructor)) static void clock_start(void)
 {
-	epoch_ns = mono_ns();
+	epoch_ns = kb_mono_ns();
 }
 
 uint64_t kb_now_ns(void)
 {
-	return mono_ns() - epoch_ns;
+	return kb_mono_ns() - epoch_ns;
 }
 
 uint64_t kb_epoch_ns(void)

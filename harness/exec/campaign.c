@@ -127,7 +127,7 @@ static void progress(const struct campaign *C, const struct kb_task *t, const ch
 		     double secs)
 {
 	unsigned done = C->done, total = C->plan.ntodo;
-	double el = (double)(kb_now_ns() - C->t0) / 1e9;
+	double el = (double)(kb_mono_ns() - C->t0) / 1e9;
 	double eta = done ? el / done * (total - done) : 0;
 
 	if (C->o->quiet)
@@ -213,7 +213,7 @@ static int run_groups(struct campaign *C, char *err, size_t errlen)
 		if (m && kb_paging_switch(p->host_module, modes[m], err, errlen))
 			return -1;
 		switched |= m > 0;
-		C->t0 = kb_now_ns();
+		C->t0 = kb_mono_ns();
 		rc = kb_pool_run(&C->pool, C->ngroup, err, errlen);
 	}
 	if (switched) {

@@ -253,7 +253,7 @@ static void qemu_argv(const struct kb_env *env, const char *root, const struct k
 
 static double now_s(void)
 {
-	return (double)kb_now_ns() * 1e-9;
+	return (double)kb_mono_ns() * 1e-9;
 }
 
 /* A console line that means the lab kernel itself failed. */

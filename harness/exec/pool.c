@@ -124,7 +124,7 @@ static int spawn(struct kb_pool *p, struct kb_pool_slot *s, const struct kb_pool
 	s->logged = s->dropped = 0;
 	s->pidfd = (int)syscall(SYS_pidfd_open, s->pid, 0);
 	s->killed = 0;
-	s->start_ns = kb_now_ns();
+	s->start_ns = kb_mono_ns();
 	/* The child enforces its timeout itself; the pool steps in a grace later. */
 	s->deadline_ns = s->start_ns + (uint64_t)(cmd->timeout * 1e9) + p->grace_ns;
 	return 0;
@@ -182,7 +182,7 @@ static int finish(struct kb_pool *p, struct kb_pool_slot *s, char *err, size_t e
 
 	e.wstatus = release(p, s);
 	e.dropped = s->dropped;
-	e.wall_ns = kb_now_ns() - s->start_ns;
+	e.wall_ns = kb_mono_ns() - s->start_ns;
 	if (p->stopping && s->killed) { /* interrupted: its end means nothing */
 		p->ops->dropped(p->ctx, (unsigned)(s - p->slots), s->job);
 		return 0;
@@ -228,7 +228,7 @@ static int wait_some(struct kb_pool *p, char *err, size_t errlen)
 	struct pollfd pfd[1 + 2 * POOL_MAX_SLOTS]; /* the signalfd, a pidfd and a pipe per slot */
 	struct kb_pool_slot *who[1 + 2 * POOL_MAX_SLOTS];
 	unsigned n = 0;
-	uint64_t now = kb_now_ns(), next = UINT64_MAX;
+	uint64_t now = kb_mono_ns(), next = UINT64_MAX;
 
 	pfd[n] = (struct pollfd){.fd = p->sfd, .events = POLLIN};
 	who[n++] = NULL;
@@ -257,7 +257,7 @@ static int wait_some(struct kb_pool *p, char *err, size_t errlen)
 		if (pfd[i].revents & (POLLIN | POLLHUP) && finish(p, who[i], err, errlen))
 			return -1;
 	}
-	enforce(p, kb_now_ns());
+	enforce(p, kb_mono_ns());
 	return 0;
 }
 
