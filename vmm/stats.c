@@ -15,6 +15,7 @@
 #include "common/json.h"
 #include "sandbox.h"
 #include "common/util.h"
+#include "kvmbench/abi.h"
 #include "vm.h"
 #include "common/version.h"
 
@@ -399,7 +400,7 @@ int kb_stats_write(const char *path, const struct kb_config *cfg, struct kb_vm *
 	}
 	kb_json_init(&j, f);
 	kb_json_object(&j, NULL);
-	kb_json_u64(&j, "schema", 1);
+	kb_json_u64(&j, "schema", KB_STATS_SCHEMA);
 	kb_json_object(&j, "vmm");
 	kb_json_str(&j, "name", "kvmbench-vmm");
 	kb_json_str(&j, "version", KB_VERSION);

@@ -278,7 +278,7 @@ int kb_vm_create(struct kb_vm *vm, const struct kb_config *cfg, char *err, size_
 	vm->result.wake_arg = vm;
 	kb_bus_init(&vm->bus);
 	kb_host_detect(&vm->host);
-	vm->boot = &kb_boot_micro; /* until an image says otherwise */
+	vm->boot = NULL; /* the stats say null until an image is recognised */
 	sandboxed_vm = vm;
 	if (kb_runas_init(cfg->runas, &vm->runas, err, errlen) ||
 	    (cfg->stats_path && kb_stats_open_dir(cfg->stats_path, err, errlen)) ||

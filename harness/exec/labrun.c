@@ -219,8 +219,7 @@ static int run_part(const struct lab_campaign *L, int npt, const char *part, cha
 	kb_argv_add(a, "sh");
 	kb_argv_add(a, "-c");
 	kb_argv_add(a, "%s", script);
-	kb_argv_add(a, "%s/build/kvmbench", L->env->root);
-	kb_argv_add(a, "run");
+	kb_argv_add(a, "%s/build/kvmbench", L->env->root); /* $0; the script says "run" */
 	kb_argv_add(a, "%s", L->scen);
 	inner_argv(L->o, part_paging(npt), L->logs, a);
 	if (a->full) {

@@ -164,8 +164,10 @@ json_object *kb_stats_load(const char *path, char *why, size_t whylen)
 		why[strcspn(why, "\n")] = 0;
 		return NULL;
 	}
-	if (!json_object_is_type(o, json_type_object) || kb_stats_int(o, "schema", 0) != 1) {
-		snprintf(why, whylen, "stats JSON %s: not a schema 1 stats object", path);
+	if (!json_object_is_type(o, json_type_object) ||
+	    kb_stats_int(o, "schema", 0) != KB_STATS_SCHEMA) {
+		snprintf(why, whylen, "stats JSON %s: not a schema %d stats object", path,
+			 KB_STATS_SCHEMA);
 		json_object_put(o);
 		return NULL;
 	}

@@ -73,6 +73,10 @@
 
 #define KB_MAX_VCPUS 256
 
+/* The stats JSON the VMM writes (-stats FILE; docs/stats-json.md): its
+ * "schema" number.  The harness ingests only this one. */
+#define KB_STATS_SCHEMA 1
+
 /* Ports.  Legacy ranges carry the hardware they belong to. */
 /* 0x0020 - 0x0021 - 8259A PIC 1 (in-kernel irqchip) */
 /* 0x0040 - 0x0043 - 8254 PIT (in-kernel) */

@@ -63,3 +63,24 @@ class VmmRunner:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
                               errors="replace")
         return Run(proc, stats_path if stats else None, time.monotonic() - t0)
+
+
+def run_under_asan(guest, args, append=None, timeout=60):
+    """Run a micro-guest on the ASan/UBSan build of the VMM (LeakSanitizer
+    on) and assert that it ended well with no sanitizer report: an
+    out-of-bounds access, a use after free, undefined behaviour or a leak in
+    the VMM fails the caller."""
+    from framework.paths import BUILD
+
+    vmm = BUILD / "kvmbench-vmm-asan"
+    assert vmm.exists(), "build it with make build/kvmbench-vmm-asan (make test does)"
+    cmd = [str(vmm), "-kernel", guest_path(guest), "-serial", "none", "-timeout", str(timeout),
+           *args]
+    if append:
+        cmd += ["-append", append]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout + 80,
+                       env={"ASAN_OPTIONS": "detect_leaks=1", "PATH": "/usr/bin:/bin"})
+    assert "AddressSanitizer" not in p.stderr and "runtime error" not in p.stderr, p.stderr
+    assert "LeakSanitizer" not in p.stderr, p.stderr
+    assert p.returncode == 0, p.stderr
+    return p

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from framework.paths import BUILD, ROOT
+from framework.paths import BUILD
 
 KB = BUILD / "kvmbench"
 USAGE = 2  # the exit status of a usage error

@@ -169,8 +169,6 @@ def test_report_without_gnuplot_names_the_package(smoke_db, tmp_path):
 def test_compare_bad_inputs(tmp_path):
     f = write(tmp_path, "one.ini", "[scenario]\nrepeats = 1\nwarmup = 0\n[matrix]\n"
               "workload = hello\n")
-    g = write(tmp_path, "two.ini", "[scenario]\nrepeats = 1\nwarmup = 0\n[matrix]\n"
-              "workload = cpuid\n")
     db = tmp_path / "k.db"
     env = fake.env("nojson")
     kb("run", f, "--db", db, "--quiet", env=env)

@@ -5,7 +5,6 @@ import json
 import os
 import sqlite3
 import subprocess
-from pathlib import Path
 
 from framework.paths import BUILD, ROOT
 

@@ -9,7 +9,8 @@ import subprocess
 import pytest
 
 from framework.harness import kb, write
-from framework.paths import BUILD, GUESTS, VMM
+from framework.paths import GUESTS, VMM
+from framework.vmm import run_under_asan
 
 M = 0x9e3779b97f4a7c15
 
@@ -163,7 +164,7 @@ def test_hostile_driver_breaks_the_device_not_the_vmm(vmm, ioeventfd):
     for why in ("a loop", "not in guest RAM", "exceeds 4194304 bytes", "entries past",
                 "names descriptor 999", "next 500", "indirect", "readable after",
                 "rings outside guest RAM"):
-        assert f"device broken, needs reset: queue 0: " in r.err and why in r.err, why
+        assert "device broken, needs reset: queue 0: " in r.err and why in r.err, why
 
 
 def test_no_pci_device_no_function(vmm):
@@ -299,14 +300,4 @@ def test_devices_under_asan_and_ubsan(kvm, disk, guest, args, append):
     """The same guests on build/kvmbench-vmm-asan (make test builds it): any
     out-of-bounds access, use after free or undefined behaviour in the
     device code aborts the VMM with a report, and fails here."""
-    vmm = BUILD / "kvmbench-vmm-asan"
-    assert vmm.exists(), "build it with make build/kvmbench-vmm-asan (make test does)"
-    cmd = [str(vmm), "-kernel", str(GUESTS / f"{guest}.elf"), "-serial", "none",
-           "-timeout", "60", *[a.format(disk=disk) for a in args]]
-    if append:
-        cmd += ["-append", append]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
-                       env={"ASAN_OPTIONS": "detect_leaks=1", "PATH": "/usr/bin:/bin"})
-    assert "AddressSanitizer" not in p.stderr and "runtime error" not in p.stderr, p.stderr
-    assert "LeakSanitizer" not in p.stderr, p.stderr
-    assert p.returncode == 0, p.stderr
+    run_under_asan(guest, [a.format(disk=disk) for a in args], append, timeout=60)

@@ -68,6 +68,8 @@ def test_missing_kernel(vmm, tmp_path):
     assert r.stats["result"]["status"] == "error"
     assert "no-such-guest.elf: No such file or directory" in r.stats["result"]["reason"]
     assert r.err.count("\n") == 1 and "no-such-guest.elf" in r.err
+    # no image was recognised: the stats do not name a boot protocol (docs/stats-json.md)
+    assert r.stats["config"]["boot_protocol"] is None
 
 
 def test_not_an_elf(vmm, tmp_path):

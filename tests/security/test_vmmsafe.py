@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 from framework.paths import BUILD, GUESTS
+from framework.vmm import run_under_asan
 
 TWO_RNGS = ["-device", "virtio-rng-pci", "-device", "virtio-rng-pci"]
 
@@ -70,17 +71,7 @@ SAN_RUNS = [
 
 @pytest.mark.parametrize("guest, args, append", SAN_RUNS)
 def test_under_asan_and_ubsan(kvm, guest, args, append):
-    vmm = BUILD / "kvmbench-vmm-asan"
-    assert vmm.exists(), "build it with make build/kvmbench-vmm-asan (make test does)"
-    cmd = [str(vmm), "-kernel", str(GUESTS / f"{guest}.elf"), "-serial", "none",
-           "-timeout", "100", *args]
-    if append:
-        cmd += ["-append", append]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=180,
-                       env={"ASAN_OPTIONS": "detect_leaks=1", "PATH": "/usr/bin:/bin"})
-    assert "AddressSanitizer" not in p.stderr and "runtime error" not in p.stderr, p.stderr
-    assert "LeakSanitizer" not in p.stderr, p.stderr
-    assert p.returncode == 0, p.stderr
+    run_under_asan(guest, args, append, timeout=100)
 
 
 def tsan_missing():
