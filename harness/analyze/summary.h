@@ -7,12 +7,15 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* The campaigns of db_path, a line each, to out.  0, or -1 with err. */
-int kb_list(const char *db_path, FILE *out, char *err, size_t errlen);
+/* The campaigns of db_path, a line each, to out as format (text, json or
+ * csv; NULL: text).  0, or -1 with err. */
+int kb_list(const char *db_path, const char *format, FILE *out, char *err, size_t errlen);
 
 /* Campaign (a selector, store/select.h) and the others of its group: per
  * point its runs, and the median, min, max and CV of each metric and exit
- * count.  0, or -1 with err. */
-int kb_summary(const char *db_path, const char *campaign, FILE *out, char *err, size_t errlen);
+ * count (JSON and CSV add the median's 95% interval, analyze/stats.h),
+ * as format (text, json or csv; NULL: text).  0, or -1 with err. */
+int kb_summary(const char *db_path, const char *campaign, const char *format, FILE *out, char *err,
+	       size_t errlen);
 
 #endif

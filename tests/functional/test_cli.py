@@ -51,7 +51,7 @@ FOREIGN = [
     (["list", "--junit", "x.xml"], "--junit"),
     (["list", "--png"], "--png"),
     (["summary", "1", "--threshold", "5"], "--threshold"),
-    (["summary", "1", "--format", "json"], "--format"),
+    (["summary", "1", "--png"], "--png"),
     (["run", "smoke", "--png"], "--png"),
     (["scenarios", "--db", "x.db"], "--db"),
     (["show", "smoke", "--repeat", "3"], "--repeat"),

@@ -1,0 +1,30 @@
+/*
+ * The machine formats every analysis command writes (list, summary,
+ * compare, gates): one spelling of the formats, JSON numbers that are
+ * always JSON, and CSV cells a spreadsheet will not run as formulas.
+ */
+#ifndef KB_OUTPUT_H
+#define KB_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+enum kb_format { KB_FMT_TEXT, KB_FMT_JSON, KB_FMT_CSV, KB_FMT_TAP };
+
+/* The format named name (NULL: text), or -1 when it names none. */
+int kb_format_parse(const char *name);
+
+/* One CSV cell of text s (kb_esc_csv): a cell starting with = + - or @,
+ * which a spreadsheet would evaluate as a formula, gets a ' in front. */
+void kb_out_csv(FILE *f, const char *s);
+
+/* Number x: %.6g, or when it is not finite null (json) or nothing (CSV). */
+void kb_out_num(FILE *f, double x, bool json);
+
+/* ", \"key\": " then x as kb_out_num's JSON. */
+void kb_out_jnum(FILE *f, const char *key, double x);
+
+/* ", \"key\": " then s as a JSON string. */
+void kb_out_jstr(FILE *f, const char *key, const char *s);
+
+#endif

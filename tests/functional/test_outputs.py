@@ -1,0 +1,184 @@
+"""Machine outputs (issue 14): --format text|json|csv on list and summary,
+JUnit with complete attributes from gates, TAP from gates, and compare's
+text sorted by verdict within 100 columns; all on the fake VMM."""
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from framework import fake
+from framework.harness import Harness
+
+TWO = """[scenario]
+repeats = 3
+warmup = 0
+[matrix]
+workload = pio, cpuid
+[workload.pio]
+args = fake.ns=5000
+[workload.cpuid]
+args = fake.ns=20000
+"""
+
+FAILING = """[scenario]
+repeats = 2
+warmup = 0
+[matrix]
+workload = pio, cpuid, hello
+[workload.pio]
+args = fake.ns=5000
+[workload.cpuid]
+args = fake.status=crash
+[workload.hello]
+args = fake.status=skip
+"""
+
+GATES = """[gates]
+all_pass = yes
+allow_skip = yes
+[gate.pio_ns]
+min = 1
+max = 1e9
+workload = pio
+"""
+
+
+@pytest.fixture
+def h(tmp_path):
+    return Harness(tmp_path, env=fake.env())
+
+
+def strict_json(text):
+    """json.loads refusing NaN and Infinity (not JSON)."""
+    def bad(c):
+        raise ValueError(f"not JSON: {c}")
+    return json.loads(text, parse_constant=bad)
+
+
+def test_list_formats_share_the_campaign_columns(h):
+    h.run(h.scenario(TWO), check=0)
+    text = h("list", check=0).stdout
+    assert text == h("list", "--format", "text", check=0).stdout
+    js = strict_json(h("list", "--format", "json", check=0).stdout)
+    (c,) = js["campaigns"]
+    assert c["id"] == 1 and c["scenario"] == "s" and c["state"] == "done"
+    assert c["runs"] == 6 and c["fail"] == 0
+    rows = list(csv.DictReader(io.StringIO(h("list", "--format", "csv", check=0).stdout)))
+    assert len(rows) == 1 and rows[0]["id"] == "1" and rows[0]["runs"] == "6"
+    p = h("list", "--format", "xml")
+    assert p.returncode in (1, 2) and "--format" in p.stderr and len(p.stderr.splitlines()) == 1
+
+
+def test_summary_json_and_csv_have_point_key_medians_intervals(h):
+    h.run(h.scenario(TWO), check=0)
+    text = h("summary", "1", check=0).stdout
+    assert text == h("summary", "1", "--format", "text", check=0).stdout
+    js = strict_json(h("summary", "1", "--format", "json", check=0).stdout)
+    (camp,) = js["campaigns"]
+    assert camp["id"] == 1 and len(camp["points"]) == 2
+    keys = {k for (k,) in h.rows("SELECT DISTINCT point_key FROM runs")}
+    assert {p["point"] for p in camp["points"]} == keys
+    pt = next(p for p in camp["points"] if "pio" in p["params"])
+    assert pt["runs"] == 3 and pt["pass"] == 3
+    m = next(m for m in pt["metrics"] if m["metric"] == "pio_ns")
+    assert m["ci_low"] <= m["median"] <= m["ci_high"] and m["n"] == 3 and m["unit"] == "ns"
+    rows = list(csv.DictReader(io.StringIO(h("summary", "1", "--format", "csv",
+                                             check=0).stdout)))
+    assert {"campaign", "point", "params", "metric", "unit", "median", "ci_low", "ci_high",
+            "n"} <= set(rows[0])
+    r = next(r for r in rows if r["metric"] == "pio_ns")
+    assert float(r["median"]) == pytest.approx(m["median"], rel=1e-5)
+
+
+def test_json_has_null_for_values_that_are_not_numbers(h):
+    h.run(h.scenario(TWO), check=0)
+    with __import__("sqlite3").connect(h.db) as c:
+        c.execute("UPDATE metrics SET value = 1e999 WHERE name = 'pio_ns'")
+    out = h("summary", "1", "--format", "json", check=0).stdout
+    strict_json(out)
+
+
+def test_csv_cells_cannot_start_a_spreadsheet_formula(h):
+    h.run(h.scenario(TWO), "--tag", "=HYPERLINK(1)", check=0)
+    out = h("list", "--format", "csv", check=0).stdout
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert rows[0]["tag"] == "'=HYPERLINK(1)", out
+
+
+def test_junit_has_counts_times_and_log_paths(h):
+    h.run(h.scenario(FAILING), check=0)
+    g = h.scenario(GATES, "g.ini")
+    junit = h.dir / "j.xml"
+    p = h("gates", "1", "--gates", g, "--junit", junit)
+    assert p.returncode == 10, p.stdout + p.stderr
+    root = ET.parse(junit).getroot()
+    suites = root.findall("testsuite")
+    npoints = h.rows("SELECT count(DISTINCT point_key) FROM runs")[0][0]
+    total = 0
+    for s in suites:
+        cases = s.findall("testcase")
+        for a in ("tests", "failures", "errors", "skipped", "time"):
+            assert a in s.attrib, (a, s.attrib)
+        assert int(s.get("tests")) == len(cases)
+        assert int(s.get("failures")) == sum(c.find("failure") is not None for c in cases)
+        assert int(s.get("skipped")) == sum(c.find("skipped") is not None for c in cases)
+        assert int(s.get("errors")) == 0
+        float(s.get("time"))
+        for c in cases:
+            assert c.get("classname") and c.get("name")
+            float(c.get("time"))
+        total += len(cases)
+    points = next(s for s in suites if s.get("name") == "points")
+    assert int(points.get("tests")) == npoints
+    assert int(points.get("failures")) == 1 and int(points.get("skipped")) == 1
+    failed = next(c for c in points if c.find("failure") is not None)
+    out = failed.find("system-out").text
+    (log_dir,) = h.rows("SELECT max(log_dir) FROM runs WHERE status = 'fail'")[0]
+    assert log_dir in out and "console" in out and "stats" in out, out
+    assert int(root.get("tests")) == total
+
+
+def test_gates_tap(h):
+    h.run(h.scenario(FAILING), check=0)
+    g = h.scenario(GATES, "g.ini")
+    p = h("gates", "1", "--gates", g, "--format", "tap")
+    assert p.returncode == 10
+    lines = p.stdout.splitlines()
+    assert lines[0] == "TAP version 13"
+    n = int(lines[1].split("..")[1])
+    results = [ln for ln in lines if ln.startswith(("ok ", "not ok "))]
+    assert len(results) == n == 4, p.stdout
+    assert any(ln.startswith("not ok") and "workload=cpuid" in ln and "# " in ln
+               for ln in results), p.stdout
+    assert any(ln.startswith("ok") and "# SKIP" in ln for ln in results), p.stdout
+    for i, ln in enumerate(results, 1):
+        assert ln.split(" - ")[0].endswith(f"ok {i}"), ln
+
+
+COMPARE = """[scenario]
+repeats = 10
+warmup = 0
+[matrix]
+workload = pio, cpuid
+[workload.pio]
+args = fake.ns=5000
+[workload.cpuid]
+args = fake.ns=20000
+"""
+
+
+def test_compare_text_is_sorted_by_verdict_and_fits_100_columns(h):
+    h.run(h.scenario(COMPARE), check=0)
+    h.run(h.scenario(COMPARE), "--vmm-args", "-test-exit-delay 2000", check=0)
+    p = h("compare", "1", "2")
+    assert p.returncode == 10, p.stdout + p.stderr
+    lines = p.stdout.splitlines()
+    assert all(len(ln) <= 100 for ln in lines), max(lines, key=len)
+    words = [ln.split()[0] for ln in lines
+             if ln.split() and ln.split()[0] in ("regressed", "improved", "unchanged", "noisy")]
+    order = {"regressed": 0, "improved": 1, "unchanged": 2, "noisy": 3}
+    assert words and words == sorted(words, key=order.get), words
+    assert words[0] == "regressed"
+    assert "\x1b[" not in p.stdout  # not a TTY: no colour
