@@ -108,49 +108,103 @@ static int gates_load(struct gates *g, const char *path, char *err, size_t errle
 
 struct tcase {
 	char suite[16], name[1200], failure[600], skipped[600];
+	char log[600]; /* a failing point: its failed run's log directory */
+	double time;   /* seconds: the point's runs' wall time */
 };
+
+/* One <testcase>: a failure or a skip, and a failing point's log paths. */
+static void junit_case(FILE *f, const struct tcase *c)
+{
+	fprintf(f, "  <testcase classname=\"kvmbench.%s\" name=\"", c->suite);
+	kb_esc_xml(f, c->name);
+	fprintf(f, "\" time=\"%.3f\">\n", c->time);
+	if (c->failure[0]) {
+		fprintf(f, "   <failure message=\"");
+		kb_esc_xml(f, c->failure);
+		fprintf(f, "\"/>\n");
+	} else if (c->skipped[0]) {
+		fprintf(f, "   <skipped message=\"");
+		kb_esc_xml(f, c->skipped);
+		fprintf(f, "\"/>\n");
+	}
+	if (c->failure[0] && c->log[0]) {
+		fprintf(f, "   <system-out>logs of a failed run: ");
+		kb_esc_xml(f, c->log);
+		fprintf(f, "/console.log (console), ");
+		kb_esc_xml(f, c->log);
+		fprintf(f, "/vmm.log (VMM log), ");
+		kb_esc_xml(f, c->log);
+		fprintf(f, "/stats.json (stats JSON)</system-out>\n");
+	}
+	fprintf(f, "  </testcase>\n");
+}
+
+/* The counts of t[0..n) in suite (NULL: all): tests, failures, skipped;
+ * the time summed. */
+static double junit_counts(const struct tcase *t, unsigned n, const char *suite, unsigned c[3])
+{
+	double time = 0;
+
+	c[0] = c[1] = c[2] = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (suite && strcmp(t[i].suite, suite))
+			continue;
+		c[0]++;
+		c[1] += t[i].failure[0] != 0;
+		c[2] += !t[i].failure[0] && t[i].skipped[0];
+		time += t[i].time;
+	}
+	return time;
+}
 
 static int write_junit(const char *path, struct tcase *t, unsigned n, const char *campaign)
 {
 	FILE *f = fopen(path, "we");
-	unsigned fails = 0, skips = 0;
+	unsigned c[3];
+	double time;
 
 	if (!f)
 		return -1;
-	for (unsigned i = 0; i < n; i++) {
-		fails += t[i].failure[0] != 0;
-		skips += t[i].skipped[0] != 0;
-	}
+	time = junit_counts(t, n, NULL, c);
 	fprintf(f,
 		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"kvmbench "
-		"qualify campaign %s\" tests=\"%u\" failures=\"%u\" skipped=\"%u\">\n",
-		campaign, n, fails, skips);
+		"qualify campaign %s\" tests=\"%u\" failures=\"%u\" errors=\"0\" skipped=\"%u\" "
+		"time=\"%.3f\">\n",
+		campaign, c[0], c[1], c[2], time);
 	for (int s = 0; s < 2; s++) {
 		const char *suite = s ? "gates" : "points";
 
-		fprintf(f, " <testsuite name=\"%s\">\n", suite);
-		for (unsigned i = 0; i < n; i++) {
-			if (strcmp(t[i].suite, suite))
-				continue;
-			fprintf(f, "  <testcase classname=\"kvmbench.%s\" name=\"", suite);
-			kb_esc_xml(f, t[i].name);
-			fprintf(f, "\"");
-			if (t[i].failure[0]) {
-				fprintf(f, "><failure message=\"");
-				kb_esc_xml(f, t[i].failure);
-				fprintf(f, "\"/></testcase>\n");
-			} else if (t[i].skipped[0]) {
-				fprintf(f, "><skipped message=\"");
-				kb_esc_xml(f, t[i].skipped);
-				fprintf(f, "\"/></testcase>\n");
-			} else {
-				fprintf(f, "/>\n");
-			}
-		}
+		time = junit_counts(t, n, suite, c);
+		fprintf(f,
+			" <testsuite name=\"%s\" tests=\"%u\" failures=\"%u\" errors=\"0\" "
+			"skipped=\"%u\" time=\"%.3f\">\n",
+			suite, c[0], c[1], c[2], time);
+		for (unsigned i = 0; i < n; i++)
+			if (!strcmp(t[i].suite, suite))
+				junit_case(f, &t[i]);
 		fprintf(f, " </testsuite>\n");
 	}
 	fprintf(f, "</testsuites>\n");
 	return fclose(f);
+}
+
+/* The cases as TAP version 13 (kvm-unit-tests' consumers read it). */
+static void write_tap(FILE *out, const struct tcase *t, unsigned n)
+{
+	fprintf(out, "TAP version 13\n1..%u\n", n);
+	for (unsigned i = 0; i < n; i++) {
+		const struct tcase *c = &t[i];
+
+		fprintf(out, "%sok %u - %s/%s", c->failure[0] ? "not " : "", i + 1, c->suite,
+			c->name);
+		if (c->failure[0])
+			fprintf(out, " # %s", c->failure);
+		else if (c->skipped[0])
+			fprintf(out, " # SKIP %s", c->skipped);
+		fputc('\n', out);
+		if (c->failure[0] && c->log[0])
+			fprintf(out, "# logs: %s (console.log, vmm.log, stats.json)\n", c->log);
+	}
 }
 
 static struct tcase *add(struct tcase **t, unsigned *n, unsigned *cap, const char *suite)
@@ -181,7 +235,8 @@ static void point_cases(sqlite3 *db, int64_t id, const struct gates *g, struct t
 
 	st = kb_db_prepare(db,
 			   "SELECT params, sum(status = 'pass'), sum(status = 'fail'),"
-			   " sum(status = 'skip'), max(CASE WHEN status != 'pass' THEN reason END)"
+			   " sum(status = 'skip'), max(CASE WHEN status != 'pass' THEN reason END),"
+			   " max(CASE WHEN status = 'fail' THEN log_dir END), total(wall_ns)"
 			   " FROM runs WHERE campaign_id = ? AND warmup = 0 GROUP BY point_key"
 			   " ORDER BY min(seq)",
 			   err, sizeof(err));
@@ -192,6 +247,9 @@ static void point_cases(sqlite3 *db, int64_t id, const struct gates *g, struct t
 		const char *why = (const char *)sqlite3_column_text(st, 4);
 
 		snprintf(c->name, sizeof(c->name), "%s", sqlite3_column_text(st, 0));
+		if (sqlite3_column_text(st, 5))
+			snprintf(c->log, sizeof(c->log), "%s", sqlite3_column_text(st, 5));
+		c->time = sqlite3_column_double(st, 6) / 1e9;
 		if (g->all_pass && (fail || (skip && !g->allow_skip)))
 			snprintf(c->failure, sizeof(c->failure), "%d failed, %d skipped: %s", fail,
 				 skip, why ? why : "");
@@ -335,29 +393,11 @@ static void baseline_case(const char *dbpath, const char *campaign, const struct
 			 g->baseline, g->baseline, campaign);
 }
 
-int kb_gates(const char *dbpath, const char *campaign, const char *gates_file, const char *junit,
-	     FILE *out, char *err, size_t errlen)
+/* The text verdict: failed and unjudged cases, then one line.  Returns
+ * the number of failed cases. */
+static unsigned write_text(FILE *out, const struct tcase *t, unsigned n, const char *idstr)
 {
-	struct gates g = {.all_pass = true, .allow_skip = true};
-	struct tcase *t = NULL;
-	unsigned n = 0, cap = 0, failed = 0;
-	sqlite3 *db;
-	char idstr[32];
-	int64_t id;
-
-	if (gates_load(&g, gates_file, err, errlen))
-		return -1;
-	if (kb_db_open_campaign(dbpath, campaign, &db, &id, err, errlen))
-		return -1;
-	snprintf(idstr, sizeof(idstr), "%lld", (long long)id);
-	point_cases(db, id, &g, &t, &n, &cap);
-	metric_cases(db, id, &g, &t, &n, &cap);
-	if (g.sandbox)
-		sandbox_case(db, id, &t, &n, &cap);
-	kb_db_close(db);
-	if (g.baseline[0])
-		baseline_case(dbpath, idstr, &g, &t, &n, &cap);
-	unsigned npoints = 0, unjudged = 0;
+	unsigned npoints = 0, unjudged = 0, failed = 0;
 
 	for (unsigned i = 0; i < n; i++) {
 		npoints += !strcmp(t[i].suite, "points");
@@ -377,11 +417,41 @@ int kb_gates(const char *dbpath, const char *campaign, const char *gates_file, c
 		fprintf(out, " (%u timing gate%s not judged: emulated timings)", unjudged,
 			unjudged == 1 ? "" : "s");
 	fprintf(out, ", %u failed\n", failed);
+	return failed;
+}
+
+int kb_gates(const char *dbpath, const char *campaign, const char *gates_file, const char *junit,
+	     bool tap, FILE *out, char *err, size_t errlen)
+{
+	struct gates g = {.all_pass = true, .allow_skip = true};
+	struct tcase *t = NULL;
+	unsigned n = 0, cap = 0, failed[3];
+	sqlite3 *db;
+	char idstr[32];
+	int64_t id;
+
+	if (gates_load(&g, gates_file, err, errlen))
+		return -1;
+	if (kb_db_open_campaign(dbpath, campaign, &db, &id, err, errlen))
+		return -1;
+	snprintf(idstr, sizeof(idstr), "%lld", (long long)id);
+	point_cases(db, id, &g, &t, &n, &cap);
+	metric_cases(db, id, &g, &t, &n, &cap);
+	if (g.sandbox)
+		sandbox_case(db, id, &t, &n, &cap);
+	kb_db_close(db);
+	if (g.baseline[0])
+		baseline_case(dbpath, idstr, &g, &t, &n, &cap);
+	junit_counts(t, n, NULL, failed);
+	if (tap)
+		write_tap(out, t, n);
+	else
+		write_text(out, t, n, idstr);
 	if (junit && write_junit(junit, t, n, idstr)) {
 		snprintf(err, errlen, "%s: cannot write the JUnit XML", junit);
 		free(t);
 		return -1;
 	}
 	free(t);
-	return failed ? 10 : 0;
+	return failed[1] ? 10 : 0;
 }

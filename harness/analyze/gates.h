@@ -17,11 +17,17 @@
 #ifndef KB_GATES_H
 #define KB_GATES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
-/* Returns 0 when every gate holds, 10 when one fails, -1 with err. */
+/* Checks campaign against gates_file, the verdict to out as text or, with
+ * tap, TAP version 13 (a line per case; failures with the reason after
+ * '#', skips as "# SKIP reason"); JUnit XML to junit unless NULL (per suite
+ * tests, failures, errors, skipped and time; a failing point's log paths
+ * in <system-out>).  Returns 0 when every gate holds, 10 when one fails,
+ * -1 with err. */
 int kb_gates(const char *db, const char *campaign, const char *gates_file, const char *junit,
-	     FILE *out, char *err, size_t errlen);
+	     bool tap, FILE *out, char *err, size_t errlen);
 
 #endif

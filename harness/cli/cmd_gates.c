@@ -2,26 +2,35 @@
  * kvmbench gates CAMPAIGN --gates FILE: release qualification, a campaign
  * against the gates of an INI file (analyze/gates.c), JUnit XML if asked.
  */
+#include <string.h>
+
 #include "analyze/gates.h"
 #include "cli/cli.h"
 
-enum { O_DB, O_GATES, O_JUNIT, O_END };
+enum { O_DB, O_GATES, O_JUNIT, O_FORMAT, O_END };
 
 struct gates_state {
 	const char *db, *gates, *junit;
+	bool tap;
 };
 
 static const struct kb_option gates_opts[] = {
     [O_DB] = {"db", 0, "PATH", KB_DB_HELP},
     [O_GATES] = {"gates", 0, "FILE", "the gates (INI, e.g. scenarios/qualify-gates.ini); required"},
     [O_JUNIT] = {"junit", 0, "FILE", "also write JUnit XML: a testcase per point and per gate"},
+    [O_FORMAT] = {"format", 0, "FMT", "text (default) or tap (TAP version 13, a line per case)"},
     [O_END] = {0},
 };
 
 static int gates_option(void *state, int i, const char *v)
 {
+	static const char *const formats[] = {"text", "tap", NULL};
 	struct gates_state *s = state;
 
+	if (i == O_FORMAT) {
+		s->tap = !strcmp(v, "tap");
+		return kb_option_choice("kvmbench gates", "--format", v, formats);
+	}
 	if (i == O_DB)
 		s->db = v;
 	else if (i == O_GATES)
@@ -39,8 +48,8 @@ static int gates_run(void *state, const struct kb_cli *cli)
 
 	if (!s->gates)
 		return kb_usage_error(cli->cmd, "--gates FILE is required");
-	rc = kb_gates(s->db ? s->db : cli->db, cli->args[0], s->gates, s->junit, stdout, err,
-		      sizeof(err));
+	rc = kb_gates(s->db ? s->db : cli->db, cli->args[0], s->gates, s->junit, s->tap, stdout,
+		      err, sizeof(err));
 	if (rc < 0)
 		fprintf(stderr, "kvmbench: %s\n", err);
 	return rc < 0 ? 1 : rc;

@@ -108,7 +108,7 @@ def test_csv_cells_cannot_start_a_spreadsheet_formula(h):
 
 
 def test_junit_has_counts_times_and_log_paths(h):
-    h.run(h.scenario(FAILING), check=0)
+    h.run(h.scenario(FAILING), check=2)
     g = h.scenario(GATES, "g.ini")
     junit = h.dir / "j.xml"
     p = h("gates", "1", "--gates", g, "--junit", junit)
@@ -141,7 +141,7 @@ def test_junit_has_counts_times_and_log_paths(h):
 
 
 def test_gates_tap(h):
-    h.run(h.scenario(FAILING), check=0)
+    h.run(h.scenario(FAILING), check=2)
     g = h.scenario(GATES, "g.ini")
     p = h("gates", "1", "--gates", g, "--format", "tap")
     assert p.returncode == 10
