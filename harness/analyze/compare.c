@@ -17,12 +17,14 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "store/db.h"
 #include "store/select.h"
 #include "store/sqlexpr.h"
 #include "common/escape.h"
 #include "plan/scenario.h"
+#include "analyze/output.h"
 #include "analyze/stats.h"
 
 struct series {
@@ -342,46 +344,75 @@ static void judge(const struct series *s, const struct kb_scenario *sc, double d
 		v->word = worse > 0 ? "regressed" : "improved";
 }
 
+/* Verdict w's place in the text: words[]' order (regressions first). */
+static int rank(const char *w)
+{
+	static const char *const order[] = {"regressed", "improved", "unchanged", "noisy"};
+	int r = 0;
+
+	while (r < 4 && strcmp(order[r], w))
+		r++;
+	return r;
+}
+
+/* qsort: by verdict, then in the table's (plan) order. */
+static int by_verdict(const void *pa, const void *pb)
+{
+	const struct verdict *a = pa, *b = pb;
+	int d = rank(a->word) - rank(b->word);
+
+	return d ? d : (a->s > b->s) - (a->s < b->s);
+}
+
+/* s cut to width columns with an ellipsis in the middle (it keeps the
+ * point's first and last parameters), into buf of at least width + 3. */
+static const char *fit(char *buf, const char *s, size_t width)
+{
+	size_t len = strlen(s), head = (width - 1) / 2, tail = width - 1 - head;
+
+	if (len <= width)
+		return s;
+	snprintf(buf, width + 3, "%.*s\u2026%s", (int)head, s, s + len - tail);
+	return buf;
+}
+
+/* A colour for verdict w on a terminal (no NO_COLOR), else "". */
+static const char *colour(const char *w, bool tty)
+{
+	static const char *const c[] = {"\033[1;31m", "\033[32m", "", "\033[33m", "\033[35m"};
+
+	return tty ? c[rank(w)] : "";
+}
+
 static void print_text(FILE *out, struct verdict *v, size_t n, const struct kb_compare_opts *o,
 		       const char *a, const char *b, const struct table *t)
 {
+	bool tty = isatty(fileno(out)) && !getenv("NO_COLOR");
+	char iv[40], pt[64];
+
+	qsort(v, n, sizeof(*v), by_verdict);
 	fprintf(out, "compare %s %s -> %s (threshold %.1f%% unless a scenario says)\n",
 		o->by ? o->by : "campaign", a, b, o->threshold * 100);
 	fprintf(out, "hosts: %s -> %s%s\n", t->kinds[0], t->kinds[1],
 		t->emulated[0] || t->emulated[1]
-		    ? "  (timings emulated: the lab's QEMU TCG; exit counts and KVM statistics "
+		    ? "\n  (timings emulated: the lab's QEMU TCG; exit counts and KVM statistics "
 		      "are real)"
 		    : "");
-	fprintf(out, "%-10s %8s  %-19s %-24s %5s %5s  %s\n", "verdict", "change", "95% interval",
+	fprintf(out, "%-14s %7s  %-17s %-20s %4s %4s  %s\n", "verdict", "change", "95% interval",
 		"metric", "n_a", "n_b", "point");
 	for (size_t i = 0; i < n; i++) {
-		if (!v[i].word)
-			continue;
-		char iv[40];
-
-		if (v[i].why) {
-			fprintf(out, "%-40s %-24s %5zu %5zu  %s  (%s)\n", v[i].word, v[i].s->metric,
-				v[i].s->n[0], v[i].s->n[1], v[i].s->params, v[i].why);
-			continue;
-		}
-
-		snprintf(iv, sizeof(iv), "[%+.1f%%, %+.1f%%]", (v[i].lo - 1) * 100,
-			 (v[i].hi - 1) * 100);
-		fprintf(out, "%-10s %+7.1f%%  %-19s %-24s %5zu %5zu  %s%s\n", v[i].word,
-			(v[i].ratio - 1) * 100, iv, v[i].s->metric, v[i].s->n[0], v[i].s->n[1],
-			v[i].s->params, v[i].pairs ? "  [paired]" : "");
+		if (v[i].why)
+			snprintf(iv, sizeof(iv), "%7s  %-17s", "", "");
+		else
+			snprintf(iv, sizeof(iv), "%+6.1f%%  [%+.1f%%, %+.1f%%]",
+				 (v[i].ratio - 1) * 100, (v[i].lo - 1) * 100, (v[i].hi - 1) * 100);
+		fprintf(out, "%s%-14s%s %-26s %-20.20s %4zu %4zu  %s%s\n", colour(v[i].word, tty),
+			v[i].word, tty ? "\033[0m" : "", iv, v[i].s->metric, v[i].s->n[0],
+			v[i].s->n[1], fit(pt, v[i].s->params, v[i].pairs ? 16 : 26),
+			v[i].pairs ? " [paired]" : "");
+		if (v[i].why)
+			fprintf(out, "%15s(%s)\n", "", v[i].why);
 	}
-}
-
-/* A number for JSON (null when not finite: JSON has no NaN) or CSV (empty). */
-static void put_num(FILE *out, const char *json_key, double x)
-{
-	if (json_key)
-		fprintf(out, ", \"%s\": ", json_key);
-	if (isfinite(x))
-		fprintf(out, "%.6g", x);
-	else if (json_key)
-		fputs("null", out);
 }
 
 static void print_json(FILE *out, struct verdict *v, size_t n, const struct kb_compare_opts *o,
@@ -413,12 +444,12 @@ static void print_json(FILE *out, struct verdict *v, size_t n, const struct kb_c
 		fprintf(out, ", \"unit\": ");
 		kb_esc_json(out, v[i].s->unit);
 		fprintf(out, ", \"verdict\": \"%s\"", v[i].word);
-		put_num(out, "ratio", v[i].ratio);
-		put_num(out, "low", v[i].lo);
-		put_num(out, "high", v[i].hi);
-		put_num(out, "threshold", v[i].threshold);
-		put_num(out, "median_baseline", kb_median(v[i].s->v[0], v[i].s->n[0]));
-		put_num(out, "median_candidate", kb_median(v[i].s->v[1], v[i].s->n[1]));
+		kb_out_jnum(out, "ratio", v[i].ratio);
+		kb_out_jnum(out, "low", v[i].lo);
+		kb_out_jnum(out, "high", v[i].hi);
+		kb_out_jnum(out, "threshold", v[i].threshold);
+		kb_out_jnum(out, "median_baseline", kb_median(v[i].s->v[0], v[i].s->n[0]));
+		kb_out_jnum(out, "median_candidate", kb_median(v[i].s->v[1], v[i].s->n[1]));
 		fprintf(out, ", \"n_baseline\": %zu, \"n_candidate\": %zu, \"pairs\": %zu",
 			v[i].s->n[0], v[i].s->n[1], v[i].pairs);
 		if (v[i].why) /* a constant of not_comparable() or judge(): nothing to escape */
@@ -445,7 +476,7 @@ static void print_csv(FILE *out, struct verdict *v, size_t n)
 		}
 		fprintf(out, "%s,", v[i].word);
 		for (int k = 0; k < 4; k++) {
-			put_num(out, NULL, x[k]);
+			kb_out_num(out, x[k], false);
 			fputc(',', out);
 		}
 		fprintf(out, "%zu,%zu,%s\n", v[i].s->n[0], v[i].s->n[1], v[i].why ? v[i].why : "");
