@@ -471,7 +471,7 @@ static void print_csv(FILE *out, struct verdict *v, size_t n)
 		if (!v[i].word)
 			continue;
 		for (int k = 0; k < 3; k++) {
-			kb_esc_csv(out, f[k]);
+			kb_out_csv(out, f[k]);
 			fputc(',', out);
 		}
 		fprintf(out, "%s,", v[i].word);
