@@ -30,6 +30,11 @@ bool kb_plot_workload_first(const struct kb_plotctx *c, unsigned p);
  * NULL as "") and %%. */
 void kb_html(FILE *html, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The medians of the KVM statistics (kb_kstat_names) of every point into
+ * c->kstat, NAN where a point has none; once.  0, or -1 (query failed, with
+ * c->err; or out of memory). */
+int kb_plot_kstat_medians(struct kb_plotctx *c);
+
 /* The series of point p for metric name, or NULL. */
 struct kb_pseries *kb_plot_series(const struct kb_plotctx *c, unsigned p, const char *name);
 

@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "common/escape.h"
+#include "report/bucket.h"
 #include "report/figure.h"
-#include "store/sqlexpr.h"
 #include "analyze/stats.h"
 
 FILE *kb_fig_data(struct kb_plotctx *c, const char *name)
@@ -96,44 +96,45 @@ struct exit_medians {
 	double *med; /* [point * EXIT_NAMES + name] */
 };
 
-/* The median of v[0..n), the counts of name at point ident key. */
-static void put_median(const struct kb_plotctx *c, struct exit_medians *m, const char *key,
-		       const char *name, const double *v, size_t n)
+static int cmp_name(const void *a, const void *b)
 {
-	unsigned ni = 0, pi = kb_plot_point(c, key);
-
-	while (ni < m->nnames && strcmp(m->names[ni], name))
-		ni++;
-	if (ni == m->nnames && m->nnames < EXIT_NAMES)
-		snprintf(m->names[m->nnames++], sizeof(m->names[0]), "%s", name);
-	if (ni < EXIT_NAMES && pi < c->npoints)
-		m->med[pi * EXIT_NAMES + ni] = kb_median(v, n);
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Rows (point ident, name, count), ordered by name then point, into m.
- * 0, or -1 out of memory. */
+/* Rows (run id, name, count) into m: the first EXIT_NAMES names by byte
+ * order, the median count of each at each point.  0, or -1 out of memory. */
 static int read_exit_medians(const struct kb_plotctx *c, sqlite3_stmt *st, struct exit_medians *m)
 {
-	double *v = NULL;
-	size_t n = 0, cap = 0;
-	char key[48] = "", name[96] = "";
+	struct kb_buckets b = {.n = 0};
+	char **names;
 	int rc = 0;
 
 	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-		const char *k = (const char *)sqlite3_column_text(st, 0);
-		const char *nm = (const char *)sqlite3_column_text(st, 1);
+		unsigned pi = kb_plot_run_point(c, sqlite3_column_int64(st, 0));
 
-		if (n && (strcmp(k, key) || strcmp(nm, name))) {
-			put_median(c, m, key, name, v, n);
-			n = 0;
-		}
-		snprintf(key, sizeof(key), "%s", k);
-		snprintf(name, sizeof(name), "%s", nm);
-		rc = kb_values_add(&v, &n, &cap, sqlite3_column_double(st, 2));
+		if (pi < c->npoints)
+			rc = kb_bucket_add(&b, pi, (const char *)sqlite3_column_text(st, 1), NULL,
+					   sqlite3_column_double(st, 2));
 	}
-	if (n && !rc)
-		put_median(c, m, key, name, v, n);
-	free(v);
+	names = calloc(b.n ? b.n : 1, sizeof(*names));
+	for (size_t i = 0; !rc && names && i < b.n; i++)
+		names[i] = b.s[i].name;
+	if (!rc && names && b.n)
+		qsort(names, b.n, sizeof(*names), cmp_name);
+	for (size_t i = 0; !rc && names && i < b.n && m->nnames < EXIT_NAMES; i++)
+		if (!m->nnames || strcmp(m->names[m->nnames - 1], names[i]))
+			snprintf(m->names[m->nnames++], sizeof(m->names[0]), "%s", names[i]);
+	for (size_t i = 0; !rc && names && i < b.n; i++) {
+		unsigned ni = 0;
+
+		while (ni < m->nnames && strcmp(m->names[ni], b.s[i].name))
+			ni++;
+		if (ni < m->nnames)
+			m->med[b.s[i].point * EXIT_NAMES + ni] = kb_median(b.s[i].v, b.s[i].n);
+	}
+	rc = rc || !names ? -1 : 0;
+	free(names);
+	kb_bucket_free(&b);
 	return rc;
 }
 
@@ -169,10 +170,9 @@ static int exit_figure(struct kb_plotctx *c, FILE *html, const char *kind, const
 	int rc;
 
 	snprintf(sql, sizeof(sql),
-		 "SELECT " KB_SQL_POINT_IDENT
-		 ", IFNULL(e.space || ':', '') || e.name, e.count FROM exits e"
-		 " JOIN runs r ON r.id = e.run_id WHERE r.campaign_id IN (%%s) AND r.warmup = 0"
-		 " AND r.status = 'pass' AND e.kind = '%s' ORDER BY 2, 1",
+		 "SELECT e.run_id, IFNULL(e.space || ':', '') || e.name, e.count FROM runs r"
+		 " JOIN exits e ON e.run_id = r.id WHERE r.campaign_id IN (%%s) AND r.warmup = 0"
+		 " AND r.status = 'pass' AND e.kind = '%s'",
 		 kind);
 	if (!(st = kb_plot_query(c, sql)))
 		return -1;
@@ -205,66 +205,93 @@ int kb_plot_exits(struct kb_plotctx *c, FILE *html)
 			   "I/O and MMIO exits by device region, per point (median per run)");
 }
 
-/* The KVM statistics the table shows, in its order. */
-static const char *const kstat_names[] = {
+const char *const kb_kstat_names[KB_NKSTAT] = {
     "exits",	      "io_exits",	"mmio_exits",	  "halt_exits",
     "insn_emulation", "pf_taken",	"pf_fixed",	  "pf_guest",
     "tlb_flush",      "invlpg",		"irq_injections", "mmu_shadow_zapped",
     "mmu_pte_write",  "mmu_cache_miss", "mmu_unsync",	  "remote_tlb_flush",
 };
-enum { NKSTAT = sizeof(kstat_names) / sizeof(kstat_names[0]) };
 
-/* Rows (point ident, name, comma-joined values) into med[point * NKSTAT +
- * statistic]; used[w] when statistic w is not 0 somewhere. */
-static void read_kstat_medians(const struct kb_plotctx *c, sqlite3_stmt *st, double *med,
-			       bool *used)
+/* Rows (run id, name, value) into b, by point and statistic (its index as
+ * the name).  0, or -1 out of memory. */
+static int read_kstats(const struct kb_plotctx *c, sqlite3_stmt *st, struct kb_buckets *b)
 {
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(st, 1);
-		unsigned pi = kb_plot_point(c, (const char *)sqlite3_column_text(st, 0)), wi = 0;
+	int rc = 0;
 
-		while (wi < NKSTAT && strcmp(kstat_names[wi], name))
+	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 1);
+		unsigned pi = kb_plot_run_point(c, sqlite3_column_int64(st, 0)), wi = 0;
+		char w[4];
+
+		while (wi < KB_NKSTAT && strcmp(kb_kstat_names[wi], name))
 			wi++;
-		if (wi == NKSTAT || pi == c->npoints)
+		if (wi == KB_NKSTAT || pi == c->npoints)
 			continue;
-		med[pi * NKSTAT + wi] = kb_median_list((const char *)sqlite3_column_text(st, 2));
-		used[wi] |= med[pi * NKSTAT + wi] != 0;
+		snprintf(w, sizeof(w), "%u", wi);
+		rc = kb_bucket_add(b, pi, w, NULL, sqlite3_column_double(st, 2));
 	}
+	return rc;
+}
+
+int kb_plot_kstat_medians(struct kb_plotctx *c)
+{
+	struct kb_buckets b = {.n = 0};
+	size_t n = (size_t)c->npoints * KB_NKSTAT;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (c->kstat)
+		return 0;
+	st = kb_plot_query(c, "SELECT k.run_id, k.name, k.value FROM runs r JOIN kvm_stats k"
+			      " ON k.run_id = r.id WHERE r.campaign_id IN (%s) AND r.warmup = 0"
+			      " AND r.status = 'pass'");
+	if (!st || !(c->kstat = malloc(n * sizeof(*c->kstat)))) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		c->kstat[i] = NAN;
+	rc = read_kstats(c, st, &b);
+	sqlite3_finalize(st);
+	for (size_t i = 0; !rc && i < b.n; i++)
+		c->kstat[b.s[i].point * KB_NKSTAT + (unsigned)atoi(b.s[i].name)] =
+		    kb_median(b.s[i].v, b.s[i].n);
+	kb_bucket_free(&b);
+	return rc;
+}
+
+/* The statistic's median at point p as the table shows it: 0 when none. */
+static double kstat_shown(const struct kb_plotctx *c, unsigned p, unsigned w)
+{
+	double v = c->kstat[p * KB_NKSTAT + w];
+
+	return isnan(v) ? 0 : v;
 }
 
 int kb_plot_kvm_stats(struct kb_plotctx *c, FILE *html)
 {
-	double *med = calloc((size_t)c->npoints * NKSTAT, sizeof(*med));
-	bool used[NKSTAT] = {false};
-	sqlite3_stmt *st = kb_plot_query(
-	    c,
-	    "SELECT " KB_SQL_POINT_IDENT " AS ident, k.name, group_concat(k.value) FROM kvm_stats k"
-	    " JOIN runs r ON r.id = k.run_id WHERE r.campaign_id IN (%s) AND r.warmup = 0"
-	    " AND r.status = 'pass' GROUP BY ident, k.name");
+	bool used[KB_NKSTAT] = {false};
 
-	if (st && med)
-		read_kstat_medians(c, st, med, used);
-	sqlite3_finalize(st);
-	if (!st || !med) {
-		free(med);
+	if (kb_plot_kstat_medians(c))
 		return -1;
-	}
+	for (unsigned p = 0; p < c->npoints; p++)
+		for (unsigned w = 0; w < KB_NKSTAT; w++)
+			used[w] |= kstat_shown(c, p, w) != 0;
 	fprintf(html, "<h2>KVM statistics</h2>\n<p class=note>KVM_GET_STATS_FD, change over the "
 		      "run, median per run; vCPU statistics summed over vCPUs.</p>\n<table><tr>"
 		      "<th class=l>point</th>");
-	for (unsigned w = 0; w < NKSTAT; w++)
+	for (unsigned w = 0; w < KB_NKSTAT; w++)
 		if (used[w])
-			fprintf(html, "<th>%s</th>", kstat_names[w]);
+			fprintf(html, "<th>%s</th>", kb_kstat_names[w]);
 	fprintf(html, "</tr>\n");
 	for (unsigned p = 0; p < c->npoints; p++) {
 		kb_html(html, "<tr><td class=l>%s</td>", c->points[p].label);
-		for (unsigned w = 0; w < NKSTAT; w++)
+		for (unsigned w = 0; w < KB_NKSTAT; w++)
 			if (used[w])
-				fprintf(html, "<td>%.6g</td>", med[p * NKSTAT + w]);
+				fprintf(html, "<td>%.6g</td>", kstat_shown(c, p, w));
 		fprintf(html, "</tr>\n");
 	}
 	fprintf(html, "</table>\n");
-	free(med);
 	return 0;
 }
 

@@ -10,22 +10,18 @@
 
 #include "common/escape.h"
 #include "report/figure.h"
-#include "store/sqlexpr.h"
+#include "report/resample.h"
 #include "analyze/stats.h"
 
-/* The median KVM statistic name of point ident key's measured runs. */
-static double kstat_median(struct kb_plotctx *c, const char *key, const char *name)
+/* The median KVM statistic name of point p's measured runs, NAN when
+ * none (kb_plot_kstat_medians() has run). */
+static double kstat_median(const struct kb_plotctx *c, unsigned p, const char *name)
 {
-	sqlite3_stmt *st =
-	    kb_plot_query(c, "SELECT k.value FROM kvm_stats k JOIN runs r ON r.id = k.run_id"
-			     " WHERE r.campaign_id IN (%s) AND r.warmup = 0 AND r.status = 'pass'"
-			     " AND " KB_SQL_POINT_IDENT " = ?1 AND k.name = ?2");
-
-	if (!st)
-		return NAN;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	return kb_plot_median_of(st);
+	for (unsigned w = 0; w < KB_NKSTAT; w++)
+		if (!strcmp(kb_kstat_names[w], name))
+			return c->kstat[p * KB_NKSTAT + w];
+	assert(0); /* mmu[] names only statistics the table has */
+	return NAN;
 }
 
 /* params without its paging=... word */
@@ -131,7 +127,7 @@ static void paging_row(struct kb_plotctx *c, FILE *html, FILE *d, unsigned i, un
 	char label[200];
 
 	assert(sa && sb); /* pair_points() paired points with the metric */
-	r = kb_bootstrap_ratio(sa->v, sa->n, sb->v, sb->n, 2000, i + 1, &lo, &hi);
+	r = kb_fast_bootstrap_ratio(sa->v, sa->n, sb->v, sb->n, 2000, i + 1, &lo, &hi);
 	snprintf(label, sizeof(label), "%s %s", c->points[a].workload, c->points[a].topology);
 	kb_esc_gpdata(d, label);
 	fprintf(d, "\t%g\t%g\n", kb_median(sa->v, sa->n), kb_median(sb->v, sb->n));
@@ -139,8 +135,8 @@ static void paging_row(struct kb_plotctx *c, FILE *html, FILE *d, unsigned i, un
 	fprintf(html, "<td>%.6g</td><td>%.6g</td><td>%.3f</td><td>%.3f &ndash; %.3f</td>",
 		kb_median(sa->v, sa->n), kb_median(sb->v, sb->n), r, lo, hi);
 	for (unsigned k = 0; k < 4; k++)
-		fprintf(html, "<td>%.6g | %.6g</td>", kstat_median(c, c->points[a].key, mmu[k]),
-			kstat_median(c, c->points[b].key, mmu[k]));
+		fprintf(html, "<td>%.6g | %.6g</td>", kstat_median(c, a, mmu[k]),
+			kstat_median(c, b, mmu[k]));
 	fprintf(html, "</tr>\n");
 }
 
@@ -158,7 +154,7 @@ int kb_plot_paging(struct kb_plotctx *c, FILE *html)
 		no_pairs(html, modes);
 		return 0;
 	}
-	if (!(d = kb_fig_data(c, "paging")))
+	if (kb_plot_kstat_medians(c) || !(d = kb_fig_data(c, "paging")))
 		return -1;
 	paging_head(html, d, modes);
 	for (unsigned i = 0; i < n; i++)

@@ -19,6 +19,7 @@
 #include "store/select.h"
 #include "store/sqlexpr.h"
 #include "common/escape.h"
+#include "report/bucket.h"
 #include "report/figure.h"
 #include "common/proc.h"
 #include "plan/scenario.h"
@@ -175,59 +176,31 @@ unsigned kb_plot_point(const struct kb_plotctx *c, const char *ident)
 	return pi;
 }
 
-/* A new series: point pi's metric name; NULL when out of memory. */
-static struct kb_pseries *add_series(struct kb_plotctx *c, size_t *cap, unsigned pi,
-				     const char *name, const char *unit)
-{
-	struct kb_pseries *s;
-
-	if (c->nseries == *cap) {
-		size_t n = *cap ? *cap * 2 : 256;
-
-		if (!(s = realloc(c->series, n * sizeof(*s))))
-			return NULL;
-		c->series = s;
-		*cap = n;
-	}
-	s = &c->series[c->nseries++];
-	memset(s, 0, sizeof(*s));
-	s->point = pi;
-	snprintf(s->name, sizeof(s->name), "%s", name);
-	snprintf(s->unit, sizeof(s->unit), "%s", unit ? unit : "");
-	return s;
-}
-
-/* Every measured value of every point, as series by point and metric.
- * 0, or -1 (out of memory, or the query failed). */
+/* Every measured value of every point, as series by point and metric (by
+ * name within a point).  0, or -1 (out of memory, or the query failed). */
 static int load_series(struct kb_plotctx *c)
 {
-	sqlite3_stmt *st = kb_plot_query(
-	    c, "SELECT " KB_SQL_POINT_IDENT
-	       " AS ident, m.name, m.unit, m.value FROM runs r JOIN metrics m"
-	       " ON m.run_id = r.id WHERE r.campaign_id IN (%s) AND r.warmup = 0"
-	       " AND r.status = 'pass' AND m.value IS NOT NULL ORDER BY ident, m.name");
-	struct kb_pseries *s = NULL;
-	size_t cap = 0;
-	unsigned pi = 0;
+	sqlite3_stmt *st =
+	    kb_plot_query(c, "SELECT m.run_id, m.name, m.unit, m.value FROM runs r JOIN metrics m"
+			     " ON m.run_id = r.id WHERE r.campaign_id IN (%s) AND r.warmup = 0"
+			     " AND r.status = 'pass' AND m.value IS NOT NULL");
+	struct kb_buckets b = {.n = 0};
 	int rc = st ? 0 : -1;
 
 	assert(c->npoints > 0);
 	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-		const char *key = (const char *)sqlite3_column_text(st, 0);
-		const char *name = (const char *)sqlite3_column_text(st, 1);
+		unsigned pi = kb_plot_run_point(c, sqlite3_column_int64(st, 0));
 
-		if (strcmp(c->points[pi].key, key)) /* rows come by point: mostly the last */
-			pi = kb_plot_point(c, key);
-		if (pi == c->npoints) {
-			pi = 0;
-			continue;
-		}
-		if (!s || s->point != pi || strcmp(s->name, name))
-			s = add_series(c, &cap, pi, name, (const char *)sqlite3_column_text(st, 2));
-		if (!s || kb_values_add(&s->v, &s->n, &s->cap, sqlite3_column_double(st, 3)))
-			rc = -1;
+		if (pi < c->npoints)
+			rc = kb_bucket_add(&b, pi, (const char *)sqlite3_column_text(st, 1),
+					   (const char *)sqlite3_column_text(st, 2),
+					   sqlite3_column_double(st, 3));
 	}
 	sqlite3_finalize(st);
+	kb_bucket_sort(&b);
+	free(b.slot);
+	c->series = b.s;
+	c->nseries = b.n;
 	return rc;
 }
 
@@ -347,8 +320,8 @@ int kb_plot_load_points(struct kb_plotctx *c, char *err, size_t errlen)
 		return -1;
 	group_by_workload(c);
 	make_labels(c);
-	if (load_series(c)) {
-		snprintf(err, errlen, "out of memory");
+	if (kb_plot_map_runs(c) || load_series(c)) {
+		snprintf(err, errlen, "%s", c->err[0] ? c->err : "out of memory");
 		return -1;
 	}
 	pick_primary(c);
@@ -401,6 +374,8 @@ void kb_plot_free(struct kb_plotctx *c)
 	free(c->series);
 	free(c->points);
 	free(c->primary);
+	free(c->runs);
+	free(c->kstat);
 	if (c->gp)
 		fclose(c->gp);
 	memset(c, 0, sizeof(*c));

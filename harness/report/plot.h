@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 struct kb_ppoint {
@@ -31,6 +32,15 @@ struct kb_pseries { /* one metric of one point, measured runs only */
 	size_t n, cap;
 };
 
+struct kb_runpoint { /* a measured run of the selection and its point */
+	int64_t run;
+	unsigned point;
+};
+
+/* The KVM statistics the report shows (figures.c), in its order. */
+#define KB_NKSTAT 16
+extern const char *const kb_kstat_names[KB_NKSTAT];
+
 struct kb_plotctx {
 	sqlite3 *db;
 	char in[512];	/* campaign ids, comma-separated */
@@ -40,8 +50,11 @@ struct kb_plotctx {
 	unsigned npoints;
 	struct kb_pseries *series;
 	size_t nseries;
-	char (*primary)[128]; /* per point: the metric figures use, "" if none */
-	FILE *gp;	      /* all figure scripts, run by one gnuplot */
+	char (*primary)[128];	  /* per point: the metric figures use, "" if none */
+	struct kb_runpoint *runs; /* by run id (bucket.h) */
+	size_t nruns;
+	double *kstat; /* [point * KB_NKSTAT + statistic] median, NAN if none */
+	FILE *gp;      /* all figure scripts, run by one gnuplot */
 	unsigned nfigures;
 	char err[256];
 };
