@@ -114,31 +114,140 @@ static void percentiles95(double *x, size_t k, double *lo, double *hi)
 	*hi = x[j];
 }
 
-static double resampled_median(const double *v, size_t n, double *tmp, uint64_t *seed)
+/*
+ * A sample made ready for resampling in time linear in its size: its values
+ * sorted, the rank of each original index, and one resample's draw counts
+ * per rank.  A resample draws indices into the original order, as a plain
+ * bootstrap does, so its values (and so its median) are exactly those of
+ * sorting the drawn values; counting replaces that sort.
+ */
+struct resampler {
+	size_t n;
+	double *sorted;
+	size_t *rank;
+	unsigned *count;
+};
+
+struct ranked {
+	double v;
+	size_t i;
+};
+
+static int cmp_ranked(const void *a, const void *b)
 {
+	return cmp_double(&((const struct ranked *)a)->v, &((const struct ranked *)b)->v);
+}
+
+static void resampler_free(struct resampler *r)
+{
+	free(r->sorted);
+	free(r->rank);
+	free(r->count);
+}
+
+/* 0, or -1 out of memory (r freed). */
+static int resampler_init(struct resampler *r, const double *v, size_t n)
+{
+	struct ranked *p = malloc((n ? n : 1) * sizeof(*p));
+
+	r->n = n;
+	r->sorted = malloc((n ? n : 1) * sizeof(*r->sorted));
+	r->rank = malloc((n ? n : 1) * sizeof(*r->rank));
+	r->count = malloc((n ? n : 1) * sizeof(*r->count));
+	if (!p || !r->sorted || !r->rank || !r->count) {
+		free(p);
+		resampler_free(r);
+		return -1;
+	}
 	for (size_t i = 0; i < n; i++)
-		tmp[i] = v[next(seed) % n];
-	qsort(tmp, n, sizeof(*tmp), cmp_double);
-	return sorted_median(tmp, n);
+		p[i] = (struct ranked){v[i], i};
+	qsort(p, n, sizeof(*p), cmp_ranked);
+	for (size_t k = 0; k < n; k++) {
+		r->sorted[k] = p[k].v;
+		r->rank[p[k].i] = k;
+	}
+	free(p);
+	return 0;
+}
+
+/* The value of rank k (from 0) of the resample whose draws are r->count. */
+static double rank_value(const struct resampler *r, size_t k)
+{
+	size_t seen = 0, i = 0;
+
+	for (; i < r->n; i++) {
+		seen += r->count[i];
+		if (seen > k)
+			break;
+	}
+	assert(i < r->n);
+	return r->sorted[i];
+}
+
+static double resampled_median(struct resampler *r, uint64_t *seed)
+{
+	size_t n = r->n;
+	double m;
+
+	memset(r->count, 0, n * sizeof(*r->count));
+	for (size_t i = 0; i < n; i++)
+		r->count[r->rank[next(seed) % n]]++;
+	m = rank_value(r, n / 2);
+	return n % 2 ? m : (rank_value(r, n / 2 - 1) + m) / 2;
 }
 
 double kb_bootstrap_median(const double *v, size_t n, unsigned iters, uint64_t seed, double *lo,
 			   double *hi)
 {
-	double *meds = malloc(iters * sizeof(*meds)), *tmp = malloc((n ? n : 1) * sizeof(*tmp));
+	double *meds = malloc((iters ? iters : 1) * sizeof(*meds));
 	double m = kb_median(v, n);
+	struct resampler r;
 
 	*lo = *hi = m;
-	if (meds && tmp && n) {
+	if (meds && n && !resampler_init(&r, v, n)) {
 		seed = seed ? seed : 0x9e3779b97f4a7c15ull;
 		for (unsigned i = 0; i < iters; i++)
-			meds[i] = resampled_median(v, n, tmp, &seed);
+			meds[i] = resampled_median(&r, &seed);
 		if (iters)
 			percentiles95(meds, iters, lo, hi);
+		resampler_free(&r);
 	}
 	free(meds);
-	free(tmp);
 	return m;
+}
+
+double kb_bootstrap_ratio(const double *a, size_t na, const double *b, size_t nb, unsigned iters,
+			  uint64_t seed, double *lo, double *hi)
+{
+	double ma = kb_median(a, na), mb = kb_median(b, nb);
+	double *ratios = malloc((iters ? iters : 1) * sizeof(*ratios));
+	struct resampler ra, rb;
+	unsigned k = 0;
+
+	*lo = *hi = mb / ma;
+	if (!ratios || !na || !nb || resampler_init(&ra, a, na)) {
+		free(ratios);
+		return mb / ma;
+	}
+	if (resampler_init(&rb, b, nb)) {
+		resampler_free(&ra);
+		free(ratios);
+		return mb / ma;
+	}
+	seed = seed ? seed : 0x9e3779b97f4a7c15ull;
+	for (unsigned i = 0; i < iters; i++) {
+		double ma_i = resampled_median(&ra, &seed);
+		double mb_i = resampled_median(&rb, &seed);
+
+		if (ma_i != 0)
+			ratios[k++] = mb_i / ma_i;
+	}
+	if (k)
+		percentiles95(ratios, k, lo, hi);
+	resampler_free(&ra);
+	resampler_free(&rb);
+	free(ratios);
+	return mb / ma;
 }
 
 double kb_median_list(const char *list)
@@ -152,33 +261,4 @@ double kb_median_list(const char *list)
 			p++;
 	}
 	return kb_median(v, n);
-}
-
-double kb_bootstrap_ratio(const double *a, size_t na, const double *b, size_t nb, unsigned iters,
-			  uint64_t seed, double *lo, double *hi)
-{
-	double ma = kb_median(a, na), mb = kb_median(b, nb);
-	double *ratios = malloc(iters * sizeof(*ratios));
-	double *tmp = malloc((na > nb ? na : nb) * sizeof(*tmp));
-	unsigned k = 0;
-
-	*lo = *hi = mb / ma;
-	if (!ratios || !tmp || !na || !nb) {
-		free(ratios);
-		free(tmp);
-		return mb / ma;
-	}
-	seed = seed ? seed : 0x9e3779b97f4a7c15ull;
-	for (unsigned i = 0; i < iters; i++) {
-		double ra = resampled_median(a, na, tmp, &seed);
-		double rb = resampled_median(b, nb, tmp, &seed);
-
-		if (ra != 0)
-			ratios[k++] = rb / ra;
-	}
-	if (k)
-		percentiles95(ratios, k, lo, hi);
-	free(ratios);
-	free(tmp);
-	return mb / ma;
 }

@@ -10,7 +10,6 @@
 
 #include "common/escape.h"
 #include "report/figure.h"
-#include "report/resample.h"
 #include "analyze/stats.h"
 
 /* The median KVM statistic name of point p's measured runs, NAN when
@@ -127,7 +126,7 @@ static void paging_row(struct kb_plotctx *c, FILE *html, FILE *d, unsigned i, un
 	char label[200];
 
 	assert(sa && sb); /* pair_points() paired points with the metric */
-	r = kb_fast_bootstrap_ratio(sa->v, sa->n, sb->v, sb->n, 2000, i + 1, &lo, &hi);
+	r = kb_bootstrap_ratio(sa->v, sa->n, sb->v, sb->n, 2000, i + 1, &lo, &hi);
 	snprintf(label, sizeof(label), "%s %s", c->points[a].workload, c->points[a].topology);
 	kb_esc_gpdata(d, label);
 	fprintf(d, "\t%g\t%g\n", kb_median(sa->v, sa->n), kb_median(sb->v, sb->n));
