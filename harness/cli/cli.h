@@ -57,6 +57,9 @@ struct kb_command {
 	 * returns the process's exit status */
 	int (*run)(void *state, const struct kb_cli *cli);
 	const char *help; /* paragraphs after the options in `kvmbench CMD --help` */
+	/* the exit status of its usage errors when not KB_EXIT_USAGE: run's 2
+	 * means "some runs failed", which scripts act on (ci/nightly) */
+	int usage_status;
 };
 
 /* The table (commands.c), ended by NULL. */

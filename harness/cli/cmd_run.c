@@ -141,6 +141,8 @@ const struct kb_command kb_cmd_run = {
 	    "--jobs the scenario's own values hold.  Without --host a campaign goes to the\n"
 	    "lab when this host has no usable KVM or lacks a paging mode it asks for;\n"
 	    "--paging-only and --logs are what kvmbench passes to its part in a lab.\n"
-	    "Exit status: 0 every run passed, 1 error, 2 some runs failed (or a usage\n"
-	    "error, before any run), 130 interrupted (finish it with --resume).\n",
+	    "Exit status: 0 every run passed, 1 error (a usage error too: 2 is kept for\n"
+	    "failed runs, which scripts act on), 2 some runs failed, 130 interrupted\n"
+	    "(finish it with --resume).\n",
+    .usage_status = 1,
 };

@@ -27,7 +27,7 @@ int kb_usage_error(const struct kb_command *c, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "; try 'kvmbench %s --help'\n", c->name);
-	return KB_EXIT_USAGE;
+	return c->usage_status ? c->usage_status : KB_EXIT_USAGE;
 }
 
 static size_t count_opts(const struct kb_command *c)
@@ -155,11 +155,17 @@ static int check_count(const struct kb_command *c, char **args, int nargs)
 }
 
 /* An option's value: getopt takes the next word whatever it is, but "--"
- * ends the options (lab --mem -- CMD): the value is missing. */
-static int option(const struct kb_command *c, void *state, int i, const char *val)
+ * ends the options (lab --mem -- CMD): the value is missing; and a next word
+ * that is an option (run x.ini --db --dry-run) is a forgotten value, not a
+ * file named --dry-run (which --db=--dry-run still gives). */
+static int option(const struct kb_command *c, void *state, int i, const char *val, bool word)
 {
 	if (val && !strcmp(val, "--"))
 		return kb_usage_error(c, "--%s: needs a value", c->opts[i].name);
+	if (val && word && !strncmp(val, "--", 2))
+		return kb_usage_error(c,
+				      "--%s: needs a value, not the option %s (--%s=%s if meant)",
+				      c->opts[i].name, val, c->opts[i].name, val);
 	return c->option(state, i, val);
 }
 
@@ -199,7 +205,7 @@ static int parse(const struct kb_command *c, void *state, int argc, char **argv,
 			return unknown_option(c, n, (char[]){'-', (char)optopt, 0});
 		if (ch == '?')
 			return unknown_option(c, n, argv[optind - 1]);
-		if ((rc = option(c, state, i, optarg)))
+		if ((rc = option(c, state, i, optarg, optarg && optarg == argv[optind - 1])))
 			return rc;
 	}
 	while (optind < argc)

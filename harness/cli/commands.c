@@ -67,9 +67,9 @@ void kb_commands_help(FILE *f)
 	for (size_t i = 0; kb_commands[i]; i++)
 		fprintf(f, "  %-14s %s\n", kb_commands[i]->name, kb_commands[i]->summary);
 	fprintf(f, "\nCampaigns: an id, tag:T, last:KIND or prev:KIND.  Default database:\n"
-		   "results/kvmbench.db.  Exit status: 0 ok, 1 error, 2 a usage error (or for\n"
-		   "run: some runs failed), 10 regression or failed gate, 130 interrupted\n"
-		   "(resume with --resume).\n");
+		   "results/kvmbench.db.  Exit status: 0 ok, 1 error, 2 a usage error (but\n"
+		   "for run: 1 a usage error, 2 some runs failed), 10 regression or failed\n"
+		   "gate, 130 interrupted (resume with --resume).\n");
 }
 
 void kb_version(FILE *f)
