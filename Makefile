@@ -46,7 +46,7 @@ HOST_CFLAGS := -std=gnu11 $(WARNINGS) $(if $(filter 1,$(WERROR)),-Werror) \
 # build (build/*.o: make, make install) compiles them out; the checked builds
 # keep them, so make test checks invariants: the unit tests and the VMM and
 # common objects they link (build/checked/), the ASan/UBSan and TSan VMMs and
-# the fuzz builds.  tests/unit/test_assert.c and tests/test_asserts.py check it.
+# the fuzz builds.  tests/unit/test_assert.c and tests/functional/test_asserts.py check it.
 RELEASE_CFLAGS := -DNDEBUG
 CHECKED_CFLAGS := -UNDEBUG
 # libseccomp: the VMM's sandbox (vmm/sandbox.c)

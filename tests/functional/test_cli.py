@@ -231,7 +231,7 @@ INVOCATIONS = [
     "run linux --db k.db --repeat 1 --warmup 0 --host native --vmm-args '-m 64M'",  # tests/
     "run x.ini --host native --offline --paging-only npt --logs l --manifest m.ini "
     "--allow-kvm-reload",  # exec/labrun.c: the lab's part
-    "ingest-bench stats.json 2000 --db k.db",  # tests/bench/bench_harness.py
+    "ingest-bench stats.json 2000 --db k.db",  # tests/performance/bench_harness.py
 ]
 
 
