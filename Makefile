@@ -46,7 +46,7 @@ HOST_CFLAGS := -std=gnu11 $(WARNINGS) $(if $(filter 1,$(WERROR)),-Werror) \
 # build (build/*.o: make, make install) compiles them out; the checked builds
 # keep them, so make test checks invariants: the unit tests and the VMM and
 # common objects they link (build/checked/), the ASan/UBSan and TSan VMMs and
-# the fuzz builds.  tests/unit/test_assert.c and tests/test_asserts.py check it.
+# the fuzz builds.  tests/unit/test_assert.c and tests/functional/test_asserts.py check it.
 RELEASE_CFLAGS := -DNDEBUG
 CHECKED_CFLAGS := -UNDEBUG
 # libseccomp: the VMM's sandbox (vmm/sandbox.c)
@@ -167,13 +167,16 @@ test: all $(BUILD)/kvmbench-vmm-asan $(TSAN_VMM) $(LAB_IMAGES) $(BUILD)/images/i
 
 SCENARIO ?= smoke
 DB ?= results/kvmbench.db
+# the report of make bench: reports/NAME-latest, NAME the scenario's base name
+# (SCENARIO=/tmp/x.ini: x-latest)
+BENCH_REPORT = $(basename $(notdir $(SCENARIO)))-latest
 
 bench: all
 	$(Q)build/kvmbench run $(SCENARIO) --db $(DB); rc=$$?; \
 	[ $$rc -eq 1 ] && exit 1; \
 	build/kvmbench summary last:bench --db $(DB) && \
-	build/kvmbench report last:bench --db $(DB) --name $(SCENARIO)-latest >/dev/null && \
-	echo "database: $(DB)" && echo "report:   reports/$(SCENARIO)-latest/index.html"; \
+	build/kvmbench report last:bench --db $(DB) --name $(BENCH_REPORT) >/dev/null && \
+	echo "database: $(DB)" && echo "report:   reports/$(BENCH_REPORT)/index.html"; \
 	exit $$rc
 
 images: $(BUILD)/images/initramfs.cpio.gz

@@ -2,7 +2,7 @@
  * PCI: a host bridge on configuration mechanism #1 (0xCF8 address, 0xCFC
  * data), bus 0, function 0 only, type-0 headers with 32-bit memory BARs
  * assigned by the VMM (the VMM is the firmware) from the PCI window of
- * layout.h, capability lists, and MSI-X whose vectors are KVM GSI routes
+ * kvmbench/abi.h, capability lists, and MSI-X whose vectors are KVM GSI routes
  * fired through irqfds; without MSI-X, INTA# on IOAPIC pin 16 + slot % 8,
  * level-triggered (the DSDT's _PRT says so).  The BARs stay where the VMM put them: the bus is
  * fixed once the vCPUs run, so a guest writing another address (other

@@ -2,6 +2,8 @@
  * kvmbench report [CAMPAIGN...]: the database as a page a person can read
  * (report/render.c), its tables on stdout.
  */
+#include <string.h>
+
 #include "cli/cli.h"
 #include "report/render.h"
 
@@ -16,6 +18,18 @@ static const struct kb_option report_opts[] = {
     [O_END] = {0},
 };
 
+/* --name is a directory under reports/, never a path out of it. */
+static int check_name(const char *v)
+{
+	if (*v && !strchr(v, '/') && strcmp(v, ".") && strcmp(v, ".."))
+		return 0;
+	fprintf(stderr,
+		"kvmbench report: --name '%s': a name under reports/, not a path "
+		"(no '/', not '.' or '..'; --out DIR for another place)\n",
+		v);
+	return 1;
+}
+
 static int report_option(void *state, int i, const char *v)
 {
 	struct kb_report_opts *o = state;
@@ -23,7 +37,11 @@ static int report_option(void *state, int i, const char *v)
 	switch (i) {
 	case O_DB: o->db = v; break;
 	case O_OUT: o->out = v; break;
-	case O_NAME: o->name = v; break;
+	case O_NAME:
+		if (check_name(v))
+			return 1;
+		o->name = v;
+		break;
 	case O_PNG: o->png = true; break;
 	case O_FORMAT: o->format = v; break;
 	}

@@ -101,6 +101,19 @@ def test_every_violation_is_named(tmp_path):
     assert "arch-check: 6 violation(s)" in r.stderr
 
 
+def test_untracked_file_is_checked_ignored_is_not(tmp_path):
+    """A new file is checked before git add; one .gitignore names is not."""
+    root = make_tree(tmp_path, dict(GOOD, **{".gitignore": "/build/\n"}))
+    (root / "common" / "new.c").write_text(function("untracked_long", 90))
+    (root / "build").mkdir()
+    (root / "build" / "gen.c").write_text(function("ignored_long", 90))
+    r = run_check(root)
+    assert r.returncode == 1
+    assert "common/new.c:1: function untracked_long is 93 lines" in r.stdout
+    assert "build/gen.c" not in r.stdout
+    assert "arch-check: 1 violation(s)" in r.stderr
+
+
 def test_allow_list_is_empty():
     text = CHECK.read_text()
     assert "\nALLOW = set()\n" in text

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from framework.paths import BUILD
+from framework.paths import BUILD, ROOT
 
 KB = BUILD / "kvmbench"
 USAGE = 2  # the exit status of a usage error
@@ -231,7 +231,7 @@ INVOCATIONS = [
     "run linux --db k.db --repeat 1 --warmup 0 --host native --vmm-args '-m 64M'",  # tests/
     "run x.ini --host native --offline --paging-only npt --logs l --manifest m.ini "
     "--allow-kvm-reload",  # exec/labrun.c: the lab's part
-    "ingest-bench stats.json 2000 --db k.db",  # tests/bench/bench_harness.py
+    "ingest-bench stats.json 2000 --db k.db",  # tests/performance/bench_harness.py
 ]
 
 
@@ -256,3 +256,28 @@ def test_an_option_as_a_value_is_a_forgotten_value(tmp_path):
     assert not (tmp_path / "--dry-run").exists()
     p = kb("summary", "1", "--db", "--format")
     assert "--db: needs a value, not the option --format" in one_usage_error(p, "summary")
+
+
+@pytest.mark.parametrize("name", ["../escaped", "a/b", "/tmp/x", ".", ".."])
+def test_report_name_is_not_a_path(tmp_path, name):
+    """--name is a directory under reports/: a path out of it is refused in
+    one line, exit 1, before anything is read or written."""
+    p = kb("report", "--name", name, root=tmp_path)
+    assert p.returncode == 1, (p.stdout, p.stderr)
+    lines = p.stderr.splitlines()
+    assert len(lines) == 1 and f"--name '{name}': a name under reports/" in lines[0], lines
+    assert os.listdir(tmp_path) == []
+
+
+def test_report_name_plain_is_taken(tmp_path):
+    p = kb("report", "--name", "smoke-latest", root=tmp_path)
+    assert p.returncode == 1 and "no such database" in p.stderr, p.stderr
+
+
+def test_make_bench_names_the_report_by_the_scenario_base_name():
+    """make bench SCENARIO=/tmp/x.ini: reports/x-latest, not reports//tmp/x.ini-latest."""
+    p = subprocess.run(["make", "-n", "bench", "SCENARIO=/tmp/x.ini"], cwd=ROOT,
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert "--name x-latest " in p.stdout and "reports/x-latest/index.html" in p.stdout
+    assert "x.ini-latest" not in p.stdout

@@ -319,7 +319,7 @@ def test_bad_arguments(tmp_path):
                       (["summary", "x", "--db", tmp_path / "none.db"], "no such database"),
                       (["summary", "1", "--db", tmp_path / "none.db"], "no such database")]:
         p = kb(*args)
-        usage = args == ["frobnicate"]  # a usage error: 2 (tests/test_cli.py)
+        usage = args == ["frobnicate"]  # a usage error: 2 (tests/functional/test_cli.py)
         assert p.returncode == (2 if usage else 1) and msg in p.stderr, (args, p.stderr)
 
 

@@ -25,7 +25,7 @@ def test_lab_options_are_checked_before_any_boot():
                        (["--frobnicate", "1"], "--frobnicate: unknown option"),
                        (["--mem"], "--mem: needs a value")):
         p = kb("lab", *args, "--", "true", timeout=10)
-        usage = args[0] in ("--frobnicate", "--mem")  # usage errors: 2 (tests/test_cli.py)
+        usage = args[0] in ("--frobnicate", "--mem")  # usage errors: 2 (tests/functional/test_cli.py)
         assert p.returncode == (2 if usage else 1) and word in p.stderr, (args, p.stderr)
     p = kb("run", "smoke", "--host", "elsewhere", timeout=10)
     assert p.returncode == 1 and "--host elsewhere: want auto, native or lab" in p.stderr

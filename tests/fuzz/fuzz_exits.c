@@ -2,8 +2,8 @@
  * Fuzz target for the exit dispatcher and the device models: the input is
  * a guest's stream of exits.  Each input gets a fresh machine built the way
  * vm.c builds one, without KVM (vm_fd -1: no irqchip, irqfd or ioeventfd):
- * bench device, UART, isa-debug-exit, i8042, pvpanic, fw_cfg, RTC, ACPI PM,
- * the PCI host bridge and virtio-blk (on a 64 KiB file), virtio-net
+ * bench device, UART, every device of the table (KB_DEVICES, with
+ * -machine acpi-pm=on, so all of them), the PCI host bridge and virtio-blk (on a 64 KiB file), virtio-net
  * (loopback) and virtio-rng, over 256 KiB of guest RAM in one exact-size
  * allocation.  Each exit goes through kb_exit_dispatch() with a kvm_run of
  * exactly two pages, as KVM maps it.
@@ -27,6 +27,7 @@
 #include "devices/devices.h"
 #include "exit.h"
 #include "fuzz.h"
+#include "options.h"
 #include "pci.h"
 #include "common/util.h"
 #include "virtio/devices.h"
@@ -43,14 +44,17 @@ static struct {
 	struct kb_result res;
 	struct kb_bench bench;
 	struct kb_uart uart;
-	struct kb_fwcfg fwcfg;
-	struct kb_rtc rtc;
-	struct kb_acpipm pm;
+	void *devstate[KB_NDEVICES];
 	struct kb_pci pci;
 	struct kb_virtio_dev vdev[3];
 	unsigned nvdev;
 	struct kb_acct acct;
 } m;
+/* The device table, as vm.c lists it, and the options its devices read. */
+#define DEVICE(name) &kb_device_##name,
+static const struct kb_device *const devices[] = {KB_DEVICES(DEVICE)};
+#undef DEVICE
+static struct kb_config cfg = {.mem_size = RAM, .smp = {.cpus = 2, .maxcpus = 4}, .acpi_pm = true};
 static struct kvm_run *run;
 static FILE *devnull;
 static char *disk;
@@ -69,6 +73,19 @@ static void fail(const char *what, const char *why)
 {
 	fprintf(stderr, "fuzz_exits: cannot build the machine: %s: %s\n", what, why);
 	exit(1);
+}
+
+/* The device table's devices, in its order, as vm.c creates them. */
+static void machine_table(void)
+{
+	const struct kb_machine tm = {&cfg, &m.bus, &m.mem, &m.res, NULL, -1};
+	int r;
+
+	for (unsigned i = 0; i < KB_NDEVICES; i++) {
+		m.devstate[i] = NULL;
+		if ((r = devices[i]->create(&tm, &m.devstate[i])))
+			fail(devices[i]->name, strerror(-r));
+	}
 }
 
 /* The machine of vm.c's create_devices(), minus KVM. */
@@ -90,12 +107,11 @@ static void machine_up(void)
 	kb_bus_init(&m.bus);
 	kb_result_init(&m.res);
 	if ((r = kb_bench_init(&m.bench, &m.bus, "^KVMBENCH UNTIL", &m.mem, &m.res)) ||
-	    (r = kb_uart_init(&m.uart, &m.bus, devnull, &m.bench)) ||
-	    (r = kb_debugexit_init(&m.bus, &m.res)) || (r = kb_i8042_init(&m.bus, &m.res)) ||
-	    (r = kb_pvpanic_init(&m.bus, &m.res)) ||
-	    (r = kb_fwcfg_init(&m.fwcfg, &m.bus, RAM, 2, 4)) || (r = kb_rtc_init(&m.rtc, &m.bus)) ||
-	    (r = kb_acpipm_init(&m.pm, &m.bus, &m.res)) || (r = kb_pci_init(&m.pci, &m.bus, -1)))
+	    (r = kb_uart_init(&m.uart, &m.bus, devnull, &m.bench)))
 		fail("devices", strerror(-r));
+	machine_table();
+	if ((r = kb_pci_init(&m.pci, &m.bus, -1)))
+		fail("PCI host bridge", strerror(-r));
 	kb_uart_set_irq(&m.uart, -1, KB_IRQ_COM1);
 	m.pci.result = &m.res;
 	memset(m.vdev, 0, sizeof(m.vdev));
@@ -118,6 +134,12 @@ static void machine_down(void)
 	for (unsigned i = 0; i < m.nvdev; i++)
 		kb_virtio_destroy(&m.vdev[i]);
 	kb_pci_destroy(&m.pci);
+	for (unsigned i = KB_NDEVICES; i-- > 0;) {
+		if (devices[i]->destroy)
+			devices[i]->destroy(m.devstate[i]);
+		else
+			free(m.devstate[i]);
+	}
 	kb_uart_flush(&m.uart);
 	kb_bench_destroy(&m.bench);
 }

@@ -122,8 +122,9 @@ int main(void)
 	CHECK(kb_boot_load(&a, &ops, &out, err, sizeof(err)) == -1);
 	CHECK(!strncmp(err, "PVH: PVH entry 0x2000000 is outside", 35));
 	/* each protocol: a name, a loader, registers */
-	const struct kb_boot_ops *all[] = {&kb_boot_bzimage, &kb_boot_pvh, &kb_boot_vmlinux,
-					   &kb_boot_multiboot, &kb_boot_micro};
+#define PROTOCOL(name) &kb_boot_##name,
+	const struct kb_boot_ops *all[] = {KB_BOOT_PROTOCOLS(PROTOCOL)};
+#undef PROTOCOL
 
 	for (unsigned i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		CHECK(all[i]->name && all[i]->what && all[i]->detect && all[i]->load &&

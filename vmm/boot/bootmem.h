@@ -30,7 +30,7 @@ unsigned kb_boot_ram_map(const struct kb_mem *m, struct kb_ram_range r[4]);
 int kb_boot_place_initrd(struct kb_mem *m, const uint8_t *initrd, size_t size, uint64_t above,
 			 uint64_t limit, uint64_t *at, char *err, size_t errlen);
 
-/* Write the reset-vector stub at KB_RESET_VECTOR (layout.h): real-mode code
+/* Write the reset-vector stub at KB_RESET_VECTOR (kvmbench/abi.h): real-mode code
  * that resets the machine through the i8042 and halts.  A kernel that
  * reboots by jumping to the BIOS (Linux's EFI/BIOS reboot, the default with
  * hardware-reduced ACPI) would otherwise run zeroed memory in real mode

@@ -1,5 +1,5 @@
 /*
- * The kvmbench bench device (port KB_PORT_BENCH, layout.h).
+ * The kvmbench bench device (port KB_PORT_BENCH, kvmbench/abi.h).
  *
  * A guest writes the guest-physical address of a struct kb_bench_req with
  * one 32-bit OUT.  The VMM copies the request out of guest memory before
