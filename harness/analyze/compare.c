@@ -364,18 +364,6 @@ static int by_verdict(const void *pa, const void *pb)
 	return d ? d : (a->s > b->s) - (a->s < b->s);
 }
 
-/* s cut to width columns with an ellipsis in the middle (it keeps the
- * point's first and last parameters), into buf of at least width + 3. */
-static const char *fit(char *buf, const char *s, size_t width)
-{
-	size_t len = strlen(s), head = (width - 1) / 2, tail = width - 1 - head;
-
-	if (len <= width)
-		return s;
-	snprintf(buf, width + 3, "%.*s\u2026%s", (int)head, s, s + len - tail);
-	return buf;
-}
-
 /* A colour for verdict w on a terminal (no NO_COLOR), else "". */
 static const char *colour(const char *w, bool tty)
 {
@@ -388,9 +376,12 @@ static void print_text(FILE *out, struct verdict *v, size_t n, const struct kb_c
 		       const char *a, const char *b, const struct table *t)
 {
 	bool tty = isatty(fileno(out)) && !getenv("NO_COLOR");
-	char iv[40], pt[64];
+	const char **all = calloc(n ? n : 1, sizeof(*all));
+	char iv[40], pt[1100];
 
 	qsort(v, n, sizeof(*v), by_verdict);
+	for (size_t i = 0; all && i < n; i++)
+		all[i] = v[i].s->params;
 	fprintf(out, "compare %s %s -> %s (threshold %.1f%% unless a scenario says)\n",
 		o->by ? o->by : "campaign", a, b, o->threshold * 100);
 	fprintf(out, "hosts: %s -> %s%s\n", t->kinds[0], t->kinds[1],
@@ -398,6 +389,8 @@ static void print_text(FILE *out, struct verdict *v, size_t n, const struct kb_c
 		    ? "\n  (timings emulated: the lab's QEMU TCG; exit counts and KVM statistics "
 		      "are real)"
 		    : "");
+	if (all && n > 1) /* the rows' point column shows what tells them apart */
+		fprintf(out, "every point: %s\n", kb_params_part("", all, n, true, pt, sizeof(pt)));
 	fprintf(out, "%-14s %7s  %-17s %-20s %4s %4s  %s\n", "verdict", "change", "95% interval",
 		"metric", "n_a", "n_b", "point");
 	for (size_t i = 0; i < n; i++) {
@@ -408,11 +401,14 @@ static void print_text(FILE *out, struct verdict *v, size_t n, const struct kb_c
 				 (v[i].ratio - 1) * 100, (v[i].lo - 1) * 100, (v[i].hi - 1) * 100);
 		fprintf(out, "%s%-14s%s %-26s %-20.20s %4zu %4zu  %s%s\n", colour(v[i].word, tty),
 			v[i].word, tty ? "\033[0m" : "", iv, v[i].s->metric, v[i].s->n[0],
-			v[i].s->n[1], fit(pt, v[i].s->params, v[i].pairs ? 16 : 26),
+			v[i].s->n[1],
+			all && n > 1 ? kb_params_part(v[i].s->params, all, n, false, pt, sizeof(pt))
+				     : v[i].s->params,
 			v[i].pairs ? " [paired]" : "");
 		if (v[i].why)
 			fprintf(out, "%15s(%s)\n", "", v[i].why);
 	}
+	free(all);
 }
 
 static void print_json(FILE *out, struct verdict *v, size_t n, const struct kb_compare_opts *o,

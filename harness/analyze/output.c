@@ -51,3 +51,40 @@ void kb_out_jstr(FILE *f, const char *key, const char *s)
 	fprintf(f, ", \"%s\": ", key);
 	kb_esc_json(f, s);
 }
+
+bool kb_has_word(const char *s, const char *w, size_t w_len)
+{
+	for (const char *p = s; *p;) {
+		size_t n = strcspn(p, " ");
+
+		if (n == w_len && !memcmp(p, w, n))
+			return true;
+		p += n + (p[n] == ' ');
+	}
+	return false;
+}
+
+static bool in_every(const char *w, size_t n, const char *const *all, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		if (!kb_has_word(all[i], w, n))
+			return false;
+	return true;
+}
+
+const char *kb_params_part(const char *s, const char *const *all, size_t n, bool common, char *buf,
+			   size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = 0;
+	for (const char *p = common && n ? all[0] : s; *p;) {
+		size_t w = strcspn(p, " ");
+
+		if (w && in_every(p, w, all, n) == common && used + w + 2 < len)
+			used += (size_t)snprintf(buf + used, len - used, "%s%.*s", used ? " " : "",
+						 (int)w, p);
+		p += w + (p[w] == ' ');
+	}
+	return buf[0] ? buf : "-";
+}

@@ -27,4 +27,15 @@ void kb_out_jnum(FILE *f, const char *key, double x);
 /* ", \"key\": " then s as a JSON string. */
 void kb_out_jstr(FILE *f, const char *key, const char *s);
 
+/* Is the word w (w_len bytes, a point's "key=value") one of the
+ * space-separated words of s? */
+bool kb_has_word(const char *s, const char *w, size_t w_len);
+
+/* The words of s that are not in every one of all[0..n), into buf ("-"
+ * when none), or with common, the words of all[0] that are in every one:
+ * the part of a point's parameters that tells it from the other rows, and
+ * what the rows share (said once above them). */
+const char *kb_params_part(const char *s, const char *const *all, size_t n, bool common, char *buf,
+			   size_t len);
+
 #endif

@@ -41,7 +41,8 @@ static int ingest_run(void *state, const struct kb_cli *cli)
 	double n;
 
 	pt.wl = &wl;
-	if (kb_number_arg("kvmbench ingest-bench", "the run count", cli->args[1], 1, 1e7, KB_NUM_INT, &n))
+	if (kb_number_arg("kvmbench ingest-bench", "the run count", cli->args[1], 1, 1e7,
+			  KB_NUM_INT, &n))
 		return 1;
 	int64_t campaign = scratch_campaign(path ? path : cli->db, &db, &in, err, sizeof(err));
 

@@ -163,7 +163,7 @@ def test_compare_npt_against_shadow_and_refuse_mixed_kinds(paging_db, tmp_path):
     db, _ = paging_db
     p = kb("compare", "npt", "shadow", "--by", "paging", "--db", db)
     assert p.returncode in (0, 10), p.stderr
-    assert "hosts: lab -> lab  (timings emulated" in p.stdout
+    assert "hosts: lab -> lab\n  (timings emulated" in p.stdout
     assert "memtouch" in p.stdout and "ptchurn" in p.stdout
     if kvm_unusable_reason():
         pytest.skip(f"the mixed-kinds half needs a native KVM: {kvm_unusable_reason()}")
