@@ -18,3 +18,11 @@ def env(mode="run", **knobs):
     e = {"KVMBENCH_VMM": str(FAKE_VMM), "FAKE_MODE": mode, "FAKE_PYTHON": sys.executable}
     e.update({f"FAKE_{k.upper()}": str(v) for k, v in knobs.items()})
     return e
+
+
+def pio_cpuid(repeats, warmup=0):
+    """A scenario of two fake workloads, pio (5 us an iteration) and cpuid
+    (20 us), repeats times each: the A/B material of harness tests."""
+    return (f"[scenario]\nrepeats = {repeats}\nwarmup = {warmup}\n[matrix]\n"
+            "workload = pio, cpuid\n[workload.pio]\nargs = fake.ns=5000\n"
+            "[workload.cpuid]\nargs = fake.ns=20000\n")

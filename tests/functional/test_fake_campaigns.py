@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from framework import fake
+
 SMOKE_LIKE = """[scenario]
 repeats = 3
 warmup = 1
@@ -23,16 +25,7 @@ rule = workload=rng topology=2
 point = workload=rng devices=virtio-rng
 """
 
-AB = """[scenario]
-repeats = 10
-warmup = 1
-[matrix]
-workload = pio, cpuid
-[workload.pio]
-args = fake.ns=5000
-[workload.cpuid]
-args = fake.ns=20000
-"""
+AB = fake.pio_cpuid(10, warmup=1)
 
 
 def test_a_campaign_of_passing_fake_runs_is_recorded_whole(fake_harness):

@@ -11,16 +11,7 @@ import pytest
 from framework import fake
 from framework.harness import Harness
 
-TWO = """[scenario]
-repeats = 3
-warmup = 0
-[matrix]
-workload = pio, cpuid
-[workload.pio]
-args = fake.ns=5000
-[workload.cpuid]
-args = fake.ns=20000
-"""
+TWO = fake.pio_cpuid(3)
 
 FAILING = """[scenario]
 repeats = 2
@@ -157,16 +148,7 @@ def test_gates_tap(h):
         assert ln.split(" - ")[0].endswith(f"ok {i}"), ln
 
 
-COMPARE = """[scenario]
-repeats = 10
-warmup = 0
-[matrix]
-workload = pio, cpuid
-[workload.pio]
-args = fake.ns=5000
-[workload.cpuid]
-args = fake.ns=20000
-"""
+COMPARE = fake.pio_cpuid(10)
 
 
 def test_compare_text_is_sorted_by_verdict_and_fits_100_columns(h):
