@@ -188,9 +188,11 @@ def test_compare_zero_or_infinite_baseline_is_not_comparable(tmp_path, base, can
                       "(SELECT id FROM runs WHERE campaign_id = 1)", (float("inf"),))
     p = kb("compare", "1", "2", "--db", db)
     assert p.returncode == 0, p.stdout + p.stderr
-    line = [l for l in p.stdout.splitlines() if " t " in l]
-    assert len(line) == 1 and line[0].startswith("not comparable"), p.stdout
-    assert "baseline" in line[0] and "nan" not in line[0] and "inf" not in line[0], line
+    lines = p.stdout.splitlines()
+    row = [i for i, l in enumerate(lines) if " t " in l]
+    assert len(row) == 1 and lines[row[0]].startswith("not comparable"), p.stdout
+    why = lines[row[0] + 1]  # the reason, on its own line under the row
+    assert "baseline" in why and "nan" not in p.stdout and "inf" not in p.stdout, p.stdout
     assert "1 not comparable" in p.stdout and "0 improved" in p.stdout
     p = kb("compare", "1", "2", "--db", db, "--format", "json")
     r, = json.loads(p.stdout)["results"]  # before: "ratio": -nan or inf, not JSON
