@@ -112,6 +112,14 @@ int kb_scenario_check(const struct kb_cli *cli, const char *name);
  * (--db; merge's -o): their state is a const char *, NULL when not given. */
 int kb_only_option(void *state, int i, const char *val);
 
+/* The state, options and option() of the commands that take only --db and
+ * --format text|json|csv (list, summary). */
+struct kb_db_format {
+	const char *db, *format;
+};
+extern const struct kb_option kb_db_format_opts[];
+int kb_db_format_option(void *state, int i, const char *val);
+
 struct kb_manifest;
 struct kb_fetch_opts;
 /*

@@ -350,3 +350,22 @@ int kb_only_option(void *state, int i, const char *val)
 	*(const char **)state = val;
 	return 0;
 }
+
+const struct kb_option kb_db_format_opts[] = {
+    {"db", 0, "PATH", KB_DB_HELP},
+    {"format", 0, "FMT", "text (default), json or csv (docs/reports.md)"},
+    {0},
+};
+
+int kb_db_format_option(void *state, int i, const char *val)
+{
+	static const char *const formats[] = {"text", "json", "csv", NULL};
+	struct kb_db_format *s = state;
+
+	if (i == 0) {
+		s->db = val;
+		return 0;
+	}
+	s->format = val;
+	return kb_option_choice("kvmbench", "--format", val, formats);
+}
