@@ -14,13 +14,23 @@
 /* Open plots/NAME.dat for the figure's data (tab-separated). */
 FILE *kb_fig_data(struct kb_plotctx *c, const char *name);
 
+/* What every figure has: the labels carry their unit ("vCPUs",
+ * "cycles per iteration (log scale)"); none may be NULL or empty. */
+struct kb_figspec {
+	const char *name; /* file stem: plots/NAME.svg, NAME.dat */
+	const char *title;
+	const char *xlabel, *ylabel;
+	int width, height;
+};
+
 /*
- * Add figure NAME: the gnuplot commands (printf-style; the data file is
- * "NAME.dat") go to plots/all.gp with an SVG terminal (and PNG with
- * --png), the <figure> element to html.
+ * Add figure fs->name: its title and axis labels, then the gnuplot
+ * commands (printf-style; the data file is "NAME.dat") go to plots/all.gp
+ * with an SVG terminal (and PNG with --png); the <figure> element, with
+ * data-title, data-xlabel and data-ylabel for the page's checks, to html.
  */
-void kb_fig_add(struct kb_plotctx *c, FILE *html, const char *name, const char *title, int width,
-		int height, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+void kb_fig_add(struct kb_plotctx *c, FILE *html, const struct kb_figspec *fs, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* Whether point p is the first of its workload and the workload has a main
  * metric: where a figure per workload starts. */

@@ -26,43 +26,50 @@ FILE *kb_fig_data(struct kb_plotctx *c, const char *name)
 	return f;
 }
 
-void kb_fig_add(struct kb_plotctx *c, FILE *html, const char *name, const char *title, int width,
-		int height, const char *fmt, ...)
+/* The figure's gnuplot commands: terminal, output, title, axis labels. */
+static void fig_head(struct kb_plotctx *c, const struct kb_figspec *fs)
 {
 	char file[160], q[600];
-	va_list ap;
 
-	snprintf(file, sizeof(file), "%s.svg", name);
+	snprintf(file, sizeof(file), "%s.svg", fs->name);
 	fprintf(c->gp,
 		"reset\nset datafile separator \"\\t\"\n"
 		"set terminal svg size %d,%d dynamic enhanced font \"sans,10\" "
 		"background \"#ffffff\"\nset output %s\n",
-		width, height, kb_esc_gp(q, sizeof(q), file));
-	snprintf(file, sizeof(file), "%s.dat", name);
+		fs->width, fs->height, kb_esc_gp(q, sizeof(q), file));
+	snprintf(file, sizeof(file), "%s.dat", fs->name);
 	fprintf(c->gp, "data = %s\n", kb_esc_gp(q, sizeof(q), file));
-	fprintf(c->gp, "set title %s noenhanced\nset grid ytics\n", kb_esc_gp(q, sizeof(q), title));
+	fprintf(c->gp, "set title %s noenhanced\nset grid ytics\n",
+		kb_esc_gp(q, sizeof(q), fs->title));
+	fprintf(c->gp, "set xlabel %s noenhanced\n", kb_esc_gp(q, sizeof(q), fs->xlabel));
+	fprintf(c->gp, "set ylabel %s noenhanced\n", kb_esc_gp(q, sizeof(q), fs->ylabel));
+}
+
+void kb_fig_add(struct kb_plotctx *c, FILE *html, const struct kb_figspec *fs, const char *fmt, ...)
+{
+	char file[160], q[600];
+	va_list ap;
+
+	assert(fs->xlabel && fs->xlabel[0] && fs->ylabel && fs->ylabel[0] && fs->title);
+	fig_head(c, fs);
 	va_start(ap, fmt);
 	vfprintf(c->gp, fmt, ap);
 	va_end(ap);
 	fprintf(c->gp, "\nunset output\n");
 	if (c->png) {
-		snprintf(file, sizeof(file), "%s.png", name);
+		snprintf(file, sizeof(file), "%s.png", fs->name);
 		fprintf(c->gp,
 			"set terminal pngcairo size %d,%d font \"sans,9\"\n"
 			"set output %s\nreplot\nunset output\n",
-			width, height, kb_esc_gp(q, sizeof(q), file));
+			fs->width, fs->height, kb_esc_gp(q, sizeof(q), file));
 	}
-	fprintf(html, "<figure><img src=\"plots/");
-	kb_esc_html(html, name);
-	fprintf(html, ".svg\" alt=\"");
-	kb_esc_html(html, name);
-	fprintf(html, "\" width=\"%d\"><figcaption>", width);
-	kb_esc_html(html, title);
-	if (c->png) {
-		fprintf(html, " (<a href=\"plots/");
-		kb_esc_html(html, name);
-		fprintf(html, ".png\">PNG</a>)");
-	}
+	kb_html(html, "<figure data-title=\"%s\" data-xlabel=\"%s\" data-ylabel=\"%s\">", fs->title,
+		fs->xlabel, fs->ylabel);
+	kb_html(html, "<img src=\"plots/%s.svg\" alt=\"%s\"", fs->name, fs->title);
+	fprintf(html, " width=\"%d\"><figcaption>", fs->width);
+	kb_esc_html(html, fs->title);
+	if (c->png)
+		kb_html(html, " (<a href=\"plots/%s.png\">PNG</a>)", fs->name);
 	fprintf(html, "</figcaption></figure>\n");
 	c->nfigures++;
 }
@@ -184,11 +191,13 @@ static int exit_figure(struct kb_plotctx *c, FILE *html, const char *kind, const
 		kb_esc_html(html, title);
 		fprintf(html, ": no exits recorded.</p>\n");
 	} else if (!rc && !(rc = write_exit_data(c, fig, &m))) {
-		kb_fig_add(c, html, fig, title, 900, 420,
+		struct kb_figspec fs = {fig, title, "point", "exits per run (median)", 900, 420};
+
+		kb_fig_add(c, html, &fs,
 			   "set style data histograms\nset style histogram rowstacked\n"
 			   "set style fill solid 0.85 border -1\nset boxwidth 0.7\n"
 			   "set key outside right noenhanced\nset xtics rotate by -35 font \",8\" "
-			   "noenhanced\nset ylabel \"exits per run (median)\"\nset yrange [0:*]\n"
+			   "noenhanced\nset yrange [0:*]\n"
 			   "plot for [i=2:%u] data using i:xtic(1) title columnheader(i)",
 			   m.nnames + 1);
 	}
@@ -347,13 +356,14 @@ static int dist_figure(struct kb_plotctx *c, FILE *html, unsigned p0)
 	}
 	assert(blocks > 0); /* p0 has the metric */
 	snprintf(title, sizeof(title), "%s: %s (%s) per run, by point", wl, metric, unit);
-	kb_fig_add(c, html, fig, title, 900, 380,
+	struct kb_figspec fs = {fig, title, "point", unit, 900, 380};
+
+	kb_fig_add(c, html, &fs,
 		   "set style fill solid 0.4 border -1\nset style boxplot outliers pointtype 7\n"
 		   "set boxwidth 0.5\nunset key\nset xrange [-0.7:%u.7]\n"
-		   "set xtics (%s) rotate by -35 font \",8\" noenhanced\nset ylabel %s "
-		   "noenhanced\n"
+		   "set xtics (%s) rotate by -35 font \",8\" noenhanced\n"
 		   "plot for [i=0:%u] data index i using (i):2:(0.5) with boxplot",
-		   blocks - 1, xtics, kb_esc_gp(q, sizeof(q), unit), blocks - 1);
+		   blocks - 1, xtics, blocks - 1);
 	free(xtics);
 	return 0;
 }
@@ -417,7 +427,7 @@ static int scaling_figure(struct kb_plotctx *c, FILE *html, unsigned p0, const u
 			  unsigned n)
 {
 	const char *wl = c->points[p0].workload, *metric = c->primary[p0], *unit = "";
-	char fig[128], title[256], q[80];
+	char fig[128], title[256];
 	FILE *d;
 	int rc = 0;
 
@@ -434,11 +444,12 @@ static int scaling_figure(struct kb_plotctx *c, FILE *html, unsigned p0, const u
 	if (fclose(d) || rc)
 		return -1;
 	snprintf(title, sizeof(title), "%s: median %s over vCPUs and topology shape", wl, metric);
-	kb_fig_add(c, html, fig, title, 900, 380,
+	struct kb_figspec fs = {fig, title, "vCPUs (topology)", unit, 900, 380};
+
+	kb_fig_add(c, html, &fs,
 		   "unset key\nset xtics rotate by -35 font \",8\" noenhanced\n"
-		   "set ylabel %s noenhanced\nset yrange [0:*]\n"
-		   "plot data using 0:3:4:5:xtic(2) with yerrorlines pointtype 7",
-		   kb_esc_gp(q, sizeof(q), unit));
+		   "set yrange [0:*]\n"
+		   "plot data using 0:3:4:5:xtic(2) with yerrorlines pointtype 7");
 	return 0;
 }
 

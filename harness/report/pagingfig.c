@@ -161,10 +161,15 @@ int kb_plot_paging(struct kb_plotctx *c, FILE *html)
 	fprintf(html, "</table>\n");
 	if (fclose(d))
 		return -1;
-	kb_fig_add(c, html, "paging",
-		   "Each workload's main metric: the two paging modes side "
-		   "by side (medians)",
-		   900, 400,
+	struct kb_figspec fs = {"paging",
+				"Each workload's main metric: the two paging modes side "
+				"by side (medians)",
+				"point",
+				"median of the main metric",
+				900,
+				400};
+
+	kb_fig_add(c, html, &fs,
 		   "set style data histograms\nset style histogram clustered gap 1\n"
 		   "set style fill solid 0.85 border -1\nset key top left noenhanced\n"
 		   "set xtics rotate by -35 font \",8\" noenhanced\nset yrange [0:*]\n"

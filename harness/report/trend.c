@@ -104,9 +104,10 @@ static int trend_figure(struct kb_plotctx *c, FILE *html, unsigned p0, const int
 		return -1;
 	snprintf(title, sizeof(title), "%s: median %s per nightly campaign", c->points[p0].workload,
 		 c->primary[p0]);
-	kb_fig_add(c, html, fig, title, 900, 380,
+	struct kb_figspec fs = {fig, title, "nightly campaign", c->primary[p0], 900, 380};
+
+	kb_fig_add(c, html, &fs,
 		   "set datafile missing \"?\"\nset key outside right noenhanced\n"
-		   "set xlabel \"nightly campaign\"\n"
 		   "plot for [i=2:%u] data using 0:i:xtic(1) with linespoints "
 		   "title columnheader(i)",
 		   cols + 1);
