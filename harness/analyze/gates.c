@@ -455,3 +455,19 @@ int kb_gates(const char *dbpath, const char *campaign, const char *gates_file, c
 	free(t);
 	return failed[1] ? 10 : 0;
 }
+
+int kb_points_tap(sqlite3 *db, const int64_t *ids, unsigned nids, FILE *out)
+{
+	const struct gates g = {.all_pass = true, .allow_skip = true};
+	struct tcase *t = NULL;
+	unsigned n = 0, cap = 0, failed = 0;
+
+	for (unsigned i = 0; i < nids; i++)
+		if (ids[i] > 0)
+			point_cases(db, ids[i], &g, &t, &n, &cap);
+	write_tap(out, t, n);
+	for (unsigned i = 0; i < n; i++)
+		failed += t[i].failure[0] != 0;
+	free(t);
+	return (int)failed;
+}

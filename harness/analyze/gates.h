@@ -19,7 +19,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+
+#include <sqlite3.h>
 
 /* Checks campaign against gates_file, the verdict to out as text or, with
  * tap, TAP version 13 (a line per case; failures with the reason after
@@ -29,5 +32,11 @@
  * -1 with err. */
 int kb_gates(const char *db, const char *campaign, const char *gates_file, const char *junit,
 	     bool tap, FILE *out, char *err, size_t errlen);
+
+/* The measured points of campaigns ids[0..n) (those > 0) as TAP version
+ * 13, a line per point as kb_gates writes its "points" cases (every run
+ * passes; skipped points are "# SKIP reason").  Returns the number of
+ * points that failed. */
+int kb_points_tap(sqlite3 *db, const int64_t *ids, unsigned n, FILE *out);
 
 #endif

@@ -2,7 +2,10 @@
  * kvmbench run SCENARIO: one campaign over a scenario's points into the
  * database (exec/campaign.c does the work).
  */
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "common/util.h"
@@ -28,6 +31,7 @@ enum {
 	O_QUIET,
 	O_PAGING_ONLY,
 	O_LOGS,
+	O_FORMAT,
 	O_END,
 };
 
@@ -50,6 +54,7 @@ static const struct kb_option run_opts[] = {
     [O_PAGING_ONLY] = {"paging-only", 0, "LIST",
 		       "only points with these paging values (comma list)"},
     [O_LOGS] = {"logs", 0, "DIR", "run logs below DIR, not beside the database"},
+    [O_FORMAT] = {"format", 0, "FMT", "text (default) or tap: TAP on stdout, the rest on stderr"},
     [O_END] = {0},
 };
 
@@ -83,6 +88,7 @@ static int run_option(void *state, int i, const char *v)
 {
 	static const char *const kinds[] = {"bench", "nightly", "qualify", NULL};
 	static const char *const hosts[] = {"auto", "native", "lab", NULL};
+	static const char *const formats[] = {"text", "tap", NULL};
 	struct kb_run_opts *o = state;
 
 	switch (i) {
@@ -105,6 +111,24 @@ static int run_option(void *state, int i, const char *v)
 	case O_QUIET: o->quiet = true; break;
 	case O_PAGING_ONLY: o->paging_only = v; break;
 	case O_LOGS: o->logs = v; break;
+	case O_FORMAT:
+		o->tap = strcmp(v, "tap") ? NULL : stdout; /* a marker until run_run */
+		return kb_option_choice(WHO, "--format", v, formats);
+	}
+	return 0;
+}
+
+/* --format tap: the TAP document keeps stdout; everything else the
+ * campaign (and what it starts: the lab, its parts) writes there goes to
+ * stderr. */
+static int tap_stdout(struct kb_run_opts *o)
+{
+	int fd;
+
+	fflush(stdout);
+	if ((fd = dup(1)) < 0 || !(o->tap = fdopen(fd, "w")) || dup2(2, 1) < 0) {
+		fprintf(stderr, WHO ": --format tap: cannot set up stdout: %s\n", strerror(errno));
+		return 1;
 	}
 	return 0;
 }
@@ -119,6 +143,12 @@ static int run_run(void *state, const struct kb_cli *cli)
 	if (!o->db)
 		o->db = cli->db;
 	if (kb_scenario_check(cli, o->scenario))
+		return 1;
+	if (o->tap && o->dry_run) {
+		fprintf(stderr, WHO ": --format tap and --dry-run: the plan is text only\n");
+		return 1;
+	}
+	if (o->tap && tap_stdout(o))
 		return 1;
 	rc = kb_campaign_run(cli->env, o, err, sizeof(err));
 	if (rc == 1)
@@ -141,6 +171,8 @@ const struct kb_command kb_cmd_run = {
 	    "--jobs the scenario's own values hold.  Without --host a campaign goes to the\n"
 	    "lab when this host has no usable KVM or lacks a paging mode it asks for;\n"
 	    "--paging-only and --logs are what kvmbench passes to its part in a lab.\n"
+	    "--format tap: TAP version 13 on stdout at the end, a line per point (failures\n"
+	    "with their reason and logs, skips with theirs; \"Bail out!\" on an error).\n"
 	    "Exit status: 0 every run passed, 1 error (a usage error too: 2 is kept for\n"
 	    "failed runs, which scripts act on), 2 some runs failed, 130 interrupted\n"
 	    "(finish it with --resume).\n",

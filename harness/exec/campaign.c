@@ -28,6 +28,7 @@
 #include "plan/vmmargs.h"
 #include "store/db.h"
 #include "store/ingest.h"
+#include "analyze/gates.h"
 
 struct campaign {
 	const struct kb_env *env;
@@ -35,7 +36,7 @@ struct campaign {
 	struct kb_scenario *sc;
 	struct kb_plan plan;
 	sqlite3 *db;
-	int64_t id;
+	int64_t id, lab_ids[2]; /* lab_ids: the lab's parts (npt=0, npt=1), -1 none */
 	char uuid[40];
 	char logroot[1200]; /* logs/<id>-<uuid>/ beside the database */
 	struct kb_ingest *in;
@@ -294,15 +295,40 @@ static int elsewhere(struct campaign *C, char *err, size_t errlen)
 	if (!why)
 		return -1;
 	if (!C->o->dry_run)
-		return kb_lab_campaign(C->env, C->o, C->sc, why, err, errlen);
+		return kb_lab_campaign(C->env, C->o, C->sc, why, C->lab_ids, err, errlen);
 	/* the plan printed next is this host's, for comparison */
 	printf("%s: would run in the lab (QEMU TCG emulating SVM): %s\n", C->sc->name, why);
 	return -1;
 }
 
+/* --format tap: the points of the campaigns this run wrote, or "Bail out!"
+ * with the error when it wrote none. */
+static void tap(struct campaign *C, int code, const char *err)
+{
+	const int64_t ids[3] = {C->lab_ids[1], C->lab_ids[0], C->id};
+	char why[256];
+	sqlite3 *db = C->db;
+
+	if (!C->o->tap)
+		return;
+	if (!db && (ids[0] > 0 || ids[1] > 0) &&
+	    kb_db_open(C->o->db, false, false, &db, why, sizeof(why)))
+		err = why, code = 1;
+	if (db)
+		kb_points_tap(db, ids, 3, C->o->tap);
+	else
+		fprintf(C->o->tap, "TAP version 13\n1..0\n");
+	if (code == 1 || code == 130)
+		fprintf(C->o->tap, "Bail out! %s\n", code == 1 ? err : "interrupted");
+	if (db != C->db)
+		kb_db_close(db);
+	fflush(C->o->tap);
+}
+
 int kb_campaign_run(const struct kb_env *env, const struct kb_run_opts *o, char *err, size_t errlen)
 {
-	struct campaign C = {.env = env, .o = o, .sc = calloc(1, sizeof(*C.sc))};
+	struct campaign C = {
+	    .env = env, .o = o, .sc = calloc(1, sizeof(*C.sc)), .lab_ids = {-1, -1}};
 	int code = 1, rc;
 
 	if (kb_run_cfg_init(&C.cfg, env, o->vmm_args, err, errlen) || load(&C, err, errlen))
@@ -325,6 +351,7 @@ int kb_campaign_run(const struct kb_env *env, const struct kb_run_opts *o, char 
 		rc = run_groups(&C, err, errlen);
 	code = settle(&C, rc, err, errlen);
 out:
+	tap(&C, code, err);
 	if (C.pool.slots)
 		kb_pool_free(&C.pool);
 	free(C.runs);

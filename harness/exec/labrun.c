@@ -343,7 +343,8 @@ static void print_parts(const struct lab_campaign *L)
 }
 
 int kb_lab_campaign(const struct kb_env *env, const struct kb_run_opts *o,
-		    const struct kb_scenario *sc, const char *why, char *err, size_t errlen)
+		    const struct kb_scenario *sc, const char *why, int64_t ids[2], char *err,
+		    size_t errlen)
 {
 	struct lab_campaign *L = calloc(1, sizeof(*L));
 	int code = 0;
@@ -371,6 +372,8 @@ int kb_lab_campaign(const struct kb_env *env, const struct kb_run_opts *o,
 	if (!L->keep && kb_remove_tree(L->parts))
 		fprintf(stderr, "kvmbench: could not remove %s\n", L->parts);
 	print_parts(L);
+	ids[0] = L->ids[0];
+	ids[1] = L->ids[1];
 	free(L);
 	assert(code == 0 || code == 1 || code == 2 || code == 130);
 	return code;

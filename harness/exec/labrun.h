@@ -7,6 +7,7 @@
 #define KB_LABRUN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "exec/env.h"
 #include "exec/runopts.h"
@@ -21,10 +22,12 @@ const char *kb_lab_reason(const struct kb_scenario *sc, const struct kb_run_opts
 
 /*
  * Run the campaign in one lab per paging setting it needs and merge the
- * results into o->db.  Returns kb_campaign_run's exit statuses (0, 1 with
- * err, 2 some runs failed, 130 interrupted).
+ * results into o->db; ids[npt] gets the part's campaign there (-1: none).
+ * Returns kb_campaign_run's exit statuses (0, 1 with err, 2 some runs
+ * failed, 130 interrupted).
  */
 int kb_lab_campaign(const struct kb_env *env, const struct kb_run_opts *o,
-		    const struct kb_scenario *sc, const char *why, char *err, size_t errlen);
+		    const struct kb_scenario *sc, const char *why, int64_t ids[2], char *err,
+		    size_t errlen);
 
 #endif

@@ -8,6 +8,7 @@
 #define KB_RUNOPTS_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 struct kb_run_opts {
 	const char *scenario; /* name or path */
@@ -25,6 +26,7 @@ struct kb_run_opts {
 	const char *host;	 /* auto (default), native or lab: where the runs go */
 	const char *paging_only; /* comma list: only points with these paging values */
 	const char *logs;	 /* run logs below this directory, not beside the db */
+	FILE *tap;		 /* --format tap: the campaign's points as TAP here at the end */
 };
 
 #endif
