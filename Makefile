@@ -171,11 +171,13 @@ DB ?= results/kvmbench.db
 # (SCENARIO=/tmp/x.ini: x-latest)
 BENCH_REPORT = $(basename $(notdir $(SCENARIO)))-latest
 
+# report exits 2 when runs failed: its page is there and shows them
 bench: all
 	$(Q)build/kvmbench run $(SCENARIO) --db $(DB); rc=$$?; \
 	[ $$rc -eq 1 ] && exit 1; \
 	build/kvmbench summary last:bench --db $(DB) && \
-	build/kvmbench report last:bench --db $(DB) --name $(BENCH_REPORT) >/dev/null && \
+	{ build/kvmbench report last:bench --db $(DB) --name $(BENCH_REPORT) >/dev/null; \
+	  [ $$? -ne 1 ]; } && \
 	echo "database: $(DB)" && echo "report:   reports/$(BENCH_REPORT)/index.html"; \
 	exit $$rc
 

@@ -52,16 +52,19 @@ static int report_run(void *state, const struct kb_cli *cli)
 {
 	struct kb_report_opts *o = state;
 	char err[2048];
+	int rc;
 
 	if (!o->db)
 		o->db = cli->db;
 	o->root = cli->env->root;
 	o->campaigns = cli->args;
 	o->ncampaigns = cli->nargs;
-	if (!kb_report(o, stdout, err, sizeof(err)))
-		return 0;
-	fprintf(stderr, "kvmbench: %s\n", err);
-	return 1;
+	rc = kb_report(o, stdout, err, sizeof(err));
+	if (rc == KB_REPORT_FIGURES || rc == KB_REPORT_PARTIAL)
+		fprintf(stderr, "%s\n", err); /* the page is written: err says what it lacks */
+	else if (rc)
+		fprintf(stderr, "kvmbench: %s\n", err);
+	return rc < 0 ? 1 : rc;
 }
 
 const struct kb_command kb_cmd_report = {
@@ -75,5 +78,9 @@ const struct kb_command kb_cmd_report = {
     .option = report_option,
     .run = report_run,
     .help = "Without CAMPAIGN: the newest campaign.  The report is DIR/index.html and\n"
-	    "trend.html, drawn by gnuplot (docs/reports.md).\n",
+	    "trend.html, drawn by gnuplot (docs/reports.md): a verdict and the key figures\n"
+	    "first, then the failures with their logs, the tables and the figures.\n"
+	    "Exit status: 0 the page is complete; 1 no page, or a figure it lists is not\n"
+	    "drawn (the line names it; see DIR/plots/gnuplot.log); 2 the page is written but\n"
+	    "runs failed or a campaign did not finish (see its Failures section).\n",
 };

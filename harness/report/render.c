@@ -22,23 +22,43 @@
 #include "common/escape.h"
 #include "common/util.h"
 #include "report/figure.h"
+#include "report/overview.h"
 #include "report/plot.h"
 #include "analyze/stats.h"
 
+/* Wide tables scroll inside their box (display:block) rather than past
+ * the page's width. */
 static const char css[] =
     "body{font-family:sans-serif;margin:2em;max-width:1100px;color:#222}"
-    "h1{font-size:1.5em}h2{font-size:1.2em;border-bottom:1px solid #ccc;margin-top:2em}"
-    "table{border-collapse:collapse;margin:1em 0;font-size:0.85em}"
+    "h1{font-size:1.5em;margin-bottom:0.3em}"
+    "h2{font-size:1.2em;border-bottom:1px solid #ccc;margin-top:2em}"
+    "table{border-collapse:collapse;margin:1em 0;font-size:0.85em;display:block;"
+    "overflow-x:auto;max-width:100%}"
     "td,th{border:1px solid #ddd;padding:2px 6px;text-align:right}"
-    "td.l,th.l{text-align:left}figure{margin:1em 0}img{max-width:100%}"
-    "figcaption{font-size:0.85em;color:#555}.bad{color:#b00}.note{color:#555}";
+    "td.l,th.l{text-align:left}td:first-child{white-space:nowrap}"
+    "figure{margin:1em 0}img{max-width:100%;height:auto}"
+    "figcaption{font-size:0.85em;color:#555}.bad{color:#b00}.note{color:#555}"
+    ".banner{font-size:1.25em;padding:0.6em 0.9em;border-radius:4px;margin:0.5em 0;"
+    "color:#fff}.banner.pass{background:#1a7f37}.banner.fail{background:#c62828}"
+    ".banner.none{background:#6b6b6b}.counts{font-size:0.75em;margin-left:1.5em}"
+    ".banner .why{font-size:0.75em}"
+    "ul.skips,ul.hosts{margin:0.4em 0;padding-left:1.5em;font-size:0.9em}"
+    ".keyhead{margin:0.8em 0 0}table.key{margin-top:0.3em}"
+    "nav{font-size:0.9em;margin:0.8em 0;line-height:1.6}"
+    "td.why{max-width:32em}.missing{color:#b00}details{margin:0 0 1em}"
+    "summary{cursor:pointer;color:#555;font-size:0.9em}";
 
-/* Marks on <body> whether every figure loaded: the tests read it back. */
+/* Marks on <body> whether every figure loaded, and how many of the page's
+ * blocks stick out past its width (a table scrolls inside its box, so is
+ * not one): the tests read them back. */
 static const char check_script[] =
     "<script>window.addEventListener('load',function(){var im=document.images,ok=0,bad=0;"
     "for(var i=0;i<im.length;i++){if(im[i].complete&&im[i].naturalWidth>0)ok++;else bad++;}"
-    "document.body.setAttribute('data-figures-loaded',ok);"
-    "document.body.setAttribute('data-figures-broken',bad);});</script>";
+    "var b=document.body,r=b.getBoundingClientRect().right+1,wide=0,"
+    "el=document.querySelectorAll('body>*,section>*,details>*');"
+    "for(var j=0;j<el.length;j++)if(el[j].getBoundingClientRect().right>r)wide++;"
+    "b.setAttribute('data-figures-loaded',ok);b.setAttribute('data-figures-broken',bad);"
+    "b.setAttribute('data-too-wide',wide);});</script>";
 
 static void page_start(FILE *f, const char *title)
 {
@@ -134,9 +154,46 @@ static int select_campaigns(const struct kb_report_opts *o, struct kb_plotctx *c
 	return 0;
 }
 
-/* index.html: the header, the tables (also to out, as fmt says) and the
- * figures.  0, or -1 with err. */
-static int write_page(struct kb_plotctx *c, const char *name, FILE *out, const char *fmt, char *err,
+/* The campaigns' section: how the numbers were made, then their table. */
+static void campaigns(struct kb_plotctx *c, FILE *f)
+{
+	fprintf(f,
+		"<section id=campaigns><h2>Campaigns</h2>\n<p class=note>%u points; warm-up "
+		"runs left out; medians with 95%% intervals of the median (order statistics). "
+		"<a href=\"trend.html\">Nightly trend</a></p>\n",
+		c->npoints);
+	header(c, f);
+	fprintf(f, "</section>\n");
+}
+
+/* The figure sections after the tables, each in a <section> with the id
+ * the table of contents links to. */
+static int sections(struct kb_plotctx *c, FILE *f)
+{
+	static const struct {
+		const char *id;
+		int (*part)(struct kb_plotctx *c, FILE *html);
+	} parts[] = {
+	    {"exits", kb_plot_exits},
+	    {"kvm-stats", kb_plot_kvm_stats},
+	    {"distributions", kb_plot_distributions},
+	    {"scaling", kb_plot_scaling},
+	    {"paging", kb_plot_paging},
+	};
+
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		fprintf(f, "<section id=%s>\n", parts[i].id);
+		if (parts[i].part(c, f))
+			return -1;
+		fprintf(f, "</section>\n");
+	}
+	return 0;
+}
+
+/* index.html: the first screen, the failures, the campaigns, the tables
+ * (also to out, as fmt says) and the figures.  0, or -1 with err. */
+static int write_page(struct kb_plotctx *c, const struct kb_report_opts *o, const char *name,
+		      const struct kb_page_counts *n, FILE *out, const char *fmt, char *err,
 		      size_t errlen)
 {
 	char path[1300];
@@ -149,14 +206,10 @@ static int write_page(struct kb_plotctx *c, const char *name, FILE *out, const c
 		return -1;
 	}
 	page_start(f, name);
-	fprintf(f,
-		"<p class=note>%u points; warm-up runs left out; medians with 95%% "
-		"intervals of the median (order statistics). <a href=\"trend.html\">Nightly "
-		"trend</a></p>\n",
-		c->npoints);
-	header(c, f);
-	rc = kb_plot_tables(c, f, out, fmt) || kb_plot_exits(c, f) || kb_plot_kvm_stats(c, f) ||
-	     kb_plot_distributions(c, f) || kb_plot_scaling(c, f) || kb_plot_paging(c, f);
+	rc = kb_page_overview(c, f, n) || kb_page_failures(c, f, o->db);
+	if (!rc)
+		campaigns(c, f);
+	rc = rc || kb_plot_tables(c, f, out, fmt) || sections(c, f);
 	if (!rc)
 		fprintf(f, "</body></html>\n");
 	if (fclose(f) || rc) {
@@ -167,11 +220,127 @@ static int write_page(struct kb_plotctx *c, const char *name, FILE *out, const c
 	return 0;
 }
 
+/* Whether file path (a figure or its PNG) is whole: an SVG ending in its
+ * </svg>, a PNG with its signature, anything else not empty. */
+static bool figure_whole(const char *path)
+{
+	static const char png[8] = "\x89PNG\r\n\x1a\n";
+	char buf[80] = "";
+	struct stat sb;
+	size_t len = strlen(path), n = 0;
+	bool ok = true;
+	FILE *f;
+
+	if (stat(path, &sb) || !S_ISREG(sb.st_mode) || sb.st_size == 0 || !(f = fopen(path, "rbe")))
+		return false;
+	if (len > 4 && !strcmp(path + len - 4, ".png")) {
+		ok = fread(buf, 1, 8, f) == 8 && !memcmp(buf, png, 8);
+	} else if (len > 4 && !strcmp(path + len - 4, ".svg")) {
+		if (sb.st_size > 64)
+			fseek(f, -64, SEEK_END);
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		buf[n] = 0;
+		ok = strstr(buf, "</svg>") != NULL;
+	}
+	fclose(f);
+	return ok;
+}
+
+/* The whole of text file path, NUL-terminated (free it), or NULL. */
+static char *read_text(const char *path)
+{
+	FILE *f = fopen(path, "rbe");
+	char *text = NULL;
+	long size;
+
+	if (f && !fseek(f, 0, SEEK_END) && (size = ftell(f)) >= 0 && !fseek(f, 0, SEEK_SET) &&
+	    (text = malloc((size_t)size + 1))) {
+		text[fread(text, 1, (size_t)size, f)] = 0;
+	}
+	if (f)
+		fclose(f);
+	return text;
+}
+
+/* The first file under plots/ the report's page (dir/page) links that is
+ * not whole: its path from dir ("plots/NAME.svg") into bad.  false when
+ * every one is, or the page is not there. */
+static bool figure_missing(const char *dir, const char *page, char *bad, size_t len)
+{
+	char path[1400], *text;
+	bool missing = false;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, page);
+	if (!(text = read_text(path)))
+		return false;
+	for (char *p = text; !missing && (p = strstr(p, "=\"plots/")); p++) {
+		char *q = strchr(p + 2, '"');
+
+		if (!q)
+			break;
+		snprintf(path, sizeof(path), "%s/%.*s", dir, (int)(q - p - 2), p + 2);
+		if ((missing = !figure_whole(path)))
+			snprintf(bad, len, "%.*s", (int)(q - p - 2), p + 2);
+	}
+	free(text);
+	return missing;
+}
+
+/* gnuplot's outcome (gp_rc, gp_err) and the figures the pages list: 0 when
+ * all are drawn, else 1 with one line in err naming what is missing. */
+static int check_figures(const struct kb_plotctx *c, int gp_rc, const char *gp_err, char *err,
+			 size_t errlen)
+{
+	static const char *const pages[] = {"index.html", "trend.html", "paging.html"};
+	char bad[300] = "";
+	bool missing = false;
+
+	for (size_t i = 0; !missing && i < sizeof(pages) / sizeof(pages[0]); i++)
+		missing = figure_missing(c->dir, pages[i], bad, sizeof(bad));
+	if (!missing && !gp_rc)
+		return 0;
+	if (missing)
+		snprintf(err, errlen,
+			 "report: %s/index.html written, but its figure %s is missing or "
+			 "incomplete: %s%s",
+			 c->dir, bad, gp_rc ? "" : "gnuplot drew nothing there, see ",
+			 gp_rc ? gp_err : "");
+	else
+		snprintf(err, errlen, "report: %s/index.html written, but %s", c->dir, gp_err);
+	if (missing && !gp_rc) {
+		size_t o = strlen(err);
+
+		snprintf(err + o, errlen - o, "%s/plots/gnuplot.log", c->dir);
+	}
+	return 1;
+}
+
+/* What the report says it wrote: 0 on a complete page (the line to out),
+ * else 2 with the line in err (runs failed, a campaign unfinished). */
+static int verdict(const struct kb_plotctx *c, const struct kb_page_counts *n, FILE *out, char *err,
+		   size_t errlen)
+{
+	if (!n->fail && !n->incomplete[0]) {
+		fprintf(out, "report: %s/index.html (%u figures)\n", c->dir, c->nfigures);
+		return 0;
+	}
+	if (n->fail)
+		snprintf(err, errlen,
+			 "report: %s/index.html (%u figures); %ld run%s failed: see its Failures "
+			 "section",
+			 c->dir, c->nfigures, n->fail, n->fail == 1 ? "" : "s");
+	else
+		snprintf(err, errlen, "report: %s/index.html (%u figures); %s", c->dir, c->nfigures,
+			 n->incomplete);
+	return KB_REPORT_PARTIAL;
+}
+
 int kb_report(const struct kb_report_opts *o, FILE *out, char *err, size_t errlen)
 {
 	struct kb_plotctx c = {.png = o->png};
-	char path[1300], name[256] = "";
-	int rc = -1;
+	struct kb_page_counts n;
+	char path[1300], name[256] = "", gp_err[1400] = "";
+	int rc = -1, gp_rc;
 	const char *fmt = o->format ? o->format : "text";
 
 	if (strcmp(fmt, "text") && strcmp(fmt, "json") && strcmp(fmt, "csv")) {
@@ -188,12 +357,16 @@ int kb_report(const struct kb_report_opts *o, FILE *out, char *err, size_t errle
 		snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
 		goto out;
 	}
-	if (kb_plot_load_points(&c, err, errlen) || write_page(&c, name, out, fmt, err, errlen) ||
-	    kb_plot_trend(&c, err, errlen) || kb_plot_run_gnuplot(&c, err, errlen))
+	if (kb_plot_load_points(&c, err, errlen) || kb_page_count(&c, &n) ||
+	    write_page(&c, o, name, &n, out, fmt, err, errlen) || kb_plot_trend(&c, err, errlen)) {
+		if (c.err[0] && !err[0])
+			snprintf(err, errlen, "%s", c.err);
 		goto out;
-	fprintf(strcmp(fmt, "text") ? stderr : out, "report: %s/index.html (%u figures)\n", c.dir,
-		c.nfigures);
-	rc = 0;
+	}
+	gp_rc = kb_plot_run_gnuplot(&c, gp_err, sizeof(gp_err));
+	rc = check_figures(&c, gp_rc, gp_err, err, errlen);
+	if (!rc)
+		rc = verdict(&c, &n, strcmp(fmt, "text") ? stderr : out, err, errlen);
 out:
 	kb_plot_free(&c);
 	kb_db_close(c.db);

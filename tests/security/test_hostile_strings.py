@@ -130,7 +130,8 @@ def test_report_escapes_html(tmp_path):
     tags = _tags(html)
     assert {t for t, _ in tags} <= {"html", "head", "meta", "title", "style", "script", "body",
                                     "h1", "h2", "p", "a", "table", "tr", "th", "td", "figure",
-                                    "img", "figcaption", "br"}
+                                    "img", "figcaption", "br", "b", "div", "span", "ul", "li",
+                                    "nav", "section", "details", "summary"}
     assert sum(t == "script" for t, _ in tags) == 1  # the figure check only
     assert not any("onerror" in a or "onload" in a for _, a in tags)
     figures = [a["src"] for t, a in tags if t == "img"]
@@ -201,10 +202,11 @@ def test_json_and_csv_stay_valid(tmp_path):
     rc, out, err = run_bytes("report", "--db", db, "--out", tmp_path / "r", "--format", "csv")
     assert rc == 0, err
     table = list(csv.reader(io.StringIO(out.decode("utf-8"), newline="")))
-    assert table[0][:4] == ["workload", "point", "metric", "unit"]
-    assert len(table) == 7 and all(len(r) == 9 for r in table), table
-    assert {r[2] for r in table[1:]} == {EVIL_NAME + "\ufffd\ufffd"}
-    assert any(r[1].endswith('vmm_args=-name=a"b\ufffd') for r in table[1:])
+    assert table[0] == ["point_key", "workload", "label", "point", "paging", "metric", "unit",
+                        "median", "ci_low", "ci_high", "cv", "n"]
+    assert len(table) == 7 and all(len(r) == 12 for r in table), table
+    assert {r[5] for r in table[1:]} == {EVIL_NAME + "\ufffd\ufffd"}
+    assert any(r[3].endswith('vmm_args=-name=a"b\ufffd') for r in table[1:])
     for fmt in ("json", "csv"):
         rc, out, err = run_bytes("compare", "1", "2", "--db", db, "--format", fmt)
         assert rc == 0, err
