@@ -37,6 +37,11 @@ struct kb_runpoint { /* a measured run of the selection and its point */
 	unsigned point;
 };
 
+/* One colour per paging mode in every figure: two-dimensional paging (EPT
+ * or NPT) and shadow paging. */
+#define KB_COLOR_TDP "#1f77b4"
+#define KB_COLOR_SHADOW "#d62728"
+
 /* The KVM statistics the report shows (figures.c), in its order. */
 #define KB_NKSTAT 16
 extern const char *const kb_kstat_names[KB_NKSTAT];
