@@ -1,9 +1,10 @@
 /*
  * The report's parts as render.c puts them together: the selection (its
  * points and their metric series, plot.c), the tables (tables.c), the
- * figures (figures.c, pagingfig.c), the nightly trend page (trend.c), each
- * writing data files and gnuplot scripts under plots/ and HTML fragments
- * for the page; all scripts run in one gnuplot at the end.
+ * figures (figures.c, dist.c, scaling.c, pagingfig.c; their look in
+ * figstyle.h), the nightly trend page (trend.c), each writing data files
+ * and gnuplot scripts under plots/ and HTML fragments for the page; all
+ * scripts run in one gnuplot at the end.
  */
 #ifndef KB_PLOT_H
 #define KB_PLOT_H
@@ -15,7 +16,7 @@
 #include <stdio.h>
 
 struct kb_ppoint {
-	char key[48];  /* KB_SQL_POINT_IDENT: point key / effective paging */
+	char key[208]; /* KB_REPORT_POINT_IDENT: point key / paging / host */
 	char pkey[17]; /* the point key alone */
 	char params[1100];
 	char label[200]; /* the axis values that vary, workload first */
@@ -23,6 +24,7 @@ struct kb_ppoint {
 	char topology[32];
 	char paging[16]; /* effective: the host's when the point says host or tdp */
 	int vcpus;
+	char host[128]; /* the hostname of the host it ran on */
 };
 
 struct kb_pseries { /* one metric of one point, measured runs only */
