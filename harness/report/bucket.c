@@ -29,7 +29,7 @@ static unsigned ident_point(const struct kb_plotctx *c, const char *ident, unsig
 
 int kb_plot_map_runs(struct kb_plotctx *c)
 {
-	sqlite3_stmt *st = kb_plot_query(c, "SELECT r.id, " KB_SQL_POINT_IDENT
+	sqlite3_stmt *st = kb_plot_query(c, "SELECT r.id, " KB_REPORT_POINT_IDENT
 					    " FROM runs r WHERE r.campaign_id IN (%s)"
 					    " AND r.warmup = 0 AND r.status = 'pass'");
 	size_t cap = 0;

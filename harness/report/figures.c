@@ -1,6 +1,8 @@
 /*
- * The report's figures: exit breakdowns, KVM statistics, distributions and
- * scaling curves; and the helpers every figure uses (figure.h).
+ * The report's exit breakdowns (stacked bars, split into parts so that their
+ * labels never overlap, a fixed colour per exit reason and device region)
+ * and KVM statistics table; and the helpers every figure uses (figure.h).
+ * Distributions are in dist.c, scaling curves in scaling.c.
  */
 #include <assert.h>
 #include <math.h>
@@ -11,6 +13,7 @@
 
 #include "common/escape.h"
 #include "report/bucket.h"
+#include "report/figstyle.h"
 #include "report/figure.h"
 #include "analyze/stats.h"
 
@@ -145,8 +148,9 @@ static int read_exit_medians(const struct kb_plotctx *c, sqlite3_stmt *st, struc
 	return rc;
 }
 
-/* The figure's data: a row per point, a column per name. */
-static int write_exit_data(struct kb_plotctx *c, const char *fig, const struct exit_medians *m)
+/* The data of points [from, to): a row per point, a column per name. */
+static int write_exit_data(struct kb_plotctx *c, const char *fig, const struct exit_medians *m,
+			   unsigned from, unsigned to)
 {
 	FILE *d = kb_fig_data(c, fig);
 
@@ -158,13 +162,79 @@ static int write_exit_data(struct kb_plotctx *c, const char *fig, const struct e
 		kb_esc_gpdata(d, m->names[i]);
 	}
 	fprintf(d, "\n");
-	for (unsigned p = 0; p < c->npoints; p++) {
+	for (unsigned p = from; p < to; p++) {
 		kb_esc_gpdata(d, c->points[p].label);
 		for (unsigned i = 0; i < m->nnames; i++)
 			fprintf(d, "\t%g", m->med[p * EXIT_NAMES + i]);
 		fprintf(d, "\n");
 	}
 	return fclose(d) ? -1 : 0;
+}
+
+/* Under a figure whose values span more than a decade: why its axis is
+ * linear anyway, and where the small values are. */
+static void exit_span_note(const struct kb_plotctx *c, FILE *html, const char *fig,
+			   const struct exit_medians *m)
+{
+	struct kb_range r = KB_RANGE_EMPTY;
+
+	for (size_t i = 0; i < (size_t)c->npoints * EXIT_NAMES; i++)
+		if (m->med[i] > 0)
+			kb_range_add(&r, m->med[i]);
+	if (!kb_range_log(&r))
+		return;
+	fprintf(html,
+		"<p class=note>Linear axis: stacked bars cannot be drawn on a log scale. The "
+		"medians here span %.6g to %.6g exits per run (%.0fx), so the smallest are "
+		"slivers: ",
+		r.lo, r.hi, r.hi / r.lo);
+	kb_html(html, "every median is in <a href=\"plots/%s.dat\">its data file</a>.</p>\n", fig);
+}
+
+/* m's names as exits figures draw them: a gnuplot word list of colours. */
+static void exit_colors(const struct exit_medians *m, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = 0;
+	for (unsigned i = 0; i < m->nnames && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? " " : "",
+				      kb_fig_color(m->names[i]));
+}
+
+/* The stacked-bar figure of m, in parts of at most KB_FIG_MAX_LABELS
+ * points so that their labels never overlap. */
+static int exit_parts(struct kb_plotctx *c, FILE *html, const char *fig, const char *title,
+		      const struct exit_medians *m)
+{
+	unsigned parts = kb_fig_parts(c->npoints);
+	char colors[EXIT_NAMES * 8 + 1], name[160], t[300];
+
+	exit_colors(m, colors, sizeof(colors));
+	for (unsigned i = 0; i < parts; i++) {
+		unsigned from = kb_fig_part_start(c->npoints, i);
+		unsigned to = kb_fig_part_start(c->npoints, i + 1);
+
+		snprintf(name, sizeof(name), i ? "%s-%u" : "%s", fig, i + 1);
+		snprintf(t, sizeof(t), "%s", title);
+		if (parts > 1)
+			snprintf(t, sizeof(t), "%s, points %u-%u of %u", title, from + 1, to,
+				 c->npoints);
+		if (write_exit_data(c, name, m, from, to))
+			return -1;
+		struct kb_figspec fs = {name, t, "point", "exits per run (median)", 900, 420};
+
+		kb_fig_add(c, html, &fs,
+			   "set style data histograms\nset style histogram rowstacked\n"
+			   "set style fill solid 0.85 border -1\nset boxwidth 0.7\n"
+			   "set key outside right noenhanced\nset xtics rotate by -45 font \",8\" "
+			   "noenhanced\nset yrange [0:*]\ncolors = \"%s\"\n"
+			   "plot for [i=2:%u] data using i:xtic(1) title columnheader(i) "
+			   "lc rgb word(colors, i - 1)",
+			   colors, m->nnames + 1);
+	}
+	exit_span_note(c, html, fig, m);
+	return 0;
 }
 
 /* Exits of kind (reason or region) as a stacked-bar figure. */
@@ -190,16 +260,8 @@ static int exit_figure(struct kb_plotctx *c, FILE *html, const char *kind, const
 		fprintf(html, "<p class=note>");
 		kb_esc_html(html, title);
 		fprintf(html, ": no exits recorded.</p>\n");
-	} else if (!rc && !(rc = write_exit_data(c, fig, &m))) {
-		struct kb_figspec fs = {fig, title, "point", "exits per run (median)", 900, 420};
-
-		kb_fig_add(c, html, &fs,
-			   "set style data histograms\nset style histogram rowstacked\n"
-			   "set style fill solid 0.85 border -1\nset boxwidth 0.7\n"
-			   "set key outside right noenhanced\nset xtics rotate by -35 font \",8\" "
-			   "noenhanced\nset yrange [0:*]\n"
-			   "plot for [i=2:%u] data using i:xtic(1) title columnheader(i)",
-			   m.nnames + 1);
+	} else if (!rc) {
+		rc = exit_parts(c, html, fig, title, &m);
 	}
 	free(m.med);
 	return rc;
@@ -277,6 +339,20 @@ static double kstat_shown(const struct kb_plotctx *c, unsigned p, unsigned w)
 	return isnan(v) ? 0 : v;
 }
 
+/* The statistics the table leaves out, zero at every point. */
+static void zero_columns_note(FILE *html, const bool *used)
+{
+	unsigned n = 0;
+
+	for (unsigned w = 0; w < KB_NKSTAT; w++)
+		if (!used[w])
+			fprintf(html, "%s%s",
+				n++ ? ", " : "<p class=note>Zero at every point, not shown: ",
+				kb_kstat_names[w]);
+	if (n)
+		fprintf(html, ".</p>\n");
+}
+
 int kb_plot_kvm_stats(struct kb_plotctx *c, FILE *html)
 {
 	bool used[KB_NKSTAT] = {false};
@@ -301,6 +377,7 @@ int kb_plot_kvm_stats(struct kb_plotctx *c, FILE *html)
 		fprintf(html, "</tr>\n");
 	}
 	fprintf(html, "</table>\n");
+	zero_columns_note(html, used);
 	return 0;
 }
 
@@ -318,156 +395,4 @@ bool kb_plot_workload_first(const struct kb_plotctx *c, unsigned p)
 		if (!strcmp(c->points[q].workload, c->points[p].workload))
 			return false;
 	return c->primary[p][0] != 0;
-}
-
-/* The distribution figure of p0's workload: a box per point. */
-static int dist_figure(struct kb_plotctx *c, FILE *html, unsigned p0)
-{
-	const char *wl = c->points[p0].workload, *metric = c->primary[p0], *unit = "";
-	char fig[128], title[256], *xtics = NULL, q[420];
-	size_t xlen = 0;
-	unsigned blocks = 0;
-	FILE *d, *x;
-
-	kb_esc_filename(fig, sizeof(fig), "dist", wl, p0);
-	d = kb_fig_data(c, fig);
-	x = open_memstream(&xtics, &xlen);
-	for (unsigned p = p0; d && x && p < c->npoints; p++) {
-		struct kb_pseries *s =
-		    strcmp(c->points[p].workload, wl) ? NULL : kb_plot_series(c, p, metric);
-
-		if (!s)
-			continue;
-		for (size_t i = 0; i < s->n; i++)
-			fprintf(d, "%u\t%g\n", blocks, s->v[i]);
-		fprintf(d, "\n\n"); /* one data block per point */
-		fprintf(x, "%s%s %u", blocks ? ", " : "",
-			kb_esc_gp(q, sizeof(q), c->points[p].label), blocks);
-		unit = s->unit;
-		blocks++;
-	}
-	bool bad = !d || !x;
-
-	bad |= d && fclose(d);
-	bad |= x && fclose(x);
-	if (bad) {
-		free(xtics);
-		return -1;
-	}
-	assert(blocks > 0); /* p0 has the metric */
-	snprintf(title, sizeof(title), "%s: %s (%s) per run, by point", wl, metric, unit);
-	struct kb_figspec fs = {fig, title, "point", unit, 900, 380};
-
-	kb_fig_add(c, html, &fs,
-		   "set style fill solid 0.4 border -1\nset style boxplot outliers pointtype 7\n"
-		   "set boxwidth 0.5\nunset key\nset xrange [-0.7:%u.7]\n"
-		   "set xtics (%s) rotate by -35 font \",8\" noenhanced\n"
-		   "plot for [i=0:%u] data index i using (i):2:(0.5) with boxplot",
-		   blocks - 1, xtics, blocks - 1);
-	free(xtics);
-	return 0;
-}
-
-int kb_plot_distributions(struct kb_plotctx *c, FILE *html)
-{
-	fprintf(html, "<h2>Distributions</h2>\n");
-	for (unsigned p0 = 0; p0 < c->npoints; p0++)
-		if (kb_plot_workload_first(c, p0) && dist_figure(c, html, p0))
-			return -1;
-	return 0;
-}
-
-/* The points of p0's workload with its main metric, by vCPU count (stable),
- * into order[0..max); 0 unless there are two or more topologies. */
-static unsigned scaling_order(const struct kb_plotctx *c, unsigned p0, unsigned *order,
-			      unsigned max)
-{
-	const char *wl = c->points[p0].workload, *metric = c->primary[p0];
-	unsigned n = 0;
-	bool varied = false;
-
-	for (unsigned p = p0; p < c->npoints && n < max; p++)
-		if (!strcmp(c->points[p].workload, wl) && kb_plot_series(c, p, metric)) {
-			order[n++] = p;
-			varied |= strcmp(c->points[p].topology, c->points[p0].topology) != 0;
-		}
-	if (!varied || n < 2)
-		return 0;
-	for (unsigned i = 1; i < n; i++)
-		for (unsigned j = i;
-		     j > 0 && c->points[order[j]].vcpus < c->points[order[j - 1]].vcpus; j--) {
-			unsigned t = order[j];
-
-			order[j] = order[j - 1];
-			order[j - 1] = t;
-		}
-	return n;
-}
-
-/* A scaling point: vCPUs, label, median and its interval. */
-static int scaling_row(FILE *d, const struct kb_ppoint *p, const struct kb_pseries *s)
-{
-	double *v = malloc(s->n * sizeof(*v)), lo, hi;
-	struct kb_summary_stats st;
-
-	if (!v)
-		return -1;
-	memcpy(v, s->v, s->n * sizeof(*v));
-	kb_stats_summarise(v, s->n, &st);
-	kb_median_interval(v, s->n, &lo, &hi);
-	free(v);
-	fprintf(d, "%d\t", p->vcpus);
-	kb_esc_gpdata(d, p->label);
-	fprintf(d, "\t%g\t%g\t%g\n", st.median, lo, hi);
-	return 0;
-}
-
-/* The scaling figure of p0's workload over the points order[0..n). */
-static int scaling_figure(struct kb_plotctx *c, FILE *html, unsigned p0, const unsigned *order,
-			  unsigned n)
-{
-	const char *wl = c->points[p0].workload, *metric = c->primary[p0], *unit = "";
-	char fig[128], title[256];
-	FILE *d;
-	int rc = 0;
-
-	kb_esc_filename(fig, sizeof(fig), "scaling", wl, p0);
-	if (!(d = kb_fig_data(c, fig)))
-		return -1;
-	for (unsigned i = 0; i < n && !rc; i++) {
-		struct kb_pseries *s = kb_plot_series(c, order[i], metric);
-
-		assert(s); /* scaling_order() took points with the metric */
-		rc = scaling_row(d, &c->points[order[i]], s);
-		unit = s->unit;
-	}
-	if (fclose(d) || rc)
-		return -1;
-	snprintf(title, sizeof(title), "%s: median %s over vCPUs and topology shape", wl, metric);
-	struct kb_figspec fs = {fig, title, "vCPUs (topology)", unit, 900, 380};
-
-	kb_fig_add(c, html, &fs,
-		   "unset key\nset xtics rotate by -35 font \",8\" noenhanced\n"
-		   "set yrange [0:*]\n"
-		   "plot data using 0:3:4:5:xtic(2) with yerrorlines pointtype 7");
-	return 0;
-}
-
-int kb_plot_scaling(struct kb_plotctx *c, FILE *html)
-{
-	bool any = false;
-
-	fprintf(html, "<h2>Scaling over vCPUs and topology</h2>\n");
-	for (unsigned p0 = 0; p0 < c->npoints; p0++) {
-		unsigned order[512], n;
-
-		if (!kb_plot_workload_first(c, p0) || !(n = scaling_order(c, p0, order, 512)))
-			continue;
-		if (scaling_figure(c, html, p0, order, n))
-			return -1;
-		any = true;
-	}
-	if (!any)
-		fprintf(html, "<p class=note>No workload ran on more than one topology.</p>\n");
-	return 0;
 }

@@ -144,11 +144,25 @@ static bool boring(int a, const char *value)
 	       (a == KB_AX_DEVICES && !strcmp(value, "none")) || !value[0];
 }
 
-/* A label from the axis values that differ between points. */
+/* Whether a point ran on two hosts with one paging mode: then labels name
+ * the host, as nothing else tells the two apart. */
+static bool same_point_two_hosts(const struct kb_plotctx *c)
+{
+	for (unsigned i = 0; i < c->npoints; i++)
+		for (unsigned j = i + 1; j < c->npoints; j++)
+			if (!strcmp(c->points[i].pkey, c->points[j].pkey) &&
+			    !strcmp(c->points[i].paging, c->points[j].paging) &&
+			    strcmp(c->points[i].host, c->points[j].host))
+				return true;
+	return false;
+}
+
+/* A label from the axis values that differ between points (and the host,
+ * "@NAME", when that alone tells two points apart). */
 static void make_labels(struct kb_plotctx *c)
 {
 	char(*v)[KB_AX_COUNT][KB_VAL_MAX] = calloc(c->npoints, sizeof(*v));
-	bool varies[KB_AX_COUNT] = {false};
+	bool varies[KB_AX_COUNT] = {false}, hosts = same_point_two_hosts(c);
 
 	for (unsigned i = 0; v && i < c->npoints; i++) {
 		split_params(c->points[i].params, v[i]);
@@ -163,6 +177,8 @@ static void make_labels(struct kb_plotctx *c)
 			if (a != KB_AX_WORKLOAD && varies[a] && !boring(a, v[i][a]))
 				o += (size_t)snprintf(p->label + o, sizeof(p->label) - o, " %s",
 						      v[i][a]);
+		if (hosts && o < sizeof(p->label))
+			snprintf(p->label + o, sizeof(p->label) - o, " @%s", p->host);
 	}
 	free(v);
 }
@@ -250,6 +266,7 @@ static void set_point(struct kb_ppoint *p, sqlite3_stmt *st)
 	p->vcpus = sqlite3_column_int(st, 4);
 	snprintf(p->paging, sizeof(p->paging), "%s", sqlite3_column_text(st, 5));
 	snprintf(p->pkey, sizeof(p->pkey), "%s", sqlite3_column_text(st, 6));
+	snprintf(p->host, sizeof(p->host), "%s", sqlite3_column_text(st, 7));
 	show_paging(p);
 }
 
@@ -258,9 +275,10 @@ static void set_point(struct kb_ppoint *p, sqlite3_stmt *st)
 static int query_points(struct kb_plotctx *c, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = kb_plot_query(
-	    c, "SELECT " KB_SQL_POINT_IDENT ", min(r.params), min(r.workload), min(r.topology),"
-	       " min(r.vcpus), min(" KB_SQL_PAGING "),"
-	       " r.point_key FROM runs r JOIN campaigns c ON c.id = r.campaign_id JOIN hosts h"
+	    c, "SELECT " KB_REPORT_POINT_IDENT ", min(r.params), min(r.workload),"
+	       " min(r.topology), min(r.vcpus), min(" KB_SQL_PAGING "),"
+	       " r.point_key, min(IFNULL(h.hostname, '')) FROM runs r JOIN campaigns c ON c.id = "
+	       "r.campaign_id JOIN hosts h"
 	       " ON h.id = c.host_id WHERE r.campaign_id IN (%s) AND r.warmup = 0"
 	       " GROUP BY r.campaign_id, r.point_key ORDER BY r.campaign_id, min(r.seq)");
 	unsigned cap = 0;
@@ -269,7 +287,7 @@ static int query_points(struct kb_plotctx *c, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", c->err);
 		return -1;
 	}
-	assert(sqlite3_column_count(st) == 7);
+	assert(sqlite3_column_count(st) == 8);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (kb_plot_point(c, (const char *)sqlite3_column_text(st, 0)) < c->npoints)
 			continue; /* the same point in several campaigns: one row */

@@ -1,9 +1,10 @@
 /*
  * The report's parts as render.c puts them together: the selection (its
  * points and their metric series, plot.c), the tables (tables.c), the
- * figures (figures.c, pagingfig.c), the nightly trend page (trend.c), each
- * writing data files and gnuplot scripts under plots/ and HTML fragments
- * for the page; all scripts run in one gnuplot at the end.
+ * figures (figures.c, dist.c, scaling.c, pagingfig.c; their look in
+ * figstyle.h), the nightly trend page (trend.c), each writing data files
+ * and gnuplot scripts under plots/ and HTML fragments for the page; all
+ * scripts run in one gnuplot at the end.
  */
 #ifndef KB_PLOT_H
 #define KB_PLOT_H
@@ -15,7 +16,7 @@
 #include <stdio.h>
 
 struct kb_ppoint {
-	char key[48];  /* KB_SQL_POINT_IDENT: point key / effective paging */
+	char key[208]; /* KB_REPORT_POINT_IDENT: point key / paging / host */
 	char pkey[17]; /* the point key alone */
 	char params[1100];
 	char label[200]; /* the axis values that vary, workload first */
@@ -23,6 +24,7 @@ struct kb_ppoint {
 	char topology[32];
 	char paging[16]; /* effective: the host's when the point says host or tdp */
 	int vcpus;
+	char host[128]; /* the hostname of the host it ran on */
 };
 
 struct kb_pseries { /* one metric of one point, measured runs only */
@@ -36,6 +38,11 @@ struct kb_runpoint { /* a measured run of the selection and its point */
 	int64_t run;
 	unsigned point;
 };
+
+/* One colour per paging mode in every figure: two-dimensional paging (EPT
+ * or NPT) and shadow paging. */
+#define KB_COLOR_TDP "#1f77b4"
+#define KB_COLOR_SHADOW "#d62728"
 
 /* The KVM statistics the report shows (figures.c), in its order. */
 #define KB_NKSTAT 16

@@ -216,7 +216,7 @@ def test_nightly_twice_compares_with_the_first(kvm, tmp_path):
     assert "compare campaign 1 -> 2" in second.stdout and "summary:" in second.stdout
     report = second.stdout.split("report: ")[1].split()[0]
     trend = (Path(report).parent / "trend.html").read_text()
-    assert "Nightly campaigns of the same host: 1,2" in trend and "<figure " in trend
+    assert "Campaigns 1, 2." in trend and "<figure " in trend
     assert rows(tmp_path / "n.db", "SELECT kind, count(*) FROM campaigns GROUP BY kind") == \
         [("nightly", 2)]
     shutil.rmtree(Path(report).parent.parent / Path(report).parent.name, ignore_errors=True)
