@@ -12,18 +12,6 @@
 #include <stdint.h>
 
 #include "report/plot.h"
-#include "store/sqlexpr.h"
-
-/*
- * A point as the report tells it apart: run r's point key, the paging mode
- * it really ran with and the name of its host, "KEY/MODE/HOST" (at most 200
- * bytes), so that the same point from two hosts, even of one mode, stays
- * two points and no figure mixes hosts.  r's host is looked up as hh.
- */
-#define KB_REPORT_POINT_IDENT                                                 \
-	"substr(r.point_key || '/' || (SELECT " KB_SQL_PAGING_HH " || '/' ||" \
-	" IFNULL(hh.hostname, '') FROM campaigns cc JOIN hosts hh ON hh.id =" \
-	" cc.host_id WHERE cc.id = r.campaign_id), 1, 200)"
 
 struct kb_buckets {
 	struct kb_pseries *s; /* in the order first seen */

@@ -194,7 +194,7 @@ static int load_groups(struct kb_plotctx *c, struct flist *l)
 {
 #define WHY "IFNULL(r.reason, 'no reason recorded')"
 	sqlite3_stmt *st = kb_plot_query(
-	    c, "SELECT " KB_SQL_POINT_IDENT ", IFNULL(r.exit_code, -1), CASE WHEN instr(" WHY
+	    c, "SELECT " KB_REPORT_POINT_IDENT ", IFNULL(r.exit_code, -1), CASE WHEN instr(" WHY
 	       ", ' (logs: ') THEN substr(" WHY ", 1, instr(" WHY ", ' (logs: ') - 1) ELSE " WHY
 	       " END AS why, count(*), group_concat(r.repeat || ' ' || IFNULL(r.log_dir, ''),"
 	       " char(10)), (SELECT count(*) FROM runs q WHERE q.campaign_id = r.campaign_id AND"

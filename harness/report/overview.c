@@ -68,7 +68,7 @@ int kb_page_count(struct kb_plotctx *c, struct kb_page_counts *n)
 {
 	sqlite3_stmt *st = kb_plot_query(
 	    c, "SELECT total(status = 'pass'), total(status = 'fail'), total(status = 'skip'),"
-	       " (SELECT count(DISTINCT " KB_SQL_POINT_IDENT ") FROM runs r WHERE"
+	       " (SELECT count(DISTINCT " KB_REPORT_POINT_IDENT ") FROM runs r WHERE"
 	       " r.campaign_id IN (%s) AND r.warmup = 0 AND r.status = 'fail')"
 	       " FROM runs WHERE campaign_id IN (%s) AND warmup = 0");
 

@@ -15,6 +15,19 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "store/sqlexpr.h"
+
+/*
+ * A point as the report tells it apart: run r's point key, the paging mode
+ * it really ran with and the name of its host, "KEY/MODE/HOST" (at most 200
+ * bytes), so that the same point from two hosts, even of one mode, stays
+ * two points and no figure mixes hosts.  r's host is looked up as hh.
+ */
+#define KB_REPORT_POINT_IDENT                                                 \
+	"substr(r.point_key || '/' || (SELECT " KB_SQL_PAGING_HH " || '/' ||" \
+	" IFNULL(hh.hostname, '') FROM campaigns cc JOIN hosts hh ON hh.id =" \
+	" cc.host_id WHERE cc.id = r.campaign_id), 1, 200)"
+
 struct kb_ppoint {
 	char key[208]; /* KB_REPORT_POINT_IDENT: point key / paging / host */
 	char pkey[17]; /* the point key alone */
@@ -66,7 +79,7 @@ struct kb_plotctx {
 	char err[256];
 };
 
-/* The index of the point whose key (KB_SQL_POINT_IDENT) is ident, or
+/* The index of the point whose key (KB_REPORT_POINT_IDENT) is ident, or
  * c->npoints when there is none. */
 unsigned kb_plot_point(const struct kb_plotctx *c, const char *ident);
 

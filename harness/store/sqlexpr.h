@@ -19,14 +19,7 @@
 /* The same for runs r of a statement that joins their host as h. */
 #define KB_SQL_PAGING KB_SQL_PAGING_OF("r", "h")
 
-/*
- * A point as a reader tells it apart: run r's point key and the paging mode
- * it really ran with, "KEY/MODE", so that the same point from merged hosts
- * stays apart.  Needs only the alias r (its host is looked up as hh).
- */
+/* The paging mode run r really ran with, its host looked up as hh. */
 #define KB_SQL_PAGING_HH KB_SQL_PAGING_OF("r", "hh")
-#define KB_SQL_POINT_IDENT                                                                    \
-	"(r.point_key || '/' || (SELECT " KB_SQL_PAGING_HH " FROM campaigns cc JOIN hosts hh" \
-	" ON hh.id = cc.host_id WHERE cc.id = r.campaign_id))"
 
 #endif
