@@ -11,38 +11,19 @@
  *              infinite ratio must never pass as improved or regressed)
  */
 #include "analyze/compare.h"
+#include "analyze/compareint.h"
 
 #include <assert.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "store/db.h"
 #include "store/select.h"
 #include "store/sqlexpr.h"
-#include "common/escape.h"
 #include "plan/scenario.h"
-#include "analyze/output.h"
 #include "analyze/stats.h"
-
-struct series {
-	char key[1100];	   /* match key */
-	char params[1100]; /* for display */
-	char metric[KB_VAL_MAX];
-	char unit[32];
-	double *v[2];
-	int64_t *pair[2]; /* campaign and repeat of each value: runs made back to back */
-	size_t n[2], cap[2];
-};
-
-struct table {
-	struct series *s;
-	size_t n, cap;
-	char kinds[2][64]; /* each side's host kinds (vmx, svm, pvm, lab), comma-joined */
-	int emulated[2];   /* a side has runs with emulated timings (the lab) */
-};
 
 static struct series *find_or_add(struct table *t, const char *key, const char *params,
 				  const char *metric, const char *unit)
@@ -92,73 +73,72 @@ static int push(struct series *s, int side, double v, int64_t pair)
 	return 0;
 }
 
-/* The side filter and the match key for each way of comparing. */
-static int side_sql(const struct kb_compare_opts *o, char *where, size_t wlen, const char **key)
+/* The runs' campaigns as " AND c.id IN (...)", "" for all. */
+static void campaign_filter(const struct kb_compare_opts *o, char *camps, size_t len)
 {
-	const char *by = o->by ? o->by : "campaign";
-
-	if (!strcmp(by, "campaign")) {
-		*key = "r.point_key";
-		snprintf(where, wlen, "c.id = ?1");
-	} else if (!strcmp(by, "paging")) {
-		*key = "replace(r.params, ' paging=' || r.paging, '')";
-		/* host and tdp runs ran in the host's mode; tdp selects ept and npt */
-		snprintf(where, wlen,
-			 "(" KB_SQL_PAGING
-			 " = ?1 OR (?1 = 'tdp' AND h.paging IN ('ept', 'npt') AND r.paging IN "
-			 "('host', 'tdp', 'ept', 'npt')))");
-	} else if (!strcmp(by, "host")) {
-		*key = "r.point_key";
-		snprintf(where, wlen,
-			 "(h.hostname = ?1 OR CAST(h.id AS TEXT) = ?1 OR "
-			 "h.uuid LIKE ?1 || '%%')");
-	} else if (!strcmp(by, "build")) {
-		*key = "r.point_key";
-		snprintf(where, wlen, "(b.git = ?1 OR b.uuid = ?1 OR b.version = ?1)");
-	} else if (!strcmp(by, "vmm_args")) { /* two values of the vmm_args axis */
-		*key = "replace(r.params, ' vmm_args=' || r.vmm_args, '')";
-		snprintf(where, wlen, "r.vmm_args = ?1");
-	} else if (!strcmp(by, "ioeventfd")) { /* on (left out of params) and off */
-		*key = "replace(r.params, ' ioeventfd=off', '')";
-		snprintf(where, wlen,
-			 "(CASE WHEN instr(r.params, ' ioeventfd=off') THEN 'off' ELSE 'on' END) "
-			 "= ?1");
-	} else if (!strcmp(by, "tag")) { /* every campaign with the tag */
-		*key = "r.point_key";
-		snprintf(where, wlen, "c.tag = ?1");
-	} else {
-		return -1;
-	}
-	return 0;
+	camps[0] = 0;
+	for (unsigned i = 0; i < o->ncampaigns; i++)
+		snprintf(camps + strlen(camps), len - strlen(camps), "%s%lld",
+			 i ? "," : " AND c.id IN (", (long long)o->campaigns[i]);
+	if (o->ncampaigns)
+		snprintf(camps + strlen(camps), len - strlen(camps), ")");
 }
 
-static int load_side(sqlite3 *db, const struct kb_compare_opts *o, int side, const char *sel,
-		     struct table *t, char *err, size_t errlen)
+/* The paging modes the database's runs ran with, comma-joined, into out. */
+static void known_modes(sqlite3 *db, char *out, size_t len)
 {
-	char where[512], sql[2048], camps[1024] = "";
-	const char *key;
+	char err[256];
+	sqlite3_stmt *st = kb_db_prepare(
+	    db,
+	    "SELECT group_concat(m, ', ') FROM (SELECT DISTINCT " KB_SQL_PAGING " AS m FROM runs r"
+	    " JOIN campaigns c ON c.id = r.campaign_id JOIN hosts h ON h.id = c.host_id"
+	    " ORDER BY 1)",
+	    err, sizeof(err));
+
+	snprintf(out, len, "none");
+	if (st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
+/* The error for a side without runs. */
+static void no_runs(sqlite3 *db, const struct kb_compare_opts *o, const char *sel, char *err,
+		    size_t errlen)
+{
+	char modes[128];
+
+	if (!o->by || strcmp(o->by, "paging")) {
+		snprintf(err, errlen, "%s: no measured runs for %s '%s'", o->db,
+			 o->by ? o->by : "campaign", sel);
+		return;
+	}
+	known_modes(db, modes, sizeof(modes));
+	snprintf(err, errlen,
+		 "%s: no measured runs with paging '%s'%s (the modes its runs ran with: %s)", o->db,
+		 sel,
+		 !strcmp(sel, "host") ? ": a point that asked for host ran in its host's mode;"
+					" name the mode"
+				      : "",
+		 modes);
+}
+
+/* Side side's values of every point and metric into t.  0, or -1 with err. */
+static int load_values(sqlite3 *db, const struct kb_compare_opts *o, int side, const char *sel,
+		       const struct side_query *q, const char *camps, struct table *t, char *err,
+		       size_t errlen)
+{
+	char sql[2048];
 	sqlite3_stmt *st;
 	size_t rows = 0;
 
-	if (side_sql(o, where, sizeof(where), &key)) {
-		snprintf(err, errlen,
-			 "--by %s: want campaign, paging, host, build, tag, vmm_args or ioeventfd",
-			 o->by);
-		return -1;
-	}
-	for (unsigned i = 0; i < o->ncampaigns; i++)
-		snprintf(camps + strlen(camps), sizeof(camps) - strlen(camps), "%s%lld",
-			 i ? "," : " AND c.id IN (", (long long)o->campaigns[i]);
-	if (o->ncampaigns)
-		strcat(camps, ")");
 	snprintf(sql, sizeof(sql),
-		 "SELECT %s, r.params, m.name, m.unit, m.value, r.campaign_id * 1000000 + r.repeat"
+		 "SELECT %s, %s, m.name, m.unit, m.value, r.campaign_id * 1000000 + r.repeat"
 		 " FROM runs r"
 		 " JOIN campaigns c ON c.id = r.campaign_id JOIN hosts h ON h.id = c.host_id"
 		 " LEFT JOIN builds b ON b.id = c.build_id JOIN metrics m ON m.run_id = r.id"
 		 " WHERE r.warmup = 0 AND r.status = 'pass' AND m.value IS NOT NULL AND %s%s"
 		 " ORDER BY 1, 3",
-		 key, where, camps);
+		 q->key, q->show_key ? q->key : "r.params", q->where, camps);
 	if (!(st = kb_db_prepare(db, sql, err, errlen)))
 		return -1;
 	sqlite3_bind_text(st, 1, sel, -1, SQLITE_TRANSIENT);
@@ -177,26 +157,47 @@ static int load_side(sqlite3 *db, const struct kb_compare_opts *o, int side, con
 		rows++;
 	}
 	sqlite3_finalize(st);
-	if (!rows) {
-		snprintf(err, errlen, "%s: no measured runs for %s '%s'", o->db,
-			 o->by ? o->by : "campaign", sel);
+	if (!rows)
+		no_runs(db, o, sel, err, errlen);
+	return rows ? 0 : -1;
+}
+
+static int load_side(sqlite3 *db, const struct kb_compare_opts *o, int side, const char *sel,
+		     struct table *t, char *err, size_t errlen)
+{
+	char sql[2048], camps[1024];
+	struct side_query q;
+	sqlite3_stmt *st;
+
+	if (kb_compare_side_sql(o->by ? o->by : "campaign", &q)) {
+		snprintf(err, errlen,
+			 "--by %s: want campaign, paging, host, build, tag, vmm_args, ioeventfd "
+			 "or an axis (topology, memory, numa, devices, workload)",
+			 o->by);
 		return -1;
 	}
-	/* the kinds of host the side's runs come from */
+	campaign_filter(o, camps, sizeof(camps));
+	if (load_values(db, o, side, sel, &q, camps, t, err, errlen))
+		return -1;
+	/* the kinds of host the side's runs come from, and the modes they ran with */
 	snprintf(sql, sizeof(sql),
 		 "SELECT group_concat(DISTINCT IFNULL(h.kind, h.kvm_module)),"
-		 " max(h.timings_emulated) FROM runs r"
+		 " max(h.timings_emulated), group_concat(DISTINCT " KB_SQL_PAGING ") FROM runs r"
 		 " JOIN campaigns c ON c.id = r.campaign_id JOIN hosts h ON h.id = c.host_id"
 		 " LEFT JOIN builds b ON b.id = c.build_id"
 		 " WHERE r.warmup = 0 AND r.status = 'pass' AND %s%s",
-		 where, camps);
+		 q.where, camps);
 	if (!(st = kb_db_prepare(db, sql, err, errlen)))
 		return -1;
 	sqlite3_bind_text(st, 1, sel, -1, SQLITE_TRANSIENT);
+	snprintf(t->label[side], sizeof(t->label[side]), "%s", sel);
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
 		snprintf(t->kinds[side], sizeof(t->kinds[side]), "%s",
 			 (const char *)sqlite3_column_text(st, 0));
 		t->emulated[side] = sqlite3_column_int(st, 1);
+		if (o->by && !strcmp(o->by, "paging")) /* the modes, not host or tdp */
+			snprintf(t->label[side], sizeof(t->label[side]), "%s",
+				 (const char *)sqlite3_column_text(st, 2));
 	}
 	sqlite3_finalize(st);
 	return 0;
@@ -241,16 +242,6 @@ static void load_defs(sqlite3 *db, const struct kb_compare_opts *o, int64_t camp
 		fprintf(stderr, "kvmbench: --scenario: %s (using default metric rules)\n", err);
 }
 
-struct verdict {
-	const struct series *s;
-	double ratio, lo, hi, threshold;
-	const char *word;
-	const char *why; /* not comparable: the reason */
-	size_t pairs;	 /* > 0: judged on the ratios of runs made back to back */
-};
-
-#define NOT_COMPARABLE "not comparable"
-
 /* Why a series has no ratio to judge, or NULL. */
 static const char *not_comparable(const struct series *s)
 {
@@ -268,28 +259,58 @@ static const char *not_comparable(const struct series *s)
 
 /*
  * Sides that ran interleaved in one campaign (two values of an axis, as
- * with --by paging, vmm_args or ioeventfd) have runs made back to back: repeat r of
- * each.  Their ratios cancel the host's slow drift, so when most runs pair
- * up the verdict uses the median of those ratios.  Returns the count.
+ * with --by paging, vmm_args or ioeventfd) have runs made back to back:
+ * repeat r of each.  Their ratios b / a into out (room for na), at most one
+ * per value of a.  Returns the count.
  */
-static size_t paired_ratios(const struct series *s, double *out)
+static size_t paired_ratios(const double *a, const int64_t *pa, size_t na, const double *b,
+			    const int64_t *pb, size_t nb, double *out)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < s->n[0]; i++) /* at most one ratio per i: out has s->n[0] */
-		for (size_t j = 0; j < s->n[1]; j++)
-			if (s->pair[0][i] == s->pair[1][j] && s->v[0][i] != 0) {
-				out[n++] = s->v[1][j] / s->v[0][i];
+	for (size_t i = 0; pa && pb && i < na; i++)
+		for (size_t j = 0; j < nb; j++)
+			if (pa[i] == pb[j] && a[i] != 0) {
+				out[n++] = b[j] / a[i];
 				break;
 			}
 	return n;
+}
+
+double kb_compare_ratio(const double *a, const int64_t *pa, size_t na, const double *b,
+			const int64_t *pb, size_t nb, uint64_t seed, double *lo, double *hi,
+			size_t *pairs)
+{
+	double *r = malloc((na ? na : 1) * sizeof(*r)), ratio;
+	size_t np = r ? paired_ratios(a, pa, na, b, pb, nb, r) : 0;
+	size_t fewer = na < nb ? na : nb;
+
+	*pairs = 0;
+	if (np >= 3 && np * 5 >= fewer * 4) {
+		*pairs = np;
+		ratio = kb_bootstrap_median(r, np, 2000, seed, lo, hi);
+	} else {
+		ratio = kb_bootstrap_ratio(a, na, b, nb, 2000, seed, lo, hi);
+	}
+	free(r);
+	return ratio;
+}
+
+uint64_t kb_compare_seed(const char *key, const char *metric)
+{
+	uint64_t seed = 1469598103934665603ull; /* FNV-1a */
+
+	for (const char *c = key; *c; c++)
+		seed = (seed ^ (unsigned char)*c) * 1099511628211ull;
+	for (const char *c = metric; *c; c++)
+		seed = (seed ^ (unsigned char)*c) * 1099511628211ull;
+	return seed;
 }
 
 static void judge(const struct series *s, const struct kb_scenario *sc, double dflt,
 		  struct verdict *v)
 {
 	int dir = kb_metric_default_direction(s->unit);
-	uint64_t seed = 1469598103934665603ull;
 
 	assert(s->n[0] && s->n[1]); /* judge_all() judges only what both sides have */
 	v->s = s;
@@ -311,22 +332,8 @@ static void judge(const struct series *s, const struct kb_scenario *sc, double d
 		v->word = NOT_COMPARABLE;
 		return;
 	}
-	for (const char *c = s->key; *c; c++)
-		seed = (seed ^ (unsigned char)*c) * 1099511628211ull;
-	for (const char *c = s->metric; *c; c++)
-		seed = (seed ^ (unsigned char)*c) * 1099511628211ull;
-	double *r = malloc((s->n[0] ? s->n[0] : 1) * sizeof(*r));
-	size_t np = r ? paired_ratios(s, r) : 0;
-	size_t fewer = s->n[0] < s->n[1] ? s->n[0] : s->n[1];
-
-	if (np >= 3 && np * 5 >= fewer * 4) {
-		v->pairs = np;
-		v->ratio = kb_bootstrap_median(r, np, 2000, seed, &v->lo, &v->hi);
-	} else {
-		v->ratio = kb_bootstrap_ratio(s->v[0], s->n[0], s->v[1], s->n[1], 2000, seed,
-					      &v->lo, &v->hi);
-	}
-	free(r);
+	v->ratio = kb_compare_ratio(s->v[0], s->pair[0], s->n[0], s->v[1], s->pair[1], s->n[1],
+				    kb_compare_seed(s->key, s->metric), &v->lo, &v->hi, &v->pairs);
 	if (!isfinite(v->ratio) || !isfinite(v->lo) || !isfinite(v->hi)) {
 		v->why = "the ratio is not a finite number";
 		v->word = NOT_COMPARABLE;
@@ -344,149 +351,10 @@ static void judge(const struct series *s, const struct kb_scenario *sc, double d
 		v->word = worse > 0 ? "regressed" : "improved";
 }
 
-/* Verdict w's place in the text: words[]' order (regressions first). */
-static int rank(const char *w)
-{
-	static const char *const order[] = {"regressed", "improved", "unchanged", "noisy"};
-	int r = 0;
-
-	while (r < 4 && strcmp(order[r], w))
-		r++;
-	return r;
-}
-
-/* qsort: by verdict, then in the table's (plan) order. */
-static int by_verdict(const void *pa, const void *pb)
-{
-	const struct verdict *a = pa, *b = pb;
-	int d = rank(a->word) - rank(b->word);
-
-	return d ? d : (a->s > b->s) - (a->s < b->s);
-}
-
-/* A colour for verdict w on a terminal (no NO_COLOR), else "". */
-static const char *colour(const char *w, bool tty)
-{
-	static const char *const c[] = {"\033[1;31m", "\033[32m", "", "\033[33m", "\033[35m"};
-
-	return tty ? c[rank(w)] : "";
-}
-
-static void print_text(FILE *out, struct verdict *v, size_t n, const struct kb_compare_opts *o,
-		       const char *a, const char *b, const struct table *t)
-{
-	bool tty = isatty(fileno(out)) && !getenv("NO_COLOR");
-	const char **all = calloc(n ? n : 1, sizeof(*all));
-	char iv[40], pt[1100];
-
-	qsort(v, n, sizeof(*v), by_verdict);
-	for (size_t i = 0; all && i < n; i++)
-		all[i] = v[i].s->params;
-	fprintf(out, "compare %s %s -> %s (threshold %.1f%% unless a scenario says)\n",
-		o->by ? o->by : "campaign", a, b, o->threshold * 100);
-	fprintf(out, "hosts: %s -> %s%s\n", t->kinds[0], t->kinds[1],
-		t->emulated[0] || t->emulated[1]
-		    ? "\n  (timings emulated: the lab's QEMU TCG; exit counts and KVM statistics "
-		      "are real)"
-		    : "");
-	if (all && n > 1) /* the rows' point column shows what tells them apart */
-		fprintf(out, "every point: %s\n", kb_params_part("", all, n, true, pt, sizeof(pt)));
-	fprintf(out, "%-14s %7s  %-17s %-20s %4s %4s  %s\n", "verdict", "change", "95% interval",
-		"metric", "n_a", "n_b", "point");
-	for (size_t i = 0; i < n; i++) {
-		if (v[i].why)
-			snprintf(iv, sizeof(iv), "%7s  %-17s", "", "");
-		else
-			snprintf(iv, sizeof(iv), "%+6.1f%%  [%+.1f%%, %+.1f%%]",
-				 (v[i].ratio - 1) * 100, (v[i].lo - 1) * 100, (v[i].hi - 1) * 100);
-		fprintf(out, "%s%-14s%s %-26s %-20.20s %4zu %4zu  %s%s\n", colour(v[i].word, tty),
-			v[i].word, tty ? "\033[0m" : "", iv, v[i].s->metric, v[i].s->n[0],
-			v[i].s->n[1],
-			all && n > 1 ? kb_params_part(v[i].s->params, all, n, false, pt, sizeof(pt))
-				     : v[i].s->params,
-			v[i].pairs ? " [paired]" : "");
-		if (v[i].why)
-			fprintf(out, "%15s(%s)\n", "", v[i].why);
-	}
-	free(all);
-}
-
-static void print_json(FILE *out, struct verdict *v, size_t n, const struct kb_compare_opts *o,
-		       const char *a, const char *b, const struct table *t)
-{
-	const char *head[] = {"by", o->by ? o->by : "campaign", "baseline", a, "candidate", b};
-
-	fputc('{', out);
-	for (int k = 0; k < 6; k += 2) {
-		fprintf(out, "\"%s\": ", head[k]);
-		kb_esc_json(out, head[k + 1]);
-		fprintf(out, ", ");
-	}
-	fprintf(out, "\"host_kinds\": [");
-	kb_esc_json(out, t->kinds[0]);
-	fprintf(out, ", ");
-	kb_esc_json(out, t->kinds[1]);
-	fprintf(out, "], \"timings_emulated\": %s, \"results\": [",
-		t->emulated[0] || t->emulated[1] ? "true" : "false");
-	int first = 1;
-
-	for (size_t i = 0; i < n; i++) {
-		if (!v[i].word)
-			continue;
-		fprintf(out, "%s\n  {\"point\": ", first ? "" : ",");
-		kb_esc_json(out, v[i].s->params);
-		fprintf(out, ", \"metric\": ");
-		kb_esc_json(out, v[i].s->metric);
-		fprintf(out, ", \"unit\": ");
-		kb_esc_json(out, v[i].s->unit);
-		fprintf(out, ", \"verdict\": \"%s\"", v[i].word);
-		kb_out_jnum(out, "ratio", v[i].ratio);
-		kb_out_jnum(out, "low", v[i].lo);
-		kb_out_jnum(out, "high", v[i].hi);
-		kb_out_jnum(out, "threshold", v[i].threshold);
-		kb_out_jnum(out, "median_baseline", kb_median(v[i].s->v[0], v[i].s->n[0]));
-		kb_out_jnum(out, "median_candidate", kb_median(v[i].s->v[1], v[i].s->n[1]));
-		fprintf(out, ", \"n_baseline\": %zu, \"n_candidate\": %zu, \"pairs\": %zu",
-			v[i].s->n[0], v[i].s->n[1], v[i].pairs);
-		if (v[i].why) /* a constant of not_comparable() or judge(): nothing to escape */
-			fprintf(out, ", \"reason\": \"%s\"", v[i].why);
-		fputc('}', out);
-		first = 0;
-	}
-	fprintf(out, "\n]}\n");
-}
-
-static void print_csv(FILE *out, struct verdict *v, size_t n)
-{
-	fprintf(out, "point,metric,unit,verdict,ratio,low,high,threshold,n_baseline,n_candidate,"
-		     "reason\n");
-	for (size_t i = 0; i < n; i++) {
-		const char *f[] = {v[i].s->params, v[i].s->metric, v[i].s->unit};
-		double x[4] = {v[i].ratio, v[i].lo, v[i].hi, v[i].threshold};
-
-		if (!v[i].word)
-			continue;
-		for (int k = 0; k < 3; k++) {
-			kb_out_csv(out, f[k]);
-			fputc(',', out);
-		}
-		fprintf(out, "%s,", v[i].word);
-		for (int k = 0; k < 4; k++) {
-			kb_out_num(out, x[k], false);
-			fputc(',', out);
-		}
-		fprintf(out, "%zu,%zu,%s\n", v[i].s->n[0], v[i].s->n[1], v[i].why ? v[i].why : "");
-	}
-}
-
-/* The verdicts, as counted in the text summary. */
-static const char *const words[] = {"regressed", "improved", "unchanged", "noisy", NOT_COMPARABLE};
-enum { NWORDS = sizeof(words) / sizeof(words[0]) };
-
 /* Judge every series both sides have, into v[]; counts[w] per words[w].
  * Returns the number judged (metrics with no direction are not). */
 static size_t judge_all(const struct table *t, const struct kb_scenario *sc, double threshold,
-			struct verdict *v, size_t counts[NWORDS])
+			struct verdict *v, size_t counts[KB_NWORDS])
 {
 	size_t n = 0;
 
@@ -498,30 +366,13 @@ static size_t judge_all(const struct table *t, const struct kb_scenario *sc, dou
 		judge(&t->s[i], sc, threshold, &v[n]);
 		if (!v[n].word)
 			continue;
-		while (w < NWORDS && strcmp(words[w], v[n].word))
+		while (w < KB_NWORDS && strcmp(kb_compare_words[w], v[n].word))
 			w++;
-		assert(w < NWORDS);
+		assert(w < KB_NWORDS);
 		counts[w]++;
 		n++;
 	}
 	return n;
-}
-
-static void print_results(FILE *out, const char *fmt, struct verdict *v, size_t n,
-			  const struct kb_compare_opts *o, const char *a, const char *b,
-			  const struct table *t, const size_t counts[NWORDS])
-{
-	if (!strcmp(fmt, "json")) {
-		print_json(out, v, n, o, a, b, t);
-	} else if (!strcmp(fmt, "csv")) {
-		print_csv(out, v, n);
-	} else {
-		print_text(out, v, n, o, a, b, t);
-		fprintf(out,
-			"summary: %zu regressed, %zu improved, %zu unchanged, %zu noisy, %zu not "
-			"comparable\n",
-			counts[0], counts[1], counts[2], counts[3], counts[4]);
-	}
 }
 
 /* With --by campaign (the default) the sides are campaign selectors: their
@@ -535,9 +386,14 @@ static int resolve_sides(sqlite3 *db, const struct kb_compare_opts *o, char a[64
 	snprintf(b, 64, "%s", o->candidate);
 	if (o->by && strcmp(o->by, "campaign"))
 		return 0;
-	if ((*ida = kb_campaign_resolve(db, o->baseline, err, errlen)) < 0 ||
-	    (idb = kb_campaign_resolve(db, o->candidate, err, errlen)) < 0)
+	if ((*ida = kb_campaign_resolve(db, o->baseline, err, errlen)) < 0) {
+		kb_compare_not_a_campaign(db, o, o->baseline, err, errlen);
 		return -1;
+	}
+	if ((idb = kb_campaign_resolve(db, o->candidate, err, errlen)) < 0) {
+		kb_compare_not_a_campaign(db, o, o->candidate, err, errlen);
+		return -1;
+	}
 	snprintf(a, 64, "%lld", (long long)*ida);
 	snprintf(b, 64, "%lld", (long long)idb);
 	return 0;
@@ -562,7 +418,7 @@ int kb_compare(const struct kb_compare_opts *o, FILE *out, char *err, size_t err
 	sqlite3 *db = NULL;
 	char a[64], b[64];
 	int rc = -1;
-	size_t common = 0, counts[NWORDS] = {0};
+	size_t common = 0, counts[KB_NWORDS] = {0};
 	int64_t ida = 0;
 	const char *fmt = o->format ? o->format : "text";
 
@@ -584,8 +440,8 @@ int kb_compare(const struct kb_compare_opts *o, FILE *out, char *err, size_t err
 			 o->baseline, o->candidate);
 		goto out;
 	}
-	print_results(out, fmt, v, common, o, a, b, &t, counts);
-	rc = counts[0] ? KB_EXIT_REGRESSED : 0; /* words[0]: regressed */
+	kb_compare_print(out, fmt, v, common, o, &t, counts);
+	rc = counts[0] ? KB_EXIT_REGRESSED : 0; /* kb_compare_words[0]: regressed */
 out:
 	free_table(&t);
 	free(v);

@@ -26,7 +26,26 @@ struct kb_compare_opts {
 	bool mixed_hosts; /* compare timings across host kinds anyway */
 };
 
-/* Returns 0 (nothing regressed), KB_EXIT_REGRESSED, or -1 with err. */
+/* Returns 0 (nothing regressed), KB_EXIT_REGRESSED, or -1 with err.  With
+ * --by paging the sides are named by the modes their runs really ran with
+ * (KB_SQL_PAGING: ept, npt or shadow, never host or tdp). */
 int kb_compare(const struct kb_compare_opts *o, FILE *out, char *err, size_t errlen);
+
+/*
+ * The ratio median(b) / median(a) and its 95% bootstrap interval [*lo, *hi]
+ * as compare judges a point's metric: when at least 3 runs pair up (equal
+ * pa[i] and pb[j]: campaign * 1000000 + repeat, runs made back to back) and
+ * they are 80% of the fewer side, the median of the per-pair ratios, with
+ * *pairs their count; else (or pa or pb NULL) the ratio of the medians,
+ * *pairs 0.  seed: from
+ * kb_compare_seed(), so the same data give the same interval.
+ */
+double kb_compare_ratio(const double *a, const int64_t *pa, size_t na, const double *b,
+			const int64_t *pb, size_t nb, uint64_t seed, double *lo, double *hi,
+			size_t *pairs);
+
+/* The bootstrap seed compare uses for a point (its match key: with --by
+ * paging the params without " paging=...") and metric. */
+uint64_t kb_compare_seed(const char *key, const char *metric);
 
 #endif

@@ -1,179 +1,330 @@
 /*
- * The report's paging-mode comparison: EPT/NPT against shadow paging, point
- * by point, with the MMU statistics of both.
+ * The paging comparison's figures and headline (see paging.h): the shadow /
+ * TDP ratio per pair of points with its 95% interval on a log axis against
+ * a reference line at 1, and the MMU statistics of both modes as grouped
+ * bars on a log axis.  TDP is always KB_PG_TDP_COLOUR, shadow
+ * KB_PG_SHADOW_COLOUR, the ratio KB_PG_RATIO_COLOUR.
  */
-#include <assert.h>
 #include <math.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/escape.h"
 #include "report/figure.h"
-#include "analyze/stats.h"
+#include "report/paging.h"
 
-/* The median KVM statistic name of point p's measured runs, NAN when
- * none (kb_plot_kstat_medians() has run). */
-static double kstat_median(const struct kb_plotctx *c, unsigned p, const char *name)
+/* "3.21", "15.3", "240": a ratio as it reads. */
+const char *kb_pg_num(double x, char buf[24])
 {
-	for (unsigned w = 0; w < KB_NKSTAT; w++)
-		if (!strcmp(kb_kstat_names[w], name))
-			return c->kstat[p * KB_NKSTAT + w];
-	assert(0); /* mmu[] names only statistics the table has */
-	return NAN;
+	snprintf(buf, 24, x < 9.995 ? "%.2f" : x < 99.95 ? "%.1f" : "%.0f", x);
+	return buf;
 }
 
-/* params without its paging=... word */
-static void strip_paging(const char *params, char *out, size_t len)
+/* Pair p's change as "slower" or "faster" for its metric's direction: the
+ * factor and its interval (>= 1), or 0 when the interval holds 1. */
+static int factor(const struct kb_pgpair *p, double *f, double *lo, double *hi)
 {
-	const char *p = strstr(params, " paging=");
-	size_t head = p ? (size_t)(p - params) : strlen(params);
+	/* time-like metrics (lower is better): shadow / TDP is the slowdown */
+	double s = p->dir > 0 ? 1 / p->ratio : p->ratio;
+	double slo = p->dir > 0 ? 1 / p->hi : p->lo, shi = p->dir > 0 ? 1 / p->lo : p->hi;
 
-	snprintf(out, len, "%.*s%s", (int)head, params, p ? p + strcspn(p + 1, " ") + 1 : "");
-}
-
-/* The first two paging modes of the points, EPT/NPT first, shadow second
- * (by name); modes[1] is "" when there is one. */
-static void find_modes(const struct kb_plotctx *c, char modes[2][16])
-{
-	modes[0][0] = modes[1][0] = 0;
-	for (unsigned p = 0; p < c->npoints; p++) {
-		const char *m = c->points[p].paging;
-
-		if (!modes[0][0] || !strcmp(modes[0], m))
-			snprintf(modes[0], 16, "%s", m);
-		else if (!modes[1][0] || !strcmp(modes[1], m))
-			snprintf(modes[1], 16, "%s", m);
+	if (slo > 1) {
+		*f = s, *lo = slo, *hi = shi;
+		return 1;
 	}
-	if (modes[1][0] && strcmp(modes[0], modes[1]) > 0) {
-		char t[16];
-
-		memcpy(t, modes[0], 16);
-		memcpy(modes[0], modes[1], 16);
-		memcpy(modes[1], t, 16);
-	}
-}
-
-/* Pairs of points (pa[i] in modes[0], pb[i] in modes[1]) that differ only
- * in their paging mode, the first with a main metric the second has too;
- * at most max.  Returns the count. */
-static unsigned pair_points(const struct kb_plotctx *c, char modes[2][16], unsigned *pa,
-			    unsigned *pb, unsigned max)
-{
-	unsigned n = 0;
-
-	for (unsigned a = 0; a < c->npoints && n < max; a++) {
-		char ka[1100], kb[1100];
-
-		if (strcmp(c->points[a].paging, modes[0]) || !c->primary[a][0])
-			continue;
-		strip_paging(c->points[a].params, ka, sizeof(ka));
-		for (unsigned b = 0; b < c->npoints; b++) {
-			strip_paging(c->points[b].params, kb, sizeof(kb));
-			if (!strcmp(c->points[b].paging, modes[1]) && !strcmp(ka, kb) &&
-			    kb_plot_series(c, b, c->primary[a])) {
-				pa[n] = a;
-				pb[n++] = b;
-				break;
-			}
-		}
-	}
-	return n;
-}
-
-/* Why there is no comparison: one mode, or no point in common. */
-static void no_pairs(FILE *html, char modes[2][16])
-{
-	if (!modes[1][0])
-		kb_html(html,
-			"<p class=note>Only one paging mode (%s) in these campaigns: no EPT/NPT "
-			"against shadow comparison. Merge campaigns from hosts or module settings "
-			"with the other mode to get one.</p>\n",
-			modes[0]);
-	else
-		kb_html(html, "<p class=note>Modes %s and %s ran no point in common.</p>\n",
-			modes[0], modes[1]);
-}
-
-/* The MMU statistics the table shows for both modes. */
-static const char *const mmu[] = {"pf_fixed", "tlb_flush", "mmu_shadow_zapped", "mmu_pte_write"};
-
-/* The table's head, and the data file's. */
-static void paging_head(FILE *html, FILE *d, char modes[2][16])
-{
-	fprintf(d, "point\t");
-	kb_esc_gpdata(d, modes[0]);
-	fputc('\t', d);
-	kb_esc_gpdata(d, modes[1]);
-	fputc('\n', d);
-	kb_html(html,
-		"<table><tr><th class=l>point</th><th class=l>metric</th><th>%s</th><th>%s</th>"
-		"<th>%s / %s</th><th>95%% interval</th>",
-		modes[0], modes[1], modes[1], modes[0]);
-	for (unsigned k = 0; k < 4; k++)
-		kb_html(html, "<th>%s<br>%s | %s</th>", mmu[k], modes[0], modes[1]);
-	fprintf(html, "</tr>\n");
-}
-
-/* Pair i: point a in the first mode, b in the second, on the page and in
- * the data file. */
-static void paging_row(struct kb_plotctx *c, FILE *html, FILE *d, unsigned i, unsigned a,
-		       unsigned b)
-{
-	struct kb_pseries *sa = kb_plot_series(c, a, c->primary[a]);
-	struct kb_pseries *sb = kb_plot_series(c, b, c->primary[a]);
-	double lo, hi, r;
-	char label[200];
-
-	assert(sa && sb); /* pair_points() paired points with the metric */
-	r = kb_bootstrap_ratio(sa->v, sa->n, sb->v, sb->n, 2000, i + 1, &lo, &hi);
-	snprintf(label, sizeof(label), "%s %s", c->points[a].workload, c->points[a].topology);
-	kb_esc_gpdata(d, label);
-	fprintf(d, "\t%g\t%g\n", kb_median(sa->v, sa->n), kb_median(sb->v, sb->n));
-	kb_html(html, "<tr><td class=l>%s</td><td class=l>%s (%s)</td>", label, sa->name, sa->unit);
-	fprintf(html, "<td>%.6g</td><td>%.6g</td><td>%.3f</td><td>%.3f &ndash; %.3f</td>",
-		kb_median(sa->v, sa->n), kb_median(sb->v, sb->n), r, lo, hi);
-	for (unsigned k = 0; k < 4; k++)
-		fprintf(html, "<td>%.6g | %.6g</td>", kstat_median(c, a, mmu[k]),
-			kstat_median(c, b, mmu[k]));
-	fprintf(html, "</tr>\n");
-}
-
-int kb_plot_paging(struct kb_plotctx *c, FILE *html)
-{
-	char modes[2][16];
-	unsigned pa[256], pb[256], n = 0;
-	FILE *d;
-
-	fprintf(html, "<h2>Paging modes</h2>\n");
-	find_modes(c, modes);
-	if (modes[1][0])
-		n = pair_points(c, modes, pa, pb, 256);
-	if (!n) {
-		no_pairs(html, modes);
-		return 0;
-	}
-	if (kb_plot_kstat_medians(c) || !(d = kb_fig_data(c, "paging")))
+	if (shi < 1) {
+		*f = 1 / s, *lo = 1 / shi, *hi = 1 / slo;
 		return -1;
-	paging_head(html, d, modes);
-	for (unsigned i = 0; i < n; i++)
-		paging_row(c, html, d, i, pa[i], pb[i]);
-	fprintf(html, "</table>\n");
+	}
+	*f = p->ratio, *lo = p->lo, *hi = p->hi;
+	return 0;
+}
+
+/* The sentence for one pair p of workload w. */
+static void one_pair(FILE *f, const struct kb_pgset *s, const struct kb_pgpair *p, const char *w)
+{
+	char a[24], b[24], x[24];
+	double fa, lo, hi;
+	int d = factor(p, &fa, &lo, &hi);
+
+	if (d)
+		kb_html(f, "shadow is <b>%sx %s</b> than %s on %s", kb_pg_num(fa, x),
+			d > 0 ? "slower" : "faster", s->tdp_name, w);
+	else
+		kb_html(f, "no clear difference between shadow and %s on %s (shadow / %s %s",
+			s->tdp_name, w, s->tdp_name, kb_pg_num(fa, x));
+	kb_html(f, "%s95%% interval %s&ndash;%s; %s)", d ? " (" : ", ", kb_pg_num(lo, a),
+		kb_pg_num(hi, b), p->metric);
+}
+
+/* The sentence for the k pairs p[0..k) of workload w, all with a ratio. */
+static void some_pairs(FILE *f, const struct kb_pgset *s, const struct kb_pgpair *const *p,
+		       unsigned k, const char *w)
+{
+	double mn = INFINITY, mx = 0, lmin = INFINITY, hmax = 0, fa, lo, hi;
+	int dir = 2;
+	char a[24], b[24], x[24], y[24], n[16];
+
+	for (unsigned i = 0; i < k; i++) {
+		int d = factor(p[i], &fa, &lo, &hi);
+
+		dir = dir == 2 || dir == d ? d : 3;
+		mn = fmin(mn, fa), mx = fmax(mx, fa), lmin = fmin(lmin, lo), hmax = fmax(hmax, hi);
+	}
+	snprintf(n, sizeof(n), "%u", k);
+	kb_pg_num(mn, x);
+	kb_pg_num(mx, y);
+	if (dir == 1 || dir == -1)
+		kb_html(f, "shadow is <b>%sx%s%s%s %s</b> than %s on %s", x,
+			strcmp(x, y) ? " to " : "", strcmp(x, y) ? y : "", strcmp(x, y) ? "x" : "",
+			dir > 0 ? "slower" : "faster", s->tdp_name, w);
+	else if (dir == 0)
+		kb_html(f, "no clear difference between shadow and %s on %s (shadow / %s %s%s%s",
+			s->tdp_name, w, s->tdp_name, x, strcmp(x, y) ? " to " : "",
+			strcmp(x, y) ? y : "");
+	if (dir != 3) {
+		kb_html(f, "%s%s points; 95%% intervals within %s&ndash;%s; %s)", dir ? " (" : ", ",
+			n, kb_pg_num(lmin, a), kb_pg_num(hmax, b), p[0]->metric);
+		return;
+	}
+	mn = INFINITY, mx = 0;
+	for (unsigned i = 0; i < k; i++)
+		mn = fmin(mn, p[i]->ratio), mx = fmax(mx, p[i]->ratio);
+	kb_html(f,
+		"on %s, shadow / %s ranges from %s to %s over %s points, not all clearly "
+		"different from 1 (%s)",
+		w, s->tdp_name, kb_pg_num(mn, x), kb_pg_num(mx, y), n, p[0]->metric);
+}
+
+/* The headline of workload w: its pairs' ratios in one sentence. */
+static void headline(FILE *f, const struct kb_plotctx *c, const struct kb_pgset *s, const char *w)
+{
+	const struct kb_pgpair **p = calloc(s->n, sizeof(*p));
+	unsigned k = 0, none = 0;
+	const char *why = NULL;
+
+	for (unsigned i = 0; p && i < s->n; i++) {
+		if (strcmp(c->points[s->p[i].point[KB_PG_TDP]].workload, w))
+			continue;
+		if (isnan(s->p[i].ratio))
+			none++, why = s->p[i].why;
+		else
+			p[k++] = &s->p[i];
+	}
+	fprintf(f, "<li>");
+	if (k == 1)
+		one_pair(f, s, p[0], w);
+	else if (k > 1)
+		some_pairs(f, s, p, k, w);
+	if (none)
+		kb_html(f, "%s%s: no ratio (%s)", k ? "; " : "", w, why ? why : "");
+	fprintf(f, "</li>\n");
+	free(p);
+}
+
+void kb_pg_headlines(FILE *f, const struct kb_plotctx *c, const struct kb_pgset *s)
+{
+	fprintf(f, "<ul class=headline>\n");
+	for (unsigned i = 0; i < s->n; i++) {
+		const char *w = c->points[s->p[i].point[KB_PG_TDP]].workload;
+		bool seen = false;
+
+		for (unsigned j = 0; j < i && !seen; j++)
+			seen = !strcmp(c->points[s->p[j].point[KB_PG_TDP]].workload, w);
+		if (!seen)
+			headline(f, c, s, w);
+	}
+	fprintf(f, "</ul>\n");
+}
+
+/* Ticks for a log axis over [lo, hi]: the coarsest of 1-2-5 steps and finer
+ * that gives at least four, as a gnuplot list "(1, 2, 5)". */
+static void log_ticks(double lo, double hi, char *out, size_t len)
+{
+	static const double steps[][16] = {
+	    {1, 0},
+	    {1, 2, 5, 0},
+	    {1, 1.5, 2, 3, 5, 7, 0},
+	    {1, 1.1, 1.2, 1.3, 1.5, 1.7, 2, 2.5, 3, 4, 5, 6, 7, 8, 9, 0}};
+	size_t o = 0;
+
+	for (unsigned s = 0; s < 4; s++) {
+		unsigned n = 0;
+
+		o = (size_t)snprintf(out, len, "(");
+		for (double d = pow(10, floor(log10(lo))); d <= hi; d *= 10)
+			for (unsigned i = 0; steps[s][i] && o < len; i++)
+				if (steps[s][i] * d >= lo && steps[s][i] * d <= hi)
+					o += (size_t)snprintf(out + o, len - o, "%s%g",
+							      n++ ? ", " : "", steps[s][i] * d);
+		if (n >= 4)
+			break;
+	}
+	snprintf(out + (o < len ? o : len - 1), len - (o < len ? o : len - 1), ")");
+}
+
+/* A figure's width for units things along x, per pixels each: 900 to
+ * 1300. */
+static int fig_width(unsigned units, int per)
+{
+	unsigned w = 160 + (unsigned)per * units;
+
+	return w < 900 ? 900 : w > 1300 ? 1300 : (int)w;
+}
+
+int kb_pg_ratio_figure(struct kb_plotctx *c, const struct kb_pgset *s, FILE *html)
+{
+	double lo = 1, hi = 1;
+	unsigned n = 0;
+	char ticks[512], title[160], key[64];
+	FILE *d = kb_fig_data(c, "paging");
+
+	if (!d)
+		return -1;
+	fprintf(d, "# x\tpoint\tratio\tlow\thigh\n");
+	for (unsigned i = 0; i < s->n; i++) {
+		const struct kb_pgpair *p = &s->p[i];
+
+		if (isnan(p->ratio) || !(p->lo > 0)) /* no place on a log axis: the table has it */
+			continue;
+		fprintf(d, "%u\t", n++);
+		kb_esc_gpdata(d, p->label);
+		fprintf(d, "\t%g\t%g\t%g\n", p->ratio, p->lo, p->hi);
+		lo = fmin(lo, fmin(p->lo, p->ratio));
+		hi = fmax(hi, fmax(p->hi, p->ratio));
+	}
 	if (fclose(d))
 		return -1;
+	if (!n) {
+		kb_html(html, "<p class=note>No pair of points has a ratio to draw.</p>\n");
+		return 0;
+	}
+	lo /= 1.15, hi *= 1.15;
+	log_ticks(lo, hi, ticks, sizeof(ticks));
+	snprintf(title, sizeof(title), "Shadow against %s: the ratio of the medians per point",
+		 s->tdp_name);
+	snprintf(key, sizeof(key), "shadow / %s with its 95%% interval", s->tdp_name);
 	struct kb_figspec fs = {"paging",
-				"Each workload's main metric: the two paging modes side "
-				"by side (medians)",
-				"point",
-				"median of the main metric",
-				900,
-				400};
+				title,
+				"point (workload and the parameters that vary)",
+				"shadow / TDP ratio of the median (log scale)",
+				fig_width(n, 60),
+				440};
 
 	kb_fig_add(c, html, &fs,
-		   "set style data histograms\nset style histogram clustered gap 1\n"
-		   "set style fill solid 0.85 border -1\nset key top left noenhanced\n"
-		   "set xtics rotate by -35 font \",8\" noenhanced\nset yrange [0:*]\n"
-		   "plot data using 2:xtic(1) title columnheader(2), \"\" using 3 "
-		   "title columnheader(3)");
+		   "set logscale y\nset yrange [%g:%g]\nset ytics %s\nset format y \"%%g\"\n"
+		   "set xrange [-0.6:%g]\nset xtics %s font \",9\" noenhanced\n"
+		   "set key below noenhanced\n"
+		   "set arrow from graph 0, first 1 to graph 1, first 1 nohead lw 1.5 dt 2 "
+		   "lc rgb \"#777777\"\n"
+		   "plot data using 1:3:4:5:xtic(2) with yerrorbars pt 7 ps 1.2 lw 1.5 "
+		   "lc rgb \"" KB_PG_RATIO_COLOUR "\" title \"%s\", "
+		   "data using 1:3:($3 < 9.995 ? sprintf(\"%%.2f\", $3) : $3 < 99.95 ? "
+		   "sprintf(\"%%.1f\", $3) : sprintf(\"%%.0f\", $3)) with labels left offset 1,0 "
+		   "font \",8\" notitle",
+		   lo, hi, ticks, n - 0.4, n > 6 ? "rotate by -30" : "", key);
+	return 0;
+}
+
+/* Whether statistic k is above 0 on either side of some pair: a log axis
+ * can show it. */
+static bool mmu_drawable(const struct kb_pgset *s, int k)
+{
+	for (unsigned i = 0; i < s->n; i++)
+		if (s->p[i].mmu[k][0] > 0 || s->p[i].mmu[k][1] > 0)
+			return true;
+	return false;
+}
+
+/* Name w (letters, digits, '_') in a gnuplot string of the enhanced
+ * terminal: '_' would start a subscript, "\\_" is the character. */
+static const char *gp_word(const char *w, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (; *w && o + 3 < len; w++) {
+		if (*w == '_')
+			buf[o++] = '\\', buf[o++] = '\\';
+		buf[o++] = *w;
+	}
+	buf[o] = 0;
+	return buf;
+}
+
+/* The MMU figure name of statistics stats[0..ns): grouped bars, a group per
+ * statistic, TDP and shadow side by side per pair. */
+static int mmu_figure(struct kb_plotctx *c, const struct kb_pgset *s, FILE *html, const int *stats,
+		      int ns, const char *name, const char *title)
+{
+	char plot[4096], q[160];
+	size_t o = 0;
+	FILE *d = kb_fig_data(c, name);
+
+	if (!d)
+		return -1;
+	fprintf(d, "# point\t(TDP\tshadow) per statistic\n");
+	for (unsigned i = 0; i < s->n; i++) {
+		kb_esc_gpdata(d, s->p[i].label);
+		for (int k = 0; k < ns; k++)
+			for (int side = 0; side < 2; side++) {
+				double v = s->p[i].mmu[stats[k]][side];
+
+				fprintf(d, v > 0 ? "\t%g" : "\t?", v); /* 0: no bar on a log axis */
+			}
+		fprintf(d, "\n");
+	}
+	if (fclose(d))
+		return -1;
+	for (int k = 0; k < ns && o < sizeof(plot); k++)
+		o += (size_t)snprintf(
+		    plot + o, sizeof(plot) - o,
+		    "%snewhistogram \"%s\" font \",10\" offset 0,1, "
+		    "data using %d:xtic(1) title \"%s\" lc rgb \"" KB_PG_TDP_COLOUR
+		    "\", \"\" using %d title \"%s\" lc rgb \"" KB_PG_SHADOW_COLOUR "\"",
+		    k ? ", " : "", gp_word(kb_pg_mmu[stats[k]], q, sizeof(q)), 2 + 2 * k,
+		    k ? "" : s->tdp_name, 3 + 2 * k, k ? "" : "shadow");
+	struct kb_figspec fs = {name,
+				title,
+				"point, grouped by statistic",
+				"count per run (median, log scale)",
+				fig_width(s->n * (unsigned)ns, 40),
+				480};
+
+	kb_fig_add(c, html, &fs,
+		   "set datafile missing \"?\"\nset style data histograms\n"
+		   "set style histogram clustered gap 1\nset style fill solid 0.85 border -1\n"
+		   "set logscale y\nset format y \"%%g\"\nset key top right noenhanced\n"
+		   "set xtics rotate by -30 font \",8\" noenhanced\nset bmargin 10\n"
+		   "set xlabel offset 0,-3\n"
+		   "plot %s",
+		   plot);
+	return 0;
+}
+
+int kb_pg_mmu_figures(struct kb_plotctx *c, const struct kb_pgset *s, FILE *html)
+{
+	int stats[KB_PG_MMU], ns = 0;
+	char name[64], title[200];
+
+	for (int k = 0; k < KB_PG_MMU; k++)
+		if (mmu_drawable(s, k))
+			stats[ns++] = k;
+	if (!ns) {
+		fprintf(html, "<p class=note>Every MMU statistic is 0 or not recorded on both "
+			      "sides: nothing to draw on a log axis.</p>\n");
+		return 0;
+	}
+	if (s->n * (unsigned)ns <= 24) {
+		snprintf(title, sizeof(title),
+			 "MMU statistics per run, %s against shadow (medians)", s->tdp_name);
+		return mmu_figure(c, s, html, stats, ns, "paging-mmu", title);
+	}
+	for (int k = 0; k < ns; k++) { /* too many groups for one figure: one per statistic */
+		snprintf(name, sizeof(name), "paging-mmu-%s", kb_pg_mmu[stats[k]]);
+		snprintf(title, sizeof(title), "%s per run, %s against shadow (medians)",
+			 kb_pg_mmu[stats[k]], s->tdp_name);
+		if (mmu_figure(c, s, html, &stats[k], 1, name, title))
+			return -1;
+	}
 	return 0;
 }

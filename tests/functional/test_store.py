@@ -71,7 +71,8 @@ def test_tdp_runs_of_an_ept_and_an_npt_host_stay_apart_in_the_report(tmp_path):
     got = {(r["point"].split(" paging=")[1].split()[0], r["median"], r["n"])
            for r in j["rows"] if r["metric"] == "w_ns"}
     assert got == {("ept", 100, 3), ("npt", 200, 3)}, got
-    assert "npt / ept" in (tmp_path / "rep" / "index.html").read_text()
+    # two TDP modes and no shadow: the paging section says so (no paging page)
+    assert "paging modes (ept, npt)" in (tmp_path / "rep" / "index.html").read_text()
     p = kb("compare", "ept", "npt", "--by", "paging", "--db", db, "--format", "json",
            "--mixed-hosts")
     assert p.returncode == 10, p.stdout + p.stderr

@@ -1,0 +1,247 @@
+/*
+ * compare's verdicts written out (see compareint.h): text for people,
+ * sorted by verdict (regressions first) within 100 columns, coloured on a
+ * terminal; JSON and CSV for machines, in the table's order.
+ */
+#include <assert.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analyze/compareint.h"
+#include "analyze/output.h"
+#include "analyze/stats.h"
+#include "common/escape.h"
+
+const char *const kb_compare_words[KB_NWORDS] = {"regressed", "improved", "unchanged", "noisy",
+						 NOT_COMPARABLE};
+
+/* Verdict w's place in the text: kb_compare_words' order. */
+static int rank(const char *w)
+{
+	int r = 0;
+
+	while (r < KB_NWORDS - 1 && strcmp(kb_compare_words[r], w))
+		r++;
+	return r;
+}
+
+/* qsort: by verdict, then in the table's (plan) order. */
+static int by_verdict(const void *pa, const void *pb)
+{
+	const struct verdict *a = pa, *b = pb;
+	int d = rank(a->word) - rank(b->word);
+
+	return d ? d : (a->s > b->s) - (a->s < b->s);
+}
+
+/* A colour for verdict w on a terminal (no NO_COLOR), else "". */
+static const char *colour(const char *w, bool tty)
+{
+	static const char *const c[] = {"\033[1;31m", "\033[32m", "", "\033[33m", "\033[35m"};
+
+	return tty ? c[rank(w)] : "";
+}
+
+/*
+ * Ratio r as a change in at most 8 characters: "+5.3%" and "-100.0%" with a
+ * decimal below 1000 %, "+1400%" without one up to 1000x, then the ratio
+ * itself ("2500x"), so the interval column never overflows.
+ */
+static const char *change(double r, char buf[16])
+{
+	double pct = (r - 1) * 100;
+
+	if (fabs(pct) < 999.95)
+		snprintf(buf, 16, "%+.1f%%", pct);
+	else if (r < 999.5)
+		snprintf(buf, 16, "%+.0f%%", pct);
+	else if (r < 9999999.5)
+		snprintf(buf, 16, "%.0fx", r);
+	else
+		snprintf(buf, 16, "%.1ex", r);
+	return buf;
+}
+
+#define TEXT_WIDTH 100
+
+/* The text's columns: the verdict's and the metric's widths, fitted to the
+ * rows (a metric cut at 20), so the point has room. */
+struct cols {
+	int verdict, metric;
+};
+
+/* Verdict v's row; all[0..n) the rows' params, NULL when the point column
+ * shows a point's params whole.  A point that would pass TEXT_WIDTH goes
+ * on a line of its own below. */
+static void text_row(FILE *out, const struct verdict *v, const char *const *all, size_t n,
+		     const struct cols *w, bool tty)
+{
+	char r[16], lo[16], hi[16], iv[48], pt[1100];
+	const char *point =
+	    all ? kb_params_part(v->s->params, all, n, false, pt, sizeof(pt)) : v->s->params;
+	int len;
+
+	if (v->why) {
+		snprintf(iv, sizeof(iv), "%8s  %-20s", "", "");
+	} else {
+		int pad = 16 - (int)strlen(change(v->lo, lo)) - (int)strlen(change(v->hi, hi));
+
+		snprintf(iv, sizeof(iv), "%8s  [%s, %s]%*s", change(v->ratio, r), lo, hi,
+			 pad > 0 ? pad : 0, "");
+	}
+	len = w->verdict + 1 + (int)strlen(iv) + 1 + w->metric + 12;
+	fprintf(out, "%s%-*s%s %s %-*.*s %4zu %4zu", colour(v->word, tty), w->verdict, v->word,
+		tty ? "\033[0m" : "", iv, w->metric, w->metric, v->s->metric, v->s->n[0],
+		v->s->n[1]);
+	if (len + 2 + (int)strlen(point) + (v->pairs ? 9 : 0) > TEXT_WIDTH)
+		fprintf(out, "\n%4s", "");
+	fprintf(out, "  %s%s\n", point, v->pairs ? " [paired]" : "");
+	if (v->why)
+		fprintf(out, "%6s(%s)\n", "", v->why);
+}
+
+/* "every point: " and the words of s, wrapped at TEXT_WIDTH. */
+static void every_point(FILE *out, const char *s)
+{
+	int col = fprintf(out, "every point:");
+
+	for (const char *p = s; *p;) {
+		int w = (int)strcspn(p, " ");
+
+		if (w && col + 1 + w > TEXT_WIDTH)
+			col = fprintf(out, "\n ");
+		if (w)
+			col += fprintf(out, " %.*s", w, p);
+		p += w + (p[w] == ' ');
+	}
+	fputc('\n', out);
+}
+
+static void print_text(FILE *out, struct verdict *v, size_t n, const struct kb_compare_opts *o,
+		       const struct table *t)
+{
+	bool tty = isatty(fileno(out)) && !getenv("NO_COLOR");
+	const char **all = calloc(n ? n : 1, sizeof(*all));
+	struct cols w = {(int)strlen("verdict"), (int)strlen("metric")};
+	char pt[1100];
+
+	qsort(v, n, sizeof(*v), by_verdict);
+	for (size_t i = 0; i < n; i++) {
+		int mw = (int)strlen(v[i].s->metric), vw = (int)strlen(v[i].word);
+
+		w.metric = mw > w.metric ? (mw < 20 ? mw : 20) : w.metric;
+		w.verdict = vw > w.verdict ? vw : w.verdict;
+		if (all)
+			all[i] = v[i].s->params;
+	}
+	fprintf(out, "compare %s %s -> %s (threshold %.1f%% unless a scenario says)\n",
+		o->by ? o->by : "campaign", t->label[0], t->label[1], o->threshold * 100);
+	fprintf(out, "hosts: %s -> %s%s\n", t->kinds[0], t->kinds[1],
+		t->emulated[0] || t->emulated[1]
+		    ? "\n  (timings emulated: the lab's QEMU TCG; exit counts and KVM statistics "
+		      "are real)"
+		    : "");
+	if (all) /* the rows' point column shows what tells them apart ("-": nothing) */
+		every_point(out, kb_params_part("", all, n, true, pt, sizeof(pt)));
+	fprintf(out, "%-*s %8s  %-20s %-*s %4s %4s  %s\n", w.verdict, "verdict", "change",
+		"95% interval", w.metric, "metric", "n_a", "n_b", "point");
+	for (size_t i = 0; i < n; i++)
+		text_row(out, &v[i], all, n, &w, tty);
+	free(all);
+}
+
+/* One result's JSON object. */
+static void json_result(FILE *out, const struct verdict *v)
+{
+	fprintf(out, "{\"point\": ");
+	kb_esc_json(out, v->s->params);
+	fprintf(out, ", \"metric\": ");
+	kb_esc_json(out, v->s->metric);
+	fprintf(out, ", \"unit\": ");
+	kb_esc_json(out, v->s->unit);
+	fprintf(out, ", \"verdict\": \"%s\"", v->word);
+	kb_out_jnum(out, "ratio", v->ratio);
+	kb_out_jnum(out, "low", v->lo);
+	kb_out_jnum(out, "high", v->hi);
+	kb_out_jnum(out, "threshold", v->threshold);
+	kb_out_jnum(out, "median_baseline", kb_median(v->s->v[0], v->s->n[0]));
+	kb_out_jnum(out, "median_candidate", kb_median(v->s->v[1], v->s->n[1]));
+	fprintf(out, ", \"n_baseline\": %zu, \"n_candidate\": %zu, \"pairs\": %zu", v->s->n[0],
+		v->s->n[1], v->pairs);
+	if (v->why) /* a constant of not_comparable() or judge(): nothing to escape */
+		fprintf(out, ", \"reason\": \"%s\"", v->why);
+	fputc('}', out);
+}
+
+static void print_json(FILE *out, struct verdict *v, size_t n, const struct kb_compare_opts *o,
+		       const struct table *t)
+{
+	const char *head[] = {
+	    "by", o->by ? o->by : "campaign", "baseline", t->label[0], "candidate", t->label[1]};
+	int first = 1;
+
+	fputc('{', out);
+	for (int k = 0; k < 6; k += 2) {
+		fprintf(out, "\"%s\": ", head[k]);
+		kb_esc_json(out, head[k + 1]);
+		fprintf(out, ", ");
+	}
+	fprintf(out, "\"host_kinds\": [");
+	kb_esc_json(out, t->kinds[0]);
+	fprintf(out, ", ");
+	kb_esc_json(out, t->kinds[1]);
+	fprintf(out, "], \"timings_emulated\": %s, \"results\": [",
+		t->emulated[0] || t->emulated[1] ? "true" : "false");
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i].word)
+			continue;
+		fprintf(out, "%s\n  ", first ? "" : ",");
+		json_result(out, &v[i]);
+		first = 0;
+	}
+	fprintf(out, "\n]}\n");
+}
+
+static void print_csv(FILE *out, struct verdict *v, size_t n)
+{
+	fprintf(out, "point,metric,unit,verdict,ratio,low,high,threshold,n_baseline,n_candidate,"
+		     "reason\n");
+	for (size_t i = 0; i < n; i++) {
+		const char *f[] = {v[i].s->params, v[i].s->metric, v[i].s->unit};
+		double x[4] = {v[i].ratio, v[i].lo, v[i].hi, v[i].threshold};
+
+		if (!v[i].word)
+			continue;
+		for (int k = 0; k < 3; k++) {
+			kb_out_csv(out, f[k]);
+			fputc(',', out);
+		}
+		fprintf(out, "%s,", v[i].word);
+		for (int k = 0; k < 4; k++) {
+			kb_out_num(out, x[k], false);
+			fputc(',', out);
+		}
+		fprintf(out, "%zu,%zu,%s\n", v[i].s->n[0], v[i].s->n[1], v[i].why ? v[i].why : "");
+	}
+}
+
+void kb_compare_print(FILE *out, const char *fmt, struct verdict *v, size_t n,
+		      const struct kb_compare_opts *o, const struct table *t,
+		      const size_t counts[KB_NWORDS])
+{
+	assert(KB_NWORDS == 5); /* the summary line names each */
+	if (!strcmp(fmt, "json")) {
+		print_json(out, v, n, o, t);
+	} else if (!strcmp(fmt, "csv")) {
+		print_csv(out, v, n);
+	} else {
+		print_text(out, v, n, o, t);
+		fprintf(out,
+			"summary: %zu regressed, %zu improved, %zu unchanged, %zu noisy, %zu not "
+			"comparable\n",
+			counts[0], counts[1], counts[2], counts[3], counts[4]);
+	}
+}

@@ -1,0 +1,251 @@
+"""NPT/EPT against shadow in one step (issue 14), on the fake VMM: from a
+database merged from a shadow host and an EPT host, paging.html shows the
+shadow / TDP ratio per point with its interval on a log axis against a line
+at 1 and the MMU statistics of both modes side by side; index.html has a
+short section linking to it (or says there is only one mode); compare --by
+paging names the sides by the modes they ran with, suggests --by when given
+mode names, and keeps large changes readable within 100 columns."""
+import json
+import re
+import shutil
+import sqlite3
+import statistics
+import subprocess
+
+import pytest
+
+from framework import fake
+from framework.harness import Harness, kb, rows
+
+SCENARIO = """[scenario]
+repeats = 5
+warmup = 0
+[matrix]
+workload = memtouch, ptchurn
+memory = 256M, 1G
+[workload.memtouch]
+args = fake.ns=3000
+[workload.ptchurn]
+args = fake.ns=2000
+"""
+
+# the EPT host is faster: shadow / EPT is 4 on memtouch, 2 on ptchurn
+EPT_SLOW = "memtouch=0.25,ptchurn=0.5"
+
+# per-run MMU statistics of each mode (KVM's counters)
+MMU = {"shadow": {"pf_fixed": 50000, "mmu_shadow_zapped": 1200, "mmu_pte_write": 30000,
+                  "tlb_flush": 800},
+       "ept": {"pf_fixed": 16000, "mmu_shadow_zapped": 0, "mmu_pte_write": 0,
+               "tlb_flush": 20}}
+
+RATIO_LABEL = "shadow / TDP ratio of the median (log scale)"
+
+
+def set_host(db, mode):
+    """Record db's campaign as run on a host of paging mode, with its MMU statistics."""
+    with sqlite3.connect(db) as c:
+        c.execute("UPDATE hosts SET uuid = ?, hostname = ?, paging = ?, kvm_module = ?",
+                  (f"{mode}-host", f"{mode}-host", mode,
+                   "kvm_intel" if mode == "ept" else "kvm_pvm"))
+        for name, value in MMU[mode].items():
+            c.execute("UPDATE kvm_stats SET value = ? WHERE name = ?", (value, name))
+
+
+@pytest.fixture(scope="module")
+def merged(tmp_path_factory):
+    """(merged database, the shadow side's database, report directory)."""
+    d = tmp_path_factory.mktemp("paging")
+    sides = {}
+    for mode, knobs in (("shadow", {}), ("ept", {"slow": EPT_SLOW})):
+        (d / mode).mkdir()
+        h = Harness(d / mode, env=fake.env(spread=0.03, **knobs))
+        h.run(h.scenario(SCENARIO), check=0)
+        set_host(h.db, mode)
+        sides[mode] = h.db
+    m = d / "m.db"
+    kb("merge", sides["shadow"], sides["ept"], "-o", m, check=0)
+    out = d / "rep"
+    p = kb("report", "1", "2", "--db", m, "--out", out)
+    assert p.returncode == 0, p.stdout[-2000:] + p.stderr
+    return m, sides["shadow"], out
+
+
+def paging_section(html):
+    """index.html's paging section: from its heading to the next."""
+    sec = html[html.index('<h2 id="paging">'):]
+    return sec[:sec.find("<h2", 4)] if "<h2" in sec[4:] else sec
+
+
+def gp_block(out, name):
+    """The gnuplot commands of figure name in plots/all.gp."""
+    gp = (out / "plots" / "all.gp").read_text()
+    start = gp.index(f"set output '{name}.svg'")
+    return gp[start:gp.index("unset output", start)]
+
+
+def table_rows(html, head):
+    """The cells of each row of the first table after the text head."""
+    part = html[html.index(head):]
+    table = part[part.index("<table>"):part.index("</table>")]
+    cells = [re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", r) for r in table.split("<tr>")[1:]]
+    return [[re.sub(r"<[^>]+>", "", c).replace("&ndash;", "-") for c in r] for r in cells]
+
+
+def medians(db):
+    """{(mode, workload, memory): median of the workload's main metric}."""
+    got = {}
+    for mode, wl, params, v in rows(
+            db, "SELECT h.paging, r.workload, r.params, m.value FROM runs r"
+                " JOIN campaigns c ON c.id = r.campaign_id JOIN hosts h ON h.id = c.host_id"
+                " JOIN metrics m ON m.run_id = r.id WHERE m.name = r.workload"
+                " AND r.warmup = 0 AND r.status = 'pass'"):
+        mem = re.search(r"memory=(\S+)", params).group(1)
+        got.setdefault((mode, wl, mem), []).append(v)
+    return {k: statistics.median(v) for k, v in got.items()}
+
+
+def test_paging_page_draws_the_ratio_on_a_log_axis(merged):
+    _, _, out = merged
+    page = out / "paging.html"
+    assert page.exists()
+    html = page.read_text()
+    assert f'data-ylabel="{RATIO_LABEL}"' in html and 'src="plots/paging.svg"' in html
+    block = gp_block(out, "paging")
+    assert "set logscale y" in block
+    # the reference line at 1 across the whole plot
+    assert "set arrow from graph 0, first 1 to graph 1, first 1 nohead" in block
+    svg = (out / "plots" / "paging.svg").read_text()
+    assert RATIO_LABEL in svg and "with its 95% interval" in svg
+    # one colour per meaning: the page's TDP and shadow headings
+    assert 'class=tdp>EPT median' in html and 'class=shadow>shadow median' in html
+
+
+def test_ratio_table_matches_the_medians_of_the_database(merged):
+    m, _, out = merged
+    html = (out / "paging.html").read_text()
+    med = medians(m)
+    table = table_rows(html, "<h2>Shadow / EPT per point</h2>")
+    assert table[0][:2] == ["point", "metric (unit)"] and "shadow / EPT" in table[0]
+    got = {}
+    for point, metric, ept, shadow, runs, ratio, interval, how in table[1:]:
+        wl, mem = point.split()
+        assert metric == f"{wl} (cycles)" and runs == "5 / 5" and how == "unpaired runs"
+        assert float(ept) == pytest.approx(med[("ept", wl, mem)], rel=1e-5)
+        assert float(shadow) == pytest.approx(med[("shadow", wl, mem)], rel=1e-5)
+        want = med[("shadow", wl, mem)] / med[("ept", wl, mem)]
+        assert float(ratio) == pytest.approx(want, abs=0.006), (point, ratio, want)
+        lo, hi = map(float, interval.split("-"))
+        assert lo <= float(ratio) <= hi and lo > 1
+        got[point] = float(ratio)
+    assert set(got) == {"memtouch 256M", "memtouch 1G", "ptchurn 256M", "ptchurn 1G"}
+    assert round(got["memtouch 1G"]) == 4 and round(got["ptchurn 1G"]) == 2
+    # the headline per workload
+    assert re.search(r"shadow is <b>[34]\.\d\dx( to [34]\.\d\dx)? slower</b> than EPT on "
+                     r"memtouch", html)
+    assert re.search(r"shadow is <b>[12]\.\d\dx( to [12]\.\d\dx)? slower</b> than EPT on "
+                     r"ptchurn", html)
+
+
+def test_mmu_statistics_of_both_modes_side_by_side(merged):
+    _, _, out = merged
+    html = (out / "paging.html").read_text()
+    table = table_rows(html, "<h2>MMU statistics</h2>")
+    names = ["pf_fixed", "mmu_shadow_zapped", "mmu_pte_write", "tlb_flush"]
+    assert table[0] == ["point"] + names and table[1] == ["EPT", "shadow"] * 4
+    for row in table[2:]:
+        values = [float(v) for v in row[1:]]
+        assert values == [v for n in names for v in (MMU["ept"][n], MMU["shadow"][n])], row
+    # the figure: grouped bars on a log axis, a 0 drawn as no bar (not as log 0)
+    block = gp_block(out, "paging-mmu")
+    assert "set logscale y" in block and 'set datafile missing "?"' in block
+    assert 'lc rgb "#1f77b4"' in block and 'lc rgb "#e6550d"' in block
+    dat = (out / "plots" / "paging-mmu.dat").read_text().splitlines()
+    assert all(line.split("\t")[3] == "?" for line in dat[1:])  # EPT zapped nothing
+    assert "0 (or not recorded) has no bar" in html
+    assert (out / "plots" / "paging-mmu.svg").stat().st_size > 1000
+
+
+def test_index_has_a_short_paging_section_linking_the_page(merged):
+    _, _, out = merged
+    html = (out / "index.html").read_text()
+    sec = paging_section(html)
+    assert '<a href="paging.html">' in sec and 'src="plots/paging.svg"' in sec
+    assert "slower</b> than EPT on memtouch" in sec and "95% interval" in sec
+    assert "<table" not in sec  # the tables are on paging.html
+
+
+def test_paging_page_renders_every_figure(merged, tmp_path):
+    _, _, out = merged
+    exe = shutil.which("chromium")
+    if not exe:
+        pytest.fail("chromium is missing: ci/install-deps installs Debian's chromium")
+    dom = subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu",
+                          "--virtual-time-budget=5000", f"--user-data-dir={tmp_path / 'p'}",
+                          "--dump-dom", (out / "paging.html").as_uri()],
+                         capture_output=True, text=True, timeout=120).stdout
+    assert 'data-figures-loaded="2"' in dom and 'data-figures-broken="0"' in dom, dom[:500]
+
+
+def test_one_mode_says_so_and_writes_no_paging_page(merged, tmp_path):
+    _, shadow_db, out = merged
+    one = tmp_path / "one"
+    shutil.copytree(out, one)  # an older report's paging.html goes
+    p = kb("report", "--db", shadow_db, "--out", one)
+    assert p.returncode == 0, p.stderr
+    html = (one / "index.html").read_text()
+    sec = paging_section(html)
+    assert "Only one paging mode (shadow)" in sec and "make bench SCENARIO=paging" in sec
+    assert "docs/reports.md" in sec
+    assert not (one / "paging.html").exists()
+
+
+def test_compare_by_paging_names_the_modes_the_runs_ran_with(merged):
+    m, _, _ = merged
+    for asked in ("ept", "tdp"):
+        p = kb("compare", asked, "shadow", "--by", "paging", "--db", m)
+        assert p.returncode == 10, p.stdout + p.stderr
+        assert p.stdout.startswith("compare paging ept -> shadow"), p.stdout
+        assert "paging=" not in p.stdout and "tdp" not in p.stdout, p.stdout
+        j = json.loads(kb("compare", asked, "shadow", "--by", "paging", "--db", m,
+                                        "--format", "json").stdout)
+        assert (j["baseline"], j["candidate"]) == ("ept", "shadow")
+        assert j["results"] and all("paging=" not in r["point"] for r in j["results"])
+    p = kb("compare", "host", "shadow", "--by", "paging", "--db", m)
+    assert p.returncode == 1 and "ept, shadow" in p.stderr, p.stderr
+
+
+def test_compare_given_mode_names_suggests_by_paging(merged):
+    m, _, _ = merged
+    p = kb("compare", "ept", "shadow", "--db", m)
+    assert p.returncode == 1 and p.stdout == ""
+    assert p.stderr.strip() == ("kvmbench: 'ept' is not a campaign; to compare paging modes: "
+                                "kvmbench compare ept shadow --by paging"), p.stderr
+    # a value of another axis: its --by, which then works
+    p = kb("compare", "256M", "1G", "--db", m)
+    assert p.returncode == 1 and "kvmbench compare 256M 1G --by memory" in p.stderr, p.stderr
+    p = kb("compare", "256M", "1G", "--by", "memory", "--db", m, "--mixed-hosts")
+    assert p.returncode in (0, 10) and p.stdout.startswith("compare memory 256M -> 1G"), p.stderr
+    p = kb("compare", "ept-host", "shadow-host", "--db", m)
+    assert p.returncode == 1 and "--by host" in p.stderr, p.stderr
+
+
+def test_compare_keeps_a_15x_change_readable_within_100_columns(tmp_path):
+    h = Harness(tmp_path, env=fake.env(spread=0.02))
+    sc = h.scenario(fake.pio_cpuid(5))
+    h.run(sc, check=0)
+    h.run(sc, env={"FAKE_SLOW": "15"}, check=0)
+    h.run(sc, env={"FAKE_SLOW": "2000"}, check=0)
+    for cand, change in (("2", r"\+1[345]\d\d%"), ("3", r"\d{4}x")):
+        p = h("compare", "1", cand)
+        assert p.returncode == 10, p.stdout + p.stderr
+        lines = p.stdout.splitlines()
+        assert all(len(ln) <= 100 for ln in lines), max(lines, key=len)
+        head = next(ln for ln in lines if ln.startswith("verdict"))
+        rows_ = [ln for ln in lines if ln.startswith("regressed")]
+        assert len(rows_) == 4, p.stdout
+        for ln in rows_:
+            assert re.search(rf"{change}  \[{change}, {change}\]", ln), ln
+            # the interval and the metric columns stay where the head puts them
+            assert ln.index("[") == head.index("95% interval")
+            assert ln[head.index("metric"):].split()[0] in ("pio", "pio_ns", "cpuid",
+                                                             "cpuid_ns"), ln
