@@ -46,9 +46,10 @@ struct kb_pgset {
 	char common[1100]; /* the params every pair has */
 };
 
-/* One colour per meaning, in every paging figure and table head. */
-#define KB_PG_TDP_COLOUR "#1f77b4"
-#define KB_PG_SHADOW_COLOUR "#e6550d"
+/* One colour per meaning, in every paging figure and table head: the
+ * report's own (plot.h), which the scaling and distribution figures use. */
+#define KB_PG_TDP_COLOUR KB_COLOR_TDP
+#define KB_PG_SHADOW_COLOUR KB_COLOR_SHADOW
 #define KB_PG_RATIO_COLOUR "#222222"
 
 /* The selection's pairs into s (s->n 0: none, s->modes says why).  0, or

@@ -158,7 +158,8 @@ def test_mmu_statistics_of_both_modes_side_by_side(merged):
     # the figure: grouped bars on a log axis, a 0 drawn as no bar (not as log 0)
     block = gp_block(out, "paging-mmu")
     assert "set logscale y" in block and 'set datafile missing "?"' in block
-    assert 'lc rgb "#1f77b4"' in block and 'lc rgb "#e6550d"' in block
+    # the same two colours as the scaling and distribution figures (plot.h)
+    assert 'lc rgb "#1f77b4"' in block and 'lc rgb "#d62728"' in block
     dat = (out / "plots" / "paging-mmu.dat").read_text().splitlines()
     assert all(line.split("\t")[3] == "?" for line in dat[1:])  # EPT zapped nothing
     assert "0 (or not recorded) has no bar" in html
