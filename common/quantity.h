@@ -14,4 +14,9 @@
  * v is not finite.  Returns buf. */
 const char *kb_quantity(char *buf, size_t len, double v, const char *unit);
 
+/* Two values of one metric in one scale, the unit said once: "4.92 ->
+ * 6.52 us", "12.8k -> 16.9k cycles" (the scale of the larger; "n/a" for a
+ * value that is not finite).  Returns buf. */
+const char *kb_quantity_pair(char *buf, size_t len, double a, double b, const char *unit);
+
 #endif

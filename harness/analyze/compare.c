@@ -176,6 +176,7 @@ static int load_side(sqlite3 *db, const struct kb_compare_opts *o, int side, con
 			 o->by);
 		return -1;
 	}
+	t->point_keyed = !strcmp(q.key, "r.point_key");
 	campaign_filter(o, camps, sizeof(camps));
 	if (load_values(db, o, side, sel, &q, camps, t, err, errlen))
 		return -1;

@@ -30,6 +30,7 @@ struct table {
 	char kinds[2][64]; /* each side's host kinds (vmx, svm, pvm, lab), comma-joined */
 	int emulated[2];   /* a side has runs with emulated timings (the lab) */
 	char label[2][64]; /* each side as the output names it (the modes --by paging ran) */
+	bool point_keyed;  /* a series' key is its point key (not params less an axis) */
 };
 
 struct verdict {

@@ -14,6 +14,7 @@
 #include "analyze/output.h"
 #include "analyze/stats.h"
 #include "common/escape.h"
+#include "common/quantity.h"
 
 const char *const kb_compare_words[KB_NWORDS] = {"regressed", "improved", "unchanged", "noisy",
 						 NOT_COMPARABLE};
@@ -67,11 +68,31 @@ static const char *change(double r, char buf[16])
 
 #define TEXT_WIDTH 100
 
-/* The text's columns: the verdict's and the metric's widths, fitted to the
- * rows (a metric cut at 20), so the point has room. */
+/* The text's columns: the verdict's, the metric's and the medians' widths,
+ * fitted to the rows (a metric cut at 20), so the point has room. */
 struct cols {
-	int verdict, metric;
+	int verdict, interval, metric, medians, runs;
 };
+
+/* "[lo, hi]" of v, or "" when it is not comparable. */
+static const char *interval(const struct verdict *v, char *buf, size_t len)
+{
+	char lo[16], hi[16];
+
+	if (v->why)
+		buf[0] = 0;
+	else
+		snprintf(buf, len, "[%s, %s]", change(v->lo, lo), change(v->hi, hi));
+	return buf;
+}
+
+/* The two sides' medians of v in one scale for reading ("4.92 -> 6.52
+ * us"). */
+static const char *medians(const struct verdict *v, char *buf, size_t len)
+{
+	return kb_quantity_pair(buf, len, kb_median(v->s->v[0], v->s->n[0]),
+				kb_median(v->s->v[1], v->s->n[1]), v->s->unit);
+}
 
 /* Verdict v's row; all[0..n) the rows' params, NULL when the point column
  * shows a point's params whole.  A point that would pass TEXT_WIDTH goes
@@ -79,23 +100,18 @@ struct cols {
 static void text_row(FILE *out, const struct verdict *v, const char *const *all, size_t n,
 		     const struct cols *w, bool tty)
 {
-	char r[16], lo[16], hi[16], iv[48], pt[1100];
+	char r[16], lo[40], iv[64], pt[1100], med[80], runs[48];
 	const char *point =
 	    all ? kb_params_part(v->s->params, all, n, false, pt, sizeof(pt)) : v->s->params;
 	int len;
 
-	if (v->why) {
-		snprintf(iv, sizeof(iv), "%8s  %-20s", "", "");
-	} else {
-		int pad = 16 - (int)strlen(change(v->lo, lo)) - (int)strlen(change(v->hi, hi));
-
-		snprintf(iv, sizeof(iv), "%8s  [%s, %s]%*s", change(v->ratio, r), lo, hi,
-			 pad > 0 ? pad : 0, "");
-	}
-	len = w->verdict + 1 + (int)strlen(iv) + 1 + w->metric + 12;
-	fprintf(out, "%s%-*s%s %s %-*.*s %4zu %4zu", colour(v->word, tty), w->verdict, v->word,
-		tty ? "\033[0m" : "", iv, w->metric, w->metric, v->s->metric, v->s->n[0],
-		v->s->n[1]);
+	snprintf(iv, sizeof(iv), "%8s %-*s", v->why ? "" : change(v->ratio, r), w->interval,
+		 interval(v, lo, sizeof(lo)));
+	snprintf(runs, sizeof(runs), "%zu/%zu", v->s->n[0], v->s->n[1]);
+	len = w->verdict + 1 + (int)strlen(iv) + 1 + w->metric + 1 + w->medians + 1 + w->runs;
+	fprintf(out, "%s%-*s%s %s %-*.*s %-*s %*s", colour(v->word, tty), w->verdict, v->word,
+		tty ? "\033[0m" : "", iv, w->metric, w->metric, v->s->metric, w->medians,
+		medians(v, med, sizeof(med)), w->runs, runs);
 	if (len + 2 + (int)strlen(point) + (v->pairs ? 9 : 0) > TEXT_WIDTH)
 		fprintf(out, "\n%4s", "");
 	fprintf(out, "  %s%s\n", point, v->pairs ? " [paired]" : "");
@@ -125,8 +141,9 @@ static void print_text(FILE *out, struct verdict *v, size_t n, const struct kb_c
 {
 	bool tty = isatty(fileno(out)) && !getenv("NO_COLOR");
 	const char **all = calloc(n ? n : 1, sizeof(*all));
-	struct cols w = {(int)strlen("verdict"), (int)strlen("metric")};
-	char pt[1100];
+	struct cols w = {(int)strlen("verdict"), (int)strlen("95% interval"), (int)strlen("metric"),
+			 (int)strlen("medians"), (int)strlen("runs")};
+	char pt[1100], med[80], iv[40];
 
 	qsort(v, n, sizeof(*v), by_verdict);
 	for (size_t i = 0; i < n; i++) {
@@ -134,6 +151,12 @@ static void print_text(FILE *out, struct verdict *v, size_t n, const struct kb_c
 
 		w.metric = mw > w.metric ? (mw < 20 ? mw : 20) : w.metric;
 		w.verdict = vw > w.verdict ? vw : w.verdict;
+		mw = (int)strlen(medians(&v[i], med, sizeof(med)));
+		w.medians = mw > w.medians ? mw : w.medians;
+		mw = (int)strlen(interval(&v[i], iv, sizeof(iv)));
+		w.interval = mw > w.interval ? mw : w.interval;
+		mw = snprintf(iv, sizeof(iv), "%zu/%zu", v[i].s->n[0], v[i].s->n[1]);
+		w.runs = mw > w.runs ? mw : w.runs;
 		if (all)
 			all[i] = v[i].s->params;
 	}
@@ -146,17 +169,23 @@ static void print_text(FILE *out, struct verdict *v, size_t n, const struct kb_c
 		    : "");
 	if (all) /* the rows' point column shows what tells them apart ("-": nothing) */
 		every_point(out, kb_params_part("", all, n, true, pt, sizeof(pt)));
-	fprintf(out, "%-*s %8s  %-20s %-*s %4s %4s  %s\n", w.verdict, "verdict", "change",
-		"95% interval", w.metric, "metric", "n_a", "n_b", "point");
+	fprintf(out, "%-*s %8s %-*s %-*s %-*s %*s  %s\n", w.verdict, "verdict", "change",
+		w.interval, "95% interval", w.metric, "metric", w.medians, "medians", w.runs,
+		"runs", "point");
 	for (size_t i = 0; i < n; i++)
 		text_row(out, &v[i], all, n, &w, tty);
 	free(all);
 }
 
 /* One result's JSON object. */
-static void json_result(FILE *out, const struct verdict *v)
+static void json_result(FILE *out, const struct verdict *v, bool point_keyed)
 {
-	fprintf(out, "{\"point\": ");
+	fprintf(out, "{\"point_key\": ");
+	if (point_keyed)
+		kb_esc_json(out, v->s->key);
+	else
+		fprintf(out, "null");
+	fprintf(out, ", \"params\": ");
 	kb_esc_json(out, v->s->params);
 	fprintf(out, ", \"metric\": ");
 	kb_esc_json(out, v->s->metric);
@@ -199,28 +228,34 @@ static void print_json(FILE *out, struct verdict *v, size_t n, const struct kb_c
 		if (!v[i].word)
 			continue;
 		fprintf(out, "%s\n  ", first ? "" : ",");
-		json_result(out, &v[i]);
+		json_result(out, &v[i], t->point_keyed);
 		first = 0;
 	}
 	fprintf(out, "\n]}\n");
 }
 
-static void print_csv(FILE *out, struct verdict *v, size_t n)
+static void print_csv(FILE *out, struct verdict *v, size_t n, bool point_keyed)
 {
-	fprintf(out, "point,metric,unit,verdict,ratio,low,high,threshold,n_baseline,n_candidate,"
-		     "reason\n");
+	fprintf(out, "point_key,params,metric,unit,verdict,ratio,low,high,threshold,"
+		     "median_baseline,median_candidate,n_baseline,n_candidate,reason\n");
 	for (size_t i = 0; i < n; i++) {
-		const char *f[] = {v[i].s->params, v[i].s->metric, v[i].s->unit};
-		double x[4] = {v[i].ratio, v[i].lo, v[i].hi, v[i].threshold};
+		const char *f[] = {point_keyed ? v[i].s->key : "", v[i].s->params, v[i].s->metric,
+				   v[i].s->unit};
+		double x[6] = {v[i].ratio,
+			       v[i].lo,
+			       v[i].hi,
+			       v[i].threshold,
+			       kb_median(v[i].s->v[0], v[i].s->n[0]),
+			       kb_median(v[i].s->v[1], v[i].s->n[1])};
 
 		if (!v[i].word)
 			continue;
-		for (int k = 0; k < 3; k++) {
+		for (int k = 0; k < 4; k++) {
 			kb_out_csv(out, f[k]);
 			fputc(',', out);
 		}
 		fprintf(out, "%s,", v[i].word);
-		for (int k = 0; k < 4; k++) {
+		for (int k = 0; k < 6; k++) {
 			kb_out_num(out, x[k], false);
 			fputc(',', out);
 		}
@@ -236,7 +271,7 @@ void kb_compare_print(FILE *out, const char *fmt, struct verdict *v, size_t n,
 	if (!strcmp(fmt, "json")) {
 		print_json(out, v, n, o, t);
 	} else if (!strcmp(fmt, "csv")) {
-		print_csv(out, v, n);
+		print_csv(out, v, n, t->point_keyed);
 	} else {
 		print_text(out, v, n, o, t);
 		fprintf(out,

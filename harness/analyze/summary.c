@@ -124,8 +124,9 @@ struct sum_out {
 };
 
 /* summary's CSV columns. */
-#define SUMMARY_CSV_HEAD                                                                          \
-	"campaign,point,params,runs,pass,fail,skip,metric,unit,median,ci_low,ci_high,min,max,cv," \
+#define SUMMARY_CSV_HEAD                                                                           \
+	"campaign,point_key,params,runs,pass,fail,skip,metric,unit,median,ci_low,ci_high,min,max," \
+	"cv,"                                                                                      \
 	"n\n"
 
 /* One metric or exit count of the current point as CSV or a JSON object;
@@ -280,7 +281,7 @@ static void point_head(sqlite3_stmt *pts, struct sum_out *o)
 		return;
 	}
 	if (o->fmt == KB_FMT_JSON) {
-		fprintf(o->f, "%s\n  {\"point\": ", o->items ? "," : "");
+		fprintf(o->f, "%s\n  {\"point_key\": ", o->items ? "," : "");
 		kb_esc_json(o->f, o->key);
 		kb_out_jstr(o->f, "params", o->params);
 		fprintf(o->f, ", \"runs\": %d, \"pass\": %d, \"fail\": %d, \"skip\": %d", c[0],

@@ -19,7 +19,7 @@
 
 /* The machine outputs' columns (CSV header, JSON keys), in order. */
 #define TABLE_CSV_HEAD \
-	"point_key,workload,label,point,paging,metric,unit,median,ci_low,ci_high,cv,n\n"
+	"point_key,workload,label,params,paging,host,metric,unit,median,ci_low,ci_high,cv,n\n"
 
 /* One row: a series summarised. */
 struct row {
@@ -49,23 +49,23 @@ static void row_html(FILE *html, const struct row *r)
 /* The row on stdout, as t->fmt says. */
 static void row_out(struct tout *t, const struct row *r)
 {
-	static const char *const key[] = {"point_key", "workload", "label", "point",
-					  "paging",    "metric",   "unit"};
+	static const char *const key[] = {"point_key", "workload", "label",  "params",
+					  "paging",    "host",	   "metric", "unit"};
 	const char *val[] = {r->p->pkey,   r->p->workload, r->p->label, r->p->params,
-			     r->p->paging, r->s->name,	   r->s->unit};
+			     r->p->paging, r->p->host,	   r->s->name,	r->s->unit};
 	double x[] = {r->st.median, r->lo, r->hi, r->st.cv};
 	static const char *const xkey[] = {"median", "ci_low", "ci_high", "cv"};
 
 	if (!strcmp(t->fmt, "json")) {
 		fprintf(t->out, "%s\n  {\"point_key\": ", t->first ? "" : ",");
 		kb_esc_json(t->out, val[0]);
-		for (int k = 1; k < 7; k++)
+		for (int k = 1; k < 8; k++)
 			kb_out_jstr(t->out, key[k], val[k]);
 		for (int k = 0; k < 4; k++)
 			kb_out_jnum(t->out, xkey[k], x[k]);
 		fprintf(t->out, ", \"n\": %zu}", r->s->n);
 	} else if (!strcmp(t->fmt, "csv")) {
-		for (int k = 0; k < 7; k++) {
+		for (int k = 0; k < 8; k++) {
 			kb_out_csv(t->out, val[k]);
 			fputc(',', t->out);
 		}

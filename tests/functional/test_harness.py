@@ -45,7 +45,7 @@ def test_scenario_errors_name_file_and_line(tmp_path, text, line, message):
     assert f"{f}:{line}: " in p.stderr and message in p.stderr, p.stderr
 
 
-EXPECTED_POINTS = {"smoke": 6, "smp16": 20, "exits": 5, "paging": 18, "nightly": 21,
+EXPECTED_POINTS = {"smoke": 6, "smp16": 20, "exits": 5, "paging": 6, "nightly": 21,
                    "linux-early": 1, "linux": 11, "devices": 34,
                    "qualify": 33}
 

@@ -70,14 +70,14 @@ def test_summary_json_and_csv_have_point_key_medians_intervals(h):
     (camp,) = js["campaigns"]
     assert camp["id"] == 1 and len(camp["points"]) == 2
     keys = {k for (k,) in h.rows("SELECT DISTINCT point_key FROM runs")}
-    assert {p["point"] for p in camp["points"]} == keys
+    assert {p["point_key"] for p in camp["points"]} == keys
     pt = next(p for p in camp["points"] if "pio" in p["params"])
     assert pt["runs"] == 3 and pt["pass"] == 3
     m = next(m for m in pt["metrics"] if m["metric"] == "pio_ns")
     assert m["ci_low"] <= m["median"] <= m["ci_high"] and m["n"] == 3 and m["unit"] == "ns"
     rows = list(csv.DictReader(io.StringIO(h("summary", "1", "--format", "csv",
                                              check=0).stdout)))
-    assert {"campaign", "point", "params", "metric", "unit", "median", "ci_low", "ci_high",
+    assert {"campaign", "point_key", "params", "metric", "unit", "median", "ci_low", "ci_high",
             "n"} <= set(rows[0])
     r = next(r for r in rows if r["metric"] == "pio_ns")
     assert float(r["median"]) == pytest.approx(m["median"], rel=1e-5)

@@ -77,8 +77,8 @@ def test_report_on_smoke_renders(kvm, smoke_db, tmp_path):
     assert {r["workload"] for r in j["rows"]} == {"cpuid", "pio"}
     assert all(r["ci_low"] <= r["median"] <= r["ci_high"] for r in j["rows"])
     csv = kb("report", "--db", smoke_db, "--out", out, "--format", "csv", check=0).stdout
-    assert csv.splitlines()[0].startswith("point_key,workload,label,point,paging,metric,"
-                                          "unit,median")
+    assert csv.splitlines()[0].startswith("point_key,workload,label,params,paging,host,"
+                                          "metric,unit,median")
 
 
 def test_report_paging_modes_from_a_merged_database(kvm, tmp_path):

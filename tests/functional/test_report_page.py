@@ -37,7 +37,7 @@ args = fake.ns=5000
 args = fake.status=skip
 """
 
-CSV_COLUMNS = ["point_key", "workload", "label", "point", "paging", "metric", "unit",
+CSV_COLUMNS = ["point_key", "workload", "label", "params", "paging", "host", "metric", "unit",
                "median", "ci_low", "ci_high", "cv", "n"]
 
 

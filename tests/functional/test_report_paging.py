@@ -210,7 +210,7 @@ def test_compare_by_paging_names_the_modes_the_runs_ran_with(merged):
         j = json.loads(kb("compare", asked, "shadow", "--by", "paging", "--db", m,
                                         "--format", "json").stdout)
         assert (j["baseline"], j["candidate"]) == ("ept", "shadow")
-        assert j["results"] and all("paging=" not in r["point"] for r in j["results"])
+        assert j["results"] and all("paging=" not in r["params"] for r in j["results"])
     p = kb("compare", "host", "shadow", "--by", "paging", "--db", m)
     assert p.returncode == 1 and "ept, shadow" in p.stderr, p.stderr
 
@@ -245,7 +245,7 @@ def test_compare_keeps_a_15x_change_readable_within_100_columns(tmp_path):
         rows_ = [ln for ln in lines if ln.startswith("regressed")]
         assert len(rows_) == 4, p.stdout
         for ln in rows_:
-            assert re.search(rf"{change}  \[{change}, {change}\]", ln), ln
+            assert re.search(rf"{change} \[{change}, {change}\]", ln), ln
             # the interval and the metric columns stay where the head puts them
             assert ln.index("[") == head.index("95% interval")
             assert ln[head.index("metric"):].split()[0] in ("pio", "pio_ns", "cpuid",

@@ -68,7 +68,7 @@ def test_tdp_runs_of_an_ept_and_an_npt_host_stay_apart_in_the_report(tmp_path):
                   " 'paging=tdp')")
     j = json.loads(kb("report", "1", "2", "--db", db, "--out", tmp_path / "rep",
                       "--format", "json", check=0).stdout)
-    got = {(r["point"].split(" paging=")[1].split()[0], r["median"], r["n"])
+    got = {(r["params"].split(" paging=")[1].split()[0], r["median"], r["n"])
            for r in j["rows"] if r["metric"] == "w_ns"}
     assert got == {("ept", 100, 3), ("npt", 200, 3)}, got
     # two TDP modes and no shadow: the paging section says so (no paging page)

@@ -202,10 +202,10 @@ def test_json_and_csv_stay_valid(tmp_path):
     rc, out, err = run_bytes("report", "--db", db, "--out", tmp_path / "r", "--format", "csv")
     assert rc == 0, err
     table = list(csv.reader(io.StringIO(out.decode("utf-8"), newline="")))
-    assert table[0] == ["point_key", "workload", "label", "point", "paging", "metric", "unit",
-                        "median", "ci_low", "ci_high", "cv", "n"]
-    assert len(table) == 7 and all(len(r) == 12 for r in table), table
-    assert {r[5] for r in table[1:]} == {EVIL_NAME + "\ufffd\ufffd"}
+    assert table[0] == ["point_key", "workload", "label", "params", "paging", "host", "metric",
+                        "unit", "median", "ci_low", "ci_high", "cv", "n"]
+    assert len(table) == 7 and all(len(r) == 13 for r in table), table
+    assert {r[6] for r in table[1:]} == {EVIL_NAME + "\ufffd\ufffd"}
     assert any(r[3].endswith('vmm_args=-name=a"b\ufffd') for r in table[1:])
     for fmt in ("json", "csv"):
         rc, out, err = run_bytes("compare", "1", "2", "--db", db, "--format", fmt)
@@ -216,7 +216,7 @@ def test_json_and_csv_stay_valid(tmp_path):
             assert {r["metric"] for r in j["results"]} == {EVIL_NAME + "\ufffd\x01"}
         else:
             t = list(csv.reader(io.StringIO(text, newline="")))
-            assert len(t) == 7 and all(len(r) == 11 for r in t), t
+            assert len(t) == 7 and all(len(r) == 14 for r in t), t
 
 
 def test_junit_stays_valid(tmp_path):

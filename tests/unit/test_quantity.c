@@ -14,8 +14,27 @@ static int is(double v, const char *unit, const char *want)
 	return !strcmp(b, want);
 }
 
+static int pair(double a, double b, const char *unit, const char *want)
+{
+	char buf[64];
+
+	kb_quantity_pair(buf, sizeof(buf), a, b, unit);
+	if (strcmp(buf, want))
+		fprintf(stderr, "kb_quantity_pair(%g, %g, %s) = '%s', want '%s'\n", a, b, unit, buf,
+			want);
+	return !strcmp(buf, want);
+}
+
 int main(void)
 {
+	/* one scale for both sides: the larger's */
+	CHECK(pair(4921.86, 6517.35, "ns", "4.92 -> 6.52 us"));
+	CHECK(pair(999, 1200, "ns", "0.999 -> 1.2 us"));
+	CHECK(pair(12796.8, 16945.1, "cycles", "12.8k -> 16.9k cycles"));
+	CHECK(pair(512, 2048, "count", "0.512k -> 2.05k"));
+	CHECK(pair(1.2e6, 9e5, "/s", "1.2M -> 0.9M/s"));
+	CHECK(pair(NAN, 3, "ns", "n/a -> 3 ns"));
+	CHECK(pair(0, 0, "ns", "0 -> 0 ns"));
 	CHECK(is(4940.6, "ns", "4.94 us"));
 	CHECK(is(999, "ns", "999 ns"));
 	CHECK(is(1000, "ns", "1 us"));
