@@ -215,7 +215,7 @@ int kb_plot_paging(struct kb_plotctx *c, FILE *html)
 		kb_paging_free(&s);
 		return -1;
 	}
-	kb_html(html, "<h2 id=\"paging\">Paging modes</h2>\n");
+	kb_html(html, "<h2>Paging modes</h2>\n");
 	snprintf(path, sizeof(path), "%s/paging.html", c->dir);
 	if (!s.n) {
 		no_pairs(html, &s);

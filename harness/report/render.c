@@ -178,7 +178,6 @@ static int sections(struct kb_plotctx *c, FILE *f)
 	    {"kvm-stats", kb_plot_kvm_stats},
 	    {"distributions", kb_plot_distributions},
 	    {"scaling", kb_plot_scaling},
-	    {"paging", kb_plot_paging},
 	};
 
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
@@ -207,6 +206,13 @@ static int write_page(struct kb_plotctx *c, const struct kb_report_opts *o, cons
 	}
 	page_start(f, name);
 	rc = kb_page_overview(c, f, n) || kb_page_failures(c, f, o->db);
+	/* the paging modes side by side (the headline, the ratio figure, a link
+	 * to paging.html) where the first screens show it */
+	if (!rc) {
+		fprintf(f, "<section id=paging>\n");
+		rc = kb_plot_paging(c, f);
+		fprintf(f, "</section>\n");
+	}
 	if (!rc)
 		campaigns(c, f);
 	rc = rc || kb_plot_tables(c, f, out, fmt) || sections(c, f);

@@ -100,7 +100,7 @@ def test_report_paging_modes_from_a_merged_database(kvm, tmp_path):
     mode = rows(a, "SELECT paging FROM hosts")[0][0]
     if mode == "ept":
         pytest.skip("this host has EPT already: the merged database has one mode")
-    assert 'id="paging"' in html and '<a href="paging.html">' in html
+    assert "<section id=paging>" in html and '<a href="paging.html">' in html
     page = (out / "paging.html").read_text()
     assert f"{mode} / EPT" in page and "mmu_pte_write" in page
     assert (out / "plots" / "paging.svg").exists()

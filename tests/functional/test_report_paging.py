@@ -71,9 +71,14 @@ def merged(tmp_path_factory):
 
 
 def paging_section(html):
-    """index.html's paging section: from its heading to the next."""
-    sec = html[html.index('<h2 id="paging">'):]
-    return sec[:sec.find("<h2", 4)] if "<h2" in sec[4:] else sec
+    """index.html's paging section (one, near the top: after the failures,
+    before the campaigns)."""
+    assert html.count("id=paging") == 1 and 'id="paging"' not in html
+    sec = html[html.index("<section id=paging>"):]
+    sec = sec[:sec.index("</section>")]
+    assert html.index("<section id=failures>") < html.index("<section id=paging>") < \
+        html.index("<section id=campaigns>")
+    return sec
 
 
 def gp_block(out, name):
