@@ -48,4 +48,10 @@ int kb_plot_kstat_medians(struct kb_plotctx *c);
 /* The series of point p for metric name, or NULL. */
 struct kb_pseries *kb_plot_series(const struct kb_plotctx *c, unsigned p, const char *name);
 
+/* A page's head: doctype, title, the report's one style sheet, the script
+ * that marks on <body> how many figures loaded (data-figures-loaded,
+ * data-figures-broken) and how many blocks stick out past the page
+ * (data-too-wide); then <body> and the title as <h1>. */
+void kb_page_start(FILE *f, const char *title);
+
 #endif

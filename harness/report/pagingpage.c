@@ -15,22 +15,6 @@
 #include "report/figure.h"
 #include "report/paging.h"
 
-static const char css[] =
-    "body{font-family:sans-serif;margin:2em;max-width:1300px;color:#222}"
-    "h1{font-size:1.5em}h2{font-size:1.2em;border-bottom:1px solid #ccc;margin-top:2em}"
-    "table{border-collapse:collapse;margin:1em 0;font-size:0.85em}"
-    "td,th{border:1px solid #ddd;padding:2px 6px;text-align:right}"
-    "td.l,th.l{text-align:left}figure{margin:1em 0}img{max-width:100%}"
-    "figcaption{font-size:0.85em;color:#555}.bad{color:#b00}.note{color:#555}"
-    ".tdp{color:" KB_PG_TDP_COLOUR "}.shadow{color:" KB_PG_SHADOW_COLOUR "}";
-
-/* Marks on <body> whether every figure loaded, as index.html does. */
-static const char check_script[] =
-    "<script>window.addEventListener('load',function(){var im=document.images,ok=0,bad=0;"
-    "for(var i=0;i<im.length;i++){if(im[i].complete&&im[i].naturalWidth>0)ok++;else bad++;}"
-    "document.body.setAttribute('data-figures-loaded',ok);"
-    "document.body.setAttribute('data-figures-broken',bad);});</script>";
-
 /* Why there is no comparison, on index.html. */
 static void no_pairs(FILE *html, const struct kb_pgset *s)
 {
@@ -149,7 +133,7 @@ static void page_ratios(FILE *f, const struct kb_pgset *s, const char *fig)
 /* paging.html; fig: the ratio figure's HTML.  0, or -1 with c->err. */
 static int write_page(struct kb_plotctx *c, const struct kb_pgset *s, const char *fig)
 {
-	char path[1300];
+	char path[1300], title[160];
 	FILE *f;
 	int rc;
 
@@ -158,12 +142,8 @@ static int write_page(struct kb_plotctx *c, const struct kb_pgset *s, const char
 		snprintf(c->err, sizeof(c->err), "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	kb_html(f,
-		"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Paging modes: "
-		"shadow against %s</title>",
-		s->tdp_name);
-	fprintf(f, "<style>%s</style>%s</head>\n<body>\n", css, check_script);
-	kb_html(f, "<h1>Paging modes: shadow against %s</h1>\n", s->tdp_name);
+	snprintf(title, sizeof(title), "Paging modes: shadow against %s", s->tdp_name);
+	kb_page_start(f, title);
 	page_intro(f, s);
 	kb_pg_headlines(f, c, s);
 	page_ratios(f, s, fig);

@@ -26,13 +26,6 @@
 #define THRESHOLD 0.05	  /* compare's default noise threshold */
 #define REGRESSION_COLOR "#e00000"
 
-/* Marks on <body> whether every figure loaded, as the report page does. */
-static const char check_script[] =
-    "<script>window.addEventListener('load',function(){var im=document.images,ok=0,bad=0;"
-    "for(var i=0;i<im.length;i++){if(im[i].complete&&im[i].naturalWidth>0)ok++;else bad++;}"
-    "document.body.setAttribute('data-figures-loaded',ok);"
-    "document.body.setAttribute('data-figures-broken',bad);});</script>";
-
 struct tcamp {
 	int64_t id;
 	char date[11]; /* YYYY-MM-DD */
@@ -454,17 +447,13 @@ int kb_plot_trend(struct kb_plotctx *c, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: cannot write", path);
 		return -1;
 	}
+	kb_page_start(html, "Nightly trend");
 	fprintf(html,
-		"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Nightly "
-		"trend</title><style>body{font-family:sans-serif;margin:2em;max-width:1100px}"
-		"img{max-width:100%%}.note{color:#555}li{margin:0.2em 0}"
-		".regressions{color:#b00}</style>%s</head>"
-		"<body>\n<h1>Nightly trend</h1>\n<p><a href=\"index.html\">Back to the "
+		"<p><a href=\"index.html\">Back to the "
 		"report</a>. A section per host and paging mode, never two hosts in one line: "
 		"each point's median with its 95%% interval in each nightly campaign. A red ring "
 		"marks a regression, a campaign worse than the one before it by more than 5%% "
-		"(compare's default threshold) with the two intervals apart.</p>\n",
-		check_script);
+		"(compare's default threshold) with the two intervals apart.</p>\n");
 	rc = trend_groups(c, html);
 	fprintf(html, "</body></html>\n");
 	if (fclose(html) || rc) {

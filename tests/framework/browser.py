@@ -32,6 +32,12 @@ def dom(page, tmp_path):
     return p.stdout
 
 
+def body(page, tmp_path):
+    """The <body> attributes the page's own script sets once loaded
+    (data-figures-loaded, data-figures-broken, data-too-wide, ...)."""
+    return Elements(dom(page, tmp_path)).body()
+
+
 def screenshot(page, tmp_path, name, height=900):
     """A WIDTH x height screenshot of page (the first screen by default),
     kept as build/test-screenshots/NAME.png too; its PNG bytes."""

@@ -9,32 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from framework import fake
+from framework import browser, fake
 from framework.harness import kb, rows, write
 from framework.host import in_lab
 from framework.lab import lab_retry, linux_host_fault
 from framework.paths import ROOT
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                  "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync",
-                  "--virtual-time-budget=5000"]
-
-
 def chromium(page, tmp_path):
-    """Open page headless: (figures loaded, figures broken, screenshot bytes)."""
-    exe = shutil.which("chromium")
-    if not exe:
-        pytest.fail("chromium is missing: ci/install-deps installs Debian's chromium")
-    prof = tmp_path / "chromium-profile"
-    dom = subprocess.run([exe, *CHROMIUM_FLAGS, f"--user-data-dir={prof}", "--dump-dom",
-                          page.as_uri()], capture_output=True, text=True, timeout=120).stdout
-    body = dom[dom.index("<body"):dom.index(">", dom.index("<body"))]
-    attr = dict(part.split("=") for part in body.replace('"', "").split()[1:])
-    shot = tmp_path / "shot.png"
-    subprocess.run([exe, *CHROMIUM_FLAGS, f"--user-data-dir={prof}2", "--window-size=1200,3000",
-                    f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120)
-    return int(attr["data-figures-loaded"]), int(attr["data-figures-broken"]), shot.read_bytes()
+    """Open page headless: (figures loaded, figures broken, first-screen
+    screenshot bytes)."""
+    attrs = browser.body(page, tmp_path)
+    shot = browser.screenshot(page, tmp_path, f"report-{page.parent.name}")
+    return int(attrs["data-figures-loaded"]), int(attrs["data-figures-broken"]), shot
 
 
 @pytest.fixture(scope="module")

@@ -7,15 +7,13 @@ columns.  Campaigns run on the fake VMM; the larger cases are synthetic
 databases written straight into the schema."""
 import html
 import re
-import shutil
 import sqlite3
-import subprocess
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
 import pytest
 
-from framework import fake
+from framework import browser, fake
 from framework.harness import kb, write
 
 SCENARIO = ("[scenario]\nrepeats = 5\nwarmup = 0\n[matrix]\nworkload = pio, cpuid\n"
@@ -171,22 +169,10 @@ def test_exits_keep_their_colours_and_kvm_stats_drop_all_zero_columns(two_hosts)
 
 def test_both_pages_load_every_figure_in_chromium_at_1400_px(two_hosts, tmp_path):
     d, _ = two_hosts
-    exe = shutil.which("chromium")
-    if not exe:
-        pytest.fail("chromium is missing: ci/install-deps installs Debian's chromium")
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update",
-             "--virtual-time-budget=5000", "--window-size=1400,3000"]
-    for i, page in enumerate(("index.html", "trend.html")):
-        dom = subprocess.run([exe, *flags, f"--user-data-dir={tmp_path}/p{i}", "--dump-dom",
-                              (d / "rep" / page).as_uri()], capture_output=True, text=True,
-                             timeout=120).stdout
-        body = re.search(r"<body([^>]*)>", dom).group(1)
-        loaded = re.search(r'data-figures-loaded="(\d+)"', body)
-        broken = re.search(r'data-figures-broken="(\d+)"', body)
-        assert loaded and broken, (page, body)
-        assert int(broken.group(1)) == 0
-        assert int(loaded.group(1)) == len(figures(d / "rep" / page)) > 0, page
+    for page in ("index.html", "trend.html"):
+        attrs = browser.body(d / "rep" / page, tmp_path)
+        assert attrs["data-figures-broken"] == "0", (page, attrs)
+        assert int(attrs["data-figures-loaded"]) == len(figures(d / "rep" / page)) > 0, page
 
 
 # --- synthetic databases --------------------------------------------------------

@@ -8,16 +8,13 @@ import csv
 import io
 import json
 import os
-import shutil
 import sqlite3
-import subprocess
 from html import unescape
 from html.parser import HTMLParser
 from urllib.parse import unquote
 
-import pytest
 
-from framework import fake
+from framework import browser as chromium, fake
 from framework.harness import Harness
 
 # pio and cpuid on four topologies: 8 points
@@ -101,24 +98,12 @@ def report(h, *args, env=None):
     return p, out, Page(page.read_text()) if page.exists() else None
 
 
-def browser(page, width=1400, height=900):
+def browser(page):
     """The <body> attributes the page's own script sets, in headless
-    Chromium at width x height; and a screenshot beside the page."""
-    exe = shutil.which("chromium")
-    if not exe:
-        pytest.skip("chromium is missing: ci/install-deps installs Debian's chromium")
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update",
-             "--virtual-time-budget=5000", "--hide-scrollbars",
-             f"--window-size={width},{height}"]
-    prof = page.parent / ".chromium"
-    dom = subprocess.run([exe, *flags, f"--user-data-dir={prof}", "--dump-dom", page.as_uri()],
-                         capture_output=True, text=True, timeout=120).stdout
-    subprocess.run([exe, *flags, f"--user-data-dir={prof}2",
-                    f"--screenshot={page.parent / 'first-screen.png'}", page.as_uri()],
-                   capture_output=True, timeout=120)
-    body = dom[dom.index("<body"):dom.index(">", dom.index("<body"))]
-    return dict(part.split("=", 1) for part in body.replace('"', "").split()[1:])
+    Chromium at 1400 px; a screenshot of its first screen kept."""
+    attrs = chromium.body(page, page.parent)
+    chromium.screenshot(page, page.parent, f"page-{page.parent.parent.name}")
+    return attrs
 
 
 def test_a_passing_campaign_says_pass_first(tmp_path):

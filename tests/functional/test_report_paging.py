@@ -10,11 +10,10 @@ import re
 import shutil
 import sqlite3
 import statistics
-import subprocess
 
 import pytest
 
-from framework import fake
+from framework import browser, fake
 from framework.harness import Harness, kb, rows
 
 SCENARIO = """[scenario]
@@ -182,14 +181,8 @@ def test_index_has_a_short_paging_section_linking_the_page(merged):
 
 def test_paging_page_renders_every_figure(merged, tmp_path):
     _, _, out = merged
-    exe = shutil.which("chromium")
-    if not exe:
-        pytest.fail("chromium is missing: ci/install-deps installs Debian's chromium")
-    dom = subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu",
-                          "--virtual-time-budget=5000", f"--user-data-dir={tmp_path / 'p'}",
-                          "--dump-dom", (out / "paging.html").as_uri()],
-                         capture_output=True, text=True, timeout=120).stdout
-    assert 'data-figures-loaded="2"' in dom and 'data-figures-broken="0"' in dom, dom[:500]
+    attrs = browser.body(out / "paging.html", tmp_path)
+    assert (attrs["data-figures-loaded"], attrs["data-figures-broken"]) == ("2", "0"), attrs
 
 
 def test_one_mode_says_so_and_writes_no_paging_page(merged, tmp_path):
