@@ -4,6 +4,7 @@ shadow).  Each lab boot takes 10-20 s of this machine's time, so the tests
 share boots where they can.  These tests boot labs: they run on the host
 (marker starts_lab), never inside a lab."""
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -182,3 +183,40 @@ def test_compare_npt_against_shadow_and_refuse_mixed_kinds(paging_db, tmp_path):
     assert "--mixed-hosts" in p.stderr
     p = kb("compare", a, b, "--by", "paging", "--db", db, "--mixed-hosts")
     assert p.returncode in (0, 10), p.stderr
+
+
+def test_make_bench_paging_ends_with_the_paging_page(lab, tmp_path):
+    """The user's one command for NPT against shadow: `make bench
+    SCENARIO=paging` (the lab on a host that cannot give both modes) ends
+    with a report whose paging page has the ratio per point on a log axis
+    and the MMU statistics of both modes; real KVM, so shadow paging's MMU
+    work shows in KVM's own statistics."""
+    name = f"test-paging-{os.getpid()}"
+    db = tmp_path / "k.db"
+    rep = ROOT / "reports" / name
+    try:
+        p = subprocess.run(["make", "-s", "bench", "SCENARIO=paging", f"DB={db}",
+                            f"BENCH_REPORT={name}"], cwd=ROOT, capture_output=True,
+                           text=True, timeout=1500)
+        assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+        assert f"report:   reports/{name}/index.html" in p.stdout
+        page = (rep / "paging.html").read_text()
+        index = (rep / "index.html").read_text()
+        gp = (rep / "plots" / "all.gp").read_text()
+        assert (rep / "plots" / "paging.svg").stat().st_size > 1000
+    finally:
+        shutil.rmtree(rep, ignore_errors=True)
+    for w in ("memtouch", "ptchurn", "tlbwalk"):
+        assert f"than NPT on {w}" in page or f"shadow and NPT on {w}" in page, w
+    ratio = gp[gp.index("set output 'paging.svg'"):]
+    ratio = ratio[:ratio.index("unset output")]
+    assert "set logscale y" in ratio and "shadow / TDP ratio" in ratio
+    for stat in ("pf_fixed", "mmu_shadow_zapped", "mmu_pte_write", "tlb_flush"):
+        assert stat in page
+    assert "<section id=paging>" in index and 'href="paging.html"' in index
+    with sqlite3.connect(db) as c:
+        fixed = dict(c.execute(
+            "SELECT r.paging, sum(k.value) FROM kvm_stats k JOIN runs r ON r.id = k.run_id"
+            " WHERE k.name = 'pf_fixed' AND r.warmup = 0 GROUP BY 1").fetchall())
+    # the shadow MMU fixes guest page faults itself; NPT leaves them to the guest
+    assert fixed.get("shadow", 0) > 10 * max(fixed.get("tdp", 0), 1), fixed
