@@ -178,7 +178,9 @@ bench: all
 	build/kvmbench summary last:bench --db $(DB) && \
 	{ build/kvmbench report last:bench --db $(DB) --name $(BENCH_REPORT) >/dev/null; \
 	  [ $$? -ne 1 ]; } && \
-	echo "database: $(DB)" && echo "report:   reports/$(BENCH_REPORT)/index.html"; \
+	echo "database: $(DB)" && echo "report:   reports/$(BENCH_REPORT)/index.html" && \
+	{ [ ! -e reports/$(BENCH_REPORT)/paging.html ] || \
+	  echo "paging:   reports/$(BENCH_REPORT)/paging.html"; }; \
 	exit $$rc
 
 images: $(BUILD)/images/initramfs.cpio.gz

@@ -313,7 +313,6 @@ static void judge(const struct series *s, const struct kb_scenario *sc, double d
 {
 	int dir = kb_metric_default_direction(s->unit);
 
-	assert(s->n[0] && s->n[1]); /* judge_all() judges only what both sides have */
 	v->s = s;
 	v->threshold = dflt;
 	for (unsigned i = 0; i < sc->nmetric_defs; i++) {
@@ -329,6 +328,12 @@ static void judge(const struct series *s, const struct kb_scenario *sc, double d
 		return;
 	}
 	v->ratio = v->lo = v->hi = NAN;
+	if (!s->n[0] || !s->n[1]) { /* a point that stopped (or started) passing */
+		v->why = s->n[1] ? "no passing run in the baseline"
+				 : "no passing run in the candidate: it failed or did not run";
+		v->word = NOT_COMPARABLE;
+		return;
+	}
 	if ((v->why = not_comparable(s))) {
 		v->word = NOT_COMPARABLE;
 		return;
@@ -352,21 +357,23 @@ static void judge(const struct series *s, const struct kb_scenario *sc, double d
 		v->word = worse > 0 ? "regressed" : "improved";
 }
 
-/* Judge every series both sides have, into v[]; counts[w] per words[w].
- * Returns the number judged (metrics with no direction are not). */
+/* Judge every series into v[] (one a side lacks is not comparable: a
+ * point must not drop out of a comparison unsaid); counts[w] per words[w].
+ * Returns the number judged (metrics with no direction are not), *both
+ * those both sides have. */
 static size_t judge_all(const struct table *t, const struct kb_scenario *sc, double threshold,
-			struct verdict *v, size_t counts[KB_NWORDS])
+			struct verdict *v, size_t counts[KB_NWORDS], size_t *both)
 {
 	size_t n = 0;
 
+	*both = 0;
 	for (size_t i = 0; i < t->n; i++) {
 		unsigned w = 0;
 
-		if (!t->s[i].n[0] || !t->s[i].n[1])
-			continue;
 		judge(&t->s[i], sc, threshold, &v[n]);
 		if (!v[n].word)
 			continue;
+		*both += t->s[i].n[0] && t->s[i].n[1];
 		while (w < KB_NWORDS && strcmp(kb_compare_words[w], v[n].word))
 			w++;
 		assert(w < KB_NWORDS);
@@ -378,13 +385,17 @@ static size_t judge_all(const struct table *t, const struct kb_scenario *sc, dou
 
 /* With --by campaign (the default) the sides are campaign selectors: their
  * ids into a and b (*ida the baseline's), else a and b as given.  0 or -1. */
-static int resolve_sides(sqlite3 *db, const struct kb_compare_opts *o, char a[64], char b[64],
-			 int64_t *ida, char *err, size_t errlen)
+static int resolve_sides(sqlite3 *db, const struct kb_compare_opts *o, char a[KB_SIDE_MAX],
+			 char b[KB_SIDE_MAX], int64_t *ida, char *err, size_t errlen)
 {
 	int64_t idb;
 
-	snprintf(a, 64, "%s", o->baseline);
-	snprintf(b, 64, "%s", o->candidate);
+	if (strlen(o->baseline) >= KB_SIDE_MAX || strlen(o->candidate) >= KB_SIDE_MAX) {
+		snprintf(err, errlen, "a side's value is longer than %d bytes", KB_SIDE_MAX - 1);
+		return -1;
+	}
+	snprintf(a, KB_SIDE_MAX, "%s", o->baseline);
+	snprintf(b, KB_SIDE_MAX, "%s", o->candidate);
 	if (o->by && strcmp(o->by, "campaign"))
 		return 0;
 	if ((*ida = kb_campaign_resolve(db, o->baseline, err, errlen)) < 0) {
@@ -395,8 +406,8 @@ static int resolve_sides(sqlite3 *db, const struct kb_compare_opts *o, char a[64
 		kb_compare_not_a_campaign(db, o, o->candidate, err, errlen);
 		return -1;
 	}
-	snprintf(a, 64, "%lld", (long long)*ida);
-	snprintf(b, 64, "%lld", (long long)idb);
+	snprintf(a, KB_SIDE_MAX, "%lld", (long long)*ida);
+	snprintf(b, KB_SIDE_MAX, "%lld", (long long)idb);
 	return 0;
 }
 
@@ -417,9 +428,9 @@ int kb_compare(const struct kb_compare_opts *o, FILE *out, char *err, size_t err
 	struct kb_scenario *sc = calloc(1, sizeof(*sc));
 	struct verdict *v = NULL;
 	sqlite3 *db = NULL;
-	char a[64], b[64];
+	char a[KB_SIDE_MAX], b[KB_SIDE_MAX];
 	int rc = -1;
-	size_t common = 0, counts[KB_NWORDS] = {0};
+	size_t common = 0, both = 0, counts[KB_NWORDS] = {0};
 	int64_t ida = 0;
 	const char *fmt = o->format ? o->format : "text";
 
@@ -435,8 +446,8 @@ int kb_compare(const struct kb_compare_opts *o, FILE *out, char *err, size_t err
 	load_defs(db, o, ida, sc);
 	if (!(v = calloc(t.n ? t.n : 1, sizeof(*v))))
 		goto out;
-	common = judge_all(&t, sc, o->threshold > 0 ? o->threshold : 0.05, v, counts);
-	if (!common) {
+	common = judge_all(&t, sc, o->threshold > 0 ? o->threshold : 0.05, v, counts, &both);
+	if (!both) {
 		snprintf(err, errlen, "%s and %s share no points with comparable metrics",
 			 o->baseline, o->candidate);
 		goto out;

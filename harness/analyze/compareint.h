@@ -14,6 +14,10 @@
 #include "analyze/compare.h"
 #include "plan/scenario.h"
 
+/* The longest side value (a campaign selector, a vmm_args value, ...):
+ * longer ones are refused, never cut (a cut value can name the other side). */
+#define KB_SIDE_MAX 1024
+
 struct series {
 	char key[1100];	   /* match key */
 	char params[1100]; /* for display */
@@ -27,10 +31,10 @@ struct series {
 struct table {
 	struct series *s;
 	size_t n, cap;
-	char kinds[2][64]; /* each side's host kinds (vmx, svm, pvm, lab), comma-joined */
-	int emulated[2];   /* a side has runs with emulated timings (the lab) */
-	char label[2][64]; /* each side as the output names it (the modes --by paging ran) */
-	bool point_keyed;  /* a series' key is its point key (not params less an axis) */
+	char kinds[2][64];	    /* each side's host kinds (vmx, svm, pvm, lab), comma-joined */
+	int emulated[2];	    /* a side has runs with emulated timings (the lab) */
+	char label[2][KB_SIDE_MAX]; /* each side as the output names it (--by paging: the modes) */
+	bool point_keyed;	    /* a series' key is its point key (not params less an axis) */
 };
 
 struct verdict {

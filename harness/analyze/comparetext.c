@@ -237,7 +237,7 @@ static void print_json(FILE *out, struct verdict *v, size_t n, const struct kb_c
 static void print_csv(FILE *out, struct verdict *v, size_t n, bool point_keyed)
 {
 	fprintf(out, "point_key,params,metric,unit,verdict,ratio,low,high,threshold,"
-		     "median_baseline,median_candidate,n_baseline,n_candidate,reason\n");
+		     "median_baseline,median_candidate,n_baseline,n_candidate,pairs,reason\n");
 	for (size_t i = 0; i < n; i++) {
 		const char *f[] = {point_keyed ? v[i].s->key : "", v[i].s->params, v[i].s->metric,
 				   v[i].s->unit};
@@ -259,7 +259,8 @@ static void print_csv(FILE *out, struct verdict *v, size_t n, bool point_keyed)
 			kb_out_num(out, x[k], false);
 			fputc(',', out);
 		}
-		fprintf(out, "%zu,%zu,%s\n", v[i].s->n[0], v[i].s->n[1], v[i].why ? v[i].why : "");
+		fprintf(out, "%zu,%zu,%zu,%s\n", v[i].s->n[0], v[i].s->n[1], v[i].pairs,
+			v[i].why ? v[i].why : "");
 	}
 }
 

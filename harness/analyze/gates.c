@@ -188,6 +188,18 @@ static int write_junit(const char *path, struct tcase *t, unsigned n, const char
 	return fclose(f);
 }
 
+/* s as TAP text: a '#' (which starts a directive: "# TODO" would excuse a
+ * failure) as "\\#", control characters (a newline would start a forged
+ * "ok" line) as spaces. */
+static void tap_text(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '#' || *s == '\\')
+			fputc('\\', out);
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, out);
+	}
+}
+
 /* The cases as TAP version 13 (kvm-unit-tests' consumers read it). */
 static void write_tap(FILE *out, const struct tcase *t, unsigned n)
 {
@@ -195,15 +207,18 @@ static void write_tap(FILE *out, const struct tcase *t, unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		const struct tcase *c = &t[i];
 
-		fprintf(out, "%sok %u - %s/%s", c->failure[0] ? "not " : "", i + 1, c->suite,
-			c->name);
-		if (c->failure[0])
-			fprintf(out, " # %s", c->failure);
-		else if (c->skipped[0])
-			fprintf(out, " # SKIP %s", c->skipped);
+		fprintf(out, "%sok %u - %s/", c->failure[0] ? "not " : "", i + 1, c->suite);
+		tap_text(out, c->name);
+		if (c->failure[0] || c->skipped[0]) {
+			fprintf(out, c->failure[0] ? " # " : " # SKIP ");
+			tap_text(out, c->failure[0] ? c->failure : c->skipped);
+		}
 		fputc('\n', out);
-		if (c->failure[0] && c->log[0])
-			fprintf(out, "# logs: %s (console.log, vmm.log, stats.json)\n", c->log);
+		if (c->failure[0] && c->log[0]) {
+			fprintf(out, "# logs: ");
+			tap_text(out, c->log);
+			fprintf(out, " (console.log, vmm.log, stats.json)\n");
+		}
 	}
 }
 

@@ -142,8 +142,12 @@ static int run_run(void *state, const struct kb_cli *cli)
 	o->scenario = cli->args[0];
 	if (!o->db)
 		o->db = cli->db;
-	if (kb_scenario_check(cli, o->scenario))
+	if (kb_scenario_check(cli, o->scenario)) {
+		if (o->tap) /* still a TAP document, saying why there is nothing */
+			printf("TAP version 13\n1..0\nBail out! scenario '%s' not found\n",
+			       o->scenario);
 		return 1;
+	}
 	if (o->tap && o->dry_run) {
 		fprintf(stderr, WHO ": --format tap and --dry-run: the plan is text only\n");
 		return 1;

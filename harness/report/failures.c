@@ -194,13 +194,14 @@ static int load_groups(struct kb_plotctx *c, struct flist *l)
 {
 #define WHY "IFNULL(r.reason, 'no reason recorded')"
 	sqlite3_stmt *st = kb_plot_query(
-	    c, "SELECT " KB_REPORT_POINT_IDENT ", IFNULL(r.exit_code, -1), CASE WHEN instr(" WHY
-	       ", ' (logs: ') THEN substr(" WHY ", 1, instr(" WHY ", ' (logs: ') - 1) ELSE " WHY
-	       " END AS why, count(*), group_concat(r.repeat || ' ' || IFNULL(r.log_dir, ''),"
-	       " char(10)), (SELECT count(*) FROM runs q WHERE q.campaign_id = r.campaign_id AND"
-	       " q.point_key = r.point_key AND q.warmup = 0), r.campaign_id FROM runs r WHERE"
-	       " r.campaign_id IN (%s) AND r.warmup = 0 AND r.status = 'fail' GROUP BY"
-	       " r.campaign_id, r.point_key, 2, why ORDER BY min(r.seq)");
+	    c,
+	    "SELECT " KB_REPORT_POINT_IDENT ", IFNULL(r.exit_code, -1), CASE WHEN instr(" WHY
+	    ", ' (logs: ') THEN substr(" WHY ", 1, instr(" WHY ", ' (logs: ') - 1) ELSE " WHY
+	    " END AS why, count(*), group_concat(r.repeat || ' ' || IFNULL(r.log_dir, ''),"
+	    " char(10)), (SELECT count(*) FROM runs q WHERE q.campaign_id = r.campaign_id AND"
+	    " q.point_key = r.point_key AND q.warmup = 0), r.campaign_id FROM runs r WHERE"
+	    " r.campaign_id IN (%s) AND r.warmup = 0 AND r.status NOT IN ('pass', 'skip') GROUP BY"
+	    " r.campaign_id, r.point_key, 2, why ORDER BY min(r.seq)");
 #undef WHY
 	size_t cap = 0;
 	int rc = st ? 0 : -1;

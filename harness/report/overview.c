@@ -67,9 +67,10 @@ static int find_incomplete(struct kb_plotctx *c, struct kb_page_counts *n)
 int kb_page_count(struct kb_plotctx *c, struct kb_page_counts *n)
 {
 	sqlite3_stmt *st = kb_plot_query(
-	    c, "SELECT total(status = 'pass'), total(status = 'fail'), total(status = 'skip'),"
+	    c, "SELECT total(status = 'pass'), total(status NOT IN ('pass', 'skip')), total(status "
+	       "= 'skip'),"
 	       " (SELECT count(DISTINCT " KB_REPORT_POINT_IDENT ") FROM runs r WHERE"
-	       " r.campaign_id IN (%s) AND r.warmup = 0 AND r.status = 'fail')"
+	       " r.campaign_id IN (%s) AND r.warmup = 0 AND r.status NOT IN ('pass', 'skip'))"
 	       " FROM runs WHERE campaign_id IN (%s) AND warmup = 0");
 
 	memset(n, 0, sizeof(*n));
@@ -88,7 +89,8 @@ int kb_page_count(struct kb_plotctx *c, struct kb_page_counts *n)
 void kb_page_workload_runs(struct kb_plotctx *c, const char *wl, long n[3])
 {
 	sqlite3_stmt *st = kb_plot_query(
-	    c, "SELECT total(status = 'pass'), total(status = 'fail'), total(status = 'skip')"
+	    c, "SELECT total(status = 'pass'), total(status NOT IN ('pass', 'skip')), total(status "
+	       "= 'skip')"
 	       " FROM runs WHERE campaign_id IN (%s) AND warmup = 0 AND workload = ?");
 
 	n[0] = n[1] = n[2] = 0;

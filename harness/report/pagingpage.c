@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/escape.h"
+#include "common/quantity.h"
 #include "report/figure.h"
 #include "report/paging.h"
 
@@ -54,8 +55,12 @@ static void ratio_table(FILE *f, const struct kb_pgset *s)
 
 		kb_html(f, "<tr><td class=l>%s</td><td class=l>%s (%s)</td>", p->label, p->metric,
 			p->unit);
-		fprintf(f, "<td>%.6g</td><td>%.6g</td><td>%zu / %zu</td>", p->med[0], p->med[1],
-			p->n[0], p->n[1]);
+		char q[2][32]; /* the medians for reading: 4.19M, not 4.18641e+06 */
+
+		kb_quantity(q[0], sizeof(q[0]), p->med[0], "");
+		kb_quantity(q[1], sizeof(q[1]), p->med[1], "");
+		fprintf(f, "<td>%s</td><td>%s</td><td>%zu / %zu</td>", q[0], q[1], p->n[0],
+			p->n[1]);
 		if (isnan(p->ratio))
 			kb_html(f, "<td></td><td></td><td class=l>no ratio: %s</td></tr>\n",
 				p->why);

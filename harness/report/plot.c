@@ -277,10 +277,11 @@ static int query_points(struct kb_plotctx *c, char *err, size_t errlen)
 	sqlite3_stmt *st = kb_plot_query(
 	    c, "SELECT " KB_REPORT_POINT_IDENT ", min(r.params), min(r.workload),"
 	       " min(r.topology), min(r.vcpus), min(" KB_SQL_PAGING "),"
-	       " r.point_key, min(IFNULL(h.hostname, '')) FROM runs r JOIN campaigns c ON c.id = "
-	       "r.campaign_id JOIN hosts h"
-	       " ON h.id = c.host_id WHERE r.campaign_id IN (%s) AND r.warmup = 0"
-	       " GROUP BY r.campaign_id, r.point_key ORDER BY r.campaign_id, min(r.seq)");
+	       " r.point_key, min(" KB_REPORT_HOST_OF(
+		   "h") ") FROM runs r JOIN campaigns c ON c.id = "
+			"r.campaign_id JOIN hosts h"
+			" ON h.id = c.host_id WHERE r.campaign_id IN (%s) AND r.warmup = 0"
+			" GROUP BY r.campaign_id, r.point_key ORDER BY r.campaign_id, min(r.seq)");
 	unsigned cap = 0;
 
 	if (!st) {

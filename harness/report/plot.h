@@ -18,15 +18,24 @@
 #include "store/sqlexpr.h"
 
 /*
- * A point as the report tells it apart: run r's point key, the paging mode
- * it really ran with and the name of its host, "KEY/MODE/HOST" (at most 200
- * bytes), so that the same point from two hosts, even of one mode, stays
- * two points and no figure mixes hosts.  r's host is looked up as hh.
+ * Host row H as the report names it: its hostname, and "#ID" after it when
+ * another host row (another machine: another uuid) has the same name, so
+ * that two machines called localhost never share a series.
  */
-#define KB_REPORT_POINT_IDENT                                                 \
-	"substr(r.point_key || '/' || (SELECT " KB_SQL_PAGING_HH " || '/' ||" \
-	" IFNULL(hh.hostname, '') FROM campaigns cc JOIN hosts hh ON hh.id =" \
-	" cc.host_id WHERE cc.id = r.campaign_id), 1, 200)"
+#define KB_REPORT_HOST_OF(H)                                                            \
+	"(IFNULL(" H ".hostname, '') || CASE WHEN (SELECT count(*) FROM hosts hx WHERE" \
+	" hx.hostname IS " H ".hostname) > 1 THEN '#' || " H ".id ELSE '' END)"
+
+/*
+ * A point as the report tells it apart: run r's point key, the paging mode
+ * it really ran with and its host (KB_REPORT_HOST_OF), "KEY/MODE/HOST" (at
+ * most 200 bytes), so that the same point from two hosts, even of one mode,
+ * stays two points and no figure mixes hosts.  r's host is looked up as hh.
+ */
+#define KB_REPORT_POINT_IDENT                                                     \
+	"substr(r.point_key || '/' || (SELECT " KB_SQL_PAGING_HH " || '/' ||"     \
+	" " KB_REPORT_HOST_OF("hh") " FROM campaigns cc JOIN hosts hh ON hh.id =" \
+				    " cc.host_id WHERE cc.id = r.campaign_id), 1, 200)"
 
 struct kb_ppoint {
 	char key[208]; /* KB_REPORT_POINT_IDENT: point key / paging / host */
@@ -37,7 +46,7 @@ struct kb_ppoint {
 	char topology[32];
 	char paging[16]; /* effective: the host's when the point says host or tdp */
 	int vcpus;
-	char host[128]; /* the hostname of the host it ran on */
+	char host[128]; /* the host it ran on (KB_REPORT_HOST_OF) */
 };
 
 struct kb_pseries { /* one metric of one point, measured runs only */

@@ -4,7 +4,8 @@
  * cycles, rates) with their 95% interval, CV and run count, and its
  * counters (no direction: iterations, rounds) in a collapsed table below;
  * on stdout every metric as text, JSON or CSV with the columns compare
- * and summary use (point_key, point, metric, unit, median, ci_low, ...).
+ * and summary use (point_key, params, metric, unit, median, ci_low, ...;
+ * docs/reports.md).
  */
 #include <assert.h>
 #include <stdbool.h>

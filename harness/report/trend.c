@@ -62,9 +62,10 @@ static int group_campaigns(struct kb_plotctx *c, struct tgroup *g)
 	sqlite3_stmt *st = kb_plot_query(
 	    c, "SELECT c.id, substr(c.started, 1, 10) FROM campaigns c JOIN hosts h"
 	       " ON h.id = c.host_id WHERE c.kind = 'nightly' AND c.state = 'done'"
-	       " AND IFNULL(h.hostname, '') = ?1 AND EXISTS (SELECT 1 FROM runs r WHERE"
-	       " r.campaign_id = c.id AND r.warmup = 0 AND " KB_SQL_PAGING " = ?2)"
-	       " ORDER BY c.id DESC LIMIT 512");
+	       " AND " KB_REPORT_HOST_OF(
+		   "h") " = ?1 AND EXISTS (SELECT 1 FROM runs r WHERE"
+			" r.campaign_id = c.id AND r.warmup = 0 AND " KB_SQL_PAGING " = ?2)"
+			" ORDER BY c.id DESC LIMIT 512");
 
 	if (!st)
 		return -1;
@@ -117,8 +118,9 @@ static int trend_values(struct kb_plotctx *c, const struct tfig *f, struct kb_bu
 	    c, "SELECT r.campaign_id, r.point_key, m.value FROM runs r JOIN campaigns c"
 	       " ON c.id = r.campaign_id JOIN hosts h ON h.id = c.host_id JOIN metrics m"
 	       " ON m.run_id = r.id WHERE c.kind = 'nightly' AND c.state = 'done'"
-	       " AND IFNULL(h.hostname, '') = ?1 AND " KB_SQL_PAGING " = ?2 AND r.workload = ?3"
-	       " AND m.name = ?4 AND r.warmup = 0 AND r.status = 'pass' AND m.value IS NOT NULL");
+	       " AND " KB_REPORT_HOST_OF("h") " = ?1 AND " KB_SQL_PAGING " = ?2 AND r.workload = ?3"
+					      " AND m.name = ?4 AND r.warmup = 0 AND r.status = "
+					      "'pass' AND m.value IS NOT NULL");
 	int rc = st ? 0 : -1;
 
 	if (st) {

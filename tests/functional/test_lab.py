@@ -200,6 +200,7 @@ def test_make_bench_paging_ends_with_the_paging_page(lab, tmp_path):
                            text=True, timeout=1500)
         assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
         assert f"report:   reports/{name}/index.html" in p.stdout
+        assert f"paging:   reports/{name}/paging.html" in p.stdout
         page = (rep / "paging.html").read_text()
         index = (rep / "index.html").read_text()
         gp = (rep / "plots" / "all.gp").read_text()

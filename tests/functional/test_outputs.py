@@ -164,3 +164,28 @@ def test_compare_text_is_sorted_by_verdict_and_fits_100_columns(h):
     assert words and words == sorted(words, key=order.get), words
     assert words[0] == "regressed"
     assert "\x1b[" not in p.stdout  # not a TTY: no colour
+
+
+def test_compare_never_cuts_a_side_value(h):
+    """A side named by a long value (a vmm_args A/B with a long build name)
+    is compared whole: cut at 63 bytes it once named the other side too,
+    and a 40% slowdown came out "unchanged"."""
+    a = "-name build-0123456789-abcdefghij-klmnopqrstuvwxyz-ABCDEFGHIJKL"
+    h.run(h.scenario("[scenario]\nrepeats = 5\nwarmup = 0\n[matrix]\nworkload = pio\n"
+                     f"vmm_args = {a} | {a} -test-exit-delay 2000\n[workload.pio]\n"
+                     "args = fake.ns=5000\n"), check=0)
+    p = h("compare", "--by", "vmm_args", "--", a, f"{a} -test-exit-delay 2000")
+    assert p.returncode == 10, p.stdout + p.stderr
+    assert "2 regressed" in p.stdout
+    p = h("compare", "--by", "vmm_args", "--", "x" * 2000, a)
+    assert p.returncode == 1 and "longer than 1023 bytes" in p.stderr, p.stderr
+
+
+def test_compare_lists_a_point_that_stopped_passing(h):
+    sc = h.scenario(COMPARE)
+    h.run(sc, check=0)
+    h.run(sc, env={"FAKE_STATUS": "cpuid=crash"}, check=2)
+    p = h("compare", "1", "2")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert p.stdout.count("no passing run in the candidate") == 2, p.stdout  # cpuid, cpuid_ns
+    assert "2 not comparable" in p.stdout

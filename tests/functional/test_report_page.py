@@ -15,7 +15,7 @@ from urllib.parse import unquote
 
 
 from framework import browser as chromium, fake
-from framework.harness import Harness
+from framework.harness import Harness, kb
 
 # pio and cpuid on four topologies: 8 points
 EIGHT = fake.pio_cpuid(3).replace("[matrix]\n", "[matrix]\ntopology = 1, 2, 4, 1x2x2\n")
@@ -273,3 +273,36 @@ def test_an_interrupted_campaign_says_so_and_exits_2(tmp_path):
     assert p.stderr.strip().endswith("campaign 1 interrupted: 20 of 24 planned runs recorded")
     assert page.banner["data-verdict"] == "INCOMPLETE" and page.banner["class"] == "banner none"
     assert "Incomplete: campaign 1 interrupted" in (out / "index.html").read_text()
+
+
+def test_two_machines_of_one_hostname_stay_apart(tmp_path):
+    """Fleet machines are often all called localhost: the report tells hosts
+    apart by their row (uuid), never pooling two machines' runs."""
+    a, b, m = tmp_path / "a", tmp_path / "b", tmp_path / "m.db"
+    ha, hb = Harness(a.mkdir() or a, env=fake.env(spread=0.03)), \
+        Harness(b.mkdir() or b, env=fake.env(spread=0.03, slow=2))
+    for h in (ha, hb):
+        h.run(h.scenario(EIGHT), check=0)
+    with sqlite3.connect(hb.db) as c:
+        c.execute("UPDATE hosts SET uuid = 'other-machine'")
+    kb("merge", ha.db, hb.db, "-o", m, check=0)
+    p = kb("report", "1", "2", "--db", m, "--out", tmp_path / "rep", "--format", "json",
+           check=0)
+    rows = json.loads(p.stdout)["rows"]
+    pio = [r for r in rows if r["label"].startswith("pio 1 ") and r["metric"] == "pio"]
+    assert len(pio) == 2 and pio[0]["host"] != pio[1]["host"], pio
+    assert 1.8 < max(r["median"] for r in pio) / min(r["median"] for r in pio) < 2.2
+    assert all(r["n"] == 3 for r in pio)
+
+
+def test_a_run_of_unknown_status_counts_as_failed(tmp_path):
+    """A status other than pass or skip (a corrupt or foreign database) is
+    not a pass: it is counted, listed and makes the exit status 2."""
+    h = Harness(tmp_path, env=fake.env(spread=0.03))
+    h.run(h.scenario(EIGHT), check=0)
+    with sqlite3.connect(h.db) as c:
+        c.execute("UPDATE runs SET status = 'weird' WHERE id = 3")
+    p, out, page = report(h)
+    assert p.returncode == 2, p.stderr
+    assert (page.banner["data-verdict"], page.banner["data-fail"]) == ("FAIL", "1")
+    assert len(page.failure_rows) == 1

@@ -1,5 +1,6 @@
 """kvmbench run --format tap (issue 14): the campaign's points as TAP
 version 13 on stdout, everything else on stderr; on the fake VMM."""
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,20 @@ def test_run_tap_refuses_dry_run_and_other_formats(h):
     assert p.returncode == 1 and "--dry-run" in p.stderr and p.stdout == ""
     p = h.run(s, "--format", "json")
     assert p.returncode == 1 and "--format" in p.stderr and len(p.stderr.splitlines()) == 1
+
+
+def test_run_tap_cannot_be_forged_by_a_parameter(h):
+    """A '#' in a point's parameters would start a TAP directive ("# TODO"
+    excuses a failure in prove); a newline in a reason a forged line."""
+    s = h.scenario("[scenario]\nrepeats = 1\nwarmup = 0\n[matrix]\nworkload = cpuid\n"
+                   "vmm_args = -name a # TODO later\n[workload.cpuid]\nargs = fake.status=crash\n")
+    p = h.run(s, "--format", "tap")
+    assert p.returncode == 2, p.stderr
+    n, results = tap_results(p.stdout)
+    assert n == 1 and results[0].startswith("not ok 1 - ")
+    assert "\\# TODO later" in results[0] and " # TODO" not in results[0], results[0]
+    with sqlite3.connect(h.db) as c:
+        c.execute("UPDATE runs SET reason = 'x' || char(10) || 'ok 7 - forged'")
+    g = h.scenario("[gates]\nall_pass = yes\n", "g.ini")
+    p = h("gates", "1", "--gates", g, "--format", "tap")
+    assert "\nok 7 - forged" not in p.stdout and "x ok 7 - forged" in p.stdout, p.stdout

@@ -216,7 +216,7 @@ def test_json_and_csv_stay_valid(tmp_path):
             assert {r["metric"] for r in j["results"]} == {EVIL_NAME + "\ufffd\x01"}
         else:
             t = list(csv.reader(io.StringIO(text, newline="")))
-            assert len(t) == 7 and all(len(r) == 14 for r in t), t
+            assert len(t) == 7 and all(len(r) == 15 for r in t), t
 
 
 def test_junit_stays_valid(tmp_path):
