@@ -94,15 +94,28 @@ static const char *medians(const struct verdict *v, char *buf, size_t len)
 				kb_median(v->s->v[1], v->s->n[1]), v->s->unit);
 }
 
+/* Text from the database for a terminal, in buf: control characters (an
+ * escape sequence could clear the screen or rewrite a row) as '?'. */
+static const char *term(const char *s, char *buf, size_t len)
+{
+	size_t i = 0;
+
+	for (; s[i] && i + 1 < len; i++)
+		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	buf[i] = 0;
+	return buf;
+}
+
 /* Verdict v's row; all[0..n) the rows' params, NULL when the point column
  * shows a point's params whole.  A point that would pass TEXT_WIDTH goes
  * on a line of its own below. */
 static void text_row(FILE *out, const struct verdict *v, const char *const *all, size_t n,
 		     const struct cols *w, bool tty)
 {
-	char r[16], lo[40], iv[64], pt[1100], med[80], runs[48];
+	char r[16], lo[40], iv[64], pt[1100], med[80], runs[48], tp[1100], tm[KB_VAL_MAX];
 	const char *point =
-	    all ? kb_params_part(v->s->params, all, n, false, pt, sizeof(pt)) : v->s->params;
+	    term(all ? kb_params_part(v->s->params, all, n, false, pt, sizeof(pt)) : v->s->params,
+		 tp, sizeof(tp));
 	int len;
 
 	snprintf(iv, sizeof(iv), "%8s %-*s", v->why ? "" : change(v->ratio, r), w->interval,
@@ -110,8 +123,8 @@ static void text_row(FILE *out, const struct verdict *v, const char *const *all,
 	snprintf(runs, sizeof(runs), "%zu/%zu", v->s->n[0], v->s->n[1]);
 	len = w->verdict + 1 + (int)strlen(iv) + 1 + w->metric + 1 + w->medians + 1 + w->runs;
 	fprintf(out, "%s%-*s%s %s %-*.*s %-*s %*s", colour(v->word, tty), w->verdict, v->word,
-		tty ? "\033[0m" : "", iv, w->metric, w->metric, v->s->metric, w->medians,
-		medians(v, med, sizeof(med)), w->runs, runs);
+		tty ? "\033[0m" : "", iv, w->metric, w->metric, term(v->s->metric, tm, sizeof(tm)),
+		w->medians, medians(v, med, sizeof(med)), w->runs, runs);
 	if (len + 2 + (int)strlen(point) + (v->pairs ? 9 : 0) > TEXT_WIDTH)
 		fprintf(out, "\n%4s", "");
 	fprintf(out, "  %s%s\n", point, v->pairs ? " [paired]" : "");
@@ -143,7 +156,7 @@ static void print_text(FILE *out, struct verdict *v, size_t n, const struct kb_c
 	const char **all = calloc(n ? n : 1, sizeof(*all));
 	struct cols w = {(int)strlen("verdict"), (int)strlen("95% interval"), (int)strlen("metric"),
 			 (int)strlen("medians"), (int)strlen("runs")};
-	char pt[1100], med[80], iv[40];
+	char pt[1100], med[80], iv[40], tp[1100];
 
 	qsort(v, n, sizeof(*v), by_verdict);
 	for (size_t i = 0; i < n; i++) {
@@ -168,7 +181,8 @@ static void print_text(FILE *out, struct verdict *v, size_t n, const struct kb_c
 		      "are real)"
 		    : "");
 	if (all) /* the rows' point column shows what tells them apart ("-": nothing) */
-		every_point(out, kb_params_part("", all, n, true, pt, sizeof(pt)));
+		every_point(out,
+			    term(kb_params_part("", all, n, true, pt, sizeof(pt)), tp, sizeof(tp)));
 	fprintf(out, "%-*s %8s %-*s %-*s %-*s %*s  %s\n", w.verdict, "verdict", "change",
 		w.interval, "95% interval", w.metric, "metric", w.medians, "medians", w.runs,
 		"runs", "point");

@@ -234,3 +234,21 @@ def test_junit_stays_valid(tmp_path):
     msgs = [e.get("message") for e in root.iter("failure")]
     assert any(m.startswith("1 failed, 0 skipped: fail: bad <x> & ]]>\ufffd") for m in msgs), \
         msgs
+
+
+def test_compare_text_sends_no_escape_sequence_to_a_terminal(tmp_path):
+    """A metric name or parameter from a merged database holding ESC and
+    BEL: compare's text shows '?' for them, never the bytes."""
+    db = tmp_path / "k.db"
+    env = fake.env(spread=0.03)
+    sc = tmp_path / "s.ini"
+    sc.write_text(fake.pio_cpuid(3))
+    for _ in range(2):
+        kb("run", sc, "--db", db, "--quiet", env=env, check=0)
+    with sqlite3.connect(db) as c:
+        c.execute("UPDATE metrics SET name = 'pio' || char(27) || '[2J' || char(27) ||"
+                  " ']0;pwned' || char(7) WHERE name = 'pio'")
+        c.execute("UPDATE runs SET params = params || ' x=' || char(27) || '[31m'")
+    rc, out, err = run_bytes("compare", "1", "2", "--db", db)
+    assert rc in (0, 10), err
+    assert b"\x1b" not in out and b"\x07" not in out and b"pio?[2J?]0;pwned?" in out, out
