@@ -27,9 +27,41 @@ static unsigned ident_point(const struct kb_plotctx *c, const char *ident, unsig
 	return kb_plot_point(c, ident);
 }
 
+static int cmp_campaign_run(const void *a, const void *b)
+{
+	const struct kb_runpoint *x = a, *y = b;
+
+	if (x->campaign != y->campaign)
+		return (x->campaign > y->campaign) - (x->campaign < y->campaign);
+	return cmp_run(a, b);
+}
+
+/* c->runs as blocks of consecutive ids of one campaign, by campaign and
+ * then id, into c->blocks.  0, or -1 out of memory. */
+static int make_blocks(struct kb_plotctx *c)
+{
+	struct kb_runpoint *r = malloc((c->nruns ? c->nruns : 1) * sizeof(*r));
+
+	c->blocks = malloc((c->nruns ? c->nruns : 1) * sizeof(*c->blocks));
+	if (!r || !c->blocks) {
+		free(r);
+		return -1;
+	}
+	memcpy(r, c->runs, c->nruns * sizeof(*r));
+	qsort(r, c->nruns, sizeof(*r), cmp_campaign_run);
+	for (size_t i = 0; i < c->nruns; i++) {
+		if (i && r[i].campaign == r[i - 1].campaign && r[i].run == r[i - 1].run + 1)
+			c->blocks[c->nblocks - 1].hi = r[i].run;
+		else
+			c->blocks[c->nblocks++] = (struct kb_runblock){r[i].run, r[i].run};
+	}
+	free(r);
+	return 0;
+}
+
 int kb_plot_map_runs(struct kb_plotctx *c)
 {
-	sqlite3_stmt *st = kb_plot_query(c, "SELECT r.id, " KB_REPORT_POINT_IDENT
+	sqlite3_stmt *st = kb_plot_query(c, "SELECT r.id, " KB_REPORT_POINT_IDENT ", r.campaign_id"
 					    " FROM runs r WHERE r.campaign_id IN (%s)"
 					    " AND r.warmup = 0 AND r.status = 'pass'");
 	size_t cap = 0;
@@ -51,12 +83,29 @@ int kb_plot_map_runs(struct kb_plotctx *c)
 			c->runs = r;
 			cap = cap ? cap * 2 : 1024;
 		}
-		c->runs[c->nruns++] = (struct kb_runpoint){sqlite3_column_int64(st, 0), pi};
+		c->runs[c->nruns++] = (struct kb_runpoint){sqlite3_column_int64(st, 0), pi,
+							   sqlite3_column_int64(st, 2)};
 	}
 	sqlite3_finalize(st);
+	if (!rc)
+		rc = make_blocks(c);
 	if (c->nruns)
 		qsort(c->runs, c->nruns, sizeof(*c->runs), cmp_run);
 	return rc;
+}
+
+bool kb_plot_step_runs(const struct kb_plotctx *c, sqlite3_stmt *st, size_t *next)
+{
+	int rc = *next ? sqlite3_step(st) : SQLITE_DONE;
+
+	while (rc == SQLITE_DONE && *next < c->nblocks) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, c->blocks[*next].lo);
+		sqlite3_bind_int64(st, 2, c->blocks[*next].hi);
+		(*next)++;
+		rc = sqlite3_step(st);
+	}
+	return rc == SQLITE_ROW;
 }
 
 unsigned kb_plot_run_point(const struct kb_plotctx *c, int64_t run)

@@ -8,6 +8,7 @@
 #ifndef KB_BUCKET_H
 #define KB_BUCKET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,8 +22,15 @@ struct kb_buckets {
 };
 
 /* Map the selection's measured runs (not warm-up, passed) to their points
- * into c->runs.  0, or -1 (query failed, with c->err; or out of memory). */
+ * into c->runs, and into c->blocks for kb_plot_step_runs().  0, or -1
+ * (query failed, with c->err; or out of memory). */
 int kb_plot_map_runs(struct kb_plotctx *c);
+
+/* Step st, a query over the runs whose ids are ?1 to ?2, through every
+ * block of c->blocks in turn: true while it has a row.  *next starts at 0
+ * (then the next block to bind).  A point's rows come by campaign and then
+ * run id when st orders them by run id. */
+bool kb_plot_step_runs(const struct kb_plotctx *c, sqlite3_stmt *st, size_t *next);
 
 /* The point of run id, or c->npoints when the run is not a measured run of
  * the selection. */

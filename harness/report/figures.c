@@ -118,10 +118,15 @@ static int read_exit_medians(const struct kb_plotctx *c, sqlite3_stmt *st, struc
 	struct kb_buckets b = {.n = 0};
 	char **names;
 	int rc = 0;
+	size_t blk = 0;
+	int64_t run = -1;
+	unsigned pi = c->npoints;
 
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-		unsigned pi = kb_plot_run_point(c, sqlite3_column_int64(st, 0));
-
+	while (!rc && kb_plot_step_runs(c, st, &blk)) {
+		if (sqlite3_column_int64(st, 0) != run) {
+			run = sqlite3_column_int64(st, 0);
+			pi = kb_plot_run_point(c, run);
+		}
 		if (pi < c->npoints)
 			rc = kb_bucket_add(&b, pi, (const char *)sqlite3_column_text(st, 1), NULL,
 					   sqlite3_column_double(st, 2));
@@ -247,9 +252,8 @@ static int exit_figure(struct kb_plotctx *c, FILE *html, const char *kind, const
 	int rc;
 
 	snprintf(sql, sizeof(sql),
-		 "SELECT e.run_id, IFNULL(e.space || ':', '') || e.name, e.count FROM runs r"
-		 " JOIN exits e ON e.run_id = r.id WHERE r.campaign_id IN (%%s) AND r.warmup = 0"
-		 " AND r.status = 'pass' AND e.kind = '%s'",
+		 "SELECT e.run_id, IFNULL(e.space || ':', '') || e.name, e.count FROM exits e"
+		 " WHERE e.run_id BETWEEN ?1 AND ?2 AND e.kind = '%s'",
 		 kind);
 	if (!(st = kb_plot_query(c, sql)))
 		return -1;
@@ -283,51 +287,74 @@ const char *const kb_kstat_names[KB_NKSTAT] = {
     "mmu_pte_write",  "mmu_cache_miss", "mmu_unsync",	  "remote_tlb_flush",
 };
 
-/* Rows (run id, name, value) into b, by point and statistic (its index as
- * the name).  0, or -1 out of memory. */
-static int read_kstats(const struct kb_plotctx *c, sqlite3_stmt *st, struct kb_buckets *b)
+struct kstat_values { /* one statistic's values at one point */
+	double *v;
+	size_t n, cap;
+};
+
+/* The index of statistic name in kb_kstat_names, KB_NKSTAT if none; rows
+ * come in one order run after run, so the search starts after last. */
+static unsigned kstat_index(const char *name, unsigned last)
 {
+	for (unsigned k = 1; k <= KB_NKSTAT; k++) {
+		unsigned wi = (last + k) % KB_NKSTAT;
+
+		if (!strcmp(kb_kstat_names[wi], name))
+			return wi;
+	}
+	return KB_NKSTAT;
+}
+
+/* Rows (run id, name, value) into kv[point * KB_NKSTAT + statistic].  0,
+ * or -1 out of memory. */
+static int read_kstats(const struct kb_plotctx *c, sqlite3_stmt *st, struct kstat_values *kv)
+{
+	int64_t run = -1;
+	unsigned pi = c->npoints, wi = KB_NKSTAT - 1;
+	size_t blk = 0;
 	int rc = 0;
 
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(st, 1);
-		unsigned pi = kb_plot_run_point(c, sqlite3_column_int64(st, 0)), wi = 0;
-		char w[4];
+	while (!rc && kb_plot_step_runs(c, st, &blk)) {
+		unsigned w = kstat_index((const char *)sqlite3_column_text(st, 1), wi);
+		struct kstat_values *k;
 
-		while (wi < KB_NKSTAT && strcmp(kb_kstat_names[wi], name))
-			wi++;
-		if (wi == KB_NKSTAT || pi == c->npoints)
+		if (sqlite3_column_int64(st, 0) != run) {
+			run = sqlite3_column_int64(st, 0);
+			pi = kb_plot_run_point(c, run);
+		}
+		if (w == KB_NKSTAT || pi == c->npoints)
 			continue;
-		snprintf(w, sizeof(w), "%u", wi);
-		rc = kb_bucket_add(b, pi, w, NULL, sqlite3_column_double(st, 2));
+		wi = w;
+		k = &kv[(size_t)pi * KB_NKSTAT + w];
+		rc = kb_values_add(&k->v, &k->n, &k->cap, sqlite3_column_double(st, 2));
 	}
 	return rc;
 }
 
 int kb_plot_kstat_medians(struct kb_plotctx *c)
 {
-	struct kb_buckets b = {.n = 0};
 	size_t n = (size_t)c->npoints * KB_NKSTAT;
+	struct kstat_values *kv;
 	sqlite3_stmt *st;
 	int rc;
 
 	if (c->kstat)
 		return 0;
-	st = kb_plot_query(c, "SELECT k.run_id, k.name, k.value FROM runs r JOIN kvm_stats k"
-			      " ON k.run_id = r.id WHERE r.campaign_id IN (%s) AND r.warmup = 0"
-			      " AND r.status = 'pass'");
-	if (!st || !(c->kstat = malloc(n * sizeof(*c->kstat)))) {
+	st = kb_plot_query(c, "SELECT k.run_id, k.name, k.value FROM kvm_stats k"
+			      " WHERE k.run_id BETWEEN ?1 AND ?2");
+	kv = calloc(n ? n : 1, sizeof(*kv));
+	if (!st || !kv || !(c->kstat = malloc(n * sizeof(*c->kstat)))) {
 		sqlite3_finalize(st);
+		free(kv);
 		return -1;
 	}
-	for (size_t i = 0; i < n; i++)
-		c->kstat[i] = NAN;
-	rc = read_kstats(c, st, &b);
+	rc = read_kstats(c, st, kv);
 	sqlite3_finalize(st);
-	for (size_t i = 0; !rc && i < b.n; i++)
-		c->kstat[b.s[i].point * KB_NKSTAT + (unsigned)atoi(b.s[i].name)] =
-		    kb_median(b.s[i].v, b.s[i].n);
-	kb_bucket_free(&b);
+	for (size_t i = 0; i < n; i++) {
+		c->kstat[i] = !rc && kv[i].n ? kb_median(kv[i].v, kv[i].n) : NAN;
+		free(kv[i].v);
+	}
+	free(kv);
 	return rc;
 }
 

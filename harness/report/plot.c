@@ -196,17 +196,21 @@ unsigned kb_plot_point(const struct kb_plotctx *c, const char *ident)
  * name within a point).  0, or -1 (out of memory, or the query failed). */
 static int load_series(struct kb_plotctx *c)
 {
-	sqlite3_stmt *st =
-	    kb_plot_query(c, "SELECT m.run_id, m.name, m.unit, m.value FROM runs r JOIN metrics m"
-			     " ON m.run_id = r.id WHERE r.campaign_id IN (%s) AND r.warmup = 0"
-			     " AND r.status = 'pass' AND m.value IS NOT NULL");
+	sqlite3_stmt *st = kb_plot_query(
+	    c, "SELECT m.run_id, m.name, m.unit, m.value FROM metrics m WHERE m.run_id"
+	       " BETWEEN ?1 AND ?2 AND m.value IS NOT NULL ORDER BY m.run_id");
 	struct kb_buckets b = {.n = 0};
 	int rc = st ? 0 : -1;
+	size_t blk = 0;
+	int64_t run = -1;
+	unsigned pi = c->npoints;
 
 	assert(c->npoints > 0);
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-		unsigned pi = kb_plot_run_point(c, sqlite3_column_int64(st, 0));
-
+	while (!rc && kb_plot_step_runs(c, st, &blk)) {
+		if (sqlite3_column_int64(st, 0) != run) {
+			run = sqlite3_column_int64(st, 0);
+			pi = kb_plot_run_point(c, run);
+		}
 		if (pi < c->npoints)
 			rc = kb_bucket_add(&b, pi, (const char *)sqlite3_column_text(st, 1),
 					   (const char *)sqlite3_column_text(st, 2),
@@ -394,6 +398,7 @@ void kb_plot_free(struct kb_plotctx *c)
 	free(c->points);
 	free(c->primary);
 	free(c->runs);
+	free(c->blocks);
 	free(c->kstat);
 	if (c->gp)
 		fclose(c->gp);

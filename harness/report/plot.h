@@ -59,6 +59,11 @@ struct kb_pseries { /* one metric of one point, measured runs only */
 struct kb_runpoint { /* a measured run of the selection and its point */
 	int64_t run;
 	unsigned point;
+	int64_t campaign;
+};
+
+struct kb_runblock { /* measured runs lo..hi, consecutive ids, one campaign */
+	int64_t lo, hi;
 };
 
 /* One colour per paging mode in every figure: two-dimensional paging (EPT
@@ -82,6 +87,8 @@ struct kb_plotctx {
 	char (*primary)[128];	  /* per point: the metric figures use, "" if none */
 	struct kb_runpoint *runs; /* by run id (bucket.h) */
 	size_t nruns;
+	struct kb_runblock *blocks; /* the runs by campaign, then id (bucket.h) */
+	size_t nblocks;
 	double *kstat; /* [point * KB_NKSTAT + statistic] median, NAN if none */
 	FILE *gp;      /* all figure scripts, run by one gnuplot */
 	unsigned nfigures;

@@ -152,6 +152,22 @@ int kb_db_uri(const char *path, bool readonly, char *out, size_t len)
 }
 
 /*
+ * A reader (report, compare, summary) reads a large database's pages many
+ * times over, a page per read() with SQLite's 2 MiB default cache: that
+ * copying was most of a report's time on 100,000 runs.  A reader maps the
+ * file instead (up to 1 GiB; the rest is read as before) and keeps up to
+ * 64 MiB of pages.  Both only change how pages are read; a failure to set
+ * them leaves the defaults.
+ */
+static void read_fast(sqlite3 *db)
+{
+	char ignore[128];
+
+	kb_db_exec(db, "PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -65536", ignore,
+		   sizeof(ignore));
+}
+
+/*
  * Open path (a URI, so a file: name is never taken for one) with flags and
  * read its schema version; a newer schema or a damaged file is refused.
  */
@@ -175,6 +191,8 @@ static int open_checked(const char *path, int flags, sqlite3 **out, int *version
 		goto fail;
 	}
 	sqlite3_busy_timeout(db, (int)tmo);
+	if (!(flags & SQLITE_OPEN_READWRITE))
+		read_fast(db);
 	sqlite3_extended_result_codes(db, 1);
 	if (user_version(db, version)) {
 		dberr(err, errlen, path, "cannot read", db);
