@@ -6,6 +6,8 @@
 #include "common/escape.h"
 
 #include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -199,4 +201,30 @@ void kb_esc_filename(char *buf, size_t len, const char *prefix, const char *name
 		snprintf(buf, len, "%s-%s", prefix, name);
 	else
 		snprintf(buf, len, "%s+%u", prefix, idx);
+}
+
+/* fopencookie's write for kb_esc_term_stream: control characters as '?'. */
+static ssize_t term_write(void *cookie, const char *buf, size_t n)
+{
+	FILE *out = cookie;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)buf[i];
+
+		fputc((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f ? '?' : c, out);
+	}
+	return ferror(out) ? -1 : (ssize_t)n;
+}
+
+static int term_close(void *cookie)
+{
+	return fflush(cookie);
+}
+
+FILE *kb_esc_term_stream(FILE *out)
+{
+	static const cookie_io_functions_t io = {.write = term_write, .close = term_close};
+	FILE *f = fopencookie(out, "w", io);
+
+	return f ? f : out;
 }

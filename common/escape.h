@@ -38,6 +38,12 @@ char *kb_esc_gp(char *buf, size_t len, const char *s);
  * single ones, and a leading '#' (a comment line) '?'. */
 void kb_esc_gpdata(FILE *f, const char *s);
 
+/* A stream that writes to out what it is given, control characters other
+ * than newline and tab (an escape sequence from a database could clear a
+ * terminal or rewrite a line) as '?': for text outputs of database strings.
+ * out itself when one cannot be made; fclose() flushes it, not closes out. */
+FILE *kb_esc_term_stream(FILE *out);
+
 /*
  * A file name "PREFIX-NAME" for a report file named after a workload: NAME
  * as it is when made of [A-Za-z0-9_-] only, else "PREFIX+IDX" (never the

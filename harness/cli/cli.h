@@ -120,6 +120,13 @@ struct kb_db_format {
 extern const struct kb_option kb_db_format_opts[];
 int kb_db_format_option(void *state, int i, const char *val);
 
+/* Where a command's output in format (NULL: text) goes: for text, stdout
+ * through kb_esc_term_stream (strings from a database reach no terminal as
+ * escape sequences); for a machine format, stdout.  kb_text_done() when
+ * written. */
+FILE *kb_text_out(const char *format);
+void kb_text_done(FILE *out);
+
 struct kb_manifest;
 struct kb_fetch_opts;
 /*

@@ -59,7 +59,10 @@ static int report_run(void *state, const struct kb_cli *cli)
 	o->root = cli->env->root;
 	o->campaigns = cli->args;
 	o->ncampaigns = cli->nargs;
-	rc = kb_report(o, stdout, err, sizeof(err));
+	FILE *out = kb_text_out(o->format);
+
+	rc = kb_report(o, out, err, sizeof(err));
+	kb_text_done(out);
 	if (rc == KB_REPORT_FIGURES || rc == KB_REPORT_PARTIAL)
 		fprintf(stderr, "%s\n", err); /* the page is written: err says what it lacks */
 	else if (rc)

@@ -11,7 +11,11 @@ static int summary_run(void *state, const struct kb_cli *cli)
 	const char *db = s->db;
 	char err[2048];
 
-	if (!kb_summary(db ? db : cli->db, cli->args[0], s->format, stdout, err, sizeof(err)))
+	FILE *out = kb_text_out(s->format);
+	int rc = kb_summary(db ? db : cli->db, cli->args[0], s->format, out, err, sizeof(err));
+
+	kb_text_done(out);
+	if (!rc)
 		return 0;
 	fprintf(stderr, "kvmbench: %s\n", err);
 	return 1;

@@ -14,6 +14,7 @@
 
 #include "common/util.h"
 #include "cli/cli.h"
+#include "common/escape.h"
 
 #define MAX_OPTS 32
 #define LONG_BASE 256 /* getopt_long returns LONG_BASE + i for opts[i] */
@@ -368,4 +369,16 @@ int kb_db_format_option(void *state, int i, const char *val)
 	}
 	s->format = val;
 	return kb_option_choice("kvmbench", "--format", val, formats);
+}
+
+FILE *kb_text_out(const char *format)
+{
+	return !format || !strcmp(format, "text") ? kb_esc_term_stream(stdout) : stdout;
+}
+
+void kb_text_done(FILE *out)
+{
+	if (out != stdout)
+		fclose(out);
+	fflush(stdout);
 }

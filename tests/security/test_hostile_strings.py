@@ -252,3 +252,10 @@ def test_compare_text_sends_no_escape_sequence_to_a_terminal(tmp_path):
     rc, out, err = run_bytes("compare", "1", "2", "--db", db)
     assert rc in (0, 10), err
     assert b"\x1b" not in out and b"\x07" not in out and b"pio?[2J?]0;pwned?" in out, out
+    # and the other text outputs; their JSON keeps the bytes (escaped)
+    for args in (["summary", "1"], ["list"], ["report", "1", "--out", tmp_path / "r"]):
+        rc, out, err = run_bytes(*args, "--db", db)
+        assert rc == 0 and b"\x1b" not in out and b"\x07" not in out, (args, out[-300:])
+    rc, out, err = run_bytes("summary", "1", "--db", db, "--format", "json")
+    names = {m["metric"] for p in json.loads(out)["campaigns"][0]["points"] for m in p["metrics"]}
+    assert "pio\x1b[2J\x1b]0;pwned\x07" in names, names
