@@ -17,6 +17,7 @@
 #include "analyze/stats.h"
 #include "common/escape.h"
 #include "plan/scenario.h"
+#include "analyze/output.h"
 #include "report/figstyle.h"
 #include "report/figure.h"
 
@@ -34,7 +35,8 @@ struct spoint {
 /* A host and paging mode of the figure, and its ideal's base point. */
 struct sgroup {
 	const char *host, *paging;
-	unsigned variant; /* hosts before it with the same mode */
+	char rest[300];	  /* the point's other parameters: a series per value of them */
+	unsigned variant; /* series before it with the same mode: another shade */
 	double base_med;
 	int base_vcpus;
 };
@@ -53,19 +55,40 @@ struct sfig {
 	struct kb_range y;
 };
 
-/* The group of point p, added when new; MAX_GROUPS when there is no room. */
+/* params without its topology= and paging= words, into buf. */
+static void rest_of(const char *params, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = 0;
+	for (const char *w = params; *w && o + 1 < len;) {
+		size_t n = strcspn(w, " ");
+
+		if (strncmp(w, "topology=", 9) && strncmp(w, "paging=", 7))
+			o += (size_t)snprintf(buf + o, len - o, "%s%.*s", o ? " " : "", (int)n, w);
+		w += n + (w[n] == ' ');
+	}
+}
+
+/* The group of point p (a series: its host, its mode and the values of its
+ * other parameters, so that points differing in memory, say, are never one
+ * zig-zag line), added when new; MAX_GROUPS when there is no room. */
 static unsigned group_of(struct sfig *f, const struct kb_ppoint *p)
 {
 	unsigned g = 0, variant = 0;
+	char rest[300];
 
+	rest_of(p->params, rest, sizeof(rest));
 	for (; g < f->ng; g++) {
-		if (!strcmp(f->g[g].host, p->host) && !strcmp(f->g[g].paging, p->paging))
+		if (!strcmp(f->g[g].host, p->host) && !strcmp(f->g[g].paging, p->paging) &&
+		    !strcmp(f->g[g].rest, rest))
 			return g;
 		variant += !strcmp(f->g[g].paging, p->paging);
 	}
 	if (g == MAX_GROUPS)
 		return g;
-	f->g[f->ng++] = (struct sgroup){p->host, p->paging, variant, NAN, 0};
+	f->g[f->ng] = (struct sgroup){p->host, p->paging, "", variant, NAN, 0};
+	snprintf(f->g[f->ng++].rest, sizeof(rest), "%s", rest);
 	return g;
 }
 
@@ -206,9 +229,13 @@ static int write_group(struct kb_plotctx *c, FILE *d, const struct sfig *f, unsi
 static void xaxis(FILE *gp, struct sfig *f)
 {
 	int lo = f->vcpus[0], hi = f->vcpus[f->nvcpus - 1];
-	unsigned k = (f->nvcpus + KB_FIG_MAX_LABELS - 1) / KB_FIG_MAX_LABELS;
+	bool lg = lo > 0 && hi >= 8 * lo;
+	/* a label where it is at least 1/KB_FIG_MAX_LABELS of the axis from the
+	 * one before and the last: on a log axis the counts crowd at the top */
+	double span = lg ? log2(hi) - log2(lo) : hi - lo, last = -INFINITY;
+	double sep = span / KB_FIG_MAX_LABELS, top = lg ? log2(hi) : hi;
 
-	if (lo > 0 && hi >= 8 * lo) {
+	if (lg) {
 		fprintf(gp, "set logscale x 2\nset xrange [%g:%g]\n", lo / 1.4, hi * 1.4);
 		snprintf(f->nudge, sizeof(f->nudge), "($1*1.05)");
 	} else {
@@ -216,9 +243,14 @@ static void xaxis(FILE *gp, struct sfig *f)
 		snprintf(f->nudge, sizeof(f->nudge), "($1+%g)", 0.015 * (hi - lo + 1));
 	}
 	fprintf(gp, "set xtics (");
-	for (unsigned i = 0; i < f->nvcpus; i++)
-		if (i % k == 0 || i == f->nvcpus - 1)
-			fprintf(gp, "%s\"%d\" %d", i ? ", " : "", f->vcpus[i], f->vcpus[i]);
+	for (unsigned i = 0; i < f->nvcpus; i++) {
+		double x = lg ? log2(f->vcpus[i]) : f->vcpus[i];
+
+		if (i + 1 < f->nvcpus && (x - last < sep || top - x < sep))
+			continue;
+		fprintf(gp, "%s\"%d\" %d", last > -INFINITY ? ", " : "", f->vcpus[i], f->vcpus[i]);
+		last = x;
+	}
 	fprintf(gp, ")\nset grid xtics ytics\nset key below noenhanced\n");
 }
 
@@ -230,8 +262,18 @@ static void plot_group(FILE *gp, const struct sfig *f, unsigned g, const int blk
 	char who[200], q[600], t[400];
 
 	who[0] = 0;
-	if (f->ng > 1)
-		snprintf(who, sizeof(who), "%s @%s: ", gr->paging, gr->host);
+	if (f->ng > 1) {
+		const char *all[MAX_GROUPS];
+		char part[300];
+
+		for (unsigned i = 0; i < f->ng; i++)
+			all[i] = f->g[i].rest;
+		kb_params_part(gr->rest, all, f->ng, false, part, sizeof(part));
+		if (!strcmp(part, "-")) /* nothing tells it apart but host and mode */
+			part[0] = 0;
+		snprintf(who, sizeof(who), "%s @%s%s%s: ", gr->paging, gr->host, part[0] ? " " : "",
+			 part);
+	}
 	fprintf(gp, "%s", first ? "plot " : ", \\\n     ");
 	if (blk[0] >= 0) {
 		snprintf(t, sizeof(t), "%sflat N vCPUs (median, 95%% interval)", who);
@@ -284,8 +326,10 @@ static int scaling_figure(struct kb_plotctx *c, FILE *html, struct sfig *f)
 		snprintf(title, sizeof(title), "%s: median %s over vCPUs (%s @%s)", p0->workload,
 			 f->metric, f->g[0].paging, f->g[0].host);
 	else
-		snprintf(title, sizeof(title), "%s: median %s over vCPUs, per paging mode and host",
-			 p0->workload, f->metric);
+		snprintf(
+		    title, sizeof(title),
+		    "%s: median %s over vCPUs, a line per paging mode, host and other parameters",
+		    p0->workload, f->metric);
 	struct kb_figspec fs = {fig, title, "vCPUs", yl, 900, 460};
 
 	kb_fig_add(c, html, &fs, "%s", cmd);

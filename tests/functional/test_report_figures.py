@@ -6,6 +6,7 @@ SVG, one colour per meaning, the KVM statistics table without its all-zero
 columns.  Campaigns run on the fake VMM; the larger cases are synthetic
 databases written straight into the schema."""
 import html
+import math
 import re
 import sqlite3
 import xml.etree.ElementTree as ET
@@ -14,7 +15,7 @@ from html.parser import HTMLParser
 import pytest
 
 from framework import browser, fake
-from framework.harness import kb, write
+from framework.harness import Harness, kb, write
 
 SCENARIO = ("[scenario]\nrepeats = 5\nwarmup = 0\n[matrix]\nworkload = pio, cpuid\n"
             "topology = 1, 2, 4, 8, 1x2x2\n[workload.pio]\nargs = fake.ns=5000\n"
@@ -262,3 +263,26 @@ def test_fifty_points_and_forty_campaigns_never_crowd_their_labels(tmp_path):
     assert not (rep / "plots" / "trend-w0-5.dat").exists()
     assert (rep / "plots" / "dist-w0.svg").exists()
     assert not (rep / "plots" / "dist-w0-2.svg").exists()  # 25 points: one figure
+
+
+def test_scaling_draws_a_line_per_value_of_another_axis(tmp_path):
+    """Points that differ in memory as well as topology are two lines, each
+    named by its memory, not one zig-zag; many vCPU counts on a log axis keep
+    their labels apart (1/25 of the axis at least)."""
+    h = Harness(tmp_path, env=fake.env(spread=0.02))
+    tops = ", ".join(str(n) for n in range(1, 33))
+    h.run(h.scenario(f"[scenario]\nrepeats = 2\nwarmup = 0\n[matrix]\nworkload = pio\n"
+                     f"topology = {tops}\nmemory = 128M, 256M\n[workload.pio]\n"
+                     "args = fake.ns=5000\n"), check=0)
+    p, rep = h.report()
+    assert p.returncode == 0, p.stderr
+    gp = script(rep, "scaling-pio")
+    assert "memory=128M: flat N vCPUs" in gp and "memory=256M: flat N vCPUs" in gp, gp
+    blocks = (rep / "plots" / "scaling-pio.dat").read_text().split("\n\n\n")
+    for b in blocks:  # within a line, each vCPU count once
+        xs = [ln.split("\t")[0] for ln in b.splitlines() if ln and not ln.startswith("#")]
+        assert len(xs) == len(set(xs)), b[:300]
+    tics = [int(t) for t in re.findall(r'"(\d+)" \d+', gp.split("set xtics (")[1].split(")")[0])]
+    assert tics[0] == 1 and tics[-1] == 32
+    logs = [math.log2(t) for t in tics]
+    assert all(b - a >= 5 / 25 - 1e-9 for a, b in zip(logs, logs[1:])), tics
