@@ -114,6 +114,32 @@ static void page_intro(FILE *f, const struct kb_pgset *s)
 			s->kinds[KB_PG_TDP], s->kinds[KB_PG_SHADOW]);
 }
 
+/* The points of either mode that are in no pair (their workload failed in
+ * the other mode, or never ran there): said, never dropped unsaid. */
+static void unpaired(FILE *f, const struct kb_plotctx *c, const struct kb_pgset *s)
+{
+	unsigned n = 0;
+
+	for (unsigned p = 0; p < c->npoints; p++) {
+		const char *m = c->points[p].paging;
+		bool paired = false;
+
+		if (strcmp(m, "shadow") && strcmp(m, "ept") && strcmp(m, "npt"))
+			continue;
+		for (unsigned i = 0; i < s->n && !paired; i++)
+			paired = s->p[i].point[KB_PG_TDP] == p || s->p[i].point[KB_PG_SHADOW] == p;
+		if (paired)
+			continue;
+		kb_html(f,
+			n++ ? ", %s"
+			    : "<p class=bad>Not compared: no passing run of the same "
+			      "point in the other mode (see the report's Failures): %s",
+			c->points[p].label);
+	}
+	if (n)
+		fprintf(f, ".</p>\n");
+}
+
 /* The ratio section of paging.html; fig: the ratio figure's HTML. */
 static void page_ratios(FILE *f, const struct kb_pgset *s, const char *fig)
 {
@@ -150,6 +176,7 @@ static int write_page(struct kb_plotctx *c, const struct kb_pgset *s, const char
 	snprintf(title, sizeof(title), "Paging modes: shadow against %s", s->tdp_name);
 	kb_page_start(f, title);
 	page_intro(f, s);
+	unpaired(f, c, s);
 	kb_pg_headlines(f, c, s);
 	page_ratios(f, s, fig);
 	fprintf(f, "<h2>MMU statistics</h2>\n<p class=note>KVM's statistics per run (median; "

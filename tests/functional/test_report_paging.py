@@ -255,3 +255,21 @@ def test_compare_keeps_a_15x_change_readable_within_100_columns(tmp_path):
             assert ln.index("[") == head.index("95% interval")
             assert ln[head.index("metric"):].split()[0] in ("pio", "pio_ns", "cpuid",
                                                              "cpuid_ns"), ln
+
+
+def test_a_point_failing_in_one_mode_is_named_not_dropped(tmp_path):
+    sides = {}
+    for mode, knobs in (("shadow", {}), ("ept", {"slow": EPT_SLOW, "status": "ptchurn=crash"})):
+        (tmp_path / mode).mkdir()
+        h = Harness(tmp_path / mode, env=fake.env(spread=0.03, **knobs))
+        h.run(h.scenario(SCENARIO), check=None)
+        set_host(h.db, mode)
+        sides[mode] = h.db
+    m, out = tmp_path / "m.db", tmp_path / "rep"
+    kb("merge", sides["shadow"], sides["ept"], "-o", m, check=0)
+    p = kb("report", "1", "2", "--db", m, "--out", out)
+    assert p.returncode == 2, p.stderr  # runs failed: the page is written, and says so
+    page = (out / "paging.html").read_text()
+    note = page[page.index("Not compared"):]
+    note = note[:note.index("</p>")]
+    assert "ptchurn" in note and "memtouch" not in note, note
