@@ -120,6 +120,11 @@ struct kb_db_format {
 extern const struct kb_option kb_db_format_opts[];
 int kb_db_format_option(void *state, int i, const char *val);
 
+/* --threshold v: 5% or 0.05 into *out; a bare number of 1 or more (5:
+ * 500 %, or a forgotten %?) is refused as ambiguous, whatever its size.
+ * 0, or 1 with one line on stderr. */
+int kb_option_threshold(const char *who, const char *v, double *out);
+
 /* Where a command's output in format (NULL: text) goes: for text, stdout
  * through kb_esc_term_stream (strings from a database reach no terminal as
  * escape sequences); for a machine format, stdout.  kb_text_done() when

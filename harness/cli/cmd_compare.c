@@ -32,19 +32,6 @@ static void compare_init(void *state)
 	o->threshold = 0.05;
 }
 
-/* 5% or 0.05; a bare 5 (500 %, or a forgotten %?) is refused. */
-static int parse_threshold(const char *v, double *out)
-{
-	if (kb_number_arg(WHO, "--threshold", v, 0.0001, 10, KB_NUM_PERCENT, out))
-		return 1;
-	if (*out >= 1 && !strchr(v, '%')) {
-		fprintf(stderr, WHO ": --threshold %s: ambiguous: write %s%% or %g as a fraction\n",
-			v, v, *out / 100);
-		return 1;
-	}
-	return 0;
-}
-
 static int compare_option(void *state, int i, const char *v)
 {
 	struct kb_compare_opts *o = state;
@@ -53,7 +40,7 @@ static int compare_option(void *state, int i, const char *v)
 	switch (i) {
 	case O_DB: o->db = v; break;
 	case O_BY: o->by = v; break;
-	case O_THRESHOLD: return parse_threshold(v, &o->threshold);
+	case O_THRESHOLD: return kb_option_threshold(WHO, v, &o->threshold);
 	case O_FORMAT: o->format = v; break;
 	case O_SCENARIO: o->scenario = v; break;
 	case O_MIXED: o->mixed_hosts = true; break;

@@ -7,7 +7,7 @@
 #include "cli/cli.h"
 #include "report/render.h"
 
-enum { O_DB, O_OUT, O_NAME, O_PNG, O_FORMAT, O_END };
+enum { O_DB, O_OUT, O_NAME, O_PNG, O_FORMAT, O_THRESHOLD, O_END };
 
 static const struct kb_option report_opts[] = {
     [O_DB] = {"db", 0, "PATH", KB_DB_HELP},
@@ -15,6 +15,8 @@ static const struct kb_option report_opts[] = {
     [O_NAME] = {"name", 0, "NAME", "its name (default campaign-<ids>)"},
     [O_PNG] = {"png", 0, NULL, "PNG figures besides the SVGs"},
     [O_FORMAT] = {"format", 0, "FMT", "stdout: text (default), json or csv"},
+    [O_THRESHOLD] = {"threshold", 0, "T",
+		     "the trend's regression markers: 5% or 0.05 (default 5%)"},
     [O_END] = {0},
 };
 
@@ -44,6 +46,7 @@ static int report_option(void *state, int i, const char *v)
 		break;
 	case O_PNG: o->png = true; break;
 	case O_FORMAT: o->format = v; break;
+	case O_THRESHOLD: return kb_option_threshold("kvmbench report", v, &o->threshold);
 	}
 	return 0;
 }

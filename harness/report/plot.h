@@ -80,6 +80,7 @@ struct kb_plotctx {
 	char in[512];	/* campaign ids, comma-separated */
 	char dir[1024]; /* output directory */
 	bool png;
+	double threshold; /* the trend's regression markers (--threshold) */
 	struct kb_ppoint *points;
 	unsigned npoints;
 	struct kb_pseries *series;

@@ -301,7 +301,7 @@ static int verdict(const struct kb_plotctx *c, const struct kb_page_counts *n, F
 
 int kb_report(const struct kb_report_opts *o, FILE *out, char *err, size_t errlen)
 {
-	struct kb_plotctx c = {.png = o->png};
+	struct kb_plotctx c = {.png = o->png, .threshold = o->threshold > 0 ? o->threshold : 0.05};
 	struct kb_page_counts n;
 	char path[1300], name[256] = "", gp_err[1400] = "";
 	int rc = -1, gp_rc;

@@ -18,6 +18,7 @@ struct kb_report_opts {
 	const char *name;   /* default campaign-<ids> */
 	const char *format; /* stdout: text (default), json, csv */
 	bool png;
+	double threshold; /* the trend's regression markers; 0: 5% */
 	char **campaigns; /* selectors; none: the newest campaign */
 	int ncampaigns;
 	const char *root; /* project root, for the default out directory */

@@ -23,7 +23,6 @@
 #define MAX_CAMPAIGNS 512 /* the newest of a host */
 #define MAX_COLUMNS 64	  /* points of a workload on the page */
 #define MAX_LINES 8	  /* points on one figure: more are split over several */
-#define THRESHOLD 0.05	  /* compare's default noise threshold */
 #define REGRESSION_COLOR "#e00000"
 
 struct tcamp {
@@ -51,6 +50,7 @@ struct tfig {
 	unsigned from, to; /* the columns of the figure being drawn */
 	const char *metric, *unit;
 	int dir;
+	double threshold; /* a regression: worse by more than this (--threshold) */
 	struct tcell cell[MAX_CAMPAIGNS][MAX_COLUMNS];
 	struct kb_range y;
 };
@@ -148,8 +148,8 @@ static int trend_values(struct kb_plotctx *c, const struct tfig *f, struct kb_bu
 static bool regressed(const struct tfig *f, const struct tcell *a, const struct tcell *x)
 {
 	if (f->dir < 0)
-		return x->lo > a->hi && x->med > a->med * (1 + THRESHOLD);
-	return f->dir > 0 && x->hi < a->lo && x->med < a->med * (1 - THRESHOLD);
+		return x->lo > a->hi && x->med > a->med * (1 + f->threshold);
+	return f->dir > 0 && x->hi < a->lo && x->med < a->med * (1 - f->threshold);
 }
 
 /* f's cells from the values in b: medians, intervals, regressions. */
@@ -273,12 +273,16 @@ static void trend_regressions(struct kb_plotctx *c, FILE *html, const struct tfi
 		for (unsigned k = 0; k < f->g->nc; k++)
 			nreg += f->cell[k][i].reg;
 	if (!nreg) {
-		fprintf(html, "<p class=note>No regression: no campaign is worse than the one "
-			      "before it by more than 5%% with their 95%% intervals apart.</p>\n");
+		fprintf(html,
+			"<p class=note>No regression: no campaign is worse than the one "
+			"before it by more than %g%% with their 95%% intervals apart.</p>\n",
+			f->threshold * 100);
 		return;
 	}
-	fprintf(html, "<p class=regressions>Regressions (worse than the campaign before by "
-		      "more than 5%%, 95%% intervals apart):</p>\n<ul class=regressions>\n");
+	fprintf(html,
+		"<p class=regressions>Regressions (worse than the campaign before by "
+		"more than %g%%, 95%% intervals apart):</p>\n<ul class=regressions>\n",
+		f->threshold * 100);
 	for (unsigned i = f->from; i < f->to; i++)
 		for (unsigned k = 1, prev = 0; k < f->g->nc; k++) {
 			const struct tcell *x = &f->cell[k][i], *a = &f->cell[prev][i];
@@ -385,6 +389,7 @@ static int group_figures(struct kb_plotctx *c, FILE *html, const struct tgroup *
 				f->col[f->ncols++] = p;
 		f->unit = kb_plot_series(c, p0, f->metric)->unit;
 		f->dir = kb_metric_default_direction(f->unit);
+		f->threshold = c->threshold;
 		if (trend_figure(c, html, f))
 			return -1;
 	}
@@ -454,8 +459,10 @@ int kb_plot_trend(struct kb_plotctx *c, char *err, size_t errlen)
 		"<p><a href=\"index.html\">Back to the "
 		"report</a>. A section per host and paging mode, never two hosts in one line: "
 		"each point's median with its 95%% interval in each nightly campaign. A red ring "
-		"marks a regression, a campaign worse than the one before it by more than 5%% "
-		"(compare's default threshold) with the two intervals apart.</p>\n");
+		"marks a regression, a campaign worse than the one before it by more than %g%% "
+		"(report --threshold; make nightly passes its THRESHOLD) with the two intervals "
+		"apart.</p>\n",
+		c->threshold * 100);
 	rc = trend_groups(c, html);
 	fprintf(html, "</body></html>\n");
 	if (fclose(html) || rc) {

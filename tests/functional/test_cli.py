@@ -168,7 +168,7 @@ def test_every_command_has_its_own_help():
     ("compare", {"--db", "--by", "--threshold", "--format", "--campaign", "--mixed-hosts"},
      {"--junit", "--repeat", "--png"}),
     ("gates", {"--db", "--gates", "--junit"}, {"--threshold", "--png"}),
-    ("report", {"--db", "--out", "--name", "--png", "--format"}, {"--junit", "--threshold"}),
+    ("report", {"--db", "--out", "--name", "--png", "--format", "--threshold"}, {"--junit"}),
     ("run", {"--db", "--repeat", "--warmup", "--jobs", "--shard", "--tag", "--kind", "--resume",
              "--dry-run", "--host", "--vmm-args", "--quiet"}, {"--junit", "--threshold"}),
     ("lab", {"--npt", "--smp", "--mem", "--timeout", "--quiet"}, {"--db"}),

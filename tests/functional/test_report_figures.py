@@ -286,3 +286,21 @@ def test_scaling_draws_a_line_per_value_of_another_axis(tmp_path):
     assert tics[0] == 1 and tics[-1] == 32
     logs = [math.log2(t) for t in tics]
     assert all(b - a >= 5 / 25 - 1e-9 for a, b in zip(logs, logs[1:])), tics
+
+
+def test_the_trend_threshold_is_the_nightly_one(two_hosts, tmp_path):
+    """`report --threshold` (make nightly passes its THRESHOLD): pio 30%
+    slower is marked at 5% and at 25%, not at 50%; a bare 15 is refused as
+    ambiguous like compare's."""
+    d, _ = two_hosts
+    for t, marked in (("25%", True), ("0.5", False)):
+        out = tmp_path / t
+        p = kb("report", "2", "4", "--db", d / "m.db", "--out", out, "--threshold", t)
+        assert p.returncode == 0, p.stderr
+        page = (out / "trend.html").read_text()
+        assert ('<li data-campaign="4"' in page) == marked, t
+        assert f"by more than {25 if marked else 50}%" in page
+    for cmd in ("report", "compare"):
+        p = kb(cmd, "1", "2", "--db", d / "m.db", "--threshold", "15")
+        assert p.returncode in (1, 2) and len(p.stderr.splitlines()) == 1, p.stderr
+        assert "ambiguous: write 15% or 0.15" in p.stderr, p.stderr
