@@ -137,7 +137,7 @@ static int load_values(sqlite3 *db, const struct kb_compare_opts *o, int side, c
 		 " JOIN campaigns c ON c.id = r.campaign_id JOIN hosts h ON h.id = c.host_id"
 		 " LEFT JOIN builds b ON b.id = c.build_id JOIN metrics m ON m.run_id = r.id"
 		 " WHERE r.warmup = 0 AND r.status = 'pass' AND m.value IS NOT NULL AND %s%s"
-		 " ORDER BY 1, 3",
+		 " ORDER BY r.campaign_id, r.seq, m.name",
 		 q->key, q->show_key ? q->key : "r.params", q->where, camps);
 	if (!(st = kb_db_prepare(db, sql, err, errlen)))
 		return -1;
