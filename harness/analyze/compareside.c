@@ -144,18 +144,21 @@ void kb_compare_not_a_campaign(sqlite3 *db, const struct kb_compare_opts *o, con
 {
 	const char *what, *by = suggest_by(db, bad, &what);
 	bool dash = o->baseline[0] == '-' || o->candidate[0] == '-';
-	char a[256], b[256];
+	char a[256], b[256], d[300] = "", w[280];
 
 	if (!by || err[0] != '\'')
 		return; /* a selector no campaign matches: err as it is */
 	shell_word(o->baseline, a, sizeof(a));
 	shell_word(o->candidate, b, sizeof(b));
+	if (o->db) /* the hint runs as it is pasted: on the same database */
+		snprintf(d, sizeof(d), " --db %s", shell_word(o->db, w, sizeof(w)));
 	if (dash) /* values starting with '-' go after "--" */
-		snprintf(err, errlen,
-			 "'%s' is not a campaign; to compare %s: kvmbench compare --by %s -- %s %s",
-			 bad, what, by, a, b);
+		snprintf(
+		    err, errlen,
+		    "'%s' is not a campaign; to compare %s: kvmbench compare --by %s%s -- %s %s",
+		    bad, what, by, d, a, b);
 	else
 		snprintf(err, errlen,
-			 "'%s' is not a campaign; to compare %s: kvmbench compare %s %s --by %s",
-			 bad, what, a, b, by);
+			 "'%s' is not a campaign; to compare %s: kvmbench compare %s %s --by %s%s",
+			 bad, what, a, b, by, d);
 }

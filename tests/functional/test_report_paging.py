@@ -224,8 +224,9 @@ def test_compare_given_mode_names_suggests_by_paging(merged):
     m, _, _ = merged
     p = kb("compare", "ept", "shadow", "--db", m)
     assert p.returncode == 1 and p.stdout == ""
+    # a hint that runs as pasted: on the same database
     assert p.stderr.strip() == ("kvmbench: 'ept' is not a campaign; to compare paging modes: "
-                                "kvmbench compare ept shadow --by paging"), p.stderr
+                                f"kvmbench compare ept shadow --by paging --db {m}"), p.stderr
     # a value of another axis: its --by, which then works
     p = kb("compare", "256M", "1G", "--db", m)
     assert p.returncode == 1 and "kvmbench compare 256M 1G --by memory" in p.stderr, p.stderr
