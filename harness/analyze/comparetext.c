@@ -96,7 +96,7 @@ static const char *medians(const struct verdict *v, char *buf, size_t len)
 
 /* Text from the database for a terminal, in buf: control characters (an
  * escape sequence could clear the screen or rewrite a row) as '?'. */
-static const char *term(const char *s, char *buf, size_t len)
+static char *term(const char *s, char *buf, size_t len)
 {
 	size_t i = 0;
 
@@ -104,6 +104,16 @@ static const char *term(const char *s, char *buf, size_t len)
 		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
 	buf[i] = 0;
 	return buf;
+}
+
+/* s cut to width bytes, its last one '~' when cut (the metric column). */
+static char *cut(char *s, int width)
+{
+	if ((int)strlen(s) > width && width > 0) {
+		s[width - 1] = '~';
+		s[width] = 0;
+	}
+	return s;
 }
 
 /* Verdict v's row; all[0..n) the rows' params, NULL when the point column
@@ -123,8 +133,9 @@ static void text_row(FILE *out, const struct verdict *v, const char *const *all,
 	snprintf(runs, sizeof(runs), "%zu/%zu", v->s->n[0], v->s->n[1]);
 	len = w->verdict + 1 + (int)strlen(iv) + 1 + w->metric + 1 + w->medians + 1 + w->runs;
 	fprintf(out, "%s%-*s%s %s %-*.*s %-*s %*s", colour(v->word, tty), w->verdict, v->word,
-		tty ? "\033[0m" : "", iv, w->metric, w->metric, term(v->s->metric, tm, sizeof(tm)),
-		w->medians, medians(v, med, sizeof(med)), w->runs, runs);
+		tty ? "\033[0m" : "", iv, w->metric, w->metric,
+		cut(term(v->s->metric, tm, sizeof(tm)), w->metric), w->medians,
+		medians(v, med, sizeof(med)), w->runs, runs);
 	if (len + 2 + (int)strlen(point) + (v->pairs ? 9 : 0) > TEXT_WIDTH)
 		fprintf(out, "\n%4s", "");
 	fprintf(out, "  %s%s\n", point, v->pairs ? " [paired]" : "");

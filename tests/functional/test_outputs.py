@@ -4,6 +4,7 @@ text sorted by verdict within 100 columns; all on the fake VMM."""
 import csv
 import io
 import json
+import sqlite3
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -189,3 +190,14 @@ def test_compare_lists_a_point_that_stopped_passing(h):
     assert p.returncode == 0, p.stdout + p.stderr
     assert p.stdout.count("no passing run in the candidate") == 2, p.stdout  # cpuid, cpuid_ns
     assert "2 not comparable" in p.stdout
+
+
+def test_compare_marks_a_cut_metric_name(h):
+    sc = h.scenario(COMPARE)
+    h.run(sc, check=0)
+    h.run(sc, check=0)
+    with sqlite3.connect(h.db) as c:
+        c.execute("UPDATE metrics SET name = 'virtio-blk0.exits_per_request' WHERE name = 'pio'")
+    p = h("compare", "1", "2")
+    assert p.returncode in (0, 10), p.stderr
+    assert "virtio-blk0.exits_p~ " in p.stdout, p.stdout
