@@ -26,3 +26,12 @@ def pio_cpuid(repeats, warmup=0):
     return (f"[scenario]\nrepeats = {repeats}\nwarmup = {warmup}\n[matrix]\n"
             "workload = pio, cpuid\n[workload.pio]\nargs = fake.ns=5000\n"
             "[workload.cpuid]\nargs = fake.ns=20000\n")
+
+
+def failing(repeats=2, warmup=0):
+    """A scenario of three fake workloads: pio passes, cpuid crashes, hello
+    skips: the failures and skips of output tests."""
+    return (f"[scenario]\nrepeats = {repeats}\nwarmup = {warmup}\n[matrix]\n"
+            "workload = pio, cpuid, hello\n[workload.pio]\nargs = fake.ns=5000\n"
+            "[workload.cpuid]\nargs = fake.status=crash\n[workload.hello]\n"
+            "args = fake.status=skip\n")

@@ -14,18 +14,7 @@ from framework.harness import Harness
 
 TWO = fake.pio_cpuid(3)
 
-FAILING = """[scenario]
-repeats = 2
-warmup = 0
-[matrix]
-workload = pio, cpuid, hello
-[workload.pio]
-args = fake.ns=5000
-[workload.cpuid]
-args = fake.status=crash
-[workload.hello]
-args = fake.status=skip
-"""
+FAILING = fake.failing(warmup=0)
 
 GATES = """[gates]
 all_pass = yes

@@ -9,18 +9,7 @@ from framework import fake
 from framework.harness import Harness
 from framework.host import host_is_pvm
 
-FAILING = """[scenario]
-repeats = 2
-warmup = 1
-[matrix]
-workload = pio, cpuid, hello
-[workload.pio]
-args = fake.ns=5000
-[workload.cpuid]
-args = fake.status=crash
-[workload.hello]
-args = fake.status=skip
-"""
+FAILING = fake.failing(warmup=1)
 
 
 @pytest.fixture
