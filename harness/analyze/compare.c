@@ -24,25 +24,61 @@
 #include "store/sqlexpr.h"
 #include "plan/scenario.h"
 #include "analyze/stats.h"
+#include "common/hash.h"
 
-static struct series *find_or_add(struct table *t, const char *key, const char *params,
-				  const char *metric, const char *unit)
+/* The slot of (key, metric) in t's hash: its series, or the empty slot
+ * where it goes. */
+static size_t *slot_of(const struct table *t, const char *key, const char *metric)
 {
-	/* rows arrive sorted by (key, metric): the last series is the match */
-	if (t->n && !strcmp(t->s[t->n - 1].key, key) && !strcmp(t->s[t->n - 1].metric, metric))
-		return &t->s[t->n - 1];
-	for (size_t i = 0; i < t->n; i++)
-		if (!strcmp(t->s[i].key, key) && !strcmp(t->s[i].metric, metric))
-			return &t->s[i];
+	size_t i = kb_fnv1a(metric, kb_fnv1a(key, KB_FNV1A_INIT)) & (t->nslot - 1);
+
+	while (t->slot[i] && (strcmp(t->s[t->slot[i] - 1].key, key) ||
+			      strcmp(t->s[t->slot[i] - 1].metric, metric)))
+		i = (i + 1) & (t->nslot - 1);
+	return &t->slot[i];
+}
+
+/* Room for one more series and its slot (the hash at most half full).
+ * 0, or -1 out of memory. */
+static int grow(struct table *t)
+{
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 64;
 		struct series *p = realloc(t->s, cap * sizeof(*p));
 
 		if (!p)
-			return NULL;
+			return -1;
 		t->s = p;
 		t->cap = cap;
 	}
+	if (2 * (t->n + 1) <= t->nslot)
+		return 0;
+	size_t *old = t->slot, nold = t->nslot;
+
+	t->nslot = nold ? nold * 2 : 256;
+	if (!(t->slot = calloc(t->nslot, sizeof(*t->slot)))) {
+		t->slot = old;
+		t->nslot = nold;
+		return -1;
+	}
+	for (size_t i = 0; i < t->n; i++)
+		*slot_of(t, t->s[i].key, t->s[i].metric) = i + 1;
+	free(old);
+	return 0;
+}
+
+/* The series of (key, metric), added (in the order first seen: the plan's)
+ * when new; NULL out of memory. */
+static struct series *find_or_add(struct table *t, const char *key, const char *params,
+				  const char *metric, const char *unit)
+{
+	size_t *slot;
+
+	if (t->nslot && *(slot = slot_of(t, key, metric)))
+		return &t->s[*slot - 1];
+	if (grow(t))
+		return NULL;
+	*slot_of(t, key, metric) = t->n + 1;
 	struct series *s = &t->s[t->n++];
 
 	memset(s, 0, sizeof(*s));
@@ -420,6 +456,7 @@ static void free_table(struct table *t)
 		free(t->s[i].pair[1]);
 	}
 	free(t->s);
+	free(t->slot);
 }
 
 int kb_compare(const struct kb_compare_opts *o, FILE *out, char *err, size_t errlen)

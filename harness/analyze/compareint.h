@@ -31,6 +31,8 @@ struct series {
 struct table {
 	struct series *s;
 	size_t n, cap;
+	size_t *slot;		    /* hash of (key, metric): series index + 1, 0 empty */
+	size_t nslot;		    /* a power of two, over twice n */
 	char kinds[2][64];	    /* each side's host kinds (vmx, svm, pvm, lab), comma-joined */
 	int emulated[2];	    /* a side has runs with emulated timings (the lab) */
 	char label[2][KB_SIDE_MAX]; /* each side as the output names it (--by paging: the modes) */

@@ -191,7 +191,7 @@ static int write_junit(const char *path, struct tcase *t, unsigned n, const char
 /* s as TAP text: a '#' (which starts a directive: "# TODO" would excuse a
  * failure) as "\\#", control characters (a newline would start a forged
  * "ok" line) as spaces. */
-static void tap_text(FILE *out, const char *s)
+void kb_tap_text(FILE *out, const char *s)
 {
 	for (; *s; s++) {
 		if (*s == '#' || *s == '\\')
@@ -208,15 +208,15 @@ static void write_tap(FILE *out, const struct tcase *t, unsigned n)
 		const struct tcase *c = &t[i];
 
 		fprintf(out, "%sok %u - %s/", c->failure[0] ? "not " : "", i + 1, c->suite);
-		tap_text(out, c->name);
+		kb_tap_text(out, c->name);
 		if (c->failure[0] || c->skipped[0]) {
 			fprintf(out, c->failure[0] ? " # " : " # SKIP ");
-			tap_text(out, c->failure[0] ? c->failure : c->skipped);
+			kb_tap_text(out, c->failure[0] ? c->failure : c->skipped);
 		}
 		fputc('\n', out);
 		if (c->failure[0] && c->log[0]) {
 			fprintf(out, "# logs: ");
-			tap_text(out, c->log);
+			kb_tap_text(out, c->log);
 			fprintf(out, " (console.log, vmm.log, stats.json)\n");
 		}
 	}

@@ -33,6 +33,11 @@
 int kb_gates(const char *db, const char *campaign, const char *gates_file, const char *junit,
 	     bool tap, FILE *out, char *err, size_t errlen);
 
+/* s as TAP text: '#' (which starts a directive: "# TODO" would excuse a
+ * failure) as "\\#", control characters (a newline would start a forged
+ * line) as spaces. */
+void kb_tap_text(FILE *out, const char *s);
+
 /* The measured points of campaigns ids[0..n) (those > 0) as TAP version
  * 13, a line per point as kb_gates writes its "points" cases (every run
  * passes; skipped points are "# SKIP reason").  Returns the number of

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analyze/gates.h"
 #include "cli/cli.h"
 #include "common/util.h"
 #include "exec/campaign.h"
@@ -143,9 +144,11 @@ static int run_run(void *state, const struct kb_cli *cli)
 	if (!o->db)
 		o->db = cli->db;
 	if (kb_scenario_check(cli, o->scenario)) {
-		if (o->tap) /* still a TAP document, saying why there is nothing */
-			printf("TAP version 13\n1..0\nBail out! scenario '%s' not found\n",
-			       o->scenario);
+		if (o->tap) { /* still a TAP document, saying why there is nothing */
+			printf("TAP version 13\n1..0\nBail out! scenario '");
+			kb_tap_text(stdout, o->scenario);
+			printf("' not found\n");
+		}
 		return 1;
 	}
 	if (o->tap && o->dry_run) {

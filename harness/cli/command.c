@@ -8,6 +8,7 @@
 #include <assert.h>
 #include <ctype.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -388,7 +389,7 @@ int kb_option_threshold(const char *who, const char *v, double *out)
 	char *end;
 	double x = strtod(v, &end);
 
-	if (end != v && !*end && x >= 1) {
+	if (end != v && !*end && isfinite(x) && x >= 1) {
 		fprintf(stderr, "%s: --threshold %s: ambiguous: write %s%% or %g as a fraction\n",
 			who, v, v, x / 100);
 		return 1;

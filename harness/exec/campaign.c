@@ -318,8 +318,11 @@ static void tap(struct campaign *C, int code, const char *err)
 		kb_points_tap(db, ids, 3, C->o->tap);
 	else
 		fprintf(C->o->tap, "TAP version 13\n1..0\n");
-	if (code == 1 || code == 130)
-		fprintf(C->o->tap, "Bail out! %s\n", code == 1 ? err : "interrupted");
+	if (code == 1 || code == 130) {
+		fprintf(C->o->tap, "Bail out! ");
+		kb_tap_text(C->o->tap, code == 1 ? err : "interrupted");
+		fputc('\n', C->o->tap);
+	}
 	if (db != C->db)
 		kb_db_close(db);
 	fflush(C->o->tap);

@@ -54,20 +54,26 @@ static void find_modes(const struct kb_plotctx *c, struct kb_pgset *s)
 }
 
 /* The shadow point that differs from TDP point a only in its mode and has
- * a's main metric, or c->npoints. */
+ * a's main metric, on a's host when there is one there (a host that ran
+ * both modes is compared with itself), else on another; or c->npoints. */
 static unsigned shadow_partner(const struct kb_plotctx *c, unsigned a)
 {
 	char ka[1100], kb[1100];
+	unsigned other = c->npoints;
 
 	strip_paging(c->points[a].params, ka, sizeof(ka));
 	for (unsigned b = 0; b < c->npoints; b++) {
 		if (strcmp(c->points[b].paging, "shadow"))
 			continue;
 		strip_paging(c->points[b].params, kb, sizeof(kb));
-		if (!strcmp(ka, kb) && kb_plot_series(c, b, c->primary[a]))
+		if (strcmp(ka, kb) || !kb_plot_series(c, b, c->primary[a]))
+			continue;
+		if (!strcmp(c->points[a].host, c->points[b].host))
 			return b;
+		if (other == c->npoints)
+			other = b;
 	}
-	return c->npoints;
+	return other;
 }
 
 /* Pair every TDP point that has a main metric with its shadow partner.

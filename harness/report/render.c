@@ -307,6 +307,7 @@ int kb_report(const struct kb_report_opts *o, FILE *out, char *err, size_t errle
 	int rc = -1, gp_rc;
 	const char *fmt = o->format ? o->format : "text";
 
+	err[0] = 0; /* read below to tell a message of c.err from one already here */
 	if (strcmp(fmt, "text") && strcmp(fmt, "json") && strcmp(fmt, "csv")) {
 		snprintf(err, errlen, "--format %s: want text, json or csv", fmt);
 		return -1;
