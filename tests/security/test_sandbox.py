@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from framework.harness import kb, rows, write
+from framework.lab import lab_retry
 from framework.paths import BUILD, GUESTS, KB, VMM
 
 # two vCPUs and an I/O thread (virtio-rng with ioeventfd): every thread kind
@@ -189,26 +190,36 @@ def test_runas_nobody_passes_hello_and_a_virtio_drive(vmm, root, tmp_path):
 def test_runas_every_thread_runs_as_nobody(root, tmp_path):
     from pathlib import Path
     stats = give_nobody(tmp_path) / "s.json"
-    p = subprocess.Popen([str(VMM), "-kernel", str(GUESTS / "hlt.elf"), "-append", "ms=1500",
-                          "-stats", str(stats), "-runas", "nobody", *KINDS_ARGS],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    proc = Path(f"/proc/{p.pid}")
-    try:
-        deadline = time.monotonic() + 10
-        while True:  # main, two vCPUs and the I/O thread, each filtered
-            tasks = [proc_status(t) for t in (proc / "task").iterdir()]
-            if len(tasks) >= 4 and all(t["Seccomp"].strip() == "2" for t in tasks):
-                break
-            assert time.monotonic() < deadline, tasks
-            time.sleep(0.05)
-        ids = f"{NOBODY}\t{NOBODY}\t{NOBODY}\t{NOBODY}"  # real, effective, saved, fs
-        assert all(t["Uid"].strip() == ids and t["Gid"].strip() == ids for t in tasks), tasks
-        assert all(t["Groups"].strip() == "" for t in tasks), tasks
-        # not dumpable: another process of nobody's cannot trace it or read its memory
-        assert (proc / "mem").stat().st_uid == 0  # root's while not dumpable
-    finally:
-        err = p.communicate(timeout=30)[1]
-    assert p.returncode == 0, err
+
+    def attempt():
+        p = subprocess.Popen([str(VMM), "-kernel", str(GUESTS / "hlt.elf"), "-append",
+                              "ms=1500", "-stats", str(stats), "-runas", "nobody",
+                              *KINDS_ARGS],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        proc = Path(f"/proc/{p.pid}")
+        try:
+            deadline = time.monotonic() + 10
+            while True:  # main, two vCPUs and the I/O thread, each filtered
+                tasks = [proc_status(t) for t in (proc / "task").iterdir()]
+                if len(tasks) >= 4 and all(t["Seccomp"].strip() == "2" for t in tasks):
+                    break
+                assert time.monotonic() < deadline, tasks
+                time.sleep(0.05)
+            ids = f"{NOBODY}\t{NOBODY}\t{NOBODY}\t{NOBODY}"  # real, effective, saved, fs
+            assert all(t["Uid"].strip() == ids and t["Gid"].strip() == ids
+                       for t in tasks), tasks
+            assert all(t["Groups"].strip() == "" for t in tasks), tasks
+            # not dumpable: another process of nobody's cannot trace it or read its memory
+            assert (proc / "mem").stat().st_uid == 0  # root's while not dumpable
+        finally:
+            err = p.communicate(timeout=30)[1]
+        return p.returncode, err
+
+    # the lab's emulated SVM loses a vCPU's state now and then (docs/hosts.md):
+    # a triple fault the hlt guest cannot cause is tried again there, said
+    rc, err = lab_retry("hlt -runas nobody", attempt,
+                        lambda o: o[1] if o[0] == 3 and "triple fault" in o[1] else None)
+    assert rc == 0, err
     import json
     s = json.loads(stats.read_text())["sandbox"]
     assert s["user"] == "nobody" and s["threads_filtered"] == 4, s
