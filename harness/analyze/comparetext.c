@@ -55,6 +55,8 @@ static const char *change(double r, char buf[16])
 {
 	double pct = (r - 1) * 100;
 
+	if (fabs(pct) < 0.05)
+		pct = 0; /* a change that rounds to nothing has no sign: "+0.0%", never "-0.0%" */
 	if (fabs(pct) < 999.95)
 		snprintf(buf, 16, "%+.1f%%", pct);
 	else if (r < 999.5)

@@ -190,3 +190,22 @@ def test_compare_marks_a_cut_metric_name(h):
     p = h("compare", "1", "2")
     assert p.returncode in (0, 10), p.stderr
     assert "virtio-blk0.exits_p~ " in p.stdout, p.stdout
+
+
+def test_compare_prints_no_sign_on_a_change_that_rounds_to_nothing(h):
+    """A ratio of 0.9996 is "+0.0%", as Firecracker's A/B tool and any
+    reader expects, not "-0.0%" (seen in a real A/A comparison)."""
+    sc = h.scenario(COMPARE)
+    h.run(sc, check=0)
+    h.run(sc, check=0)
+    with sqlite3.connect(h.db) as c:
+        c.execute("UPDATE metrics SET value = (SELECT m1.value FROM metrics m1 JOIN runs r1 "
+                  "ON r1.id = m1.run_id JOIN runs r2 ON r2.id = metrics.run_id WHERE "
+                  "r1.campaign_id = 1 AND r1.point_key = r2.point_key AND r1.repeat = r2.repeat "
+                  "AND r1.warmup = r2.warmup AND m1.name = metrics.name) * 0.9996 "
+                  "WHERE run_id IN (SELECT id FROM runs WHERE campaign_id = 2)")
+    p = h("compare", "1", "2")
+    assert p.returncode == 0, p.stdout + p.stderr
+    changes = [ln.split()[1] for ln in p.stdout.splitlines()
+               if ln.split() and ln.split()[0] in ("unchanged", "noisy")]
+    assert changes and set(changes) == {"+0.0%"}, p.stdout

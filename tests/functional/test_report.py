@@ -109,10 +109,13 @@ def test_compare_aa_is_quiet_and_injected_slowdown_is_flagged(kvm, tmp_path):
     axis of one campaign, so their runs interleave (A B A B ...): exit costs
     on this host jump between about 9.8 and 12.5 us for seconds at a time,
     and campaigns run one after the other (or side by side) differed by up
-    to 14% with nothing changed."""
+    to 14% with nothing changed.  Even interleaved, pairs differ: one CI run
+    measured a +10% delay as +8.1% [-2.9%, +17.0%] (noisy), so the delay
+    injected is 30%, three times that half-width, and the A/A side asks only
+    that nothing is flagged."""
     if in_lab():  # as gates do not judge timing bounds there (reports.md)
         pytest.skip("the lab's timings are emulated (docs/hosts.md): an A/A difference of "
-                    "9 % was measured there, so neither quietness nor a 10 % slowdown is "
+                    "9 % was measured there, so neither quietness nor a 30 % slowdown is "
                     "judged; natively this test runs")
     db = tmp_path / "c.db"
     aa = write(tmp_path, "aa.ini", "[scenario]\nrepeats = 40\nwarmup = 1\n[matrix]\n"
@@ -126,7 +129,7 @@ def test_compare_aa_is_quiet_and_injected_slowdown_is_flagged(kvm, tmp_path):
     (med,), = rows(db, "SELECT avg(value) FROM (SELECT m.value FROM metrics m JOIN runs r "
                        "ON r.id = m.run_id WHERE r.warmup = 0 AND m.name = 'pio_ns' "
                        "ORDER BY m.value LIMIT 2 OFFSET 39)")
-    delay = int(med * 0.10)  # +10% on every exit the VMM handles
+    delay = int(med * 0.30)  # +30% on every exit the VMM handles
     ab = write(tmp_path, "ab.ini", "[scenario]\nrepeats = 40\nwarmup = 1\n[matrix]\n"
                f"workload = pio\nvmm_args = -name a | -test-exit-delay {delay}\n"
                "[workload.pio]\nargs = ms=10\n")
@@ -141,7 +144,7 @@ def test_compare_aa_is_quiet_and_injected_slowdown_is_flagged(kvm, tmp_path):
     pio = [r for r in j["results"] if r["metric"] == "pio_ns"][0]
     assert pio["verdict"] == "regressed" and pio["low"] > 1.0
     # a scenario may say the metric is noisier than that, or not worth comparing
-    loose = write(tmp_path, "loose.ini", "[metric.pio_ns]\nthreshold = 50%\n"
+    loose = write(tmp_path, "loose.ini", "[metric.pio_ns]\nthreshold = 100%\n"
                   "[metric.pio]\ndirection = none\n")
     p = kb("compare", "--by", "vmm_args", "--campaign", "2", "--db", db, "--scenario", loose,
            "--", "-name a", cand)
