@@ -43,6 +43,12 @@ int kb_number_parse(const char *s, double lo, double hi, unsigned flags, double 
 		goto bad;
 	if (s[n] == '%')
 		v /= 100;
+	else if ((flags & KB_NUM_PERCENT) && v >= 1) { /* "5": 5% or 500%? */
+		if (why)
+			snprintf(why, whylen, "ambiguous: write %s%% or %g as a fraction", s,
+				 v / 100);
+		return -1;
+	}
 	if (v >= lo && v <= hi) {
 		*out = v;
 		return 0;

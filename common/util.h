@@ -15,7 +15,7 @@ int kb_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((forma
 
 /* kb_number_parse flags */
 #define KB_NUM_INT 1u	  /* digits only: a whole number */
-#define KB_NUM_PERCENT 2u /* "5%" is 0.05 */
+#define KB_NUM_PERCENT 2u /* "5%" is 0.05; a bare number >= 1 ("5") is refused as ambiguous */
 
 /*
  * Parse s as a number in [lo, hi] (the one check for every number read

@@ -386,13 +386,5 @@ void kb_text_done(FILE *out)
 
 int kb_option_threshold(const char *who, const char *v, double *out)
 {
-	char *end;
-	double x = strtod(v, &end);
-
-	if (end != v && !*end && isfinite(x) && x >= 1) {
-		fprintf(stderr, "%s: --threshold %s: ambiguous: write %s%% or %g as a fraction\n",
-			who, v, v, x / 100);
-		return 1;
-	}
 	return kb_number_arg(who, "--threshold", v, 0.0001, 10, KB_NUM_PERCENT, out) ? 1 : 0;
 }

@@ -28,6 +28,8 @@ BAD_NUMBERS = [
     (HEAD + "[metric.t]\nthreshold = nan\n", 6, "threshold: 'nan'"),
     (HEAD + "[metric.t]\nthreshold = nan%\n", 6, "threshold: 'nan%'"),
     (HEAD + "[metric.t]\nthreshold = -5%\n", 6, "threshold: '-5%'"),
+    # a bare 5 is 5% to one reader and 500% to another (as --threshold 5)
+    (HEAD + "[metric.t]\nthreshold = 5\n", 6, "threshold: ambiguous: write 5% or 0.05"),
     ("[matrix]\nworkload = hello\ntopology = 4194304x4194304x4194304\n", 3,
      "topology: bad value '4194304x4194304x4194304'"),
     ("[matrix]\nworkload = hello\ntopology = -1x1x1\n", 3, "topology: bad value '-1x1x1'"),
@@ -42,7 +44,7 @@ def test_scenario_numbers_are_finite_and_bounded(tmp_path, text, line, message):
     assert p.returncode == 1, p.stdout
     assert p.stderr.count("\n") == 1, p.stderr
     assert f"{f}:{line}: {message}" in p.stderr, p.stderr
-    if "topology" not in message and "memory" not in message:
+    if "topology" not in message and "memory" not in message and "ambiguous" not in message:
         assert " in [" in p.stderr, p.stderr  # the allowed range
 
 
@@ -57,6 +59,7 @@ def test_good_numbers_still_parse(tmp_path):
 
 @pytest.mark.parametrize("text, line, message", [
     ("[gates]\nthreshold = nan\n", 2, "threshold: 'nan'"),
+    ("[gates]\nthreshold = 10\n", 2, "threshold: ambiguous: write 10% or 0.1"),
     ("[gates]\nall_pass = yes\n[gate.t]\nmin = nan\n", 4, "min: 'nan'"),
     ("[gates]\nall_pass = yes\n\n[gate.t]\nmax = inf\n", 5, "max: 'inf'"),
     ("[gate.t]\nmin = 1e999\n", 2, "min: '1e999'"),
