@@ -88,3 +88,22 @@ const char *kb_params_part(const char *s, const char *const *all, size_t n, bool
 	}
 	return buf[0] ? buf : "-";
 }
+
+const char *kb_params_without(const char *s, const char *const *keys, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = 0;
+	for (const char *w = s; *w;) {
+		size_t n = strcspn(w, " "), k = strcspn(w, "= ");
+		bool drop = false;
+
+		for (const char *const *key = keys; *key && !drop; key++)
+			drop = strlen(*key) == k && !strncmp(w, *key, k);
+		if (n && !drop && used + n + 2 < len)
+			used += (size_t)snprintf(buf + used, len - used, "%s%.*s", used ? " " : "",
+						 (int)n, w);
+		w += n + (w[n] == ' ');
+	}
+	return buf;
+}

@@ -38,4 +38,9 @@ bool kb_has_word(const char *s, const char *w, size_t w_len);
 const char *kb_params_part(const char *s, const char *const *all, size_t n, bool common, char *buf,
 			   size_t len);
 
+/* The words of s ("key=value ...") whose key is none of keys (a NULL-ended
+ * list), into buf: a point's parameters without, say, its paging= word,
+ * to pair it with the same point in the other mode. */
+const char *kb_params_without(const char *s, const char *const *keys, char *buf, size_t len);
+
 #endif

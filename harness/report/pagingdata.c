@@ -30,10 +30,9 @@ static bool is_tdp(const char *mode)
 /* params without its paging=... word */
 static void strip_paging(const char *params, char *out, size_t len)
 {
-	const char *p = strstr(params, " paging=");
-	size_t head = p ? (size_t)(p - params) : strlen(params);
+	static const char *const paging[] = {"paging", NULL};
 
-	snprintf(out, len, "%.*s%s", (int)head, params, p ? p + strcspn(p + 1, " ") + 1 : "");
+	kb_params_without(params, paging, out, len);
 }
 
 /* The selection's modes into s->modes, and whether it has each kind. */

@@ -58,16 +58,9 @@ struct sfig {
 /* params without its topology= and paging= words, into buf. */
 static void rest_of(const char *params, char *buf, size_t len)
 {
-	size_t o = 0;
+	static const char *const axes[] = {"topology", "paging", NULL};
 
-	buf[0] = 0;
-	for (const char *w = params; *w && o + 1 < len;) {
-		size_t n = strcspn(w, " ");
-
-		if (strncmp(w, "topology=", 9) && strncmp(w, "paging=", 7))
-			o += (size_t)snprintf(buf + o, len - o, "%s%.*s", o ? " " : "", (int)n, w);
-		w += n + (w[n] == ' ');
-	}
+	kb_params_without(params, axes, buf, len);
 }
 
 /* The group of point p (a series: its host, its mode and the values of its
