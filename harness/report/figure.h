@@ -37,7 +37,7 @@ void kb_fig_add(struct kb_plotctx *c, FILE *html, const struct kb_figspec *fs, c
 bool kb_plot_workload_first(const struct kb_plotctx *c, unsigned p);
 
 /* fmt to the page, its only conversions %s (a string escaped as HTML text,
- * NULL as "") and %%. */
+ * NULL as ""), %d, %u and %%: no width, precision or length. */
 void kb_html(FILE *html, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The medians of the KVM statistics (kb_kstat_names) of every point into

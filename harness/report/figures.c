@@ -87,11 +87,13 @@ void kb_html(FILE *html, const char *fmt, ...)
 			fputc(*f, html);
 			continue;
 		}
-		assert(f[1] == 's' || f[1] == '%');
-		if (*++f == 's')
-			kb_esc_html(html, va_arg(ap, const char *));
-		else
-			fputc('%', html);
+		assert(strchr("sdu%", f[1]));
+		switch (*++f) {
+		case 's': kb_esc_html(html, va_arg(ap, const char *)); break;
+		case 'd': fprintf(html, "%d", va_arg(ap, int)); break;
+		case 'u': fprintf(html, "%u", va_arg(ap, unsigned)); break;
+		default: fputc('%', html); break;
+		}
 	}
 	va_end(ap);
 }

@@ -53,6 +53,7 @@ struct sfig {
 	unsigned nvcpus;
 	char nudge[48]; /* x of a shape: beside a flat point of its count */
 	struct kb_range y;
+	unsigned dropped; /* points past MAX_GROUPS series or MAX_SPOINTS: said under it */
 };
 
 /* params without its topology= and paging= words, into buf. */
@@ -121,14 +122,18 @@ static int collect(struct kb_plotctx *c, struct sfig *f)
 	const struct kb_ppoint *p0 = &c->points[f->p0];
 	bool varied = false;
 
-	for (unsigned p = f->p0; p < c->npoints && f->n < MAX_SPOINTS; p++) {
+	for (unsigned p = f->p0; p < c->npoints; p++) {
 		struct kb_pseries *s = strcmp(c->points[p].workload, p0->workload)
 					   ? NULL
 					   : kb_plot_series(c, p, f->metric);
-		struct spoint *sp = &f->pt[f->n];
+		struct spoint *sp = &f->pt[f->n < MAX_SPOINTS ? f->n : 0];
 
-		if (!s || (sp->group = group_of(f, &c->points[p])) == MAX_GROUPS)
+		if (!s)
 			continue;
+		if (f->n == MAX_SPOINTS || (sp->group = group_of(f, &c->points[p])) == MAX_GROUPS) {
+			f->dropped++;
+			continue;
+		}
 		sp->p = p;
 		sp->vcpus = c->points[p].vcpus;
 		sp->shape = strchr(c->points[p].topology, 'x') != NULL;
@@ -327,6 +332,13 @@ static int scaling_figure(struct kb_plotctx *c, FILE *html, struct sfig *f)
 
 	kb_fig_add(c, html, &fs, "%s", cmd);
 	free(cmd);
+	if (f->dropped)
+		kb_html(
+		    html,
+		    "<p class=bad>%u points of %s are not drawn: a scaling figure holds %d series "
+		    "(host, mode and other parameters) and %d points; the workload's table has "
+		    "them all.</p>\n",
+		    f->dropped, p0->workload, MAX_GROUPS, MAX_SPOINTS);
 	return 0;
 }
 

@@ -304,3 +304,21 @@ def test_the_trend_threshold_is_the_nightly_one(two_hosts, tmp_path):
         p = kb(cmd, "1", "2", "--db", d / "m.db", "--threshold", "15")
         assert p.returncode in (1, 2) and len(p.stderr.splitlines()) == 1, p.stderr
         assert "ambiguous: write 15% or 0.15" in p.stderr, p.stderr
+
+
+def test_scaling_says_how_many_points_it_could_not_draw(tmp_path):
+    """A scaling figure holds 16 series; the 17th value of another axis is
+    not drawn, and the page says so under the figure instead of dropping
+    its points unsaid."""
+    h = Harness(tmp_path, env=fake.env(spread=0.02))
+    mems = ", ".join(f"{64 + 4 * i}M" for i in range(17))
+    h.run(h.scenario("[scenario]\nrepeats = 1\nwarmup = 0\n[matrix]\nworkload = pio\n"
+                     f"topology = 1, 2\nmemory = {mems}\n[workload.pio]\n"
+                     "args = fake.ns=5000\n"), check=0)
+    p, rep = h.report()
+    assert p.returncode == 0, p.stderr
+    page = (rep / "index.html").read_text()
+    assert "2 points of pio are not drawn: a scaling figure holds 16 series" in page
+    lines = [b for b in (rep / "plots" / "scaling-pio.dat").read_text().split("\n\n\n")
+             if b.strip() and "ideal" not in b]
+    assert len(lines) == 16, len(lines)
