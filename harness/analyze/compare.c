@@ -120,8 +120,7 @@ static void campaign_filter(const struct kb_compare_opts *o, char *camps, size_t
 		snprintf(camps + strlen(camps), len - strlen(camps), ")");
 }
 
-/* The paging modes the database's runs ran with, comma-joined, into out. */
-static void known_modes(sqlite3 *db, char *out, size_t len)
+void kb_compare_known_modes(sqlite3 *db, char *out, size_t len)
 {
 	char err[256];
 	sqlite3_stmt *st = kb_db_prepare(
@@ -148,7 +147,7 @@ static void no_runs(sqlite3 *db, const struct kb_compare_opts *o, const char *se
 			 o->by ? o->by : "campaign", sel);
 		return;
 	}
-	known_modes(db, modes, sizeof(modes));
+	kb_compare_known_modes(db, modes, sizeof(modes));
 	snprintf(err, errlen,
 		 "%s: no measured runs with paging '%s'%s (the modes its runs ran with: %s)", o->db,
 		 sel,

@@ -69,6 +69,10 @@ int kb_compare_side_sql(const char *by, struct side_query *q);
  * when it is a value of another --by, err becomes a hint to compare by
  * that ("'ept' is not a campaign; to compare paging modes: kvmbench
  * compare ept shadow --by paging"). */
+/* The paging modes the database's runs ran with, comma-joined ("npt,
+ * shadow"; "none"), into out. */
+void kb_compare_known_modes(sqlite3 *db, char *out, size_t len);
+
 void kb_compare_not_a_campaign(sqlite3 *db, const struct kb_compare_opts *o, const char *bad,
 			       char *err, size_t errlen);
 

@@ -127,6 +127,24 @@ static const char *suggest_by(sqlite3 *db, const char *v, const char **what)
 	return NULL;
 }
 
+/* Is mode one of modes ("npt, shadow"), or tdp and ept or npt is? */
+static bool mode_in(const char *modes, const char *mode)
+{
+	size_t n = strlen(mode);
+
+	if (!strcmp(mode, "tdp"))
+		return mode_in(modes, "ept") || mode_in(modes, "npt");
+
+	for (const char *m = modes; *m; m += strspn(m, ", ")) {
+		size_t k = strcspn(m, ",");
+
+		if (k == n && !strncmp(m, mode, n))
+			return true;
+		m += k;
+	}
+	return false;
+}
+
 /* s as one shell word into buf: quoted when it needs it. */
 static const char *shell_word(const char *s, char *buf, size_t len)
 {
@@ -152,6 +170,20 @@ void kb_compare_not_a_campaign(sqlite3 *db, const struct kb_compare_opts *o, con
 	shell_word(o->candidate, b, sizeof(b));
 	if (o->db) /* the hint runs as it is pasted: on the same database */
 		snprintf(d, sizeof(d), " --db %s", shell_word(o->db, w, sizeof(w)));
+	if (!strcmp(by, "paging")) { /* sides named by the modes the runs ran with */
+		char modes[128];
+
+		kb_compare_known_modes(db, modes, sizeof(modes));
+		if (!mode_in(modes, o->baseline) || !mode_in(modes, o->candidate)) {
+			snprintf(
+			    err, errlen,
+			    "'%s' is not a campaign; to compare paging modes, name two that the "
+			    "runs ran with (kvmbench compare MODE MODE --by paging%s): %s%s",
+			    bad, d, modes,
+			    strchr(modes, ',') ? "" : " only, so there is none to compare");
+			return;
+		}
+	}
 	if (dash) /* values starting with '-' go after "--" */
 		snprintf(
 		    err, errlen,

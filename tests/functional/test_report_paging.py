@@ -234,6 +234,20 @@ def test_compare_given_mode_names_suggests_by_paging(merged):
     assert p.returncode in (0, 10) and p.stdout.startswith("compare memory 256M -> 1G"), p.stderr
     p = kb("compare", "ept-host", "shadow-host", "--db", m)
     assert p.returncode == 1 and "--by host" in p.stderr, p.stderr
+    # a hint names only modes the runs ran with ("tdp": the TDP mode that ran)
+    p = kb("compare", "tdp", "shadow", "--db", m)
+    assert "kvmbench compare tdp shadow --by paging" in p.stderr, p.stderr
+    p = kb("compare", "host", "shadow", "--db", m)
+    assert p.returncode == 1 and p.stderr.strip().endswith(
+        f"name two that the runs ran with (kvmbench compare MODE MODE --by paging --db {m}): "
+        "ept, shadow"), p.stderr
+
+
+def test_compare_hint_on_one_mode_says_there_is_none_to_compare(merged):
+    _, shadow_db, _ = merged
+    p = kb("compare", "tdp", "shadow", "--db", shadow_db)
+    assert p.returncode == 1 and p.stderr.strip().endswith(
+        ": shadow only, so there is none to compare"), p.stderr
 
 
 def test_compare_keeps_a_15x_change_readable_within_100_columns(tmp_path):
