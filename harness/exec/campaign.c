@@ -328,6 +328,23 @@ static void tap(struct campaign *C, int code, const char *err)
 	fflush(C->o->tap);
 }
 
+/* --dry-run: the plan (with --resume, what the resume has left to run). */
+static int dry_run(struct campaign *C, char *err, size_t errlen)
+{
+	const struct kb_run_opts *o = C->o;
+	int64_t id;
+
+	if (o->resume) {
+		if (kb_db_open(o->db, false, false, &C->db, err, errlen) ||
+		    kb_campaign_preview(C->db, C->sc, o, &C->plan, &id, err, errlen))
+			return 1;
+		printf("--resume: campaign %lld, %u runs recorded, %u left\n", (long long)id,
+		       C->plan.ndone, C->plan.ntodo);
+	}
+	kb_plan_print(&C->plan, stdout);
+	return 0;
+}
+
 int kb_campaign_run(const struct kb_env *env, const struct kb_run_opts *o, char *err, size_t errlen)
 {
 	struct campaign C = {
@@ -342,8 +359,7 @@ int kb_campaign_run(const struct kb_env *env, const struct kb_run_opts *o, char 
 	if (kb_plan_make(C.sc, o, &C.plan, err, errlen))
 		goto out;
 	if (o->dry_run) {
-		kb_plan_print(&C.plan, stdout);
-		code = 0;
+		code = dry_run(&C, err, errlen);
 		goto out;
 	}
 	if (kb_db_open(o->db, true, true, &C.db, err, errlen) ||

@@ -52,36 +52,45 @@ static int64_t scalar(sqlite3 *db, const char *sql, const char *arg, char *err, 
 	return v;
 }
 
-static int64_t host_row(sqlite3 *db, char *err, size_t errlen)
+/* This host's facts, name and uuid (what identifies its row). */
+static void host_facts(struct kb_host *h, char name[256], char uuid[32])
 {
-	struct kb_host h;
-	char name[256] = "unknown", uuid[32], machine[64] = "";
-	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC), max = 0;
+	char machine[64] = "";
 	FILE *f = fopen("/etc/machine-id", "re");
-	sqlite3_stmt *st;
 
-	kb_host_detect(&h);
-	gethostname(name, sizeof(name));
+	kb_host_detect(h);
+	if (gethostname(name, 256))
+		snprintf(name, 256, "unknown");
 	if (f) {
 		if (fgets(machine, sizeof(machine), f))
 			machine[strcspn(machine, "\n")] = 0;
 		fclose(f);
 	}
+	/* name, then paging, module, kernel, CPU and machine id, in that order */
+	uint64_t hh = kb_fnv1a(name, KB_FNV1A_INIT);
+
+	hh = kb_fnv1a(h->paging, hh);
+	hh = kb_fnv1a(h->kvm_module, hh);
+	hh = kb_fnv1a(h->kernel, hh);
+	hh = kb_fnv1a(h->cpu_model, hh);
+	hh = kb_fnv1a(machine, hh);
+	if (h->emulated) /* the lab; hosts recorded before kinds existed keep their uuid */
+		hh = kb_fnv1a(h->kind, hh);
+	snprintf(uuid, 32, "%016llx", (unsigned long long)hh);
+}
+
+static int64_t host_row(sqlite3 *db, char *err, size_t errlen)
+{
+	struct kb_host h;
+	char name[256], uuid[32];
+	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC), max = 0;
+	sqlite3_stmt *st;
+
+	host_facts(&h, name, uuid);
 	if (kvm >= 0) {
 		max = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
 		close(kvm);
 	}
-	/* name, then paging, module, kernel, CPU and machine id, in that order */
-	uint64_t hh = kb_fnv1a(name, KB_FNV1A_INIT);
-
-	hh = kb_fnv1a(h.paging, hh);
-	hh = kb_fnv1a(h.kvm_module, hh);
-	hh = kb_fnv1a(h.kernel, hh);
-	hh = kb_fnv1a(h.cpu_model, hh);
-	hh = kb_fnv1a(machine, hh);
-	if (h.emulated) /* the lab; hosts recorded before kinds existed keep their uuid */
-		hh = kb_fnv1a(h.kind, hh);
-	snprintf(uuid, sizeof(uuid), "%016llx", (unsigned long long)hh);
 	st =
 	    kb_db_prepare(db,
 			  "INSERT OR IGNORE INTO hosts (uuid, hostname, cpu_vendor, cpu_model, "
@@ -218,6 +227,22 @@ static int resume_campaign(sqlite3 *db, const struct kb_scenario *sc, const char
 	    "UPDATE campaigns SET state = 'running', pid = %d, finished = NULL WHERE id = %lld",
 	    (int)getpid(), (long long)*id);
 	return kb_db_exec(db, sql, err, errlen) ? -1 : drop_recorded(db, *id, p, err, errlen);
+}
+
+int kb_campaign_preview(sqlite3 *db, const struct kb_scenario *sc, const struct kb_run_opts *o,
+			struct kb_plan *p, int64_t *id, char *err, size_t errlen)
+{
+	struct kb_host h;
+	char name[256], uuid[32], shard[32] = "", cuuid[40];
+	int64_t host;
+
+	host_facts(&h, name, uuid);
+	host = scalar(db, "SELECT id FROM hosts WHERE uuid = ?", uuid, err, errlen);
+	if (o->shard_n)
+		snprintf(shard, sizeof(shard), "%u/%u", o->shard_k, o->shard_n);
+	if ((*id = find_resumable(db, sc, shard, host, cuuid, sizeof(cuuid), err, errlen)) < 0)
+		return -1;
+	return drop_recorded(db, *id, p, err, errlen);
 }
 
 /* A new campaign row, 'running', owned by this process. */

@@ -23,6 +23,12 @@ int kb_campaign_open(sqlite3 *db, const struct kb_scenario *sc, const struct kb_
 		     struct kb_plan *p, int64_t *id, char *uuid, size_t ulen, char *err,
 		     size_t errlen);
 
+/* --resume --dry-run: the campaign a resume would go on with into *id and
+ * the tasks it recorded dropped from p, writing nothing.  0, or -1 with
+ * err (no such campaign, or one still running). */
+int kb_campaign_preview(sqlite3 *db, const struct kb_scenario *sc, const struct kb_run_opts *o,
+			struct kb_plan *p, int64_t *id, char *err, size_t errlen);
+
 /* Record the plan's skipped runs (those not recorded yet) through in.  0
  * or -1 with err. */
 int kb_record_skips(sqlite3 *db, struct kb_ingest *in, int64_t campaign, const struct kb_plan *p,

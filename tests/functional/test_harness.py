@@ -160,14 +160,22 @@ def test_sigkill_then_resume_loses_and_duplicates_nothing(kvm, tmp_path):
     killed_at = run_until_killed(db, f, 5)
     assert 5 <= killed_at < 16
     assert rows(db, "SELECT state FROM campaigns") == [("running",)]
+    # --dry-run shows what the resume has left, and writes nothing
+    before = rows(db, "SELECT id, state, pid, (SELECT count(*) FROM runs) FROM campaigns")
+    (done,), = rows(db, "SELECT count(*) FROM runs")
+    p = kb("run", f, "--db", db, "--resume", "--dry-run")
+    assert p.stdout.startswith(f"--resume: campaign 1, {done} runs recorded, {16 - done} left\n")
+    assert len([ln for ln in p.stdout.splitlines() if ln.startswith("run ")]) == 16 - done
+    assert rows(db, "SELECT id, state, pid, (SELECT count(*) FROM runs) FROM campaigns") == before
     p = kb("run", f, "--db", db, "--resume", check=0)
     assert "already recorded" in p.stdout
     assert rows(db, "SELECT count(*), count(DISTINCT point_key || '/' || repeat || '/' || "
                     "warmup) FROM runs") == [(16, 16)]
     assert rows(db, "SELECT count(*) FROM campaigns") == [(1,)]
     assert rows(db, "SELECT state FROM campaigns") == [("done",)]
-    p = kb("run", f, "--db", db, "--resume")
-    assert p.returncode == 1 and "no interrupted campaign" in p.stderr
+    for dry in ([], ["--dry-run"]):
+        p = kb("run", f, "--db", db, "--resume", *dry)
+        assert p.returncode == 1 and "no interrupted campaign" in p.stderr, p.stderr
 
 
 def test_sigint_marks_the_campaign_interrupted(kvm, tmp_path):
