@@ -26,10 +26,16 @@ n=${SLURM_ARRAY_TASK_COUNT:?not a job array task}
 name=$(basename "$scenario" .ini)
 db=results/shards/$name-$k.db
 tag=slurm-${SLURM_ARRAY_JOB_ID:-local}
-rc=0
-build/kvmbench run "$scenario" --shard "$k/$n" --db "$db" --tag "$tag" --resume 2>/dev/null || rc=$?
-if [ "$rc" -eq 1 ]; then # nothing to resume: a fresh campaign
-	rc=0
-	build/kvmbench run "$scenario" --shard "$k/$n" --db "$db" --tag "$tag" || rc=$?
+# A requeued task resumes its campaign (--resume --dry-run finds it and
+# writes nothing); any other error (a damaged database, say) is said and
+# ends the task rather than starting over beside it.
+resume=
+if [ -f "$db" ]; then
+	if why=$(build/kvmbench run "$scenario" --shard "$k/$n" --db "$db" --resume --dry-run 2>&1 >/dev/null); then
+		resume=--resume
+	elif ! printf '%s\n' "$why" | grep -q 'no interrupted campaign'; then
+		printf '%s\n' "$why" >&2
+		exit 1
+	fi
 fi
-exit "$rc"
+exec build/kvmbench run "$scenario" --shard "$k/$n" --db "$db" --tag "$tag" $resume

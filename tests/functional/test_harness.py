@@ -342,16 +342,38 @@ def test_fleet_scripts(kvm, tmp_path):
     (work / "build" / "kvmbench").symlink_to(KB)
     env = dict(os.environ, SLURM_SUBMIT_DIR=str(work), SLURM_ARRAY_TASK_COUNT="2",
                SLURM_ARRAY_JOB_ID="42", KVMBENCH_ROOT=str(ROOT))
+    def task(k):
+        return subprocess.run(["sh", str(ROOT / "ci/shard-slurm.sh"), str(f)], text=True,
+                              capture_output=True, env=dict(env, SLURM_ARRAY_TASK_ID=k))
     for k in ("1", "2"):
-        p = subprocess.run(["sh", str(ROOT / "ci/shard-slurm.sh"), str(f)], text=True,
-                           capture_output=True, env=dict(env, SLURM_ARRAY_TASK_ID=k))
+        p = task(k)
         assert p.returncode == 0, p.stderr
+    # a requeued task resumes its interrupted campaign rather than start another
+    shard1 = work / "results" / "shards" / "fleet-1.db"
+    with sqlite3.connect(shard1) as c:
+        c.execute("UPDATE campaigns SET state = 'interrupted'")
+        c.execute("DELETE FROM runs")
+    p = task("1")
+    assert p.returncode == 0 and "already recorded" in p.stdout, p.stdout + p.stderr
+    assert rows(shard1, "SELECT count(*), min(state) FROM campaigns") == [(1, "done")]
+    assert rows(shard1, "SELECT count(*) FROM runs") == [(1,)]
+    # a damaged shard database is said, not hidden behind a fresh start
+    broken = work / "results" / "shards" / "fleet-3.db"
+    broken.write_bytes(b"not a database" * 100)
+    p = subprocess.run(["sh", str(ROOT / "ci/shard-slurm.sh"), str(f)], text=True,
+                       capture_output=True, env=dict(env, SLURM_ARRAY_TASK_ID="3",
+                                                     SLURM_ARRAY_TASK_COUNT="3"))
+    assert p.returncode == 1 and "fleet-3.db" in p.stderr, p.stderr
+    assert broken.read_bytes() == b"not a database" * 100
     p = subprocess.run(["sh", str(ROOT / "ci/shard-slurm.sh"), "--merge", "fleet", "2"],
                        env=env, capture_output=True, text=True)
     assert p.returncode == 0 and "2 campaigns added in all" in p.stdout, p.stderr
     merged = work / "results" / "fleet-merged.db"
     assert rows(merged, "SELECT count(*), count(DISTINCT point_key), min(c.tag) FROM runs r "
                         "JOIN campaigns c ON c.id = r.campaign_id") == [(2, 2, "slurm-42")]
+    # a task that ran to the end runs again as a new campaign (the next night)
+    p = task("1")
+    assert p.returncode == 0 and rows(shard1, "SELECT count(*) FROM campaigns") == [(2,)]
 
 
 def test_schema_migration_keeps_data(tmp_path):
