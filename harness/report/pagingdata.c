@@ -148,7 +148,7 @@ static int label_pairs(const struct kb_plotctx *c, struct kb_pgset *s)
 	return stripped && all ? 0 : -1;
 }
 
-/* Point p's values of metric, with their pair ids (campaign * 1000000 +
+/* Point p's values of metric (its runs on its host), with their pair ids (campaign * 1000000 +
  * repeat, as compare has them), at most MAX_VALUES.  The count, or -1 with
  * c->err. */
 static long point_values(struct kb_plotctx *c, unsigned p, const char *metric, double *v,
@@ -159,7 +159,9 @@ static long point_values(struct kb_plotctx *c, unsigned p, const char *metric, d
 	       " CROSS JOIN metrics m ON m.run_id = r.id JOIN campaigns c ON c.id = r.campaign_id"
 	       " JOIN hosts h ON h.id = c.host_id WHERE r.campaign_id IN (%s)"
 	       " AND r.point_key = ?1 AND " KB_SQL_PAGING " = ?2 AND m.name = ?3"
-	       " AND r.warmup = 0 AND r.status = 'pass' AND m.value IS NOT NULL ORDER BY r.id");
+	       " AND " KB_REPORT_HOST_OF("h") " = ?4"
+					      " AND r.warmup = 0 AND r.status = 'pass' AND m.value "
+					      "IS NOT NULL ORDER BY r.id");
 	long n = 0;
 
 	if (!st)
@@ -167,6 +169,7 @@ static long point_values(struct kb_plotctx *c, unsigned p, const char *metric, d
 	sqlite3_bind_text(st, 1, c->points[p].pkey, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, c->points[p].paging, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, metric, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, c->points[p].host, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW && n < MAX_VALUES) {
 		v[n] = sqlite3_column_double(st, 0);
 		pair[n++] = sqlite3_column_int64(st, 1);
@@ -251,12 +254,15 @@ static double mmu_median(struct kb_plotctx *c, unsigned p, const char *name, boo
 	    c, "SELECT sum(k.value) FROM runs r JOIN campaigns c ON c.id = r.campaign_id"
 	       " JOIN hosts h ON h.id = c.host_id JOIN kvm_stats k ON k.run_id = r.id"
 	       " WHERE r.campaign_id IN (%s) AND r.point_key = ?1 AND " KB_SQL_PAGING " = ?2"
-	       " AND k.name = ?3 AND r.warmup = 0 AND r.status = 'pass' GROUP BY r.id");
+	       " AND k.name = ?3 AND " KB_REPORT_HOST_OF(
+		   "h") " = ?4"
+			" AND r.warmup = 0 AND r.status = 'pass' GROUP BY r.id");
 	if (!st)
 		return NAN;
 	sqlite3_bind_text(st, 1, c->points[p].pkey, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, c->points[p].paging, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, c->points[p].host, -1, SQLITE_STATIC);
 	return kb_plot_median_of(st);
 }
 

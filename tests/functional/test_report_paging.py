@@ -288,3 +288,50 @@ def test_a_point_failing_in_one_mode_is_named_not_dropped(tmp_path):
     note = page[page.index("Not compared"):]
     note = note[:note.index("</p>")]
     assert "ptchurn" in note and "memtouch" not in note, note
+
+
+def interleaved_db(d, host, slow):
+    """A campaign whose runs of both modes interleave (as `paging = tdp,
+    shadow` gives on one host), made from a vmm_args A/B of the fake VMM:
+    A's runs become the host's EPT, B's shadow, on host host (EPT)."""
+    d.mkdir()
+    h = Harness(d, env=fake.env(spread=0.03, slow=slow))
+    h.run(h.scenario("[scenario]\nrepeats = 5\nwarmup = 0\n[matrix]\nworkload = memtouch\n"
+                     "vmm_args = -name a | -name b\n[workload.memtouch]\n"
+                     "args = fake.ns=3000\n"), check=0)
+    with sqlite3.connect(h.db) as c:
+        c.execute("UPDATE hosts SET uuid = ?, hostname = ?, paging = 'ept', "
+                  "kvm_module = 'kvm_intel'", (host, host))
+        c.execute("UPDATE runs SET paging = 'shadow', params = replace(replace(params, "
+                  "'paging=host', 'paging=shadow'), 'vmm_args=-name b', 'vmm_args=-name a') "
+                  "WHERE vmm_args = '-name b'")
+    return h.db
+
+
+def test_interleaved_pairs_keep_to_their_host(tmp_path):
+    """Two EPT hosts ran the same point; one of them ran shadow too, in the
+    same campaign.  Its pair is its own EPT runs against its own shadow
+    runs: the other host's EPT runs (ten times slower here) are not pooled
+    in, and the other host's EPT point is paired with the one shadow point."""
+    a = interleaved_db(tmp_path / "a", "ept-a", "memtouch=1")
+    b = tmp_path / "b"
+    b.mkdir()
+    h = Harness(b, env=fake.env(spread=0.03, slow="memtouch=10"))
+    h.run(h.scenario("[scenario]\nrepeats = 5\nwarmup = 0\n[matrix]\nworkload = memtouch\n"
+                     "vmm_args = -name a\n[workload.memtouch]\nargs = fake.ns=3000\n"), check=0)
+    with sqlite3.connect(h.db) as c:
+        c.execute("UPDATE hosts SET uuid = 'ept-b', hostname = 'ept-b', paging = 'ept', "
+                  "kvm_module = 'kvm_intel'")
+    m, out = tmp_path / "m.db", tmp_path / "rep"
+    kb("merge", a, h.db, "-o", m, check=0)
+    p = kb("report", "1", "2", "--db", m, "--out", out)
+    assert p.returncode == 0, p.stdout[-2000:] + p.stderr
+    html = (out / "paging.html").read_text()
+    table = table_rows(html, "<h2>Shadow / EPT per point</h2>")[1:]
+    assert len(table) == 2, table
+    # A against itself: about 1, paired run by run; B: about 1/10, unpaired
+    ratios = sorted(float(r[5]) for r in table)
+    assert ratios[0] == pytest.approx(0.1, rel=0.15) and \
+        ratios[1] == pytest.approx(1.0, rel=0.15), table
+    own = next(r for r in table if float(r[5]) > 0.5)
+    assert own[4] == "5 / 5" and "paired" in own[7] and "unpaired" not in own[7], own
