@@ -254,16 +254,14 @@ static int check_kinds(const struct table *t, const struct kb_compare_opts *o, c
 	return -1;
 }
 
-/* The scenario file's [metric.*] sections, if it can be read. */
-static void load_defs(sqlite3 *db, const struct kb_compare_opts *o, int64_t campaign,
-		      struct kb_scenario *sc)
+void kb_metric_rules_load(sqlite3 *db, const char *file, int64_t campaign, struct kb_scenario *sc)
 {
 	char path[1024] = "", err[512];
 	sqlite3_stmt *st;
 
 	memset(sc, 0, sizeof(*sc));
-	if (o->scenario) {
-		snprintf(path, sizeof(path), "%s", o->scenario);
+	if (file) {
+		snprintf(path, sizeof(path), "%s", file);
 	} else if (campaign > 0 &&
 		   (st = kb_db_prepare(db, "SELECT scenario_file FROM campaigns WHERE id = ?", err,
 				       sizeof(err)))) {
@@ -274,8 +272,25 @@ static void load_defs(sqlite3 *db, const struct kb_compare_opts *o, int64_t camp
 	}
 	if (path[0] && kb_scenario_load(path, NULL, sc, err, sizeof(err)) == 0)
 		kb_scenario_free(sc);
-	else if (o->scenario)
+	else if (file)
 		fprintf(stderr, "kvmbench: --scenario: %s (using default metric rules)\n", err);
+}
+
+int kb_metric_rule(const struct kb_scenario *sc, const char *metric, const char *unit, double dflt,
+		   double *threshold)
+{
+	int dir = kb_metric_default_direction(unit);
+
+	*threshold = dflt;
+	for (unsigned i = 0; i < sc->nmetric_defs; i++) {
+		if (strcmp(sc->metric_defs[i].name, metric))
+			continue;
+		if (sc->metric_defs[i].direction != 2)
+			dir = sc->metric_defs[i].direction;
+		if (sc->metric_defs[i].threshold >= 0)
+			*threshold = sc->metric_defs[i].threshold;
+	}
+	return dir;
 }
 
 /* Why a series has no ratio to judge, or NULL. */
@@ -346,18 +361,9 @@ uint64_t kb_compare_seed(const char *key, const char *metric)
 static void judge(const struct series *s, const struct kb_scenario *sc, double dflt,
 		  struct verdict *v)
 {
-	int dir = kb_metric_default_direction(s->unit);
+	int dir = kb_metric_rule(sc, s->metric, s->unit, dflt, &v->threshold);
 
 	v->s = s;
-	v->threshold = dflt;
-	for (unsigned i = 0; i < sc->nmetric_defs; i++) {
-		if (strcmp(sc->metric_defs[i].name, s->metric))
-			continue;
-		if (sc->metric_defs[i].direction != 2)
-			dir = sc->metric_defs[i].direction;
-		if (sc->metric_defs[i].threshold >= 0)
-			v->threshold = sc->metric_defs[i].threshold;
-	}
 	if (dir == 0) {
 		v->word = NULL; /* not compared */
 		return;
@@ -479,7 +485,7 @@ int kb_compare(const struct kb_compare_opts *o, FILE *out, char *err, size_t err
 	    load_side(db, o, 0, a, &t, err, errlen) || load_side(db, o, 1, b, &t, err, errlen) ||
 	    check_kinds(&t, o, err, errlen))
 		goto out;
-	load_defs(db, o, ida, sc);
+	kb_metric_rules_load(db, o->scenario, ida, sc);
 	if (!(v = calloc(t.n ? t.n : 1, sizeof(*v))))
 		goto out;
 	common = judge_all(&t, sc, o->threshold > 0 ? o->threshold : 0.05, v, counts, &both);

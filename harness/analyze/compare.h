@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+struct kb_scenario;
+
 #define KB_EXIT_REGRESSED 10
 
 struct kb_compare_opts {
@@ -43,6 +45,17 @@ int kb_compare(const struct kb_compare_opts *o, FILE *out, char *err, size_t err
 double kb_compare_ratio(const double *a, const int64_t *pa, size_t na, const double *b,
 			const int64_t *pb, size_t nb, uint64_t seed, double *lo, double *hi,
 			size_t *pairs);
+
+/* The [metric.*] rules of a scenario file into *sc: file when not NULL (a
+ * warning when it cannot be read), else the one campaign ran from; none
+ * (all defaults) when it cannot be read. */
+void kb_metric_rules_load(sqlite3 *db, const char *file, int64_t campaign, struct kb_scenario *sc);
+
+/* How metric (of unit) is judged: returns its direction (-1 lower is
+ * better, 1 higher, 0 not judged) and sets *threshold, from sc's
+ * [metric.NAME] where it says, else the unit's direction and dflt. */
+int kb_metric_rule(const struct kb_scenario *sc, const char *metric, const char *unit, double dflt,
+		   double *threshold);
 
 /* The bootstrap seed compare uses for a point (its match key: with --by
  * paging the params without " paging=...") and metric. */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/compare.h"
 #include "analyze/stats.h"
 #include "common/escape.h"
 #include "plan/scenario.h"
@@ -50,7 +51,7 @@ struct tfig {
 	unsigned from, to; /* the columns of the figure being drawn */
 	const char *metric, *unit;
 	int dir;
-	double threshold; /* a regression: worse by more than this (--threshold) */
+	double threshold; /* a regression: worse by more than this (kb_metric_rule) */
 	struct tcell cell[MAX_CAMPAIGNS][MAX_COLUMNS];
 	struct kb_range y;
 };
@@ -272,6 +273,13 @@ static void trend_regressions(struct kb_plotctx *c, FILE *html, const struct tfi
 	for (unsigned i = f->from; i < f->to; i++)
 		for (unsigned k = 0; k < f->g->nc; k++)
 			nreg += f->cell[k][i].reg;
+	if (!f->dir) {
+		kb_html(html,
+			"<p class=note>Not judged: %s has no better direction (its unit is %s; a "
+			"scenario gives one with <code>[metric.%s] direction</code>).</p>\n",
+			f->metric, f->unit[0] ? f->unit : "none", f->metric);
+		return;
+	}
 	if (!nreg) {
 		fprintf(html,
 			"<p class=note>No regression: no campaign is worse than the one "
@@ -370,6 +378,12 @@ static int trend_figure(struct kb_plotctx *c, FILE *html, struct tfig *f)
  * metric, a column per point of the workload (MAX_COLUMNS at most). */
 static int group_figures(struct kb_plotctx *c, FILE *html, const struct tgroup *g, struct tfig *f)
 {
+	/* the newest campaign's scenario says how its metrics are judged */
+	struct kb_scenario *sc = malloc(sizeof(*sc));
+
+	if (!sc)
+		return -1;
+	kb_metric_rules_load(c->db, NULL, g->camp[g->nc - 1].id, sc);
 	for (unsigned p0 = 0; p0 < c->npoints; p0++) {
 		bool first = in_group(c, g, p0) && c->primary[p0][0];
 
@@ -388,11 +402,13 @@ static int group_figures(struct kb_plotctx *c, FILE *html, const struct tgroup *
 			    !strcmp(c->points[p].workload, c->points[p0].workload))
 				f->col[f->ncols++] = p;
 		f->unit = kb_plot_series(c, p0, f->metric)->unit;
-		f->dir = kb_metric_default_direction(f->unit);
-		f->threshold = c->threshold;
-		if (trend_figure(c, html, f))
+		f->dir = kb_metric_rule(sc, f->metric, f->unit, c->threshold, &f->threshold);
+		if (trend_figure(c, html, f)) {
+			free(sc);
 			return -1;
+		}
 	}
+	free(sc);
 	return 0;
 }
 
@@ -460,8 +476,9 @@ int kb_plot_trend(struct kb_plotctx *c, char *err, size_t errlen)
 		"report</a>. A section per host and paging mode, never two hosts in one line: "
 		"each point's median with its 95%% interval in each nightly campaign. A red ring "
 		"marks a regression, a campaign worse than the one before it by more than %g%% "
-		"(report --threshold; make nightly passes its THRESHOLD) with the two intervals "
-		"apart.</p>\n",
+		"(report --threshold; make nightly passes its THRESHOLD; a scenario's "
+		"[metric.NAME] threshold and direction hold for that metric) with the two "
+		"intervals apart.</p>\n",
 		c->threshold * 100);
 	rc = trend_groups(c, html);
 	fprintf(html, "</body></html>\n");

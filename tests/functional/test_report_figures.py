@@ -8,6 +8,7 @@ databases written straight into the schema."""
 import html
 import math
 import re
+import shutil
 import sqlite3
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -322,3 +323,28 @@ def test_scaling_says_how_many_points_it_could_not_draw(tmp_path):
     lines = [b for b in (rep / "plots" / "scaling-pio.dat").read_text().split("\n\n\n")
              if b.strip() and "ideal" not in b]
     assert len(lines) == 16, len(lines)
+
+
+@pytest.mark.parametrize("rule, marked, note", [
+    ("threshold = 50%", False, "No regression: no campaign is worse than the one before it by "
+                               "more than 50%"),
+    ("direction = none", False, "Not judged: pio has no better direction"),
+    ("threshold = 10%", True, "Regressions (worse than the campaign before by more than 10%"),
+])
+def test_the_trend_follows_the_scenarios_metric_rules(two_hosts, tmp_path, rule, marked, note):
+    """The newest campaign's scenario file says how a metric is judged, as
+    compare reads it: a 30% slower pio is no regression under a 50%
+    threshold, not judged with no direction, and marked under 10%."""
+    d, _ = two_hosts
+    db = tmp_path / "m.db"
+    shutil.copy(d / "m.db", db)
+    f = write(tmp_path, "rules.ini", SCENARIO + f"[metric.pio]\n{rule}\n")
+    with sqlite3.connect(db) as c:
+        c.execute("UPDATE campaigns SET scenario_file = ? WHERE id = 4", (str(f),))
+    kb("report", "2", "4", "--db", db, "--out", tmp_path / "rep", "--threshold", "20%", check=0)
+    page = (tmp_path / "rep" / "trend.html").read_text()
+    theirs = page.split('<h2 data-host="h2"')[1]
+    pio = theirs[theirs.index("pio on h2"):]
+    pio = pio[:pio.index("cpuid on h2")] if "cpuid on h2" in pio else pio
+    assert note in pio, pio[:3000]
+    assert ("<li" in pio) == marked
