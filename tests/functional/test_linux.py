@@ -22,6 +22,9 @@ from framework.paths import VMM
 
 
 def test_debian_kernel_early_boot_sees_topology_and_numa(kvm, kernel, tmp_path, capsys):
+    """The bzImage unpacks itself in the guest: on kvm_pvm about 100 s of
+    guest CPU with few exits, so a busy host stretches it (160 s seen with
+    both cores loaded).  The timeout only tells a hang; the time is printed."""
     log, stats = tmp_path / "console.log", tmp_path / "stats.json"
     cmdline = "console=ttyS0 earlyprintk=serial,ttyS0,115200 nokaslr kvmbench.probe=42"
     t0 = time.monotonic()
@@ -31,9 +34,9 @@ def test_debian_kernel_early_boot_sees_topology_and_numa(kvm, kernel, tmp_path, 
                         "-numa", "node,nodeid=1,cpus=8-15,mem=512M",
                         "-numa", "dist,src=0,dst=1,val=21", "-append", cmdline,
                         "-machine", "acpi-pm=on",
-                        "-until", "smpboot: Allowing [0-9]+ CPUs", "-timeout", "175",
+                        "-until", "smpboot: Allowing [0-9]+ CPUs", "-timeout", "600",
                         "-serial", f"file:{log}", "-stats", str(stats)],
-                       capture_output=True, text=True, timeout=200)
+                       capture_output=True, text=True, timeout=650)
     wall = time.monotonic() - t0
     with capsys.disabled():  # the figure belongs in make test's output
         print(f"\n[test_linux] Debian kernel to 'smpboot: Allowing 16 CPUs': {wall:.1f} s")

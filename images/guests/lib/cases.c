@@ -7,28 +7,33 @@
  * (make bench-vmm compares that with the bare KVM_RUN loop).
  */
 #include "kb.h"
+#include "round.h"
 
 uint64_t kb_tsc_khz(void)
 {
 	return kb_bi->tsc_khz;
 }
 
+/* One round of case ctx: its mark, then iters iterations.  Its cycles. */
+static uint64_t one_round(void *ctx, uint64_t iters)
+{
+	const struct kb_case *c = ctx;
+
+	kb_mark(c->name);
+	uint64_t t0 = rdtsc();
+
+	c->run(iters);
+	return rdtsc() - t0;
+}
+
 static void run_case(const struct kb_case *c, uint64_t min_cycles)
 {
-	uint64_t iters = 1, total = 0, cycles = 0;
+	struct kb_rounds r;
 	char name[KB_BENCH_NAME_MAX];
 
-	for (;;) {
-		kb_mark(c->name);
-		uint64_t t0 = rdtsc();
+	kb_rounds_run(min_cycles, one_round, (void *)c, &r);
+	uint64_t iters = r.iters, total = r.total, cycles = r.cycles;
 
-		c->run(iters);
-		cycles = rdtsc() - t0;
-		total += iters;
-		if (cycles >= min_cycles || iters >= (1ull << 40))
-			break;
-		iters *= 2;
-	}
 	kb_snprintf(name, sizeof(name), "%s_end", c->name);
 	kb_mark(name);
 	/* Fixed point, thousandths: no floating point in guests. */
@@ -43,9 +48,10 @@ static void run_case(const struct kb_case *c, uint64_t min_cycles)
 	kb_metric(name, (int64_t)total, 0, "count");
 	kb_snprintf(name, sizeof(name), "%s_last_round", c->name);
 	kb_metric(name, (int64_t)iters, 0, "count");
-	kb_printf("%s: %llu.%03llu cycles per %s (%llu iterations in the last round)\n", c->name,
-		  (unsigned long long)(milli / 1000), (unsigned long long)(milli % 1000), c->what,
-		  (unsigned long long)iters);
+	kb_printf("%s: %llu.%03llu cycles per %s (%llu iterations in the last round; %u "
+		  "stalled rounds run again)\n",
+		  c->name, (unsigned long long)(milli / 1000), (unsigned long long)(milli % 1000),
+		  c->what, (unsigned long long)iters, r.stalls);
 }
 
 void kb_run_cases(const struct kb_case *cases, unsigned n)
