@@ -28,9 +28,11 @@ db=results/shards/$name-$k.db
 tag=slurm-${SLURM_ARRAY_JOB_ID:-local}
 # A requeued task resumes its campaign (--resume --dry-run finds it and
 # writes nothing); any other error (a damaged database, say) is said and
-# ends the task rather than starting over beside it.
+# ends the task rather than starting over beside it.  A database of an
+# older kvmbench is migrated first (the dry run only reads).
 resume=
 if [ -f "$db" ]; then
+	build/kvmbench migrate --db "$db" >/dev/null || exit 1
 	if why=$(build/kvmbench run "$scenario" --shard "$k/$n" --db "$db" --resume --dry-run 2>&1 >/dev/null); then
 		resume=--resume
 	elif ! printf '%s\n' "$why" | grep -q 'no interrupted campaign'; then

@@ -54,10 +54,14 @@ int kb_number_parse(const char *s, double lo, double hi, unsigned flags, double 
 		return 0;
 	}
 bad:
-	if (why)
-		snprintf(why, whylen, "'%s' is not a %snumber in [%g, %g]%s", s,
-			 flags & KB_NUM_INT ? "whole " : "", lo, hi,
-			 flags & KB_NUM_PERCENT ? " (or a percentage: 5% is 0.05)" : "");
+	if (why && (flags & KB_NUM_PERCENT))
+		snprintf(why, whylen,
+			 "'%s' is not a fraction in [%g, 1) or a percentage in [%g%%, %g%%] "
+			 "(5%% is 0.05)",
+			 s, lo, lo * 100, hi * 100);
+	else if (why)
+		snprintf(why, whylen, "'%s' is not a %snumber in [%g, %g]", s,
+			 flags & KB_NUM_INT ? "whole " : "", lo, hi);
 	return -1;
 }
 

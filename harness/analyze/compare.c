@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "store/db.h"
 #include "store/select.h"
@@ -258,6 +259,7 @@ void kb_metric_rules_load(sqlite3 *db, const char *file, int64_t campaign, struc
 {
 	char path[1024] = "", err[512];
 	sqlite3_stmt *st;
+	struct stat sb;
 
 	memset(sc, 0, sizeof(*sc));
 	if (file) {
@@ -270,10 +272,25 @@ void kb_metric_rules_load(sqlite3 *db, const char *file, int64_t campaign, struc
 			snprintf(path, sizeof(path), "%s", sqlite3_column_text(st, 0));
 		sqlite3_finalize(st);
 	}
-	if (path[0] && kb_scenario_load(path, NULL, sc, err, sizeof(err)) == 0)
+	/* a campaign's file that is gone (moved, a /tmp file): the defaults,
+	 * unsaid; one named by the database must be a regular file (a FIFO
+	 * would block the reader) */
+	if (!path[0] || (!file && stat(path, &sb)))
+		return;
+	if (!file && !S_ISREG(sb.st_mode))
+		snprintf(err, sizeof(err), "%s: not a regular file", path);
+	else if (kb_scenario_load(path, NULL, sc, err, sizeof(err)) == 0) {
 		kb_scenario_free(sc);
-	else if (file)
+		return;
+	}
+	memset(sc, 0, sizeof(*sc)); /* no rules of a file that failed halfway */
+	if (file)
 		fprintf(stderr, "kvmbench: --scenario: %s (using default metric rules)\n", err);
+	else
+		fprintf(stderr,
+			"kvmbench: warning: campaign %lld's scenario file: %s (using default "
+			"metric rules)\n",
+			(long long)campaign, err);
 }
 
 int kb_metric_rule(const struct kb_scenario *sc, const char *metric, const char *unit, double dflt,

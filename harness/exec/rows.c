@@ -264,7 +264,12 @@ static int insert_campaign(sqlite3 *db, const struct kb_scenario *sc, const stru
 	kb_timestamp(now, sizeof(now));
 	sqlite3_bind_text(st, 1, uuid, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, sc->name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, sc->path, -1, SQLITE_TRANSIENT);
+	/* absolute, so that compare and the trend find its [metric.*] rules
+	 * from any directory */
+	char *abs = realpath(sc->path, NULL);
+
+	sqlite3_bind_text(st, 3, abs ? abs : sc->path, -1, SQLITE_TRANSIENT);
+	free(abs);
 	sqlite3_bind_text(st, 4, o->kind ? o->kind : "bench", -1, SQLITE_TRANSIENT);
 	if (o->tag)
 		sqlite3_bind_text(st, 5, o->tag, -1, SQLITE_TRANSIENT);

@@ -83,7 +83,7 @@ void kb_html(FILE *html, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	for (const char *f = fmt; *f; f++) {
-		if (f[0] != '%') {
+		if (f[0] != '%' || !f[1]) { /* a '%' at the end is itself */
 			fputc(*f, html);
 			continue;
 		}

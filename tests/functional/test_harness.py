@@ -335,7 +335,7 @@ def test_fleet_scripts(kvm, tmp_path):
     for script in ("ci/shard-slurm.sh", "ci/shard-parallel.sh", "ci/install-deps"):
         assert subprocess.run(["sh", "-n", str(ROOT / script)]).returncode == 0, script
     # The Slurm script, run as two array tasks would be, then its merge step.
-    f = write(tmp_path, "fleet.ini", "[scenario]\nrepeats = 1\nwarmup = 0\n[matrix]\n"
+    f = write(tmp_path, "fleet.ini", "[scenario]\nrepeats = 2\nwarmup = 0\n[matrix]\n"
               "topology = 1, 2\nworkload = hello\n")
     work = tmp_path / "proj"
     (work / "build").mkdir(parents=True)
@@ -348,15 +348,20 @@ def test_fleet_scripts(kvm, tmp_path):
     for k in ("1", "2"):
         p = task(k)
         assert p.returncode == 0, p.stderr
-    # a requeued task resumes its interrupted campaign rather than start another
+    # a requeued task resumes its interrupted campaign rather than start
+    # another, even from a database an older kvmbench wrote (migrated first)
     shard1 = work / "results" / "shards" / "fleet-1.db"
     with sqlite3.connect(shard1) as c:
         c.execute("UPDATE campaigns SET state = 'interrupted'")
-        c.execute("DELETE FROM runs")
+        for t in ("metrics", "marks", "exits", "kvm_stats"):
+            c.execute(f"DELETE FROM {t} WHERE run_id = (SELECT max(id) FROM runs)")
+        c.execute("DELETE FROM runs WHERE id = (SELECT max(id) FROM runs)")
+        c.execute("ALTER TABLE runs DROP COLUMN sandbox")  # as schema version 3 had it
+        c.execute("PRAGMA user_version = 3")
     p = task("1")
-    assert p.returncode == 0 and "already recorded" in p.stdout, p.stdout + p.stderr
+    assert p.returncode == 0 and "1 already recorded" in p.stdout, p.stdout + p.stderr
     assert rows(shard1, "SELECT count(*), min(state) FROM campaigns") == [(1, "done")]
-    assert rows(shard1, "SELECT count(*) FROM runs") == [(1,)]
+    assert rows(shard1, "SELECT count(*) FROM runs") == [(2,)]
     # a damaged shard database is said, not hidden behind a fresh start
     broken = work / "results" / "shards" / "fleet-3.db"
     broken.write_bytes(b"not a database" * 100)
@@ -370,7 +375,7 @@ def test_fleet_scripts(kvm, tmp_path):
     assert p.returncode == 0 and "2 campaigns added in all" in p.stdout, p.stderr
     merged = work / "results" / "fleet-merged.db"
     assert rows(merged, "SELECT count(*), count(DISTINCT point_key), min(c.tag) FROM runs r "
-                        "JOIN campaigns c ON c.id = r.campaign_id") == [(2, 2, "slurm-42")]
+                        "JOIN campaigns c ON c.id = r.campaign_id") == [(4, 2, "slurm-42")]
     # a task that ran to the end runs again as a new campaign (the next night)
     p = task("1")
     assert p.returncode == 0 and rows(shard1, "SELECT count(*) FROM campaigns") == [(2,)]

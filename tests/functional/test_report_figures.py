@@ -7,16 +7,19 @@ columns.  Campaigns run on the fake VMM; the larger cases are synthetic
 databases written straight into the schema."""
 import html
 import math
+import os
 import re
 import shutil
 import sqlite3
+import subprocess
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
 import pytest
 
 from framework import browser, fake
-from framework.harness import Harness, kb, write
+from framework.harness import Harness, kb, rows, write
+from framework.paths import ROOT
 
 SCENARIO = ("[scenario]\nrepeats = 5\nwarmup = 0\n[matrix]\nworkload = pio, cpuid\n"
             "topology = 1, 2, 4, 8, 1x2x2\n[workload.pio]\nargs = fake.ns=5000\n"
@@ -348,3 +351,36 @@ def test_the_trend_follows_the_scenarios_metric_rules(two_hosts, tmp_path, rule,
     pio = pio[:pio.index("cpuid on h2")] if "cpuid on h2" in pio else pio
     assert note in pio, pio[:3000]
     assert ("<li" in pio) == marked
+
+
+def test_a_scenario_file_the_database_names_is_read_safely(two_hosts, tmp_path):
+    """A campaign's scenario file is named by the database: a FIFO there
+    is refused, not waited on (the report once hung), and a file that
+    fails halfway (a rule an older kvmbench took) gives the default rules,
+    with a warning, not the rules read before the bad line."""
+    d, _ = two_hosts
+    db = tmp_path / "m.db"
+    shutil.copy(d / "m.db", db)
+    fifo = tmp_path / "fifo.ini"
+    os.mkfifo(fifo)
+    old = write(tmp_path, "old.ini", SCENARIO + "[metric.pio]\ndirection = none\nthreshold = 2\n")
+    for f, said in ((fifo, "not a regular file"), (old, "threshold: ambiguous")):
+        with sqlite3.connect(db) as c:
+            c.execute("UPDATE campaigns SET scenario_file = ? WHERE id = 4", (str(f),))
+        out = tmp_path / f"rep-{f.stem}"
+        p = kb("report", "2", "4", "--db", db, "--out", out, "--threshold", "20%", timeout=60)
+        assert p.returncode == 0, p.stderr
+        assert f"campaign 4's scenario file: {f}" in p.stderr and said in p.stderr, p.stderr
+        theirs = (out / "trend.html").read_text().split('<h2 data-host="h2"')[1]
+        assert "<li" in theirs  # pio's 30% judged by the defaults: direction kept
+
+
+def test_a_campaign_records_its_scenario_file_whole(tmp_path):
+    """Given as a relative path, the scenario file is recorded absolute, so
+    compare and the trend find its rules from any directory."""
+    write(tmp_path, "rel.ini", fake.pio_cpuid(1))
+    e = dict(os.environ, **fake.env())
+    subprocess.run([str(ROOT / "build/kvmbench"), "run", "rel.ini", "--db", "r.db", "--quiet"],
+                   cwd=tmp_path, env=e, check=True, capture_output=True)
+    assert rows(tmp_path / "r.db", "SELECT scenario_file FROM campaigns") == \
+        [(str(tmp_path / "rel.ini"),)]
