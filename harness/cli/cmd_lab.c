@@ -83,5 +83,7 @@ const struct kb_command kb_cmd_lab = {
 	    "that is in the project tree, with the caller's environment; without CMD, an\n"
 	    "interactive shell (Ctrl-A X quits QEMU).  Exit status: CMD's, 124 the lab\n"
 	    "outlived --timeout, 125 the lab itself failed, 130 interrupted\n"
-	    "(docs/hosts.md).\n",
+	    "(docs/hosts.md).  A boot that does not come up within\n"
+	    "$KVMBENCH_LAB_BOOT_TIMEOUT seconds (default 300) is ended, where its vCPUs\n"
+	    "were is printed, and it boots once more.\n",
 };

@@ -6,7 +6,9 @@
  * leaves the command's exit status next to it before powering off.  The
  * console is copied to stdout as it comes and watched for the lab kernel's
  * own failures (panic, soft lockup), which end the lab (panic=-1,
- * softlockup_panic=1, -no-reboot) and are reported.
+ * softlockup_panic=1, -no-reboot) and are reported.  A lab that does not
+ * boot in time is ended, where its vCPUs were is said (labhang.h), and it
+ * boots once more.
  */
 #include "exec/lab.h"
 
@@ -26,92 +28,9 @@
 
 #include "common/proc.h"
 #include "common/util.h"
+#include "exec/labhang.h"
 
-#define QEMU "qemu-system-x86_64"
-#define QEMU_MIN_MAJOR 10 /* 7.2's TCG locked the lab kernel up under load */
-
-const char *kb_lab_qemu_missing(void)
-{
-	static char why[256];
-	char line[256] = "";
-	int major = 0, minor = 0;
-	FILE *p = popen(QEMU " --version 2>/dev/null", "r");
-
-	if (p) {
-		if (!fgets(line, sizeof(line), p))
-			line[0] = 0;
-		pclose(p);
-	}
-	const char *v = strstr(line, "version ");
-
-	if (!v || sscanf(v + 8, "%d.%d", &major, &minor) != 2) {
-		snprintf(why, sizeof(why),
-			 "%s is not installed: ci/install-deps installs it (Debian's "
-			 "qemu-system-x86 from bookworm-backports)",
-			 QEMU);
-		return why;
-	}
-	if (major < QEMU_MIN_MAJOR) {
-		snprintf(why, sizeof(why),
-			 "%s is version %d.%d; the lab needs %d or later (older TCG locked the "
-			 "lab kernel up): ci/install-deps installs it from bookworm-backports",
-			 QEMU, major, minor, QEMU_MIN_MAJOR);
-		return why;
-	}
-	return NULL;
-}
-
-static double mtime(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) ? -1 : (double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec * 1e-9;
-}
-
-int kb_lab_prepare(const struct kb_env *env, char *err, size_t errlen)
-{
-	static const char *const recipe[] = {"images/lab/init", "images/lab/mklab",
-					     "images/lab/SHA256SUMS"};
-	static const char *const outputs[] = {"build/lab/vmlinuz", "build/lab/initrd.cpio.gz"};
-	char path[1300], cmd[2800];
-	double oldest = 1e300, newest = 0;
-	const char *why = kb_lab_qemu_missing();
-
-	if (why) {
-		snprintf(err, errlen, "lab: %s", why);
-		return -1;
-	}
-	for (int i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path), "%s/%s", env->root, outputs[i]);
-		double t = mtime(path);
-
-		oldest = t < oldest ? t : oldest;
-	}
-	for (int i = 0; i < 3; i++) {
-		snprintf(path, sizeof(path), "%s/%s", env->root, recipe[i]);
-		double t = mtime(path);
-
-		newest = t > newest ? t : newest;
-	}
-	if (oldest >= newest)
-		return 0;
-	fprintf(stderr, "kvmbench lab: building the lab kernel and initramfs (images/lab/mklab)\n");
-	snprintf(cmd, sizeof(cmd), "%s/images/lab/mklab", env->root);
-	snprintf(path, sizeof(path), "%s/build/lab", env->root);
-	char *av[] = {cmd, path, NULL}, failed[256];
-	int st = kb_child_run(av, 2, NULL, failed, sizeof(failed)); /* output: stderr */
-
-	if (st < 0) {
-		snprintf(err, errlen, "lab: %s", failed);
-		return -1;
-	}
-	if (st != 0) {
-		snprintf(err, errlen, "lab: images/lab/mklab failed (status %d): see above",
-			 WIFEXITED(st) ? WEXITSTATUS(st) : st);
-		return -1;
-	}
-	return 0;
-}
+#define LAB_BOOT_TRIES 2
 
 /* Write VALUE as one single-quoted shell word. */
 static void sh_quote(FILE *f, const char *v)
@@ -204,11 +123,13 @@ static int write_cmd(const char *rundir, const char *cwd, char *const argv[], ch
 	return 0;
 }
 
-/* The QEMU command line into a. */
+/* The QEMU command line into a; mon: its monitor's socket (labhang.h), or
+ * NULL for the interactive lab (its monitor is on the terminal). */
 static void qemu_argv(const struct kb_env *env, const char *root, const struct kb_lab_opts *o,
-		      bool interactive, struct kb_argv *a)
+		      const char *mon, struct kb_argv *a)
 {
-	static const char *const machine[] = {QEMU, "-accel", "tcg,thread=multi", "-cpu",
+	bool interactive = !mon;
+	static const char *const machine[] = {KB_LAB_QEMU, "-accel", "tcg,thread=multi", "-cpu",
 					      "qemu64,+svm,+npt"};
 	static const char *const bare[] = {"-nodefaults", "-no-user-config", "-display", "none",
 					   "-no-reboot"};
@@ -230,6 +151,8 @@ static void qemu_argv(const struct kb_env *env, const char *root, const struct k
 	kb_argv_add(a, "%s/build/lab/initrd.cpio.gz", env->root);
 	gethostname(host, sizeof(host) - 1);
 	host[strcspn(host, " \t\n'\"\\")] = 0;
+	/* nokaslr: a stuck lab's RIPs are named from the kallsyms an earlier
+	 * boot left (labhang.h) */
 	/* loglevel=2: the lab kernel's own failures (panic, soft lockup) reach the console,
 	 * its KVM's chatter about guests (unhandled MSRs) does not */
 	/* RCU stalls of an emulated CPU under load pass (one made a clean CI run
@@ -237,7 +160,7 @@ static void qemu_argv(const struct kb_env *env, const char *root, const struct k
 	 * that does not recover; a soft lockup of a minute panics it */
 	kb_argv_add(a, "-append");
 	kb_argv_add(a,
-		    "console=ttyS0 loglevel=2 panic=-1 oops=panic softlockup_panic=1 "
+		    "console=ttyS0 nokaslr loglevel=2 panic=-1 oops=panic softlockup_panic=1 "
 		    "watchdog_thresh=30 rcupdate.rcu_cpu_stall_timeout=120 "
 		    "kblab.npt=%d kblab.tree=%s kblab.host=%s-lab kblab.run=%s%s",
 		    o->npt, root, host[0] ? host : "kvmbench", o->rundir,
@@ -249,6 +172,12 @@ static void qemu_argv(const struct kb_env *env, const char *root, const struct k
 	kb_argv_add(a, "local,path=%s,mount_tag=tree,security_model=none,multidevs=remap", root);
 	kb_argv_add(a, "-device");
 	kb_argv_add(a, "isa-debug-exit,iobase=0xf4,iosize=4");
+	if (mon) {
+		kb_argv_add(a, "-chardev");
+		kb_argv_add(a, "socket,id=mon,path=%s,abstract=on,server=on,wait=off", mon);
+		kb_argv_add(a, "-mon");
+		kb_argv_add(a, "chardev=mon,mode=readline");
+	}
 }
 
 static double now_s(void)
@@ -297,7 +226,12 @@ static void console_feed(struct console *c, const char *buf, size_t n, double t0
 struct lab_end {
 	struct console c;
 	bool timed_out, interrupted;
+	bool boot_hung; /* no "ready" within boot_timeout */
 	int qemu_status;
+	char mon[64];	     /* QEMU's monitor socket (labhang.h) */
+	char map[PATH_MAX];  /* the lab kernel's symbols (kallsyms) */
+	char dump[PATH_MAX]; /* where a stuck lab's registers go */
+	char hang[1024];     /* a stuck lab's vCPUs, a line each */
 };
 
 static volatile sig_atomic_t lab_signal;
@@ -307,8 +241,26 @@ static void on_signal(int sig)
 	lab_signal = sig;
 }
 
+/* The command's script deletes itself as it starts (write_cmd). */
+static bool cmd_started(const struct kb_lab_opts *o)
+{
+	char cmd[1200];
+
+	snprintf(cmd, sizeof(cmd), "%s/cmd", o->rundir);
+	return access(cmd, F_OK) != 0;
+}
+
+/* The lab is stuck: what its vCPUs are doing, into e. */
+static void stuck(struct lab_end *e)
+{
+	if (kb_labhang_dump(e->mon, e->map, e->dump, 3000, e->hang, sizeof(e->hang)) ||
+	    access(e->dump, F_OK))
+		e->dump[0] = 0;
+}
+
 /* Copy and watch QEMU's console (fd) until it closes, the lab outlives
- * o->timeout or a SIGINT or SIGTERM comes: then QEMU's group is killed. */
+ * o->timeout, does not boot within o->boot_timeout, or a SIGINT or SIGTERM
+ * comes: then QEMU's group is killed. */
 static void watch(int fd, pid_t pid, const struct kb_lab_opts *o, struct lab_end *e)
 {
 	double t0 = now_s();
@@ -320,15 +272,24 @@ static void watch(int fd, pid_t pid, const struct kb_lab_opts *o, struct lab_end
 	sigaction(SIGTERM, &sa, &old_term);
 	for (;;) {
 		double left = o->timeout > 0 ? o->timeout - (now_s() - t0) : 1e9;
+		double boot_left = e->c.ready ? 1e9 : o->boot_timeout - (now_s() - t0);
 		struct pollfd p = {fd, POLLIN, 0};
 		char buf[4096];
 
-		if (lab_signal || left <= 0) {
+		if (boot_left <= 0 && cmd_started(o)) {
+			e->c.ready = now_s() - t0; /* its "ready" line was lost, not the lab */
+			continue;
+		}
+		if (lab_signal || left <= 0 || boot_left <= 0) {
 			e->interrupted = lab_signal != 0;
-			e->timed_out = !lab_signal;
+			e->timed_out = !lab_signal && left <= 0;
+			e->boot_hung = !lab_signal && !e->timed_out;
+			if (!lab_signal && e->mon[0])
+				stuck(e);
 			kb_child_kill(pid, SIGKILL);
 			break;
 		}
+		left = boot_left < left ? boot_left : left;
 		int r = poll(&p, 1, left > 1000 ? 1000000 : (int)(left * 1000) + 1);
 
 		if (r <= 0)
@@ -355,7 +316,7 @@ static int supervise(char *const av[], const struct kb_lab_opts *o, struct lab_e
 	pid_t pid;
 
 	if (null < 0 || pipe2(fd, O_CLOEXEC)) {
-		snprintf(err, errlen, "lab: cannot run %s: %s", QEMU, strerror(errno));
+		snprintf(err, errlen, "lab: cannot run %s: %s", KB_LAB_QEMU, strerror(errno));
 		if (null >= 0)
 			close(null);
 		return -1;
@@ -437,10 +398,28 @@ static int make_rundir(const char *root, struct kb_lab_opts *o, char *err, size_
 	return -1;
 }
 
+/* s with its newlines as "; ", in buf. */
+static const char *oneline(const char *s, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	for (; *s && n + 3 < len; s++)
+		if (*s == '\n') {
+			memcpy(buf + n, "; ", 2);
+			n += 2;
+		} else {
+			buf[n++] = *s;
+		}
+	buf[n] = 0;
+	return buf;
+}
+
 /* What the lab's end means: the command's exit status, or a KB_LAB_E*
  * code with err. */
 static int verdict(const struct kb_lab_opts *o, const struct lab_end *e, char *err, size_t errlen)
 {
+	char hang[sizeof(e->hang)];
+
 	int st = read_status(o->rundir);
 	int qst = WIFEXITED(e->qemu_status) ? WEXITSTATUS(e->qemu_status) : -1;
 
@@ -451,13 +430,19 @@ static int verdict(const struct kb_lab_opts *o, const struct lab_end *e, char *e
 	if (st >= 0 && !e->timed_out)
 		return st;
 	if (e->timed_out) {
-		snprintf(err, errlen, "lab: ended after its %g s timeout%s%s", o->timeout,
-			 e->c.failure[0] ? "; the lab's console said: " : "", e->c.failure);
+		snprintf(err, errlen, "lab: ended after its %g s timeout%s%s%s%s%s%s", o->timeout,
+			 e->c.failure[0] ? "; the lab's console said: " : "", e->c.failure,
+			 e->hang[0] ? "; " : "", oneline(e->hang, hang, sizeof(hang)),
+			 e->dump[0] ? "; registers: " : "", e->dump);
 		return KB_LAB_ETIMEOUT;
 	}
 	if (e->c.failure[0])
 		snprintf(err, errlen, "lab: the lab failed before the command ended: %s",
 			 e->c.failure);
+	else if (e->boot_hung)
+		snprintf(err, errlen, "lab: the lab did not boot within %g s, %d times: %s%s%s",
+			 o->boot_timeout, LAB_BOOT_TRIES, oneline(e->hang, hang, sizeof(hang)),
+			 e->dump[0] ? "; registers: " : "", e->dump);
 	else if (!e->c.ready)
 		snprintf(err, errlen, "lab: the lab did not boot (QEMU exit status %d)", qst);
 	else
@@ -468,37 +453,83 @@ static int verdict(const struct kb_lab_opts *o, const struct lab_end *e, char *e
 	return KB_LAB_EFAILED;
 }
 
+/* One boot of the lab (argv NULL: interactive): 0 with e, or -1 with err
+ * when QEMU could not start. */
+static int boot(const struct kb_env *env, const char *root, struct kb_lab_opts *o,
+		char *const argv[], struct lab_end *e, char *err, size_t errlen)
+{
+	struct kb_argv *av = calloc(1, sizeof(*av));
+	int rc;
+
+	if (!av)
+		return kb_errf(err, errlen, "lab: out of memory");
+	if (argv) {
+		kb_labhang_socket(e->mon, sizeof(e->mon));
+		snprintf(e->map, sizeof(e->map), "%s/build/lab/kallsyms", root);
+		snprintf(e->dump, sizeof(e->dump), "%s/build/lab/%s-registers.txt", root, e->mon);
+	}
+	qemu_argv(env, root, o, argv ? e->mon : NULL, av);
+	if (!o->quiet)
+		fprintf(stderr,
+			"kvmbench lab: booting (QEMU TCG, SVM, kvm_amd npt=%d, %u CPUs, %u "
+			"MiB)\n",
+			o->npt, o->smp, o->mem_mib);
+	rc = argv ? supervise(av->v, o, e, err, errlen) : interact(av->v, e, err, errlen);
+	free(av);
+	return rc;
+}
+
+/* A boot that hung before its command started is tried again (QEMU's TCG
+ * hung one lab boot in CI for 20 minutes, its console silent). */
+static bool boot_again(const struct kb_lab_opts *o, const struct lab_end *e, int tries)
+{
+	if (!e->boot_hung || tries >= LAB_BOOT_TRIES || cmd_started(o))
+		return false;
+	fprintf(stderr,
+		"kvmbench lab: the lab did not boot within %g s (boot %d of %d):\n%s%s%s\n"
+		"kvmbench lab: booting again\n",
+		o->boot_timeout, tries, LAB_BOOT_TRIES, e->hang, e->dump[0] ? "\nregisters: " : "",
+		e->dump);
+	return true;
+}
+
 int kb_lab_run(const struct kb_env *env, struct kb_lab_opts *o, char *const argv[], char *err,
 	       size_t errlen)
 {
 	char root[PATH_MAX], cwd[PATH_MAX];
-	struct lab_end e = {0};
-	struct kb_argv *av = NULL;
-	int rc;
+	struct lab_end *e = calloc(1, sizeof(*e));
+	int rc = KB_LAB_EFAILED;
 
 	o->rundir[0] = 0;
 	if (!o->smp)
 		o->smp = 2;
 	if (!o->mem_mib)
 		o->mem_mib = 8192;
-	if (check_root(env, root, err, errlen) || kb_lab_prepare(env, err, errlen))
+	if (!e) {
+		snprintf(err, errlen, "lab: out of memory");
 		return KB_LAB_EFAILED;
+	}
+	if (check_root(env, root, err, errlen) || kb_lab_prepare(env, err, errlen) ||
+	    (!o->boot_timeout && kb_env_number("KVMBENCH_LAB_BOOT_TIMEOUT", 1, 86400, 0, 300,
+					       &o->boot_timeout, err, errlen)))
+		goto out;
 	if (!getcwd(cwd, sizeof(cwd)) || strncmp(cwd, root, strlen(root)) ||
 	    (cwd[strlen(root)] && cwd[strlen(root)] != '/'))
 		snprintf(cwd, sizeof(cwd), "%s", root);
 	if (make_rundir(root, o, err, errlen) ||
 	    (argv && write_cmd(o->rundir, cwd, argv, err, errlen)))
-		return KB_LAB_EFAILED;
-	if (!(av = calloc(1, sizeof(*av))))
-		return kb_errf(err, errlen, "lab: out of memory"), KB_LAB_EFAILED;
-	qemu_argv(env, root, o, !argv, av);
-	if (!o->quiet)
-		fprintf(stderr,
-			"kvmbench lab: booting (QEMU TCG, SVM, kvm_amd npt=%d, %u CPUs, %u MiB)\n",
-			o->npt, o->smp, o->mem_mib);
-	rc = argv ? supervise(av->v, o, &e, err, errlen) : interact(av->v, &e, err, errlen);
-	free(av);
-	return rc ? KB_LAB_EFAILED : verdict(o, &e, err, errlen);
+		goto out;
+	for (int tries = 1;; tries++) {
+		memset(e, 0, sizeof(*e));
+		if (boot(env, root, o, argv, e, err, errlen))
+			goto out;
+		if (!boot_again(o, e, tries))
+			break;
+	}
+	rc = verdict(o, e, err, errlen);
+out:
+	free(e);
+	return rc;
 }
 
 void kb_lab_done(struct kb_lab_opts *o)

@@ -16,12 +16,18 @@
 
 #include "exec/env.h"
 
+#define KB_LAB_QEMU "qemu-system-x86_64"
+
 struct kb_lab_opts {
 	int npt;	  /* kvm_amd npt= inside the lab: 1 or 0 */
 	unsigned smp;	  /* vCPUs of the lab machine (default 2) */
 	unsigned mem_mib; /* its RAM (default 8192) */
 	double timeout;	  /* seconds before a stuck lab is ended; 0: none */
-	bool quiet;	  /* no boot notices on stderr */
+	/* seconds for the lab to boot (0: $KVMBENCH_LAB_BOOT_TIMEOUT, else
+	 * 300); a boot that takes longer is ended, where its vCPUs were is
+	 * said, and it is booted once more */
+	double boot_timeout;
+	bool quiet; /* no boot notices on stderr */
 	/* out: the run directory (in the project tree, seen by the lab too)
 	 * where the command may leave files; kb_lab_run removes its own files
 	 * and the caller removes the directory with kb_lab_done. */
@@ -42,7 +48,7 @@ int kb_lab_prepare(const struct kb_env *env, char *err, size_t errlen);
  * the project tree, else the project root), with the caller's environment.
  * argv NULL: an interactive shell on the terminal.  Returns the command's
  * exit status (0-255), or with err: KB_LAB_EFAILED (the lab did not boot,
- * its kernel panicked or locked up: the console line is quoted),
+ * twice, or its kernel panicked or locked up: the console line is quoted),
  * KB_LAB_ETIMEOUT (it outlived o->timeout) or KB_LAB_EINTERRUPTED (SIGINT or
  * SIGTERM: the lab was stopped).
  */

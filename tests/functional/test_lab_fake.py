@@ -4,6 +4,7 @@ the command's status file, a hang, a panic) in a second, so these run
 anywhere the lab's kernel and initramfs are built and fresh (else
 kvmbench lab would build them: the tests are skipped)."""
 import os
+import re
 import signal
 import subprocess
 import time
@@ -22,8 +23,34 @@ if sys.argv[1:] == ["--version"]:
 append = sys.argv[sys.argv.index("-append") + 1]
 rundir = [w for w in append.split() if w.startswith("kblab.run=")][0][len("kblab.run="):]
 mode = os.environ["FAKE_LAB"]
+with open(os.environ["FAKE_BOOTS"], "a") as f:
+    f.write(" ".join(sys.argv[1:]) + "\n")
+boots = len(open(os.environ["FAKE_BOOTS"]).readlines())
 if mode == "noboot":
     sys.exit(3)
+if mode == "silent" or (mode == "silent-once" and boots == 1):
+    time.sleep(1000)  # never says ready, nor answers on its monitor
+if mode == "silent-monitor":  # never says ready; its monitor answers
+    import socket
+    chardev = sys.argv[sys.argv.index("-chardev") + 1]
+    name = [w for w in chardev.split(",") if w.startswith("path=")][0][5:]
+    srv = socket.socket(socket.AF_UNIX)
+    srv.bind("\0" + name)
+    srv.listen(1)
+    c, _ = srv.accept()
+    c.sendall(b"QEMU 10.0.0 monitor - type 'help' for more information\r\n(qemu) ")
+    while b"info registers -a\n" not in c.recv(100):
+        pass
+    c.sendall(os.environ["FAKE_REGS"].encode() + b"\r\n(qemu) ")
+    time.sleep(1000)
+if mode == "silent-once":
+    mode = "ok"
+if mode == "lost-ready":  # the command starts, but its "ready" line never comes
+    os.unlink(os.path.join(rundir, "cmd"))
+    time.sleep(2.5)
+    with open(os.path.join(rundir, "status"), "w") as f:
+        f.write("5\n")
+    sys.exit(0)
 print("KVMBENCH LAB ready", flush=True)
 if mode == "ok":
     print("the command ran", flush=True)
@@ -61,6 +88,7 @@ def fake_env(tmp_path):
     env = dict(os.environ)
     env["PATH"] = f"{q.parent}:{env['PATH']}"
     env["FAKE_PIDS"] = str(tmp_path / "pids")
+    env["FAKE_BOOTS"] = str(tmp_path / "boots")
     return env
 
 
@@ -106,6 +134,58 @@ def test_a_stuck_lab_is_ended_with_its_whole_process_group(fake_env, tmp_path):
     assert "ended after its 2 s timeout" in p.stderr
     qemu, child = (tmp_path / "pids").read_text().split()
     assert gone(qemu) and gone(child)
+
+
+def test_a_lab_that_does_not_boot_in_time_is_booted_once_more(fake_env, tmp_path):
+    """QEMU's TCG once hung a lab boot in CI with its console silent for 20
+    minutes: a boot gets KVMBENCH_LAB_BOOT_TIMEOUT seconds, then the lab is
+    ended, what its QEMU said of its vCPUs is printed, and it boots again;
+    twice is a failure that says so."""
+    env = dict(fake_env, KVMBENCH_LAB_BOOT_TIMEOUT="1")
+    p = lab(env, "silent-once")
+    assert p.returncode == 7, p.stderr
+    assert "the lab did not boot within 1 s (boot 1 of 2)" in p.stderr, p.stderr
+    assert "booting again" in p.stderr and "the command ran" in p.stdout
+    boots = (tmp_path / "boots").read_text().splitlines()
+    assert len(boots) == 2
+    # each boot has a monitor socket of its own, for the registers of a hang
+    mons = [re.search(r"socket,id=mon,path=([^,]+),abstract=on", b).group(1) for b in boots]
+    assert mons[0] != mons[1]
+
+    (tmp_path / "boots").unlink()
+    p = lab(env, "silent")
+    assert p.returncode == 125, p.stderr
+    assert "the lab did not boot within 1 s, 2 times" in p.stderr, p.stderr
+    # this QEMU answers nothing on its monitor: that is said, not guessed at
+    assert "QEMU's monitor did not answer within 3000 ms: QEMU itself is stuck" in p.stderr
+    assert len((tmp_path / "boots").read_text().splitlines()) == 2
+
+    # one that answers: a line per vCPU, in the mode its registers show
+    regs = ("CPU#0\r\nRAX=0 RBX=0\r\nRIP=00000000004011a0 RFL=00000246 [---Z-P-] CPL=3 II=0"
+            " A20=1 SMM=0 HLT=0\r\nCPU#1\r\nEAX=00000000\r\nEIP=000fd0c1 EFL=00000002 [-------]"
+            " CPL=0 II=0 A20=1 SMM=0 HLT=1\r\nCPU#2\r\nRIP=0000000004f3dbed RFL=00010006"
+            " [-----P-] CPL=0 II=0 A20=1 SMM=0 HLT=0\r\n")
+    (tmp_path / "boots").unlink()
+    p = lab(dict(env, FAKE_REGS=regs), "silent-monitor")
+    assert p.returncode == 125, p.stderr
+    assert ("vCPU 0: in user mode at 0x4011a0\n"
+            "vCPU 1: in 32-bit or real mode at 0xfd0c1, halted\n"
+            "vCPU 2: in the kernel at 0x4f3dbed\n") in p.stderr, p.stderr
+    dumps = re.findall(r"registers: (\S+-registers\.txt)", p.stderr)
+    assert len(dumps) == 2
+    for d in dumps:
+        # the registers alone, without QEMU's banner, prompt or carriage returns
+        assert open(d).read() == regs.replace("\r", ""), open(d).read()
+        os.unlink(d)
+
+    # a command that started is never booted again: its "ready" line was lost
+    (tmp_path / "boots").unlink()
+    p = lab(env, "lost-ready")
+    assert p.returncode == 5 and "did not boot" not in p.stderr, p.stderr
+    assert len((tmp_path / "boots").read_text().splitlines()) == 1
+
+    p = lab(dict(fake_env, KVMBENCH_LAB_BOOT_TIMEOUT="0"), "ok")
+    assert p.returncode == 125 and "KVMBENCH_LAB_BOOT_TIMEOUT" in p.stderr, p.stderr
 
 
 def test_ctrl_c_stops_the_lab_and_its_process_group(fake_env, tmp_path):
