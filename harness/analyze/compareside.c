@@ -174,11 +174,13 @@ void kb_compare_not_a_campaign(sqlite3 *db, const struct kb_compare_opts *o, con
 		char modes[128];
 
 		kb_compare_known_modes(db, modes, sizeof(modes));
-		if (!mode_in(modes, o->baseline) || !mode_in(modes, o->candidate)) {
+		if (!mode_in(modes, o->baseline) || !mode_in(modes, o->candidate) ||
+		    !strcmp(o->baseline, o->candidate)) {
 			snprintf(
 			    err, errlen,
-			    "'%s' is not a campaign; to compare paging modes, name two that the "
-			    "runs ran with (kvmbench compare MODE MODE --by paging%s): %s%s",
+			    "'%s' is not a campaign; to compare paging modes, name two different "
+			    "ones the runs ran with (kvmbench compare MODE MODE --by paging%s): "
+			    "%s%s",
 			    bad, d, modes,
 			    strchr(modes, ',') ? "" : " only, so there is none to compare");
 			return;

@@ -18,13 +18,16 @@
 #include "store/sqlexpr.h"
 
 /*
- * Host row H as the report names it: its hostname, and "#ID" after it when
- * another host row (another machine: another uuid) has the same name, so
- * that two machines called localhost never share a series.
+ * Host row H as the report names it: its hostname (its first 100 bytes: a
+ * merged database may hold any), and "#ID" after it when another host row
+ * (another machine: another uuid) has the same name, so that two machines
+ * called localhost never share a series.  At most 120 bytes: it fits
+ * kb_ppoint.host whole, so a query given that back finds the host's runs.
  */
-#define KB_REPORT_HOST_OF(H)                                                            \
-	"(IFNULL(" H ".hostname, '') || CASE WHEN (SELECT count(*) FROM hosts hx WHERE" \
-	" hx.hostname IS " H ".hostname) > 1 THEN '#' || " H ".id ELSE '' END)"
+#define KB_REPORT_HOST_OF(H)                                                             \
+	"(substr(IFNULL(" H ".hostname, ''), 1, 100) || CASE WHEN (SELECT count(*) FROM" \
+	" hosts hx WHERE substr(hx.hostname, 1, 100) IS substr(" H ".hostname, 1, 100))" \
+	" > 1 THEN '#' || " H ".id ELSE '' END)"
 
 /*
  * A point as the report tells it apart: run r's point key, the paging mode

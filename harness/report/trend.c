@@ -273,6 +273,13 @@ static void trend_regressions(struct kb_plotctx *c, FILE *html, const struct tfi
 	for (unsigned i = f->from; i < f->to; i++)
 		for (unsigned k = 0; k < f->g->nc; k++)
 			nreg += f->cell[k][i].reg;
+	if (!f->dir && kb_metric_default_direction(f->unit)) {
+		kb_html(html,
+			"<p class=note>Not judged: the scenario sets <code>[metric.%s] direction = "
+			"none</code>.</p>\n",
+			f->metric);
+		return;
+	}
 	if (!f->dir) {
 		kb_html(html,
 			"<p class=note>Not judged: %s has no better direction (its unit is %s; a "

@@ -331,7 +331,8 @@ def test_scaling_says_how_many_points_it_could_not_draw(tmp_path):
 @pytest.mark.parametrize("rule, marked, note", [
     ("threshold = 50%", False, "No regression: no campaign is worse than the one before it by "
                                "more than 50%"),
-    ("direction = none", False, "Not judged: pio has no better direction"),
+    ("direction = none", False, "Not judged: the scenario sets <code>[metric.pio] direction "
+                                "= none</code>"),
     ("threshold = 10%", True, "Regressions (worse than the campaign before by more than 10%"),
 ])
 def test_the_trend_follows_the_scenarios_metric_rules(two_hosts, tmp_path, rule, marked, note):

@@ -239,15 +239,20 @@ def test_compare_given_mode_names_suggests_by_paging(merged):
     assert "kvmbench compare tdp shadow --by paging" in p.stderr, p.stderr
     p = kb("compare", "host", "shadow", "--db", m)
     assert p.returncode == 1 and p.stderr.strip().endswith(
-        f"name two that the runs ran with (kvmbench compare MODE MODE --by paging --db {m}): "
-        "ept, shadow"), p.stderr
+        f"name two different ones the runs ran with (kvmbench compare MODE MODE --by paging "
+        f"--db {m}): ept, shadow"), p.stderr
+    # the same mode twice is not a comparison to suggest
+    p = kb("compare", "shadow", "shadow", "--db", m)
+    assert p.returncode == 1 and "name two different ones" in p.stderr, p.stderr
+    assert "kvmbench compare shadow shadow" not in p.stderr
 
 
 def test_compare_hint_on_one_mode_says_there_is_none_to_compare(merged):
     _, shadow_db, _ = merged
-    p = kb("compare", "tdp", "shadow", "--db", shadow_db)
-    assert p.returncode == 1 and p.stderr.strip().endswith(
-        ": shadow only, so there is none to compare"), p.stderr
+    for a, b in (("tdp", "shadow"), ("shadow", "shadow")):
+        p = kb("compare", a, b, "--db", shadow_db)
+        assert p.returncode == 1 and p.stderr.strip().endswith(
+            ": shadow only, so there is none to compare"), p.stderr
 
 
 def test_compare_keeps_a_15x_change_readable_within_100_columns(tmp_path):
@@ -335,3 +340,17 @@ def test_interleaved_pairs_keep_to_their_host(tmp_path):
         ratios[1] == pytest.approx(1.0, rel=0.15), table
     own = next(r for r in table if float(r[5]) > 0.5)
     assert own[4] == "5 / 5" and "paired" in own[7] and "unpaired" not in own[7], own
+
+
+def test_a_long_hostname_keeps_its_runs(tmp_path):
+    """A merged database may name a host with any length: the report names
+    it by its first 100 bytes and still finds its runs by that name (it
+    once cut the name at 127 bytes and then matched no run)."""
+    long = "h" * 150
+    db = interleaved_db(tmp_path / "a", long, "memtouch=1")
+    out = tmp_path / "rep"
+    p = kb("report", "1", "--db", db, "--out", out)
+    assert p.returncode == 0, p.stderr
+    table = table_rows((out / "paging.html").read_text(), "<h2>Shadow / EPT per point</h2>")[1:]
+    assert len(table) == 1 and table[0][4] == "5 / 5", table
+    assert float(table[0][5]) == pytest.approx(1.0, rel=0.15), table
