@@ -108,6 +108,7 @@ HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o)
 HARNESS_LIBS := -linih -ljson-c -lsqlite3 -lcurl -lcrypto -lm
 
 $(BUILD)/harness/%.o: HOST_CFLAGS += -Iharness
+$(BUILD)/checked/tests/unit/test_labhang.o: HOST_CFLAGS += -Iharness
 
 $(BUILD)/kvmbench: $(HARNESS_OBJ) $(COMMON_LIB)
 	$(call say,LINK,$@)

@@ -174,7 +174,7 @@ static void qemu_argv(const struct kb_env *env, const char *root, const struct k
 	kb_argv_add(a, "isa-debug-exit,iobase=0xf4,iosize=4");
 	if (mon) {
 		kb_argv_add(a, "-chardev");
-		kb_argv_add(a, "socket,id=mon,path=%s,abstract=on,server=on,wait=off", mon);
+		kb_argv_add(a, "socket,id=mon,path=%s,server=on,wait=off", mon);
 		kb_argv_add(a, "-mon");
 		kb_argv_add(a, "chardev=mon,mode=readline");
 	}
@@ -228,6 +228,8 @@ struct lab_end {
 	bool timed_out, interrupted;
 	bool boot_hung; /* no "ready" within boot_timeout */
 	int qemu_status;
+	int boots;	     /* boots so far */
+	double start;	     /* when the first began (--timeout counts from it) */
 	char mon[64];	     /* QEMU's monitor socket (labhang.h) */
 	char map[PATH_MAX];  /* the lab kernel's symbols (kallsyms) */
 	char dump[PATH_MAX]; /* where a stuck lab's registers go */
@@ -248,6 +250,22 @@ static bool cmd_started(const struct kb_lab_opts *o)
 
 	snprintf(cmd, sizeof(cmd), "%s/cmd", o->rundir);
 	return access(cmd, F_OK) != 0;
+}
+
+/* The boot's deadline passed: false when it did boot, its "ready" line
+ * still in the pipe, or lost (its command started). */
+static bool boot_hung_now(int fd, const struct kb_lab_opts *o, struct lab_end *e, double t0)
+{
+	struct pollfd p = {fd, POLLIN, 0};
+	char buf[4096];
+	ssize_t got;
+
+	for (int i = 0; i < 64 && poll(&p, 1, 0) == 1 && (got = read(fd, buf, sizeof(buf))) > 0;
+	     i++)
+		console_feed(&e->c, buf, (size_t)got, t0, o->quiet);
+	if (!e->c.ready && cmd_started(o))
+		e->c.ready = now_s() - t0;
+	return !e->c.ready;
 }
 
 /* The lab is stuck: what its vCPUs are doing, into e. */
@@ -271,21 +289,24 @@ static void watch(int fd, pid_t pid, const struct kb_lab_opts *o, struct lab_end
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	for (;;) {
-		double left = o->timeout > 0 ? o->timeout - (now_s() - t0) : 1e9;
+		double left = o->timeout > 0 ? o->timeout - (now_s() - e->start) : 1e9;
 		double boot_left = e->c.ready ? 1e9 : o->boot_timeout - (now_s() - t0);
 		struct pollfd p = {fd, POLLIN, 0};
 		char buf[4096];
 
-		if (boot_left <= 0 && cmd_started(o)) {
-			e->c.ready = now_s() - t0; /* its "ready" line was lost, not the lab */
+		if (!lab_signal && left > 0 && boot_left <= 0 && !boot_hung_now(fd, o, e, t0))
 			continue;
-		}
 		if (lab_signal || left <= 0 || boot_left <= 0) {
 			e->interrupted = lab_signal != 0;
 			e->timed_out = !lab_signal && left <= 0;
-			e->boot_hung = !lab_signal && !e->timed_out;
-			if (!lab_signal && e->mon[0])
+			if (!lab_signal)
 				stuck(e);
+			if (!lab_signal && !e->timed_out && !boot_hung_now(fd, o, e, t0)) {
+				unlink(e->dump); /* it started while QEMU answered */
+				e->dump[0] = e->hang[0] = 0;
+				continue;
+			}
+			e->boot_hung = !lab_signal && !e->timed_out;
 			kb_child_kill(pid, SIGKILL);
 			break;
 		}
@@ -440,8 +461,8 @@ static int verdict(const struct kb_lab_opts *o, const struct lab_end *e, char *e
 		snprintf(err, errlen, "lab: the lab failed before the command ended: %s",
 			 e->c.failure);
 	else if (e->boot_hung)
-		snprintf(err, errlen, "lab: the lab did not boot within %g s, %d times: %s%s%s",
-			 o->boot_timeout, LAB_BOOT_TRIES, oneline(e->hang, hang, sizeof(hang)),
+		snprintf(err, errlen, "lab: the lab did not boot within %g s, in %d boots: %s%s%s",
+			 o->boot_timeout, e->boots, oneline(e->hang, hang, sizeof(hang)),
 			 e->dump[0] ? "; registers: " : "", e->dump);
 	else if (!e->c.ready)
 		snprintf(err, errlen, "lab: the lab did not boot (QEMU exit status %d)", qst);
@@ -459,14 +480,25 @@ static int boot(const struct kb_env *env, const char *root, struct kb_lab_opts *
 		char *const argv[], struct lab_end *e, char *err, size_t errlen)
 {
 	struct kb_argv *av = calloc(1, sizeof(*av));
+	struct stat syms, kernel;
 	int rc;
 
 	if (!av)
 		return kb_errf(err, errlen, "lab: out of memory");
+	if (argv && kb_labhang_socket(e->mon, sizeof(e->mon))) {
+		free(av);
+		return kb_errf(err, errlen,
+			       "lab: cannot make a directory in /tmp for QEMU's monitor: %s",
+			       strerror(errno));
+	}
 	if (argv) {
-		kb_labhang_socket(e->mon, sizeof(e->mon));
+		/* the symbols of this kernel only: an older file is another's */
 		snprintf(e->map, sizeof(e->map), "%s/build/lab/kallsyms", root);
-		snprintf(e->dump, sizeof(e->dump), "%s/build/lab/%s-registers.txt", root, e->mon);
+		snprintf(e->dump, sizeof(e->dump), "%s/build/lab/vmlinuz", root);
+		if (stat(e->map, &syms) || stat(e->dump, &kernel) ||
+		    syms.st_mtim.tv_sec < kernel.st_mtim.tv_sec)
+			e->map[0] = 0;
+		snprintf(e->dump, sizeof(e->dump), "%s-boot%d-registers.txt", o->rundir, e->boots);
 	}
 	qemu_argv(env, root, o, argv ? e->mon : NULL, av);
 	if (!o->quiet)
@@ -475,6 +507,7 @@ static int boot(const struct kb_env *env, const char *root, struct kb_lab_opts *
 			"MiB)\n",
 			o->npt, o->smp, o->mem_mib);
 	rc = argv ? supervise(av->v, o, e, err, errlen) : interact(av->v, e, err, errlen);
+	kb_labhang_socket_done(e->mon);
 	free(av);
 	return rc;
 }
@@ -499,6 +532,7 @@ int kb_lab_run(const struct kb_env *env, struct kb_lab_opts *o, char *const argv
 	char root[PATH_MAX], cwd[PATH_MAX];
 	struct lab_end *e = calloc(1, sizeof(*e));
 	int rc = KB_LAB_EFAILED;
+	double start = now_s();
 
 	o->rundir[0] = 0;
 	if (!o->smp)
@@ -521,6 +555,8 @@ int kb_lab_run(const struct kb_env *env, struct kb_lab_opts *o, char *const argv
 		goto out;
 	for (int tries = 1;; tries++) {
 		memset(e, 0, sizeof(*e));
+		e->start = start;
+		e->boots = tries;
 		if (boot(env, root, o, argv, e, err, errlen))
 			goto out;
 		if (!boot_again(o, e, tries))

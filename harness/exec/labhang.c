@@ -16,34 +16,33 @@
 
 #define PROMPT "(qemu) "
 
-void kb_labhang_socket(char *name, size_t len)
+int kb_labhang_socket(char *path, size_t len)
 {
-	static unsigned n;
+	char dir[] = "/tmp/kvmbench-lab-XXXXXX"; /* 0700: only we can reach QEMU's monitor */
 
-	snprintf(name, len, "kvmbench-lab-%ld-%u", (long)getpid(), n++);
+	path[0] = 0;
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(path, len, "%s/monitor", dir);
+	return 0;
 }
 
-static int connect_abstract(const char *name)
+void kb_labhang_socket_done(char *path)
 {
-	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	size_t n = strlen(name);
-	int fd;
+	char *slash = strrchr(path, '/');
 
-	if (n + 1 > sizeof(a.sun_path) || (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return -1;
-	memcpy(a.sun_path + 1, name, n);
-	if (connect(fd, (struct sockaddr *)&a,
-		    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n))) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+	if (!path[0] || !slash)
+		return;
+	unlink(path);
+	*slash = 0;
+	rmdir(path);
+	path[0] = 0;
 }
 
 /* Read from fd into buf (from *len on) until the prompts-th "(qemu) " or
- * the deadline; 0 when the prompt came. */
-static int read_until_prompt(int fd, char *buf, size_t cap, size_t *len, int prompts,
-			     long long deadline_ns)
+ * the deadline; NULL when the prompt came, else why not. */
+static const char *read_until_prompt(int fd, char *buf, size_t cap, size_t *len, int prompts,
+				     long long deadline_ns)
 {
 	for (;;) {
 		int seen = 0;
@@ -51,45 +50,64 @@ static int read_until_prompt(int fd, char *buf, size_t cap, size_t *len, int pro
 		for (const char *p = buf; (p = strstr(p, PROMPT)); p += sizeof(PROMPT) - 1)
 			seen++;
 		if (seen >= prompts)
-			return 0;
+			return NULL;
 		long long left = deadline_ns - (long long)kb_mono_ns();
 		struct pollfd p = {fd, POLLIN, 0};
 
-		if (left <= 0 || *len + 1 >= cap)
-			return -1;
+		if (left <= 0)
+			return "did not answer in time";
+		if (*len + 1 >= cap)
+			return "answered with over 256 KiB";
 		int r = poll(&p, 1, (int)(left / 1000000) + 1);
 
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0)
-			return -1;
+		if (r < 0)
+			return strerror(errno);
+		if (r == 0)
+			continue; /* the deadline is looked at above */
 		ssize_t got = read(fd, buf + *len, cap - 1 - *len);
 
+		if (got < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
 		if (got <= 0)
-			return -1;
+			return "closed the connection";
 		*len += (size_t)got;
 		buf[*len] = 0;
 	}
 }
 
 /* The monitor's answer to "info registers -a" into a malloc'd string, or
- * NULL. */
-static char *ask_registers(const char *name, int wait_ms)
+ * NULL with why. */
+static char *ask_registers(const char *path, int wait_ms, char *why, size_t whylen)
 {
 	static const char cmd[] = "info registers -a\n";
 	long long deadline = (long long)kb_mono_ns() + (long long)wait_ms * 1000000;
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
 	size_t cap = 256 * 1024, len = 0;
 	char *buf = calloc(1, cap);
-	int fd = connect_abstract(name);
+	const char *bad = NULL;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 
-	if (!buf || fd < 0 || read_until_prompt(fd, buf, cap, &len, 1, deadline) ||
-	    write(fd, cmd, sizeof(cmd) - 1) != (ssize_t)(sizeof(cmd) - 1) ||
-	    read_until_prompt(fd, buf, cap, &len, 2, deadline)) {
-		free(buf);
-		buf = NULL;
-	}
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	if (!buf || fd < 0)
+		bad = "out of memory or sockets";
+	else if (connect(fd, (struct sockaddr *)&a, sizeof(a)))
+		bad = errno == ENOENT || errno == ECONNREFUSED ? "is not listening"
+		      : errno == EAGAIN			       ? "is busy"
+							       : strerror(errno);
+	else if (!(bad = read_until_prompt(fd, buf, cap, &len, 1, deadline)) &&
+		 send(fd, cmd, sizeof(cmd) - 1, MSG_NOSIGNAL) != (ssize_t)(sizeof(cmd) - 1))
+		bad = "closed the connection";
+	else if (!bad)
+		bad = read_until_prompt(fd, buf, cap, &len, 2, deadline);
 	if (fd >= 0)
 		close(fd);
+	if (bad) {
+		snprintf(why, whylen, "%s", bad);
+		free(buf);
+		return NULL;
+	}
 	return buf;
 }
 
@@ -130,7 +148,7 @@ void kb_labhang_symbol(const char *map, unsigned long long addr, char *buf, size
 			snprintf(best_sym, sizeof(best_sym), "%s", sym);
 		}
 	fclose(f);
-	/* past the kernel's own text (a module, or no map): no name */
+	/* over 1 MiB past the nearest symbol: not in any text the map has */
 	if (best_sym[0] && addr - best < 0x100000)
 		snprintf(buf, len, "%s+0x%llx", best_sym, addr - best);
 }
@@ -163,29 +181,40 @@ static void summarize(const char *dump, const char *map, char *sum, size_t sumle
 			cpl_v = strtoull(cpl + 4, NULL, 10);
 		if (rip && cpl_v == 0)
 			kb_labhang_symbol(map, ip, sym, sizeof(sym));
+		/* 64-bit, ring 0, outside the kernel's text: its decompressor (which
+		 * runs at physical addresses), or a guest of the lab's KVM */
+		const char *where = cpl_v == 3 ? "user mode"
+				    : !rip     ? "32-bit or real mode"
+				    : sym[0] || ip >= 0xffff800000000000ULL
+					? "the kernel"
+					: "64-bit code outside the "
+					  "kernel's text";
+
 		used += (size_t)snprintf(
 		    sum + used, sumlen - used, "%svCPU %d: in %s at %s%s0x%llx%s%s",
-		    used ? "\n" : "", atoi(cpu + 4),
-		    cpl_v == 3 ? "user mode"
-		    : rip      ? "the kernel"
-			       : "32-bit or real mode",
-		    sym, sym[0] ? " (" : "", ip, sym[0] ? ")" : "",
+		    used ? "\n" : "", atoi(cpu + 4), where, sym, sym[0] ? " (" : "", ip,
+		    sym[0] ? ")" : "",
 		    hlt && (!next || hlt < next) && hlt[4] == '1' ? ", halted" : "");
 	}
 	if (!sum[0])
 		snprintf(sum, sumlen, "QEMU's monitor gave no registers");
 }
 
-int kb_labhang_dump(const char *name, const char *map, const char *path, int wait_ms, char *sum,
+int kb_labhang_dump(const char *mon, const char *map, const char *path, int wait_ms, char *sum,
 		    size_t sumlen)
 {
-	char *dump = ask_registers(name, wait_ms);
+	char why[128];
+	char *dump = ask_registers(mon, wait_ms, why, sizeof(why));
 	FILE *f;
 
 	if (!dump) {
-		snprintf(sum, sumlen,
-			 "QEMU's monitor did not answer within %d ms: QEMU itself is stuck",
-			 wait_ms);
+		if (strstr(why, "in time"))
+			snprintf(sum, sumlen,
+				 "no registers: QEMU's monitor did not answer within %d ms: QEMU "
+				 "itself is stuck",
+				 wait_ms);
+		else
+			snprintf(sum, sumlen, "no registers: QEMU's monitor %s", why);
 		return -1;
 	}
 	strip_terminal(dump);

@@ -1,6 +1,6 @@
 /*
  * What a lab's vCPUs were doing when it stopped making progress: QEMU's
- * human monitor, on an abstract unix socket of the lab's own, answers
+ * human monitor, on a unix socket in a private directory, answers
  * "info registers -a"; each vCPU's RIP is named from the lab kernel's
  * symbols, which its first boot copies from /proc/kallsyms to
  * build/lab/kallsyms (the lab boots with nokaslr, so they hold for every
@@ -13,17 +13,22 @@
 
 #include <stddef.h>
 
-/* A monitor socket name of this process's own (abstract: no file). */
-void kb_labhang_socket(char *name, size_t len);
+/* A path for QEMU's monitor socket in a new directory of mode 0700 (the
+ * monitor runs any command: nobody else may reach it).  0, or -1. */
+int kb_labhang_socket(char *path, size_t len);
+
+/* Remove that socket and its directory; path becomes "". */
+void kb_labhang_socket_done(char *path);
 
 /*
- * Ask the QEMU listening on name for every vCPU's registers (waiting at
- * most wait_ms for its answer), write them whole to path, and put one line
- * per vCPU into sum ("vCPU 0: kernel, native_safe_halt+0x6, halted").
- * map: the lab kernel's kallsyms, or NULL.  0, or -1 with why in sum
- * (QEMU's monitor did not answer: QEMU itself is stuck).
+ * Ask the QEMU whose monitor listens on mon for every vCPU's registers
+ * (waiting at most wait_ms for its answer), write them whole to path, and
+ * put one line per vCPU into sum ("vCPU 1: in the kernel at
+ * native_safe_halt+0xb (0xffffffff81a592eb), halted").  map: the lab
+ * kernel's kallsyms, or NULL.  0, or -1 with why in sum (the monitor is
+ * not listening, closed, or did not answer in time: QEMU itself is stuck).
  */
-int kb_labhang_dump(const char *name, const char *map, const char *path, int wait_ms, char *sum,
+int kb_labhang_dump(const char *mon, const char *map, const char *path, int wait_ms, char *sum,
 		    size_t sumlen);
 
 /* The symbol+offset of addr from a kallsyms (or System.map) file into

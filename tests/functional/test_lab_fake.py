@@ -30,18 +30,23 @@ if mode == "noboot":
     sys.exit(3)
 if mode == "silent" or (mode == "silent-once" and boots == 1):
     time.sleep(1000)  # never says ready, nor answers on its monitor
-if mode == "silent-monitor":  # never says ready; its monitor answers
+if mode in ("silent-monitor", "mute-monitor"):  # never says ready; a monitor listens
     import socket
     chardev = sys.argv[sys.argv.index("-chardev") + 1]
-    name = [w for w in chardev.split(",") if w.startswith("path=")][0][5:]
+    path = [w for w in chardev.split(",") if w.startswith("path=")][0][5:]
     srv = socket.socket(socket.AF_UNIX)
-    srv.bind("\0" + name)
+    srv.bind(path)
     srv.listen(1)
     c, _ = srv.accept()
+    if mode == "mute-monitor":
+        time.sleep(1000)
     c.sendall(b"QEMU 10.0.0 monitor - type 'help' for more information\r\n(qemu) ")
-    while b"info registers -a\n" not in c.recv(100):
-        pass
-    c.sendall(os.environ["FAKE_REGS"].encode() + b"\r\n(qemu) ")
+    got = b""
+    while b"info registers -a\n" not in got:
+        got += c.recv(100)
+    # QEMU's readline echoes what it is sent, with terminal escapes
+    c.sendall(b"i\x1b[K\x1b[Din\x1b[D\x1b[Dinfo registers -a\r\n" +
+              os.environ["FAKE_REGS"].encode() + b"\r\n(qemu) ")
     time.sleep(1000)
 if mode == "silent-once":
     mode = "ok"
@@ -149,16 +154,29 @@ def test_a_lab_that_does_not_boot_in_time_is_booted_once_more(fake_env, tmp_path
     boots = (tmp_path / "boots").read_text().splitlines()
     assert len(boots) == 2
     # each boot has a monitor socket of its own, for the registers of a hang
-    mons = [re.search(r"socket,id=mon,path=([^,]+),abstract=on", b).group(1) for b in boots]
+    mons = [re.search(r"socket,id=mon,path=([^,]+),server=on", b).group(1) for b in boots]
     assert mons[0] != mons[1]
 
     (tmp_path / "boots").unlink()
     p = lab(env, "silent")
     assert p.returncode == 125, p.stderr
-    assert "the lab did not boot within 1 s, 2 times" in p.stderr, p.stderr
-    # this QEMU answers nothing on its monitor: that is said, not guessed at
-    assert "QEMU's monitor did not answer within 3000 ms: QEMU itself is stuck" in p.stderr
+    assert "the lab did not boot within 1 s, in 2 boots" in p.stderr, p.stderr
+    # this QEMU has no monitor: that is said, not guessed at
+    assert "no registers: QEMU's monitor is not listening" in p.stderr
     assert len((tmp_path / "boots").read_text().splitlines()) == 2
+    # --timeout counts from the first boot, not from each
+    p = lab(dict(env, KVMBENCH_LAB_BOOT_TIMEOUT="2"), "silent", "--timeout", "3")
+    assert p.returncode == 124 and "ended after its 3 s timeout" in p.stderr, p.stderr
+    assert "(boot 1 of 2)" in p.stderr
+    # one whose monitor takes the connection but never answers is stuck itself
+    p = lab(env, "mute-monitor")
+    assert p.returncode == 125, p.stderr
+    assert ("no registers: QEMU's monitor did not answer within 3000 ms: QEMU itself is "
+            "stuck") in p.stderr, p.stderr
+    # the monitor's socket is in a directory nobody else may enter, gone after
+    mon = re.search(r"socket,id=mon,path=([^,]+),server=on",
+                    (tmp_path / "boots").read_text()).group(1)
+    assert mon.startswith("/tmp/kvmbench-lab-") and not os.path.exists(os.path.dirname(mon))
 
     # one that answers: a line per vCPU, in the mode its registers show
     regs = ("CPU#0\r\nRAX=0 RBX=0\r\nRIP=00000000004011a0 RFL=00000246 [---Z-P-] CPL=3 II=0"
@@ -170,7 +188,8 @@ def test_a_lab_that_does_not_boot_in_time_is_booted_once_more(fake_env, tmp_path
     assert p.returncode == 125, p.stderr
     assert ("vCPU 0: in user mode at 0x4011a0\n"
             "vCPU 1: in 32-bit or real mode at 0xfd0c1, halted\n"
-            "vCPU 2: in the kernel at 0x4f3dbed\n") in p.stderr, p.stderr
+            "vCPU 2: in 64-bit code outside the kernel's text at 0x4f3dbed\n") in p.stderr, \
+        p.stderr
     dumps = re.findall(r"registers: (\S+-registers\.txt)", p.stderr)
     assert len(dumps) == 2
     for d in dumps:
