@@ -151,8 +151,6 @@ static void qemu_argv(const struct kb_env *env, const char *root, const struct k
 	kb_argv_add(a, "%s/build/lab/initrd.cpio.gz", env->root);
 	gethostname(host, sizeof(host) - 1);
 	host[strcspn(host, " \t\n'\"\\")] = 0;
-	/* nokaslr: a stuck lab's RIPs are named from the kallsyms an earlier
-	 * boot left (labhang.h) */
 	/* loglevel=2: the lab kernel's own failures (panic, soft lockup) reach the console,
 	 * its KVM's chatter about guests (unhandled MSRs) does not */
 	/* RCU stalls of an emulated CPU under load pass (one made a clean CI run
@@ -160,7 +158,7 @@ static void qemu_argv(const struct kb_env *env, const char *root, const struct k
 	 * that does not recover; a soft lockup of a minute panics it */
 	kb_argv_add(a, "-append");
 	kb_argv_add(a,
-		    "console=ttyS0 nokaslr loglevel=2 panic=-1 oops=panic softlockup_panic=1 "
+		    "console=ttyS0 loglevel=2 panic=-1 oops=panic softlockup_panic=1 "
 		    "watchdog_thresh=30 rcupdate.rcu_cpu_stall_timeout=120 "
 		    "kblab.npt=%d kblab.tree=%s kblab.host=%s-lab kblab.run=%s%s",
 		    o->npt, root, host[0] ? host : "kvmbench", o->rundir,
@@ -268,10 +266,27 @@ static bool boot_hung_now(int fd, const struct kb_lab_opts *o, struct lab_end *e
 	return !e->c.ready;
 }
 
-/* The lab is stuck: what its vCPUs are doing, into e. */
-static void stuck(struct lab_end *e)
+/* Where this boot's kernel has its _text (the lab's init writes it), or 0. */
+static unsigned long long boot_text(const char *rundir)
 {
-	if (kb_labhang_dump(e->mon, e->map, e->dump, 3000, e->hang, sizeof(e->hang)) ||
+	char path[1200];
+	unsigned long long t = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/text", rundir);
+	if ((f = fopen(path, "re"))) {
+		if (fscanf(f, "%llx", &t) != 1)
+			t = 0;
+		fclose(f);
+	}
+	return t;
+}
+
+/* The lab is stuck: what its vCPUs are doing, into e. */
+static void stuck(const struct kb_lab_opts *o, struct lab_end *e)
+{
+	if (kb_labhang_dump(e->mon, e->map, boot_text(o->rundir), e->dump, 3000, e->hang,
+			    sizeof(e->hang)) ||
 	    access(e->dump, F_OK))
 		e->dump[0] = 0;
 }
@@ -300,7 +315,7 @@ static void watch(int fd, pid_t pid, const struct kb_lab_opts *o, struct lab_end
 			e->interrupted = lab_signal != 0;
 			e->timed_out = !lab_signal && left <= 0;
 			if (!lab_signal)
-				stuck(e);
+				stuck(o, e);
 			if (!lab_signal && !e->timed_out && !boot_hung_now(fd, o, e, t0)) {
 				unlink(e->dump); /* it started while QEMU answered */
 				e->dump[0] = e->hang[0] = 0;
@@ -498,6 +513,8 @@ static int boot(const struct kb_env *env, const char *root, struct kb_lab_opts *
 		if (stat(e->map, &syms) || stat(e->dump, &kernel) ||
 		    syms.st_mtim.tv_sec < kernel.st_mtim.tv_sec)
 			e->map[0] = 0;
+		snprintf(e->dump, sizeof(e->dump), "%s/text", o->rundir);
+		unlink(e->dump); /* an earlier boot's */
 		snprintf(e->dump, sizeof(e->dump), "%s-boot%d-registers.txt", o->rundir, e->boots);
 	}
 	qemu_argv(env, root, o, argv ? e->mon : NULL, av);

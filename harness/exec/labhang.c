@@ -132,15 +132,35 @@ static void strip_terminal(char *buf)
 	*w = 0;
 }
 
-void kb_labhang_symbol(const char *map, unsigned long long addr, char *buf, size_t len)
+/* The address of the kernel's _text in a kallsyms file, or 0. */
+static unsigned long long map_text(FILE *f)
 {
-	unsigned long long best = 0, a;
+	unsigned long long a;
+	char line[512], sym[256], type;
+
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llx %c %255s", &a, &type, sym) == 3 && !strcmp(sym, "_text"))
+			return a;
+	return 0;
+}
+
+void kb_labhang_symbol(const char *map, unsigned long long text, unsigned long long addr, char *buf,
+		       size_t len)
+{
+	unsigned long long best = 0, a, file_text;
 	char line[512], sym[256], type, best_sym[256] = "";
-	FILE *f = map ? fopen(map, "re") : NULL;
+	FILE *f = map && text ? fopen(map, "re") : NULL;
 
 	buf[0] = 0;
 	if (!f)
 		return;
+	/* the map's boot and this one put the kernel at different places (KASLR) */
+	if (!(file_text = map_text(f))) {
+		fclose(f);
+		return;
+	}
+	addr += file_text - text;
+	rewind(f);
 	while (fgets(line, sizeof(line), f))
 		if (sscanf(line, "%llx %c %255s", &a, &type, sym) == 3 &&
 		    (type == 't' || type == 'T') && a <= addr && a >= best) {
@@ -163,7 +183,8 @@ static bool reg(const char *from, const char *to, const char *key, unsigned long
 
 /* One line per "CPU#N" block of the dump: where it is (RIP, or EIP before
  * the kernel is in long mode). */
-static void summarize(const char *dump, const char *map, char *sum, size_t sumlen)
+static void summarize(const char *dump, const char *map, unsigned long long text, char *sum,
+		      size_t sumlen)
 {
 	size_t used = 0;
 
@@ -180,7 +201,7 @@ static void summarize(const char *dump, const char *map, char *sum, size_t sumle
 		if (cpl && (!next || cpl < next))
 			cpl_v = strtoull(cpl + 4, NULL, 10);
 		if (rip && cpl_v == 0)
-			kb_labhang_symbol(map, ip, sym, sizeof(sym));
+			kb_labhang_symbol(map, text, ip, sym, sizeof(sym));
 		/* 64-bit, ring 0, outside the kernel's text: its decompressor (which
 		 * runs at physical addresses), or a guest of the lab's KVM */
 		const char *where = cpl_v == 3 ? "user mode"
@@ -200,8 +221,8 @@ static void summarize(const char *dump, const char *map, char *sum, size_t sumle
 		snprintf(sum, sumlen, "QEMU's monitor gave no registers");
 }
 
-int kb_labhang_dump(const char *mon, const char *map, const char *path, int wait_ms, char *sum,
-		    size_t sumlen)
+int kb_labhang_dump(const char *mon, const char *map, unsigned long long text, const char *path,
+		    int wait_ms, char *sum, size_t sumlen)
 {
 	char why[128];
 	char *dump = ask_registers(mon, wait_ms, why, sizeof(why));
@@ -226,7 +247,7 @@ int kb_labhang_dump(const char *mon, const char *map, const char *path, int wait
 		*end = 0;
 	for (end = regs + strlen(regs); end > regs && strchr(" \n", end[-1]); end--)
 		end[-1] = 0;
-	summarize(regs, map, sum, sumlen);
+	summarize(regs, map, text, sum, sumlen);
 	if (path && (f = fopen(path, "we"))) {
 		fprintf(f, "%s\n", regs);
 		if (fclose(f))

@@ -76,7 +76,7 @@ def test_a_stuck_lab_is_ended_by_its_timeout_and_says_so(lab):
     assert "kvmbench lab: ended after its 60 s timeout" in p.stderr
     assert "booted in" in p.stderr  # it was the command that hung, not the boot
     # where its vCPUs were, from QEMU's monitor, named from the kernel's
-    # symbols (its first boot wrote build/lab/kallsyms; it boots nokaslr)
+    # symbols (a first boot wrote build/lab/kallsyms; this one, where its _text is)
     where = re.findall(r"vCPU (\d+): in (the kernel at [\w.]+\+0x[0-9a-f]+ \(0x[0-9a-f]+\)|"
                        r"user mode at 0x[0-9a-f]+)", p.stderr)
     assert sorted(int(n) for n, _ in where) == [0, 1], p.stderr
