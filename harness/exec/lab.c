@@ -285,8 +285,18 @@ static unsigned long long boot_text(const char *rundir)
 /* The lab is stuck: what its vCPUs are doing, into e. */
 static void stuck(const struct kb_lab_opts *o, struct lab_end *e)
 {
-	if (kb_labhang_dump(e->mon, e->map, boot_text(o->rundir), e->dump, 3000, e->hang,
-			    sizeof(e->hang)) ||
+	char kernel[PATH_MAX + 16];
+	struct stat syms, k;
+
+	/* the symbols of this kernel only: a file older than it is another's
+	 * (looked at now: this boot may have written it) */
+	snprintf(kernel, sizeof(kernel), "%s", e->map); /* .../build/lab/kallsyms */
+	strcpy(strrchr(kernel, '/') + 1, "vmlinuz");
+	bool fresh =
+	    !stat(e->map, &syms) && !stat(kernel, &k) && syms.st_mtim.tv_sec >= k.st_mtim.tv_sec;
+
+	if (kb_labhang_dump(e->mon, fresh ? e->map : NULL, boot_text(o->rundir), e->dump, 3000,
+			    e->hang, sizeof(e->hang)) ||
 	    access(e->dump, F_OK))
 		e->dump[0] = 0;
 }
@@ -495,7 +505,6 @@ static int boot(const struct kb_env *env, const char *root, struct kb_lab_opts *
 		char *const argv[], struct lab_end *e, char *err, size_t errlen)
 {
 	struct kb_argv *av = calloc(1, sizeof(*av));
-	struct stat syms, kernel;
 	int rc;
 
 	if (!av)
@@ -507,12 +516,7 @@ static int boot(const struct kb_env *env, const char *root, struct kb_lab_opts *
 			       strerror(errno));
 	}
 	if (argv) {
-		/* the symbols of this kernel only: an older file is another's */
 		snprintf(e->map, sizeof(e->map), "%s/build/lab/kallsyms", root);
-		snprintf(e->dump, sizeof(e->dump), "%s/build/lab/vmlinuz", root);
-		if (stat(e->map, &syms) || stat(e->dump, &kernel) ||
-		    syms.st_mtim.tv_sec < kernel.st_mtim.tv_sec)
-			e->map[0] = 0;
 		snprintf(e->dump, sizeof(e->dump), "%s/text", o->rundir);
 		unlink(e->dump); /* an earlier boot's */
 		snprintf(e->dump, sizeof(e->dump), "%s-boot%d-registers.txt", o->rundir, e->boots);
