@@ -84,6 +84,6 @@ const struct kb_command kb_cmd_lab = {
 	    "interactive shell (Ctrl-A X quits QEMU).  Exit status: CMD's, 124 the lab\n"
 	    "outlived --timeout, 125 the lab itself failed, 130 interrupted\n"
 	    "(docs/hosts.md).  A boot that does not come up within\n"
-	    "$KVMBENCH_LAB_BOOT_TIMEOUT seconds (default 300) is ended, where its vCPUs\n"
-	    "were is printed, and it boots once more.\n",
+	    "$KVMBENCH_LAB_BOOT_TIMEOUT seconds (default 300) is ended and boots once\n"
+	    "more; with KVMBENCH_LAB_MONITOR=1, where its vCPUs were is printed.\n",
 };

@@ -124,11 +124,10 @@ static int write_cmd(const char *rundir, const char *cwd, char *const argv[], ch
 }
 
 /* The QEMU command line into a; mon: its monitor's socket (labhang.h), or
- * NULL for the interactive lab (its monitor is on the terminal). */
+ * "" for none (the interactive lab's is on the terminal). */
 static void qemu_argv(const struct kb_env *env, const char *root, const struct kb_lab_opts *o,
-		      const char *mon, struct kb_argv *a)
+		      bool interactive, const char *mon, struct kb_argv *a)
 {
-	bool interactive = !mon;
 	static const char *const machine[] = {KB_LAB_QEMU, "-accel", "tcg,thread=multi", "-cpu",
 					      "qemu64,+svm,+npt"};
 	static const char *const bare[] = {"-nodefaults", "-no-user-config", "-display", "none",
@@ -160,9 +159,9 @@ static void qemu_argv(const struct kb_env *env, const char *root, const struct k
 	kb_argv_add(a,
 		    "console=ttyS0 loglevel=2 panic=-1 oops=panic softlockup_panic=1 "
 		    "watchdog_thresh=30 rcupdate.rcu_cpu_stall_timeout=120 "
-		    "kblab.npt=%d kblab.tree=%s kblab.host=%s-lab kblab.run=%s%s",
+		    "kblab.npt=%d kblab.tree=%s kblab.host=%s-lab kblab.run=%s%s%s",
 		    o->npt, root, host[0] ? host : "kvmbench", o->rundir,
-		    interactive ? " kblab.shell=1" : "");
+		    interactive ? " kblab.shell=1" : "", mon[0] ? " kblab.syms=1" : "");
 	kb_argv_add(a, "-virtfs");
 	kb_argv_add(a, "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,"
 		       "multidevs=remap");
@@ -170,7 +169,7 @@ static void qemu_argv(const struct kb_env *env, const char *root, const struct k
 	kb_argv_add(a, "local,path=%s,mount_tag=tree,security_model=none,multidevs=remap", root);
 	kb_argv_add(a, "-device");
 	kb_argv_add(a, "isa-debug-exit,iobase=0xf4,iosize=4");
-	if (mon) {
+	if (mon[0]) {
 		kb_argv_add(a, "-chardev");
 		kb_argv_add(a, "socket,id=mon,path=%s,server=on,wait=off", mon);
 		kb_argv_add(a, "-mon");
@@ -266,37 +265,17 @@ static bool boot_hung_now(int fd, const struct kb_lab_opts *o, struct lab_end *e
 	return !e->c.ready;
 }
 
-/* Where this boot's kernel has its _text (the lab's init writes it), or 0. */
-static unsigned long long boot_text(const char *rundir)
-{
-	char path[1200];
-	unsigned long long t = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/text", rundir);
-	if ((f = fopen(path, "re"))) {
-		if (fscanf(f, "%llx", &t) != 1)
-			t = 0;
-		fclose(f);
-	}
-	return t;
-}
-
 /* The lab is stuck: what its vCPUs are doing, into e. */
 static void stuck(const struct kb_lab_opts *o, struct lab_end *e)
 {
-	char kernel[PATH_MAX + 16];
-	struct stat syms, k;
-
-	/* the symbols of this kernel only: a file older than it is another's
-	 * (looked at now: this boot may have written it) */
-	snprintf(kernel, sizeof(kernel), "%s", e->map); /* .../build/lab/kallsyms */
-	strcpy(strrchr(kernel, '/') + 1, "vmlinuz");
-	bool fresh =
-	    !stat(e->map, &syms) && !stat(kernel, &k) && syms.st_mtim.tv_sec >= k.st_mtim.tv_sec;
-
-	if (kb_labhang_dump(e->mon, fresh ? e->map : NULL, boot_text(o->rundir), e->dump, 3000,
-			    e->hang, sizeof(e->hang)) ||
+	if (!e->mon[0]) {
+		snprintf(e->hang, sizeof(e->hang),
+			 "no registers: this lab has no monitor (KVMBENCH_LAB_MONITOR=1 gives "
+			 "one)");
+		return;
+	}
+	if (kb_labhang_dump(e->mon, e->map, kb_labhang_boot_text(o->rundir), e->dump, 3000, e->hang,
+			    sizeof(e->hang)) ||
 	    access(e->dump, F_OK))
 		e->dump[0] = 0;
 }
@@ -509,19 +488,23 @@ static int boot(const struct kb_env *env, const char *root, struct kb_lab_opts *
 
 	if (!av)
 		return kb_errf(err, errlen, "lab: out of memory");
-	if (argv && kb_labhang_socket(e->mon, sizeof(e->mon))) {
+	/* the monitor and the symbols only when asked for: the two full lab
+	 * runs with them lost their labs (docs/hosts.md) */
+	if (argv && getenv("KVMBENCH_LAB_MONITOR") &&
+	    !strcmp(getenv("KVMBENCH_LAB_MONITOR"), "1") &&
+	    kb_labhang_socket(e->mon, sizeof(e->mon))) {
 		free(av);
 		return kb_errf(err, errlen,
 			       "lab: cannot make a directory in /tmp for QEMU's monitor: %s",
 			       strerror(errno));
 	}
-	if (argv) {
+	if (e->mon[0]) {
 		snprintf(e->map, sizeof(e->map), "%s/build/lab/kallsyms", root);
 		snprintf(e->dump, sizeof(e->dump), "%s/text", o->rundir);
 		unlink(e->dump); /* an earlier boot's */
 		snprintf(e->dump, sizeof(e->dump), "%s-boot%d-registers.txt", o->rundir, e->boots);
 	}
-	qemu_argv(env, root, o, argv ? e->mon : NULL, av);
+	qemu_argv(env, root, o, !argv, e->mon, av);
 	if (!o->quiet)
 		fprintf(stderr,
 			"kvmbench lab: booting (QEMU TCG, SVM, kvm_amd npt=%d, %u CPUs, %u "

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -132,6 +133,37 @@ static void strip_terminal(char *buf)
 	*w = 0;
 }
 
+unsigned long long kb_labhang_boot_text(const char *rundir)
+{
+	char path[1200];
+	unsigned long long t = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/text", rundir);
+	if ((f = fopen(path, "re"))) {
+		if (fscanf(f, "%llx", &t) != 1)
+			t = 0;
+		fclose(f);
+	}
+	return t;
+}
+
+/* map, when it is the symbols of the vmlinuz beside it: an older file is
+ * another kernel's (looked at when stuck: this boot may have written it). */
+static const char *fresh_map(const char *map)
+{
+	char kernel[4096];
+	struct stat syms, k;
+	const char *slash = map ? strrchr(map, '/') : NULL;
+
+	if (!slash || (size_t)(slash - map) + 9 > sizeof(kernel))
+		return NULL;
+	snprintf(kernel, sizeof(kernel), "%.*s/vmlinuz", (int)(slash - map), map);
+	return !stat(map, &syms) && !stat(kernel, &k) && syms.st_mtim.tv_sec >= k.st_mtim.tv_sec
+		   ? map
+		   : NULL;
+}
+
 /* The address of the kernel's _text in a kallsyms file, or 0. */
 static unsigned long long map_text(FILE *f)
 {
@@ -247,7 +279,7 @@ int kb_labhang_dump(const char *mon, const char *map, unsigned long long text, c
 		*end = 0;
 	for (end = regs + strlen(regs); end > regs && strchr(" \n", end[-1]); end--)
 		end[-1] = 0;
-	summarize(regs, map, text, sum, sumlen);
+	summarize(regs, fresh_map(map), text, sum, sumlen);
 	if (path && (f = fopen(path, "we"))) {
 		fprintf(f, "%s\n", regs);
 		if (fclose(f))

@@ -25,13 +25,18 @@ void kb_labhang_socket_done(char *path);
  * (waiting at most wait_ms for its answer), write them whole to path, and
  * put one line per vCPU into sum ("vCPU 1: in the kernel at
  * native_safe_halt+0xb (0xffffffff81a592eb), halted").  map: the lab
- * kernel's kallsyms, or NULL; text: where this boot's kernel has its
+ * kernel's kallsyms (not used when older than the vmlinuz beside it), or
+ * NULL; text: where this boot's kernel has its
  * _text, or 0 (unknown: no names).  0, or -1 with why in sum (the monitor
  * is not listening, closed, or did not answer in time: QEMU itself is
  * stuck).
  */
 int kb_labhang_dump(const char *mon, const char *map, unsigned long long text, const char *path,
 		    int wait_ms, char *sum, size_t sumlen);
+
+/* Where the kernel of the boot with run directory rundir has its _text
+ * (its init wrote it there), or 0. */
+unsigned long long kb_labhang_boot_text(const char *rundir);
 
 /* The symbol+offset of addr, in a kernel whose _text is at text, from a
  * kallsyms file of that kernel (any boot) into buf; buf empty when the

@@ -71,7 +71,8 @@ def test_lab_runs_a_command_on_its_kvm_and_returns_its_status(lab, tmp_path):
 def test_a_stuck_lab_is_ended_by_its_timeout_and_says_so(lab):
     # the timeout counts from QEMU's start: 60 s is six of the usual 10 s
     # boots, so a slow host's boot still ends inside it
-    p = kb("lab", "--timeout", "60", "--", "sleep", "1000", timeout=180)
+    p = kb("lab", "--timeout", "60", "--", "sleep", "1000", timeout=180,
+           env={"KVMBENCH_LAB_MONITOR": "1"})
     assert p.returncode == 124, p.stderr
     assert "kvmbench lab: ended after its 60 s timeout" in p.stderr
     assert "booted in" in p.stderr  # it was the command that hung, not the boot
@@ -88,7 +89,8 @@ def test_a_stuck_lab_is_ended_by_its_timeout_and_says_so(lab):
 def test_a_lab_that_does_not_boot_in_time_says_where_it_was(lab):
     """A real QEMU given 3 s to boot: ended twice, each time with where its
     vCPUs were (decompressing, or in the kernel)."""
-    p = kb("lab", "--", "true", env={"KVMBENCH_LAB_BOOT_TIMEOUT": "3"}, timeout=120)
+    p = kb("lab", "--", "true", env={"KVMBENCH_LAB_BOOT_TIMEOUT": "3",
+                                     "KVMBENCH_LAB_MONITOR": "1"}, timeout=120)
     assert p.returncode == 125, p.stderr
     assert "the lab did not boot within 3 s (boot 1 of 2)" in p.stderr, p.stderr
     assert "the lab did not boot within 3 s, in 2 boots: vCPU 0: in " in p.stderr, p.stderr

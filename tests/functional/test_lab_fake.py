@@ -146,7 +146,7 @@ def test_a_lab_that_does_not_boot_in_time_is_booted_once_more(fake_env, tmp_path
     minutes: a boot gets KVMBENCH_LAB_BOOT_TIMEOUT seconds, then the lab is
     ended, what its QEMU said of its vCPUs is printed, and it boots again;
     twice is a failure that says so."""
-    env = dict(fake_env, KVMBENCH_LAB_BOOT_TIMEOUT="1")
+    env = dict(fake_env, KVMBENCH_LAB_BOOT_TIMEOUT="1", KVMBENCH_LAB_MONITOR="1")
     p = lab(env, "silent-once")
     assert p.returncode == 7, p.stderr
     assert "the lab did not boot within 1 s (boot 1 of 2)" in p.stderr, p.stderr
@@ -163,6 +163,12 @@ def test_a_lab_that_does_not_boot_in_time_is_booted_once_more(fake_env, tmp_path
     assert "the lab did not boot within 1 s, in 2 boots" in p.stderr, p.stderr
     # this QEMU has no monitor: that is said, not guessed at
     assert "no registers: QEMU's monitor is not listening" in p.stderr
+    # by default the lab has none (asked for with KVMBENCH_LAB_MONITOR=1)
+    (tmp_path / "boots").unlink()
+    p = lab(dict(env, KVMBENCH_LAB_MONITOR="0"), "silent")
+    assert p.returncode == 125 and "-chardev" not in (tmp_path / "boots").read_text()
+    assert "no registers: this lab has no monitor (KVMBENCH_LAB_MONITOR=1 gives one)" \
+        in p.stderr, p.stderr
     assert len((tmp_path / "boots").read_text().splitlines()) == 2
     # --timeout counts from the first boot, not from each
     p = lab(dict(env, KVMBENCH_LAB_BOOT_TIMEOUT="2"), "silent", "--timeout", "3")
