@@ -7,8 +7,8 @@
  * console is copied to stdout as it comes and watched for the lab kernel's
  * own failures (panic, soft lockup), which end the lab (panic=-1,
  * softlockup_panic=1, -no-reboot) and are reported.  A lab that does not
- * boot in time is ended, where its vCPUs were is said (labhang.h), and it
- * boots once more.
+ * boot in time is ended and boots once more; with KVMBENCH_LAB_MONITOR=1,
+ * where its vCPUs were is said (labhang.h).
  */
 #include "exec/lab.h"
 
